@@ -1,0 +1,87 @@
+using Dataflow.Pipeline.Normalization;
+
+namespace Dataflow.Pipeline.Batching;
+
+/// <summary>
+/// One batch as the trainer sees it: a contiguous float32 tensor, labels as indices and one-hot rows,
+/// and where each row came from.
+/// </summary>
+/// <remarks>
+/// Ownership: the tensor is rented from the pipeline's pool. With a trainer callback the pipeline
+/// disposes the batch when the callback returns; with <c>ReadAllAsync</c> the consumer disposes it.
+/// After <see cref="Dispose"/>, <see cref="Data"/> throws: copy out anything kept longer.
+/// </remarks>
+public sealed class Batch : IDisposable
+{
+    private float[]? _tensor;
+    private readonly Action<float[]> _return;
+
+    internal Batch(float[] tensor, Action<float[]> returnTensor, int epoch, int index, int[] shape, TensorLayout layout,
+        int[] labels, float[] oneHot, string[] paths, int[] sampleIndices, IReadOnlyList<string> classNames)
+    {
+        _tensor = tensor;
+        _return = returnTensor;
+        Epoch = epoch;
+        Index = index;
+        Shape = shape;
+        Layout = layout;
+        Labels = labels;
+        OneHot = oneHot;
+        Paths = paths;
+        SampleIndices = sampleIndices;
+        ClassNames = classNames;
+    }
+
+    /// <summary>The epoch, from 0.</summary>
+    public int Epoch { get; }
+
+    /// <summary>The batch's index within its epoch, from 0.</summary>
+    public int Index { get; }
+
+    /// <summary>Rows (images) in the batch.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>The tensor's shape: [Count, C, H, W] or [Count, H, W, C].</summary>
+    public int[] Shape { get; }
+
+    /// <summary>The tensor's layout.</summary>
+    public TensorLayout Layout { get; }
+
+    /// <summary>Floats per row.</summary>
+    public int SampleLength => Shape[1] * Shape[2] * Shape[3];
+
+    /// <summary>The tensor, row-major in <see cref="Shape"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public Span<float> Data => (_tensor ?? throw new ObjectDisposedException(nameof(Batch))).AsSpan(0, Count * SampleLength);
+
+    /// <summary>Row <paramref name="row"/> of the tensor.</summary>
+    public Span<float> Row(int row) => Data.Slice(row * SampleLength, SampleLength);
+
+    /// <summary>Class index per row.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>One-hot labels, [Count, ClassNames.Count] row-major.</summary>
+    public float[] OneHot { get; }
+
+    /// <summary>Source path (or id) per row.</summary>
+    public string[] Paths { get; }
+
+    /// <summary>Index of each row's sample in the discovered dataset.</summary>
+    public int[] SampleIndices { get; }
+
+    /// <summary>Class names, indexed by label.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Returns the tensor to the pool. Runs once.</summary>
+    public void Dispose()
+    {
+        float[]? tensor = Interlocked.Exchange(ref _tensor, null);
+        if (tensor is not null)
+        {
+            _return(tensor);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"batch {Index} of epoch {Epoch}: {Count} rows, shape [{string.Join(", ", Shape)}]";
+}

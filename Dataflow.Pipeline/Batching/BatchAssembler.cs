@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Normalization;
+
+namespace Dataflow.Pipeline.Batching;
+
+/// <summary>
+/// Owns the batch tensors while they fill: the normalize stage asks for its batch's tensor and writes
+/// its row; the assemble stage takes the tensor, closes the gaps left by skipped samples and builds
+/// the <see cref="Batch"/>.
+/// </summary>
+internal sealed class BatchAssembler
+{
+    private readonly ConcurrentDictionary<(int Epoch, int Batch), float[]> _filling = new();
+    private readonly TensorPool _pool;
+    private readonly int _batchSize;
+    private readonly int _sampleLength;
+    private readonly int[] _sampleShape;
+    private readonly TensorLayout _layout;
+    private readonly IReadOnlyList<string> _classNames;
+
+    public BatchAssembler(TensorPool pool, int batchSize, int[] sampleShape, TensorLayout layout, IReadOnlyList<string> classNames)
+    {
+        _pool = pool;
+        _batchSize = batchSize;
+        _sampleShape = sampleShape;
+        _sampleLength = sampleShape[0] * sampleShape[1] * sampleShape[2];
+        _layout = layout;
+        _classNames = classNames;
+    }
+
+    /// <summary>The tensor of a batch being filled, rented on first use.</summary>
+    public float[] TensorFor(int epoch, int batch) =>
+        _filling.GetOrAdd((epoch, batch), static (_, self) => self._pool.Rent(self._batchSize * self._sampleLength), this);
+
+    /// <summary>The row of a sample in its batch tensor.</summary>
+    public Span<float> RowFor(ImageSample sample) => TensorFor(sample.Epoch, sample.BatchIndex).AsSpan(sample.Slot * _sampleLength, _sampleLength);
+
+    /// <summary>Builds the batch from a group of the batch block; null when no sample of it survived.</summary>
+    /// <exception cref="InvalidOperationException">The group mixes batches: a stage dropped, added or reordered messages.</exception>
+    public Batch? Assemble(ImageSample[] group)
+    {
+        ImageSample first = group[0];
+        foreach (ImageSample s in group)
+        {
+            if (s.Epoch != first.Epoch || s.BatchIndex != first.BatchIndex)
+            {
+                throw new InvalidOperationException(
+                    $"The batch block grouped {first} with {s}: a stage between discovery and batching dropped, added or reordered messages.");
+            }
+        }
+
+        var rows = new List<ImageSample>(group.Length);
+        foreach (ImageSample s in group)
+        {
+            if (!s.IsPadding && s.IsWritten && !s.IsSkipped)
+            {
+                rows.Add(s);
+            }
+        }
+
+        _filling.TryRemove((first.Epoch, first.BatchIndex), out float[]? tensor);
+        if (rows.Count == 0)
+        {
+            if (tensor is not null)
+            {
+                _pool.Return(tensor);
+            }
+
+            return null;
+        }
+
+        rows.Sort(static (a, b) => a.Slot.CompareTo(b.Slot));
+        int classes = _classNames.Count;
+        var labels = new int[rows.Count];
+        var oneHot = new float[rows.Count * classes];
+        var paths = new string[rows.Count];
+        var indices = new int[rows.Count];
+        for (int r = 0; r < rows.Count; r++)
+        {
+            ImageSample s = rows[r];
+            if (s.Slot != r)
+            {
+                // A skipped sample left a gap: move this row up (rows only move towards the front).
+                tensor.AsSpan(s.Slot * _sampleLength, _sampleLength).CopyTo(tensor.AsSpan(r * _sampleLength, _sampleLength));
+            }
+
+            labels[r] = s.Info!.Label;
+            oneHot[r * classes + s.Info.Label] = 1f;
+            paths[r] = s.Info.Id;
+            indices[r] = s.Info.Index;
+        }
+
+        int[] shape = [rows.Count, _sampleShape[0], _sampleShape[1], _sampleShape[2]];
+        return new Batch(tensor!, _pool.Return, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames);
+    }
+
+    /// <summary>Returns every tensor still filling (after a fault or cancellation).</summary>
+    public void ReturnAll()
+    {
+        foreach (var key in _filling.Keys)
+        {
+            if (_filling.TryRemove(key, out float[]? tensor))
+            {
+                _pool.Return(tensor);
+            }
+        }
+    }
+}

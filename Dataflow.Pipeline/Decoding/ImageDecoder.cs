@@ -1,0 +1,285 @@
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline.Decoding;
+
+/// <summary>
+/// Decodes encoded image bytes with OpenCV to 8-bit pixels in the configured colour mode and resizes
+/// them to the target size. Thread-safe: holds only its settings.
+/// </summary>
+/// <remarks>
+/// Palette, alpha, 16-bit and grayscale sources all come out as 8-bit RGB/BGR (alpha dropped) or
+/// grayscale. When <see cref="ReducedDecode"/> is on and a JPEG's header says it is at least 2×, 4× or
+/// 8× larger than needed in both dimensions, it is decoded at that reduction by the JPEG library's DCT
+/// scaling (the largest one still covering the target) and then resized: the pixels differ slightly
+/// from a full decode followed by the same resize, as a smaller intermediate was resampled.
+/// </remarks>
+public sealed class ImageDecoder
+{
+    /// <summary>Creates a decoder.</summary>
+    public ImageDecoder(int width, int height, ColorMode color = ColorMode.Rgb, ResizeMode resize = ResizeMode.Stretch,
+        Interpolation interpolation = Interpolation.Bilinear, bool reducedDecode = true)
+    {
+        Width = width;
+        Height = height;
+        Color = color;
+        Resize = resize;
+        Interpolation = interpolation;
+        ReducedDecode = reducedDecode;
+    }
+
+    /// <summary>Target width.</summary>
+    public int Width { get; }
+
+    /// <summary>Target height.</summary>
+    public int Height { get; }
+
+    /// <summary>Output channels.</summary>
+    public ColorMode Color { get; }
+
+    /// <summary>Resize mode.</summary>
+    public ResizeMode Resize { get; }
+
+    /// <summary>Resampling.</summary>
+    public Interpolation Interpolation { get; }
+
+    /// <summary>Whether large JPEGs are decoded at a reduced resolution.</summary>
+    public bool ReducedDecode { get; }
+
+    /// <summary>Pixels refused when the header declares more than this (decompression bombs).</summary>
+    public long MaxPixels { get; init; } = 178_956_970;
+
+    /// <summary>Whether a JPEG without its end-of-image marker (truncated) is decoded anyway.</summary>
+    public bool AcceptTruncatedJpeg { get; init; }
+
+    /// <summary>Whether EXIF orientation is applied (OpenCV's default) or ignored.</summary>
+    public bool HonorExifOrientation { get; init; } = true;
+
+    /// <summary>Channels of the output: 3 or 1.</summary>
+    public int Channels => Color == ColorMode.Grayscale ? 1 : 3;
+
+    /// <summary>Decodes and resizes; the caller owns (and disposes) the returned Mat, <see cref="Width"/>×<see cref="Height"/> 8-bit.</summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a decodable image, or are refused (too large, truncated).</exception>
+    public Mat Decode(ReadOnlySpan<byte> data, string id)
+    {
+        if (data.IsEmpty)
+        {
+            throw new ImageDecodeException(id, 0, "the file is empty");
+        }
+
+        ImageHeader header = ImageHeader.Read(data);
+        if (header.Format == ImageFormat.Unknown)
+        {
+            throw new ImageDecodeException(id, data.Length, "not a recognised image format (unknown signature)");
+        }
+
+        if (header.Pixels > MaxPixels)
+        {
+            throw new ImageDecodeException(id, data.Length,
+                $"the header declares {header.Width}x{header.Height} = {header.Pixels} pixels, above the limit of {MaxPixels} (MaxImagePixels)");
+        }
+
+        if (header.Format == ImageFormat.Jpeg && !AcceptTruncatedJpeg && !ImageHeader.JpegHasEndMarker(data))
+        {
+            throw new ImageDecodeException(id, data.Length, "truncated JPEG (no end-of-image marker); set AcceptTruncatedJpeg to decode it anyway");
+        }
+
+        ImreadModes mode = DecodeMode(header);
+        Mat decoded;
+        try
+        {
+            decoded = Cv2.ImDecode(data, mode);
+        }
+        catch (OpenCVException e)
+        {
+            throw new ImageDecodeException(id, data.Length, $"OpenCV failed to decode it ({e.Message})", e);
+        }
+
+        if (decoded.Empty())
+        {
+            decoded.Dispose();
+            throw new ImageDecodeException(id, data.Length, $"OpenCV could not decode the {header.Format} data (corrupt or truncated)");
+        }
+
+        try
+        {
+            return ToTarget(decoded);
+        }
+        catch
+        {
+            decoded.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The <see cref="ImreadModes"/> used for an image with this header.</summary>
+    internal ImreadModes DecodeMode(ImageHeader header)
+    {
+        bool gray = Color == ColorMode.Grayscale;
+        ImreadModes mode = (gray ? ImreadModes.Grayscale : ImreadModes.Color) switch
+        {
+            var m when !ReducedDecode || header.Format != ImageFormat.Jpeg => m,
+            _ => ReductionFor(header.Width, header.Height) switch
+            {
+                8 => gray ? ImreadModes.ReducedGrayscale8 : ImreadModes.ReducedColor8,
+                4 => gray ? ImreadModes.ReducedGrayscale4 : ImreadModes.ReducedColor4,
+                2 => gray ? ImreadModes.ReducedGrayscale2 : ImreadModes.ReducedColor2,
+                _ => gray ? ImreadModes.Grayscale : ImreadModes.Color,
+            },
+        };
+        return HonorExifOrientation ? mode : mode | ImreadModes.IgnoreOrientation;
+    }
+
+    /// <summary>The largest JPEG reduction (8, 4, 2, or 1) whose output still covers what the resize needs.</summary>
+    internal int ReductionFor(int width, int height)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            return 1;
+        }
+
+        // EXIF may swap the axes after decoding: require coverage for both orientations.
+        int best = Math.Min(Reduction(width, height), Reduction(height, width));
+        return best;
+    }
+
+    private int Reduction(int w, int h)
+    {
+        // Scale from source to target along each axis, as the resize mode will apply it.
+        double sx = (double)Width / w, sy = (double)Height / h;
+        (sx, sy) = Resize switch
+        {
+            ResizeMode.CenterCrop => (Math.Max(sx, sy), Math.Max(sx, sy)),
+            ResizeMode.Letterbox => (Math.Min(sx, sy), Math.Min(sx, sy)),
+            _ => (sx, sy),
+        };
+        foreach (int r in (ReadOnlySpan<int>)[8, 4, 2])
+        {
+            // libjpeg's scaled size is ceil(w / r); it must be at least the size needed.
+            if ((w / r) * sx >= 1.0 - 1e-9 && (h / r) * sy >= 1.0 - 1e-9 && w / r >= 1 && h / r >= 1)
+            {
+                return r;
+            }
+        }
+
+        return 1;
+    }
+
+    private Mat ToTarget(Mat decoded)
+    {
+        Mat sized = Resize switch
+        {
+            ResizeMode.CenterCrop => CropThenResize(decoded),
+            ResizeMode.Letterbox => FitAndPad(decoded),
+            _ => ResizeTo(decoded, new Size(Width, Height)),
+        };
+        if (Color == ColorMode.Rgb)
+        {
+            Cv2.CvtColor(sized, sized, ColorConversionCodes.BGR2RGB);
+        }
+
+        return sized;
+    }
+
+    /// <summary>Resizes (or passes through when the size already matches); disposes <paramref name="src"/> when it returns a new Mat.</summary>
+    private Mat ResizeTo(Mat src, Size size)
+    {
+        if (src.Width == size.Width && src.Height == size.Height)
+        {
+            return src;
+        }
+
+        var dst = new Mat();
+        try
+        {
+            Cv2.Resize(src, dst, size, 0, 0, ToOpenCv(Interpolation));
+        }
+        catch
+        {
+            dst.Dispose();
+            throw;
+        }
+
+        src.Dispose();
+        return dst;
+    }
+
+    private Mat CropThenResize(Mat src)
+    {
+        double target = (double)Width / Height;
+        int cw = src.Width, ch = src.Height;
+        if ((double)cw / ch > target)
+        {
+            cw = Math.Max(1, (int)Math.Round(ch * target));
+        }
+        else
+        {
+            ch = Math.Max(1, (int)Math.Round(cw / target));
+        }
+
+        if (cw == src.Width && ch == src.Height)
+        {
+            return ResizeTo(src, new Size(Width, Height));
+        }
+
+        var roi = new Rect((src.Width - cw) / 2, (src.Height - ch) / 2, cw, ch);
+        Mat view = new Mat(src, roi);
+        try
+        {
+            var dst = new Mat();
+            if (cw == Width && ch == Height)
+            {
+                view.CopyTo(dst);
+            }
+            else
+            {
+                Cv2.Resize(view, dst, new Size(Width, Height), 0, 0, ToOpenCv(Interpolation));
+            }
+
+            src.Dispose();
+            return dst;
+        }
+        finally
+        {
+            view.Dispose();
+        }
+    }
+
+    private Mat FitAndPad(Mat src)
+    {
+        double scale = Math.Min((double)Width / src.Width, (double)Height / src.Height);
+        int w = Math.Clamp((int)Math.Round(src.Width * scale), 1, Width);
+        int h = Math.Clamp((int)Math.Round(src.Height * scale), 1, Height);
+        Mat fitted = ResizeTo(src, new Size(w, h));
+        if (w == Width && h == Height)
+        {
+            return fitted;
+        }
+
+        int left = (Width - w) / 2, top = (Height - h) / 2;
+        var dst = new Mat();
+        try
+        {
+            Cv2.CopyMakeBorder(fitted, dst, top, Height - h - top, left, Width - w - left, BorderTypes.Constant, Scalar.All(0));
+        }
+        catch
+        {
+            dst.Dispose();
+            throw;
+        }
+        finally
+        {
+            fitted.Dispose();
+        }
+
+        return dst;
+    }
+
+    /// <summary>The OpenCV flag for an interpolation.</summary>
+    public static InterpolationFlags ToOpenCv(Interpolation interpolation) => interpolation switch
+    {
+        Interpolation.Nearest => InterpolationFlags.Nearest,
+        Interpolation.Area => InterpolationFlags.Area,
+        Interpolation.Cubic => InterpolationFlags.Cubic,
+        _ => InterpolationFlags.Linear,
+    };
+}

@@ -1,0 +1,181 @@
+using System.Buffers.Binary;
+
+namespace Dataflow.Pipeline.Decoding;
+
+/// <summary>The container formats the header reader recognises.</summary>
+public enum ImageFormat
+{
+    /// <summary>Not recognised from the first bytes.</summary>
+    Unknown,
+    /// <summary>JPEG (JFIF/EXIF).</summary>
+    Jpeg,
+    /// <summary>PNG.</summary>
+    Png,
+    /// <summary>Windows bitmap.</summary>
+    Bmp,
+    /// <summary>WebP (RIFF).</summary>
+    WebP,
+    /// <summary>TIFF (either byte order).</summary>
+    Tiff,
+    /// <summary>GIF.</summary>
+    Gif,
+    /// <summary>Netpbm (PBM/PGM/PPM).</summary>
+    Pnm,
+}
+
+/// <summary>Format and dimensions read from an encoded image's header, without decoding it.</summary>
+/// <param name="Format">The container format.</param>
+/// <param name="Width">Width in pixels as the header declares it (0 when the header does not say).</param>
+/// <param name="Height">Height in pixels as the header declares it (0 when the header does not say).</param>
+public readonly record struct ImageHeader(ImageFormat Format, int Width, int Height)
+{
+    /// <summary>Width × height as declared.</summary>
+    public long Pixels => (long)Width * Height;
+
+    /// <summary>Reads the format and declared size from the first bytes of an encoded image.</summary>
+    public static ImageHeader Read(ReadOnlySpan<byte> data)
+    {
+        ImageFormat format = Sniff(data);
+        (int w, int h) = format switch
+        {
+            ImageFormat.Jpeg => JpegSize(data),
+            ImageFormat.Png when data.Length >= 24 => (BinaryPrimitives.ReadInt32BigEndian(data[16..]), BinaryPrimitives.ReadInt32BigEndian(data[20..])),
+            ImageFormat.Bmp when data.Length >= 26 => (Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(data[18..])), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(data[22..]))),
+            ImageFormat.Gif when data.Length >= 10 => (BinaryPrimitives.ReadUInt16LittleEndian(data[6..]), BinaryPrimitives.ReadUInt16LittleEndian(data[8..])),
+            ImageFormat.WebP => WebPSize(data),
+            _ => (0, 0),
+        };
+        return new ImageHeader(format, Math.Max(0, w), Math.Max(0, h));
+    }
+
+    /// <summary>The format from the magic bytes.</summary>
+    public static ImageFormat Sniff(ReadOnlySpan<byte> d)
+    {
+        if (d.Length >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+        {
+            return ImageFormat.Jpeg;
+        }
+
+        if (d.Length >= 8 && d[..8].SequenceEqual(PngMagic))
+        {
+            return ImageFormat.Png;
+        }
+
+        if (d.Length >= 2 && d[0] == (byte)'B' && d[1] == (byte)'M')
+        {
+            return ImageFormat.Bmp;
+        }
+
+        if (d.Length >= 12 && d[..4].SequenceEqual("RIFF"u8) && d[8..12].SequenceEqual("WEBP"u8))
+        {
+            return ImageFormat.WebP;
+        }
+
+        if (d.Length >= 4 && ((d[0] == (byte)'I' && d[1] == (byte)'I' && d[2] == 42 && d[3] == 0) || (d[0] == (byte)'M' && d[1] == (byte)'M' && d[2] == 0 && d[3] == 42)))
+        {
+            return ImageFormat.Tiff;
+        }
+
+        if (d.Length >= 6 && (d[..6].SequenceEqual("GIF87a"u8) || d[..6].SequenceEqual("GIF89a"u8)))
+        {
+            return ImageFormat.Gif;
+        }
+
+        if (d.Length >= 2 && d[0] == (byte)'P' && d[1] >= (byte)'1' && d[1] <= (byte)'6')
+        {
+            return ImageFormat.Pnm;
+        }
+
+        return ImageFormat.Unknown;
+    }
+
+    /// <summary>True when a JPEG stream ends with the end-of-image marker (FF D9), allowing trailing padding.</summary>
+    public static bool JpegHasEndMarker(ReadOnlySpan<byte> d)
+    {
+        // Some writers pad after EOI; look at the last few bytes only.
+        int start = Math.Max(2, d.Length - 64);
+        for (int i = d.Length - 2; i >= start; i--)
+        {
+            if (d[i] == 0xFF && d[i + 1] == 0xD9)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ReadOnlySpan<byte> PngMagic => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    private static (int W, int H) JpegSize(ReadOnlySpan<byte> d)
+    {
+        int i = 2;
+        while (i + 9 < d.Length)
+        {
+            if (d[i] != 0xFF)
+            {
+                return (0, 0);
+            }
+
+            byte marker = d[i + 1];
+            if (marker == 0xFF)
+            {
+                i++;
+                continue;
+            }
+
+            if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7))
+            {
+                i += 2;
+                continue;
+            }
+
+            int length = BinaryPrimitives.ReadUInt16BigEndian(d[(i + 2)..]);
+            // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                int h = BinaryPrimitives.ReadUInt16BigEndian(d[(i + 5)..]);
+                int w = BinaryPrimitives.ReadUInt16BigEndian(d[(i + 7)..]);
+                return (w, h);
+            }
+
+            if (marker == 0xDA || length < 2)
+            {
+                return (0, 0);
+            }
+
+            i += 2 + length;
+        }
+
+        return (0, 0);
+    }
+
+    private static (int W, int H) WebPSize(ReadOnlySpan<byte> d)
+    {
+        if (d.Length < 30)
+        {
+            return (0, 0);
+        }
+
+        ReadOnlySpan<byte> chunk = d[12..16];
+        if (chunk.SequenceEqual("VP8 "u8))
+        {
+            return (BinaryPrimitives.ReadUInt16LittleEndian(d[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(d[28..]) & 0x3FFF);
+        }
+
+        if (chunk.SequenceEqual("VP8L"u8))
+        {
+            uint bits = BinaryPrimitives.ReadUInt32LittleEndian(d[21..]);
+            return ((int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+        }
+
+        if (chunk.SequenceEqual("VP8X"u8))
+        {
+            int w = 1 + (d[24] | (d[25] << 8) | (d[26] << 16));
+            int h = 1 + (d[27] | (d[28] << 8) | (d[29] << 16));
+            return (w, h);
+        }
+
+        return (0, 0);
+    }
+}

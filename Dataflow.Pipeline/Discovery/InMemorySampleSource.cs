@@ -1,0 +1,33 @@
+using Dataflow.Pipeline.Memory;
+
+namespace Dataflow.Pipeline.Discovery;
+
+/// <summary>
+/// A source over encoded images held in memory (for tests, or data fetched by other means).
+/// The roots posted to the pipeline are ignored: the samples are the ones given here.
+/// </summary>
+public sealed class InMemorySampleSource : ISampleSource
+{
+    private readonly SampleSet _set;
+
+    /// <summary>Creates a source from (id, label, encoded bytes) triples, labels indexing <paramref name="classNames"/>.</summary>
+    public InMemorySampleSource(IReadOnlyList<string> classNames, IEnumerable<(string Id, int Label, byte[] Bytes)> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var list = samples.Select((s, i) => new SampleInfo(i, s.Id, s.Label) { State = s.Bytes }).ToList();
+        _set = new SampleSet(classNames, list);
+    }
+
+    /// <inheritdoc />
+    public Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken) => Task.FromResult(_set);
+
+    /// <inheritdoc />
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        var bytes = (byte[])sample.State!;
+        PooledBuffer buffer = pool.Rent(bytes.Length);
+        bytes.CopyTo(buffer.Array, 0);
+        return ValueTask.FromResult(buffer);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Threading.Tasks.Dataflow;
+using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Discovery;
+
+namespace Dataflow.Pipeline;
+
+/// <summary>
+/// Builds an <see cref="ImagePipeline"/>: options, the sample source, and user stages placed between the
+/// built-in ones. Single-use: a builder that has built once refuses further calls.
+/// </summary>
+public sealed class ImagePipelineBuilder
+{
+    private readonly PipelineOptions _options;
+    private readonly List<ImagePipeline.UserStage> _stages = [];
+    private ISampleSource? _source;
+    private bool _built;
+
+    /// <summary>Creates a builder.</summary>
+    public ImagePipelineBuilder(PipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    /// <summary>Takes samples from <paramref name="source"/> instead of class folders on disk.</summary>
+    public ImagePipelineBuilder UseSource(ISampleSource source)
+    {
+        ThrowIfBuilt();
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a stage that runs <paramref name="action"/> on every sample at <paramref name="position"/>. An
+    /// exception it throws is handled by the error policy, like a built-in stage's.
+    /// </summary>
+    public ImagePipelineBuilder AddStage(StagePosition position, string name, Action<ImageSample> action, StageOptions? options = null)
+    {
+        ThrowIfBuilt();
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(action);
+        options?.Validate(name);
+        _stages.Add(new ImagePipeline.UserStage(position, name, action, null, options));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a Dataflow block at <paramref name="position"/>. It must pass on every message it receives, in
+    /// order (set <c>BoundedCapacity</c> to keep memory bounded); it is linked with completion propagation.
+    /// </summary>
+    public ImagePipelineBuilder AddBlock(StagePosition position, IPropagatorBlock<ImageSample, ImageSample> block)
+    {
+        ThrowIfBuilt();
+        ArgumentNullException.ThrowIfNull(block);
+        _stages.Add(new ImagePipeline.UserStage(position, block.GetType().Name, null, block, null));
+        return this;
+    }
+
+    /// <summary>Builds a pipeline that hands each batch to <paramref name="trainer"/>, then disposes the batch.</summary>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it and the allowed values.</exception>
+    public ImagePipeline Build(Func<Batch, CancellationToken, ValueTask> trainer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return Create(trainer, cancellationToken);
+    }
+
+    /// <summary>Builds a pipeline that hands each batch to a synchronous <paramref name="trainer"/>, then disposes the batch.</summary>
+    public ImagePipeline Build(Action<Batch> trainer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return Create((b, _) =>
+        {
+            trainer(b);
+            return ValueTask.CompletedTask;
+        }, cancellationToken);
+    }
+
+    /// <summary>Builds a pipeline read with <see cref="ImagePipeline.ReadAllAsync"/>.</summary>
+    public ImagePipeline BuildStream(CancellationToken cancellationToken = default) => Create(null, cancellationToken);
+
+    private ImagePipeline Create(Func<Batch, CancellationToken, ValueTask>? trainer, CancellationToken cancellationToken)
+    {
+        ThrowIfBuilt();
+        _options.Validate();
+        ISampleSource source = _source ?? new FolderSampleSource(_options.ClassNames, _options.Extensions);
+        _built = true;
+        return new ImagePipeline(_options, source, [.. _stages], trainer, cancellationToken);
+    }
+
+    private void ThrowIfBuilt()
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException("This builder has already built a pipeline; create a new builder for another.");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Memory;
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline;
+
+/// <summary>
+/// The message that flows between the per-image blocks: one planned position of an epoch, carrying
+/// the sample's bytes after read and its pixels after decode. A user stage receives and returns it.
+/// </summary>
+/// <remarks>
+/// The pipeline owns <see cref="Bytes"/> and <see cref="Image"/> and disposes them on every path. A user
+/// stage that replaces the image calls <see cref="ReplaceImage"/>; one that rejects the sample calls
+/// <see cref="Skip"/>. Stages must pass every message on, in order (the batch block groups them by position).
+/// </remarks>
+public sealed class ImageSample : IDisposable
+{
+    private readonly ImageCounter _counter;
+    private PooledBuffer? _bytes;
+    private Mat? _image;
+    private int _loaded;
+
+    internal ImageSample(SampleInfo? info, int epoch, int batchIndex, int position, int slot, ImageCounter counter)
+    {
+        Info = info;
+        Epoch = epoch;
+        BatchIndex = batchIndex;
+        Position = position;
+        Slot = slot;
+        _counter = counter;
+    }
+
+    /// <summary>The sample, or null for padding that fills a short last batch's group in the batch block.</summary>
+    public SampleInfo? Info { get; }
+
+    /// <summary>True for padding (no sample).</summary>
+    public bool IsPadding => Info is null;
+
+    /// <summary>The epoch, from 0.</summary>
+    public int Epoch { get; }
+
+    /// <summary>The batch this position belongs to, within the epoch.</summary>
+    public int BatchIndex { get; }
+
+    /// <summary>Position in the epoch's order.</summary>
+    public int Position { get; }
+
+    /// <summary>The sample's row in its batch after the in-batch shuffle.</summary>
+    public int Slot { get; }
+
+    /// <summary>Why the sample was skipped, or null.</summary>
+    public string? SkipReason { get; private set; }
+
+    /// <summary>True once the sample has been skipped or has failed.</summary>
+    public bool IsSkipped => SkipReason is not null;
+
+    /// <summary>True once the sample's pixels are in its batch tensor.</summary>
+    public bool IsWritten { get; internal set; }
+
+    /// <summary>The encoded bytes, between read and decode.</summary>
+    public PooledBuffer? Bytes => _bytes;
+
+    /// <summary>The pixels (8-bit, target size), between decode and normalize.</summary>
+    public Mat? Image => _image;
+
+    /// <summary>Marks the sample skipped and releases its data.</summary>
+    public void Skip(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        SkipReason = reason;
+        Release();
+    }
+
+    /// <summary>Puts a new image in place of the current one, disposing the old one (unless it is the same Mat).</summary>
+    public void ReplaceImage(Mat image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (ReferenceEquals(image, _image))
+        {
+            return;
+        }
+
+        Mat? old = _image;
+        _image = image;
+        _counter.MatCreated();
+        if (old is not null)
+        {
+            old.Dispose();
+            _counter.MatDisposed();
+        }
+    }
+
+    internal void SetBytes(PooledBuffer bytes)
+    {
+        if (Interlocked.Exchange(ref _loaded, 1) == 0)
+        {
+            _counter.SampleLoaded();
+        }
+
+        _bytes = bytes;
+    }
+
+    internal void ReleaseBytes()
+    {
+        Interlocked.Exchange(ref _bytes, null)?.Dispose();
+    }
+
+    /// <summary>Frees the bytes and the pixels; runs once per load, safe on any path.</summary>
+    internal void Release()
+    {
+        ReleaseBytes();
+        Mat? image = Interlocked.Exchange(ref _image, null);
+        if (image is not null)
+        {
+            image.Dispose();
+            _counter.MatDisposed();
+        }
+
+        if (Interlocked.Exchange(ref _loaded, 0) == 1)
+        {
+            _counter.SampleReleased();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Release();
+
+    /// <inheritdoc />
+    public override string ToString() => IsPadding
+        ? $"padding (epoch {Epoch}, batch {BatchIndex}, position {Position})"
+        : $"sample #{Info!.Index} '{Info.Id}' (epoch {Epoch}, batch {BatchIndex}, position {Position})";
+}

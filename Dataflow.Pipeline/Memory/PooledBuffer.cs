@@ -1,0 +1,91 @@
+using System.Buffers;
+
+namespace Dataflow.Pipeline.Memory;
+
+/// <summary>
+/// Bytes rented from a <see cref="BufferPool"/>. The holder owns the buffer until it disposes it;
+/// after <see cref="Dispose"/> the array belongs to the pool again and must not be touched.
+/// </summary>
+public sealed class PooledBuffer : IDisposable
+{
+    private byte[]? _array;
+    private readonly BufferPool _pool;
+
+    internal PooledBuffer(BufferPool pool, byte[] array)
+    {
+        _pool = pool;
+        _array = array;
+    }
+
+    /// <summary>The rented array; it may be longer than <see cref="Length"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The buffer went back to its pool.</exception>
+    public byte[] Array => _array ?? throw new ObjectDisposedException(nameof(PooledBuffer));
+
+    /// <summary>How many bytes of <see cref="Array"/> hold data.</summary>
+    public int Length { get; set; }
+
+    /// <summary>The valid bytes.</summary>
+    public ReadOnlySpan<byte> Span => Array.AsSpan(0, Length);
+
+    /// <summary>The valid bytes as memory.</summary>
+    public Memory<byte> Memory => Array.AsMemory(0, Length);
+
+    /// <summary>Returns the array to the pool. Runs once; later calls do nothing.</summary>
+    public void Dispose()
+    {
+        byte[]? array = Interlocked.Exchange(ref _array, null);
+        if (array is not null)
+        {
+            _pool.Return(array);
+        }
+    }
+}
+
+/// <summary>A byte-array pool over <see cref="ArrayPool{T}.Shared"/> that counts what is rented and not yet returned.</summary>
+public sealed class BufferPool
+{
+    private long _outstanding;
+    private long _peak;
+    private long _rentals;
+
+    /// <summary>Buffers rented and not yet returned.</summary>
+    public long Outstanding => Interlocked.Read(ref _outstanding);
+
+    /// <summary>The most buffers outstanding at one time.</summary>
+    public long Peak => Interlocked.Read(ref _peak);
+
+    /// <summary>How many rentals there were in all.</summary>
+    public long Rentals => Interlocked.Read(ref _rentals);
+
+    /// <summary>Rents a buffer of at least <paramref name="minimumLength"/> bytes, its <see cref="PooledBuffer.Length"/> set to that.</summary>
+    public PooledBuffer Rent(int minimumLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumLength);
+        var buffer = new PooledBuffer(this, ArrayPool<byte>.Shared.Rent(Math.Max(1, minimumLength))) { Length = minimumLength };
+        Interlocked.Increment(ref _rentals);
+        long now = Interlocked.Increment(ref _outstanding);
+        InterlockedMax(ref _peak, now);
+        return buffer;
+    }
+
+    internal void Return(byte[] array)
+    {
+        ArrayPool<byte>.Shared.Return(array);
+        Interlocked.Decrement(ref _outstanding);
+    }
+
+    internal static void InterlockedMax(ref long target, long value)
+    {
+        long current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            long seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+
+namespace Dataflow.Pipeline.Memory;
+
+/// <summary>
+/// A pool of pinned float arrays for batch tensors. Arrays live on the pinned object heap, so native
+/// code (OpenCV) can write into them through a raw pointer without them moving.
+/// </summary>
+public sealed class TensorPool
+{
+    private readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> _free = new();
+    private long _outstanding;
+    private long _peak;
+    private long _allocated;
+
+    /// <summary>Tensors rented and not yet returned.</summary>
+    public long Outstanding => Interlocked.Read(ref _outstanding);
+
+    /// <summary>The most tensors outstanding at one time.</summary>
+    public long Peak => Interlocked.Read(ref _peak);
+
+    /// <summary>How many arrays the pool ever allocated (a steady state stops allocating).</summary>
+    public long Allocated => Interlocked.Read(ref _allocated);
+
+    /// <summary>Rents a pinned array of exactly <paramref name="length"/> floats; its content is undefined.</summary>
+    public float[] Rent(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        long now = Interlocked.Increment(ref _outstanding);
+        BufferPool.InterlockedMax(ref _peak, now);
+        if (_free.TryGetValue(length, out var bag) && bag.TryTake(out float[]? array))
+        {
+            return array;
+        }
+
+        Interlocked.Increment(ref _allocated);
+        return GC.AllocateUninitializedArray<float>(length, pinned: true);
+    }
+
+    /// <summary>Gives an array back.</summary>
+    public void Return(float[] array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        _free.GetOrAdd(array.Length, static _ => new ConcurrentBag<float[]>()).Add(array);
+        Interlocked.Decrement(ref _outstanding);
+    }
+}

@@ -1,0 +1,229 @@
+using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Internal;
+using Dataflow.Pipeline.Normalization;
+
+namespace Dataflow.Pipeline;
+
+/// <summary>What to do with a sample that cannot be read or decoded.</summary>
+public enum ErrorPolicy
+{
+    /// <summary>Leave it out of its batch and list it (path and reason) in the run's report.</summary>
+    SkipAndReport,
+    /// <summary>Fault the run with an exception that names the file.</summary>
+    FailFast,
+}
+
+/// <summary>Parallelism and buffering of one block.</summary>
+public sealed record StageOptions
+{
+    /// <summary>Creates stage options.</summary>
+    public StageOptions(int maxDegreeOfParallelism, int boundedCapacity)
+    {
+        MaxDegreeOfParallelism = maxDegreeOfParallelism;
+        BoundedCapacity = boundedCapacity;
+    }
+
+    /// <summary>How many messages the block processes at once.</summary>
+    public int MaxDegreeOfParallelism { get; init; }
+
+    /// <summary>The most messages the block holds (waiting, running and finished but not yet taken).</summary>
+    public int BoundedCapacity { get; init; }
+
+    internal void Validate(string name)
+    {
+        Guard.InRange(MaxDegreeOfParallelism, 1, 256, name + ".MaxDegreeOfParallelism");
+        Guard.InRange(BoundedCapacity, MaxDegreeOfParallelism, 65_536, name + ".BoundedCapacity");
+    }
+
+    /// <summary>The default for a CPU-bound stage on this machine: one worker per core, two messages each.</summary>
+    public static StageOptions ForCpu() => new(Environment.ProcessorCount, 2 * Environment.ProcessorCount);
+}
+
+/// <summary>
+/// Every setting of an <see cref="ImagePipeline"/>. Validated once, when the pipeline is built: an invalid
+/// value throws an <see cref="ArgumentException"/> naming the option, the allowed values and the value given.
+/// </summary>
+public sealed class PipelineOptions
+{
+    // Image
+
+    /// <summary>Target width in pixels.</summary>
+    /// <value>224; 1 to 16384.</value>
+    public int Width { get; init; } = 224;
+
+    /// <summary>Target height in pixels.</summary>
+    /// <value>224; 1 to 16384.</value>
+    public int Height { get; init; } = 224;
+
+    /// <summary>Channel order and count.</summary>
+    /// <value><see cref="ColorMode.Rgb"/>.</value>
+    public ColorMode ColorMode { get; init; } = ColorMode.Rgb;
+
+    /// <summary>How images reach the target size.</summary>
+    /// <value><see cref="ResizeMode.Stretch"/> (as Keras).</value>
+    public ResizeMode ResizeMode { get; init; } = ResizeMode.Stretch;
+
+    /// <summary>Resampling for resizes.</summary>
+    /// <value><see cref="Interpolation.Bilinear"/> (as Keras and torchvision).</value>
+    public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
+
+    /// <summary>Decode large JPEGs at 1/2, 1/4 or 1/8 resolution when that still covers the target.</summary>
+    /// <value>true.</value>
+    public bool ReducedDecode { get; init; } = true;
+
+    /// <summary>Images whose header declares more pixels are refused (decompression-bomb guard).</summary>
+    /// <value>178 956 970 (Pillow's limit); 1 to 2^31.</value>
+    public long MaxImagePixels { get; init; } = 178_956_970;
+
+    /// <summary>Decode JPEGs that lack their end-of-image marker (OpenCV fills the missing part with grey).</summary>
+    /// <value>false: such files count as corrupt.</value>
+    public bool AcceptTruncatedJpeg { get; init; }
+
+    /// <summary>Apply the EXIF orientation of JPEGs (OpenCV's behaviour) rather than the stored pixel order.</summary>
+    /// <value>true.</value>
+    public bool HonorExifOrientation { get; init; } = true;
+
+    // Dataset
+
+    /// <summary>An explicit class list whose order gives the labels; null takes every class folder, sorted.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>File extensions that are images; null for <see cref="FolderSampleSource.DefaultExtensions"/>.</summary>
+    public IReadOnlyList<string>? Extensions { get; init; }
+
+    /// <summary>Fraction of each class held out for validation (Keras <c>validation_split</c>).</summary>
+    /// <value>0 (no split); 0 to below 1.</value>
+    public double ValidationSplit { get; init; }
+
+    /// <summary>Which part of the split to stream.</summary>
+    /// <value><see cref="Subset.Training"/>.</value>
+    public Subset Subset { get; init; } = Subset.Training;
+
+    // Augmentation and normalization
+
+    /// <summary>Transforms applied in order to every image.</summary>
+    /// <value>None.</value>
+    public IReadOnlyList<IAugmentation> Augmentations { get; init; } = [];
+
+    /// <summary>Pixel scaling, mean and std.</summary>
+    /// <value><see cref="NormalizationOptions.ZeroToOne"/>.</value>
+    public NormalizationOptions Normalization { get; init; } = NormalizationOptions.ZeroToOne;
+
+    /// <summary>Tensor memory order.</summary>
+    /// <value><see cref="TensorLayout.Nchw"/>.</value>
+    public TensorLayout Layout { get; init; } = TensorLayout.Nchw;
+
+    // Batching
+
+    /// <summary>Images per batch.</summary>
+    /// <value>32; 1 to 65536.</value>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Drop each epoch's last batch when it is short (counted in the report as dropped).</summary>
+    /// <value>false.</value>
+    public bool DropLast { get; init; }
+
+    /// <summary>Passes over the data.</summary>
+    /// <value>1; 1 to 100000.</value>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>A fresh permutation of the whole sample order each epoch, from (seed, epoch).</summary>
+    /// <value>true.</value>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Shuffle rows within each batch (seeded).</summary>
+    /// <value>true.</value>
+    public bool ShuffleWithinBatch { get; init; } = true;
+
+    /// <summary>The seed of every random choice: split, orders, augmentation.</summary>
+    /// <value>0.</value>
+    public long Seed { get; init; }
+
+    /// <summary>What to do with unreadable or undecodable samples.</summary>
+    /// <value><see cref="ErrorPolicy.SkipAndReport"/>.</value>
+    public ErrorPolicy ErrorPolicy { get; init; } = ErrorPolicy.SkipAndReport;
+
+    // Blocks
+
+    /// <summary>The read block: asynchronous file reads, so its parallelism is about I/O depth.</summary>
+    public StageOptions Read { get; init; } = new(Math.Max(4, Environment.ProcessorCount), 2 * Math.Max(4, Environment.ProcessorCount));
+
+    /// <summary>The decode-resize block.</summary>
+    public StageOptions Decode { get; init; } = StageOptions.ForCpu();
+
+    /// <summary>The augment block.</summary>
+    public StageOptions Augment { get; init; } = StageOptions.ForCpu();
+
+    /// <summary>The normalize block.</summary>
+    public StageOptions Normalize { get; init; } = StageOptions.ForCpu();
+
+    /// <summary>Finished batches buffered ahead of the trainer (prefetch).</summary>
+    /// <value>2; 1 to 1024.</value>
+    public int PrefetchBatches { get; init; } = 2;
+
+    /// <summary>Checks every option; throws the first failure, naming it.</summary>
+    /// <exception cref="ArgumentException">An option is out of range or inconsistent with another.</exception>
+    public void Validate()
+    {
+        Guard.InRange(Width, 1, 16_384, nameof(Width));
+        Guard.InRange(Height, 1, 16_384, nameof(Height));
+        Guard.Defined(ColorMode, nameof(ColorMode));
+        Guard.Defined(ResizeMode, nameof(ResizeMode));
+        Guard.Defined(Interpolation, nameof(Interpolation));
+        Guard.Defined(Layout, nameof(Layout));
+        Guard.Defined(Subset, nameof(Subset));
+        Guard.Defined(ErrorPolicy, nameof(ErrorPolicy));
+        if (MaxImagePixels < 1 || MaxImagePixels > int.MaxValue + 1L)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxImagePixels), MaxImagePixels,
+                $"Parameter \"{nameof(MaxImagePixels)}\" must be between 1 and {int.MaxValue + 1L}, was {MaxImagePixels}.");
+        }
+
+        Guard.InRange(ValidationSplit, 0.0, 1.0, nameof(ValidationSplit), maxExclusive: true);
+        if (Subset == Subset.Validation && ValidationSplit == 0)
+        {
+            throw new ArgumentException(
+                $"Parameter \"{nameof(Subset)}\" is Validation but \"{nameof(ValidationSplit)}\" is 0: set a split above 0 and below 1.", nameof(Subset));
+        }
+
+        Guard.InRange(BatchSize, 1, 65_536, nameof(BatchSize));
+        Guard.InRange(Epochs, 1, 100_000, nameof(Epochs));
+        Guard.InRange(PrefetchBatches, 1, 1024, nameof(PrefetchBatches));
+        ArgumentNullException.ThrowIfNull(Augmentations, nameof(Augmentations));
+        for (int i = 0; i < Augmentations.Count; i++)
+        {
+            if (Augmentations[i] is null)
+            {
+                throw new ArgumentException($"Parameter \"{nameof(Augmentations)}\" must not hold null, was null at index {i}.", nameof(Augmentations));
+            }
+        }
+
+        ArgumentNullException.ThrowIfNull(Normalization, nameof(Normalization));
+        Normalization.Validate(ColorMode == ColorMode.Grayscale ? 1 : 3);
+        ValidateStage(Read, nameof(Read));
+        ValidateStage(Decode, nameof(Decode));
+        ValidateStage(Augment, nameof(Augment));
+        ValidateStage(Normalize, nameof(Normalize));
+    }
+
+    private static void ValidateStage(StageOptions? stage, string name)
+    {
+        if (stage is null)
+        {
+            throw new ArgumentNullException(name, $"Parameter \"{name}\" must be set.");
+        }
+
+        stage.Validate(name);
+    }
+
+    internal ImageDecoder CreateDecoder() => new(Width, Height, ColorMode, ResizeMode, Interpolation, ReducedDecode)
+    {
+        MaxPixels = MaxImagePixels,
+        AcceptTruncatedJpeg = AcceptTruncatedJpeg,
+        HonorExifOrientation = HonorExifOrientation,
+    };
+
+    internal int Channels => ColorMode == ColorMode.Grayscale ? 1 : 3;
+}

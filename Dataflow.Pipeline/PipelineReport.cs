@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Dataflow.Pipeline.Discovery;
+
+namespace Dataflow.Pipeline;
+
+/// <summary>A sample left out of its batch, and why.</summary>
+/// <param name="Path">The sample's path (or id).</param>
+/// <param name="Epoch">The epoch in which it failed.</param>
+/// <param name="Stage">The stage that failed: read, decode, augment, normalize or a user stage.</param>
+/// <param name="Reason">The error message.</param>
+public sealed record SkippedSample(string Path, int Epoch, string Stage, string Reason);
+
+/// <summary>
+/// What a run did with every discovered file. For every epoch,
+/// <c>Selected = Batched + Skipped + DroppedLast</c>; <see cref="CountsAddUp"/> checks it.
+/// </summary>
+public sealed class PipelineReport
+{
+    private readonly ConcurrentQueue<SkippedSample> _skipped = new();
+    private readonly ConcurrentDictionary<string, StageClock> _clocks = new(StringComparer.Ordinal);
+    private long _batched;
+    private long _batches;
+    private long _droppedLast;
+    private long[] _deliveredPerClass = [];
+
+    /// <summary>Class names, indexed by label (empty until discovery has run).</summary>
+    public IReadOnlyList<string> ClassNames { get; private set; } = [];
+
+    /// <summary>Samples found in class folders (both subsets).</summary>
+    public int Discovered { get; private set; }
+
+    /// <summary>Samples in the streamed subset.</summary>
+    public int Selected { get; private set; }
+
+    /// <summary>Samples discovered per class, indexed by label.</summary>
+    public IReadOnlyList<int> DiscoveredPerClass { get; private set; } = [];
+
+    /// <summary>Rows batched per class over the whole run, indexed by label.</summary>
+    public IReadOnlyList<long> BatchedPerClass => [.. _deliveredPerClass];
+
+    /// <summary>Entries found that are not samples (files in the root, other extensions, unrequested folders).</summary>
+    public IReadOnlyList<IgnoredEntry> Ignored { get; private set; } = [];
+
+    /// <summary>Epochs the run was configured for.</summary>
+    public int Epochs { get; private set; }
+
+    /// <summary>Epochs whose every sample was planned into the graph.</summary>
+    public int EpochsStarted { get; internal set; }
+
+    /// <summary>Rows put into batches, over all epochs.</summary>
+    public long Batched => Interlocked.Read(ref _batched);
+
+    /// <summary>Batches handed to the trainer.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Samples left out by <c>DropLast</c>, over all epochs.</summary>
+    public long DroppedLast => Interlocked.Read(ref _droppedLast);
+
+    /// <summary>Samples skipped (one entry per epoch in which a sample failed).</summary>
+    public IReadOnlyList<SkippedSample> Skipped => [.. _skipped];
+
+    /// <summary>Busy time per stage, summed over its parallel workers.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> StageTime =>
+        _clocks.ToDictionary(kv => kv.Key, kv => kv.Value.Elapsed, StringComparer.Ordinal);
+
+    /// <summary>True when every selected sample of every epoch is batched, skipped or dropped (for a run that finished).</summary>
+    public bool CountsAddUp => (long)Selected * Epochs == Batched + _skipped.Count + DroppedLast;
+
+    internal void SetDiscovery(SampleSet set, int selected, int epochs)
+    {
+        ClassNames = set.ClassNames;
+        Discovered = set.Samples.Count;
+        Selected = selected;
+        Epochs = epochs;
+        Ignored = set.Ignored;
+        var perClass = new int[set.ClassNames.Count];
+        foreach (SampleInfo s in set.Samples)
+        {
+            perClass[s.Label]++;
+        }
+
+        DiscoveredPerClass = perClass;
+        _deliveredPerClass = new long[set.ClassNames.Count];
+    }
+
+    internal void AddSkipped(SkippedSample skipped) => _skipped.Enqueue(skipped);
+
+    internal void AddDroppedLast(int count) => Interlocked.Add(ref _droppedLast, count);
+
+    internal void AddBatch(int[] labels)
+    {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _batched, labels.Length);
+        foreach (int label in labels)
+        {
+            Interlocked.Increment(ref _deliveredPerClass[label]);
+        }
+    }
+
+    internal StageClock Clock(string stage) => _clocks.GetOrAdd(stage, static _ => new StageClock());
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Discovered} discovered, {Selected} selected x {Epochs} epochs: {Batched} batched in {Batches} batches, {_skipped.Count} skipped, {DroppedLast} dropped (last batch), {Ignored.Count} ignored entries";
+}
+
+/// <summary>Accumulates one stage's busy time from many threads.</summary>
+internal sealed class StageClock
+{
+    private long _ticks;
+
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks));
+
+    public void AddSince(long startTimestamp) => Interlocked.Add(ref _ticks, Stopwatch.GetTimestamp() - startTimestamp);
+}

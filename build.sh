@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The project's two entry points on a fresh Linux x64 machine with only the .NET SDK:
+#   ./build.sh test            build everything and run the whole test suite
+#   ./build.sh train [ARGS]    run the main job: train a classifier on the embedded digits dataset
+# Any other Dataflow.Samples command runs the same way: ./build.sh scan --data DIR, ./build.sh bench --data DIR ...
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# OpenCvSharp's Linux runtime (libOpenCvSharpExtern.so) links against GTK 3: without it the native
+# library does not load and every decode fails with a DllNotFoundException.
+ensure_native_prerequisites() {
+  [ "$(uname -s)" = "Linux" ] || return 0
+  if ldconfig -p | grep -q 'libgtk-3\.so\.0'; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "build.sh: installing libgtk-3-0 (needed by OpenCvSharp's native runtime)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgtk-3-0 >/dev/null
+    ldconfig
+    return 0
+  fi
+  echo "build.sh: OpenCvSharp needs libgtk-3-0, which is not installed. Run:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y libgtk-3-0" >&2
+  exit 1
+}
+
+command=${1:-train}
+[ $# -gt 0 ] && shift
+ensure_native_prerequisites
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+case "$command" in
+  test)
+    dotnet build Dataflow.sln -c Release -nologo -clp:ErrorsOnly
+    log=$(mktemp)
+    set +e
+    dotnet test Dataflow.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    set -e
+    # One plain summary line over every test assembly.
+    awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+         END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+    rm -f "$log"
+    exit "$status"
+    ;;
+  *)
+    dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly >/dev/null
+    exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll "$command" "$@"
+    ;;
+esac
