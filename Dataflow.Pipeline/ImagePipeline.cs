@@ -150,6 +150,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     /// <summary>Ends when the run has ended and all its memory is returned.</summary>
     public Task Completion => _completion;
 
+    /// <summary>Posts a root folder (see <see cref="DataflowBlock.Post{TInput}"/>); false once completed.</summary>
+    public bool Post(string root) => _roots.Post(root);
+
+    /// <summary>Sends a root folder asynchronously; false once completed.</summary>
+    public Task<bool> SendAsync(string root, CancellationToken cancellationToken = default) => _roots.SendAsync(root, cancellationToken);
+
     /// <summary>Signals that no more roots will be posted; discovery starts.</summary>
     public void Complete() => _roots.Complete();
 
@@ -288,10 +294,19 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
     private async Task ProduceAsync()
     {
-        await _roots.Completion.ConfigureAwait(false);
-        _roots.TryReceiveAll(out IList<string>? roots);
         CancellationToken ct = _cts.Token;
-        SampleSet set = await _source.DiscoverAsync(roots?.ToArray() ?? [], ct).ConfigureAwait(false);
+        var roots = new List<string>();
+        while (await _roots.OutputAvailableAsync(ct).ConfigureAwait(false))
+        {
+            if (_roots.TryReceiveAll(out IList<string>? posted))
+            {
+                roots.AddRange(posted);
+            }
+        }
+
+        // A faulted root block (IDataflowBlock.Fault) ends the run with that exception.
+        await _roots.Completion.ConfigureAwait(false);
+        SampleSet set = await _source.DiscoverAsync(roots, ct).ConfigureAwait(false);
         int[] selected = DatasetSplit.Select(set, _options.ValidationSplit, _options.Subset, _options.Seed);
         if (selected.Length == 0)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Dataflow.Pipeline.Memory;
 using Dataflow.Pipeline.Normalization;
 
@@ -11,7 +10,7 @@ namespace Dataflow.Pipeline.Batching;
 /// </summary>
 internal sealed class BatchAssembler
 {
-    private readonly ConcurrentDictionary<(int Epoch, int Batch), float[]> _filling = new();
+    private readonly Dictionary<(int Epoch, int Batch), float[]> _filling = [];
     private readonly TensorPool _pool;
     private readonly int _batchSize;
     private readonly int _sampleLength;
@@ -30,8 +29,19 @@ internal sealed class BatchAssembler
     }
 
     /// <summary>The tensor of a batch being filled, rented on first use.</summary>
-    public float[] TensorFor(int epoch, int batch) =>
-        _filling.GetOrAdd((epoch, batch), static (_, self) => self._pool.Rent(self._batchSize * self._sampleLength), this);
+    public float[] TensorFor(int epoch, int batch)
+    {
+        // A lock rather than ConcurrentDictionary.GetOrAdd, whose factory may run twice and leak a rental.
+        lock (_filling)
+        {
+            if (!_filling.TryGetValue((epoch, batch), out float[]? tensor))
+            {
+                _filling[(epoch, batch)] = tensor = _pool.Rent(_batchSize * _sampleLength);
+            }
+
+            return tensor;
+        }
+    }
 
     /// <summary>The row of a sample in its batch tensor.</summary>
     public Span<float> RowFor(ImageSample sample) => TensorFor(sample.Epoch, sample.BatchIndex).AsSpan(sample.Slot * _sampleLength, _sampleLength);
@@ -59,7 +69,12 @@ internal sealed class BatchAssembler
             }
         }
 
-        _filling.TryRemove((first.Epoch, first.BatchIndex), out float[]? tensor);
+        float[]? tensor;
+        lock (_filling)
+        {
+            _filling.Remove((first.Epoch, first.BatchIndex), out tensor);
+        }
+
         if (rows.Count == 0)
         {
             if (tensor is not null)
@@ -98,12 +113,14 @@ internal sealed class BatchAssembler
     /// <summary>Returns every tensor still filling (after a fault or cancellation).</summary>
     public void ReturnAll()
     {
-        foreach (var key in _filling.Keys)
+        lock (_filling)
         {
-            if (_filling.TryRemove(key, out float[]? tensor))
+            foreach (float[] tensor in _filling.Values)
             {
                 _pool.Return(tensor);
             }
+
+            _filling.Clear();
         }
     }
 }
