@@ -39,6 +39,15 @@ internal static class AugmentationOps
         }
     }
 
+    /// <summary>What a source crop does outside the decoder: selects its region of the image and resizes it (bilinear) back to the image's size.</summary>
+    public static Mat ApplySourceCrop(ISourceCropAugmentation crop, Mat image, AugmentationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(context);
+        Size size = image.Size();
+        return ResizeRegion(image, crop.SelectRegion(size, size, context), size, InterpolationFlags.Linear);
+    }
+
     /// <summary>
     /// Runs <paramref name="transforms"/> in order, disposing the intermediate Mats they create; the caller keeps
     /// ownership of <paramref name="image"/> as with a single <see cref="IAugmentation.Apply"/>.

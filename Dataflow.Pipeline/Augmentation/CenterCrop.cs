@@ -47,12 +47,7 @@ public sealed class CenterCrop : ISourceCropAugmentation
     }
 
     /// <summary>Crops the centre of <paramref name="image"/> and resizes it (bilinear) back to the image's size.</summary>
-    public Mat Apply(Mat image, AugmentationContext context)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        Rect region = SelectRegion(image.Size(), image.Size(), context);
-        return AugmentationOps.ResizeRegion(image, region, image.Size(), InterpolationFlags.Linear);
-    }
+    public Mat Apply(Mat image, AugmentationContext context) => AugmentationOps.ApplySourceCrop(this, image, context);
 
     /// <inheritdoc />
     public override string ToString() => $"CenterCrop(fraction={AugmentationOps.Format(Fraction)})";

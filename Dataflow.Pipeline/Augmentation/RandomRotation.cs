@@ -11,6 +11,8 @@ namespace Dataflow.Pipeline.Augmentation;
 /// <remarks>Positive angles turn the picture counter-clockwise, as torchvision's. An angle of exactly 0 returns the image untouched.</remarks>
 public sealed class RandomRotation : IAugmentation
 {
+    private readonly RandomAffine _affine;
+
     /// <summary>Creates a rotation by an angle uniform in [-<paramref name="degrees"/>, <paramref name="degrees"/>].</summary>
     /// <param name="degrees">Largest angle either way, 0 to 180.</param>
     /// <param name="fill">Value of the uncovered pixels, 0 to 255, on every channel.</param>
@@ -35,6 +37,7 @@ public sealed class RandomRotation : IAugmentation
         Guard.InRange(fill, 0, 255, nameof(fill));
         Guard.Defined(interpolation, nameof(interpolation));
         Guard.Probability(p, nameof(p));
+        _affine = new RandomAffine(degrees: degrees, fill: fill, interpolation: interpolation, p: p);
         Degrees = degrees;
         Fill = fill;
         Interpolation = interpolation;
@@ -57,19 +60,7 @@ public sealed class RandomRotation : IAugmentation
     public double P { get; }
 
     /// <inheritdoc />
-    public Mat Apply(Mat image, AugmentationContext context)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        ArgumentNullException.ThrowIfNull(context);
-        bool apply = context.Random.Chance(P);
-        double angle = context.Random.Uniform(Degrees.Min, Degrees.Max);
-        if (!apply || angle == 0)
-        {
-            return image;
-        }
-
-        return AffineWarp.About(image.Size(), angle).Apply(image, ImageDecoder.ToOpenCv(Interpolation), Fill);
-    }
+    public Mat Apply(Mat image, AugmentationContext context) => _affine.Apply(image, context);
 
     /// <inheritdoc />
     public override string ToString() =>
