@@ -63,7 +63,7 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
         // The per-image chain. Each block keeps message order (EnsureOrdered), which is what lets the
         // batch block group positions into the planned batches whatever the parallelism.
-        var read = new TransformBlock<ImageSample, ImageSample>(ReadAsync, BlockOptions(options.Read, singleProducer: true));
+        var read = new TransformBlock<ImageSample, ImageSample>(ReadAsync, BlockOptions(options.Read));
         var decode = new TransformBlock<ImageSample, ImageSample>(Decode, BlockOptions(options.Decode));
         var normalize = new TransformBlock<ImageSample, ImageSample>(Normalize, BlockOptions(options.Normalize));
         var chain = new List<IPropagatorBlock<ImageSample, ImageSample>> { read };
@@ -225,11 +225,10 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _cts.Dispose();
     }
 
-    private ExecutionDataflowBlockOptions BlockOptions(StageOptions stage, bool singleProducer = false) => new()
+    private ExecutionDataflowBlockOptions BlockOptions(StageOptions stage) => new()
     {
         MaxDegreeOfParallelism = stage.MaxDegreeOfParallelism,
         BoundedCapacity = stage.BoundedCapacity,
-        SingleProducerConstrained = singleProducer,
         CancellationToken = _cts.Token,
     };
 
@@ -467,9 +466,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
         if (_options.ErrorPolicy == ErrorPolicy.FailFast)
         {
-            sample.Release();
+            // The run ends with this exception. The block itself is not faulted: a block faulting under a
+            // full upstream block can leave that block waiting forever; cancelling every block at once cannot.
+            RecordFault(new SampleFailedException(sample.Info!.Id, stage, e));
+            sample.Skip($"{stage}: {e.Message}");
             _loaded.TryRemove(sample, out _);
-            throw new SampleFailedException(sample.Info!.Id, stage, e);
+            return;
         }
 
         Report.AddSkipped(new SkippedSample(sample.Info!.Id, sample.Epoch, stage, e.Message));
@@ -497,6 +499,15 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         {
             await trainer(batch, _cts.Token).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            // The run is being cancelled; the trainer stopped because of it.
+        }
+        catch (Exception e)
+        {
+            // As for a fail-fast sample: keep the original exception and cancel the whole graph.
+            RecordFault(e);
+        }
         finally
         {
             batch.Dispose();
@@ -505,7 +516,8 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
     private void OnBlockFaulted(AggregateException exception)
     {
-        RecordFault(exception.InnerExceptions.Count == 1 ? exception.InnerException! : exception);
+        // A block faulted by a linked source carries that source's exception wrapped again: unwrap to the original.
+        RecordFault(exception.Flatten().InnerExceptions[0]);
     }
 
     private void RecordFault(Exception e)

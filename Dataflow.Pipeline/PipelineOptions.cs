@@ -45,7 +45,7 @@ public sealed record StageOptions
 /// Every setting of an <see cref="ImagePipeline"/>. Validated once, when the pipeline is built: an invalid
 /// value throws an <see cref="ArgumentException"/> naming the option, the allowed values and the value given.
 /// </summary>
-public sealed class PipelineOptions
+public sealed record PipelineOptions
 {
     // Image
 
