@@ -388,17 +388,34 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     private ImageSample Decode(ImageSample sample) => Run(sample, "decode", _decodeClock, s =>
     {
         PooledBuffer bytes = s.Bytes!;
-        var image = _decoder.Decode(bytes.Span, s.Info!.Id);
+        var image = _decoder.Decode(bytes.Span, s.Info!.Id, SourceRegion(s));
         s.ReleaseBytes();
         s.ReplaceImage(image);
     });
 
+    /// <summary>
+    /// A leading <see cref="ISourceCropAugmentation"/> is fused with the decoder's resize: it picks its region of the
+    /// full-size image here, with draws of its own from (seed, epoch, sample index), and the augment stage skips it.
+    /// </summary>
+    private Func<OpenCvSharp.Size, OpenCvSharp.Rect>? SourceRegion(ImageSample s)
+    {
+        if (_options.Augmentations.Count == 0 || _options.Augmentations[0] is not ISourceCropAugmentation crop)
+        {
+            return null;
+        }
+
+        var context = AugmentationContext.ForSourceCrop(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        var target = new OpenCvSharp.Size(_options.Width, _options.Height);
+        return size => crop.SelectRegion(size, target, context);
+    }
+
     private ImageSample Augment(ImageSample sample) => Run(sample, "augment", _augmentClock, s =>
     {
-        var context = new AugmentationContext(_options.Seed, s.Epoch, s.Info!.Index);
-        foreach (IAugmentation augmentation in _options.Augmentations)
+        var context = new AugmentationContext(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        IReadOnlyList<IAugmentation> augmentations = _options.Augmentations;
+        for (int i = augmentations[0] is ISourceCropAugmentation ? 1 : 0; i < augmentations.Count; i++)
         {
-            s.ReplaceImage(augmentation.Apply(s.Image!, context));
+            s.ReplaceImage(augmentations[i].Apply(s.Image!, context));
         }
     });
 

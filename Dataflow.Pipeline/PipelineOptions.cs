@@ -103,7 +103,9 @@ public sealed record PipelineOptions
 
     // Augmentation and normalization
 
-    /// <summary>Transforms applied in order to every image.</summary>
+    /// <summary>Transforms applied in order to every image (see <see cref="AugmentationPresets"/> for ready-made lists).</summary>
+    /// <remarks>A first entry that is an <see cref="ISourceCropAugmentation"/> (such as <see cref="RandomResizedCrop"/>) is fused
+    /// with the decode stage's resize: its region of the full-size image is resized once, straight to the target.</remarks>
     /// <value>None.</value>
     public IReadOnlyList<IAugmentation> Augmentations { get; init; } = [];
 
