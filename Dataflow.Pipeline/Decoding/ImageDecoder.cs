@@ -1,3 +1,4 @@
+using System.Buffers;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Decoding;
@@ -78,20 +79,38 @@ public sealed class ImageDecoder
                 $"the header declares {header.Width}x{header.Height} = {header.Pixels} pixels, above the limit of {MaxPixels} (MaxImagePixels)");
         }
 
-        if (header.Format == ImageFormat.Jpeg && !AcceptTruncatedJpeg && !ImageHeader.JpegHasEndMarker(data))
+        byte[]? patched = null;
+        if (header.Format == ImageFormat.Jpeg && !ImageHeader.JpegHasEndMarker(data))
         {
-            throw new ImageDecodeException(id, data.Length, "truncated JPEG (no end-of-image marker); set AcceptTruncatedJpeg to decode it anyway");
+            if (!AcceptTruncatedJpeg)
+            {
+                throw new ImageDecodeException(id, data.Length, "truncated JPEG (no end-of-image marker); set AcceptTruncatedJpeg to decode it anyway");
+            }
+
+            // OpenCV refuses a JPEG that stops mid-scan; with the marker restored, the JPEG library
+            // decodes what is there and fills the missing rows with grey.
+            patched = ArrayPool<byte>.Shared.Rent(data.Length + 2);
+            data.CopyTo(patched);
+            patched[data.Length] = 0xFF;
+            patched[data.Length + 1] = 0xD9;
         }
 
         ImreadModes mode = DecodeMode(header);
         Mat decoded;
         try
         {
-            decoded = Cv2.ImDecode(data, mode);
+            decoded = Cv2.ImDecode(patched is null ? data : patched.AsSpan(0, data.Length + 2), mode);
         }
         catch (OpenCVException e)
         {
             throw new ImageDecodeException(id, data.Length, $"OpenCV failed to decode it ({e.Message})", e);
+        }
+        finally
+        {
+            if (patched is not null)
+            {
+                ArrayPool<byte>.Shared.Return(patched);
+            }
         }
 
         if (decoded.Empty())
@@ -129,7 +148,10 @@ public sealed class ImageDecoder
         return HonorExifOrientation ? mode : mode | ImreadModes.IgnoreOrientation;
     }
 
-    /// <summary>The largest JPEG reduction (8, 4, 2, or 1) whose output still covers what the resize needs.</summary>
+    /// <summary>
+    /// The largest JPEG reduction (8, 4, 2, or 1) whose output still covers what the resize needs, in both
+    /// orientations (EXIF may swap the axes after decoding, and the header gives the stored ones).
+    /// </summary>
     internal int ReductionFor(int width, int height)
     {
         if (width <= 0 || height <= 0)
@@ -152,10 +174,12 @@ public sealed class ImageDecoder
             ResizeMode.Letterbox => (Math.Min(sx, sy), Math.Min(sx, sy)),
             _ => (sx, sy),
         };
+        // The size the resize needs from the source: the target size, or the crop window's size.
+        double needW = Math.Ceiling(w * sx - 1e-9), needH = Math.Ceiling(h * sy - 1e-9);
         foreach (int r in (ReadOnlySpan<int>)[8, 4, 2])
         {
-            // libjpeg's scaled size is ceil(w / r); it must be at least the size needed.
-            if ((w / r) * sx >= 1.0 - 1e-9 && (h / r) * sy >= 1.0 - 1e-9 && w / r >= 1 && h / r >= 1)
+            // libjpeg's scaled size is ceil(w / r); it must still cover what the resize needs.
+            if ((w + r - 1) / r >= needW && (h + r - 1) / r >= needH)
             {
                 return r;
             }
