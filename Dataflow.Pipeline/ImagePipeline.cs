@@ -488,7 +488,9 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
     private void OnBlockFaulted(AggregateException exception)
     {
-        RecordFault(exception.InnerExceptions.Count == 1 ? exception.InnerException! : exception);
+        // A fault that travelled down the links arrives wrapped once per block it passed through: keep
+        // the original. When parallel workers failed together, the first one stands for the run.
+        RecordFault(exception.Flatten().InnerExceptions[0]);
     }
 
     private void RecordFault(Exception e)

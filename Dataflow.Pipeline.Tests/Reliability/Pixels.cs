@@ -1,3 +1,4 @@
+using Dataflow.Pipeline.Tests.Support;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Tests.Reliability;
@@ -9,18 +10,9 @@ internal static class Pixels
     public static Mat FromRow(float[] row, int width, int height)
     {
         Assert.HasCount(3 * width * height, row, "floats in the row");
-        var image = new Mat(height, width, MatType.CV_8UC3);
-        int plane = width * height;
-        for (int y = 0; y < height; y++)
-        {
-            for (int x = 0; x < width; x++)
-            {
-                int i = y * width + x;
-                image.Set(y, x, new Vec3b(ToByte(row[i]), ToByte(row[plane + i]), ToByte(row[2 * plane + i])));
-            }
-        }
-
-        return image;
+        byte[] hwc = ReferenceImages.FromNchwRow(row, width, height, 3);
+        using Mat view = Mat.FromPixelData(height, width, MatType.CV_8UC3, hwc);
+        return view.Clone();
     }
 
     /// <summary>What the pipeline must produce from a decoded BGR image: stretched (bilinear) to the size, in RGB order.</summary>
@@ -56,6 +48,4 @@ internal static class Pixels
         Scalar mean = Cv2.Mean(diff);
         return (mean.Val0 + mean.Val1 + mean.Val2) / 3;
     }
-
-    private static byte ToByte(float v) => (byte)Math.Clamp(Math.Round(v * 255f), 0, 255);
 }
