@@ -63,20 +63,28 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
         // The per-image chain. Each block keeps message order (EnsureOrdered), which is what lets the
         // batch block group positions into the planned batches whatever the parallelism.
-        var read = new TransformBlock<ImageSample, ImageSample>(ReadAsync, BlockOptions(options.Read, singleProducer: true));
-        var decode = new TransformBlock<ImageSample, ImageSample>(Decode, BlockOptions(options.Decode));
-        var normalize = new TransformBlock<ImageSample, ImageSample>(Normalize, BlockOptions(options.Normalize));
+        var read = new TransformBlock<ImageSample, ImageSample>(ReadAsync, BlockOptions(options.Read));
         var chain = new List<IPropagatorBlock<ImageSample, ImageSample>> { read };
         AddUserStages(chain, stages, StagePosition.AfterRead);
-        chain.Add(decode);
-        AddUserStages(chain, stages, StagePosition.AfterDecode);
-        if (options.Augmentations.Count > 0)
+        bool fused = stages.All(s => s.Position == StagePosition.AfterRead);
+        if (fused)
         {
-            chain.Add(new TransformBlock<ImageSample, ImageSample>(Augment, BlockOptions(options.Augment)));
+            // Nothing to run between decode and normalize: one block does all three per image, which saves
+            // two message hops per image and keeps exactly one CPU worker per core (measured in docs/performance.md).
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(DecodeAugmentNormalize, BlockOptions(options.Decode)));
         }
+        else
+        {
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(Decode, BlockOptions(options.Decode)));
+            AddUserStages(chain, stages, StagePosition.AfterDecode);
+            if (options.Augmentations.Count > 0)
+            {
+                chain.Add(new TransformBlock<ImageSample, ImageSample>(Augment, BlockOptions(options.Augment)));
+            }
 
-        AddUserStages(chain, stages, StagePosition.AfterAugment);
-        chain.Add(normalize);
+            AddUserStages(chain, stages, StagePosition.AfterAugment);
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(Normalize, BlockOptions(options.Normalize)));
+        }
 
         var batch = new BatchBlock<ImageSample>(options.BatchSize,
             new GroupingDataflowBlockOptions { BoundedCapacity = 2 * options.BatchSize, CancellationToken = ct });
@@ -110,8 +118,10 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _blocks.Add(terminal);
         _head = read;
 
-        MaxSamplesInFlight = options.Read.BoundedCapacity + options.Decode.BoundedCapacity + options.Normalize.BoundedCapacity
-            + (options.Augmentations.Count > 0 ? options.Augment.BoundedCapacity : 0);
+        MaxSamplesInFlight = fused
+            ? options.Read.BoundedCapacity + options.Decode.BoundedCapacity
+            : options.Read.BoundedCapacity + options.Decode.BoundedCapacity + options.Normalize.BoundedCapacity
+                + (options.Augmentations.Count > 0 ? options.Augment.BoundedCapacity : 0);
 
         foreach (IDataflowBlock block in _blocks)
         {
@@ -225,11 +235,10 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _cts.Dispose();
     }
 
-    private ExecutionDataflowBlockOptions BlockOptions(StageOptions stage, bool singleProducer = false) => new()
+    private ExecutionDataflowBlockOptions BlockOptions(StageOptions stage) => new()
     {
         MaxDegreeOfParallelism = stage.MaxDegreeOfParallelism,
         BoundedCapacity = stage.BoundedCapacity,
-        SingleProducerConstrained = singleProducer,
         CancellationToken = _cts.Token,
     };
 
@@ -389,17 +398,45 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     private ImageSample Decode(ImageSample sample) => Run(sample, "decode", _decodeClock, s =>
     {
         PooledBuffer bytes = s.Bytes!;
-        var image = _decoder.Decode(bytes.Span, s.Info!.Id);
+        var image = _decoder.Decode(bytes.Span, s.Info!.Id, SourceRegion(s));
         s.ReleaseBytes();
         s.ReplaceImage(image);
     });
 
+    private ImageSample DecodeAugmentNormalize(ImageSample sample)
+    {
+        Decode(sample);
+        if (_options.Augmentations.Count > 0)
+        {
+            Augment(sample);
+        }
+
+        return Normalize(sample);
+    }
+
+    /// <summary>
+    /// A leading <see cref="ISourceCropAugmentation"/> is fused with the decoder's resize: it picks its region of the
+    /// full-size image here, with draws of its own from (seed, epoch, sample index), and the augment stage skips it.
+    /// </summary>
+    private Func<OpenCvSharp.Size, OpenCvSharp.Rect>? SourceRegion(ImageSample s)
+    {
+        if (_options.Augmentations.Count == 0 || _options.Augmentations[0] is not ISourceCropAugmentation crop)
+        {
+            return null;
+        }
+
+        var context = AugmentationContext.ForSourceCrop(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        var target = new OpenCvSharp.Size(_options.Width, _options.Height);
+        return size => crop.SelectRegion(size, target, context);
+    }
+
     private ImageSample Augment(ImageSample sample) => Run(sample, "augment", _augmentClock, s =>
     {
-        var context = new AugmentationContext(_options.Seed, s.Epoch, s.Info!.Index);
-        foreach (IAugmentation augmentation in _options.Augmentations)
+        var context = new AugmentationContext(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        IReadOnlyList<IAugmentation> augmentations = _options.Augmentations;
+        for (int i = augmentations[0] is ISourceCropAugmentation ? 1 : 0; i < augmentations.Count; i++)
         {
-            s.ReplaceImage(augmentation.Apply(s.Image!, context));
+            s.ReplaceImage(augmentations[i].Apply(s.Image!, context));
         }
     });
 
@@ -450,9 +487,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
         if (_options.ErrorPolicy == ErrorPolicy.FailFast)
         {
-            sample.Release();
+            // The run ends with this exception. The block itself is not faulted: a block faulting under a
+            // full upstream block can leave that block waiting forever; cancelling every block at once cannot.
+            RecordFault(new SampleFailedException(sample.Info!.Id, stage, e));
+            sample.Skip($"{stage}: {e.Message}");
             _loaded.TryRemove(sample, out _);
-            throw new SampleFailedException(sample.Info!.Id, stage, e);
+            return;
         }
 
         Report.AddSkipped(new SkippedSample(sample.Info!.Id, sample.Epoch, stage, e.Message));
@@ -480,6 +520,15 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         {
             await trainer(batch, _cts.Token).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            // The run is being cancelled; the trainer stopped because of it.
+        }
+        catch (Exception e)
+        {
+            // As for a fail-fast sample: keep the original exception and cancel the whole graph.
+            RecordFault(e);
+        }
         finally
         {
             batch.Dispose();
@@ -488,8 +537,7 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
     private void OnBlockFaulted(AggregateException exception)
     {
-        // A fault that travelled down the links arrives wrapped once per block it passed through: keep
-        // the original. When parallel workers failed together, the first one stands for the run.
+        // A block faulted by a linked source carries that source's exception wrapped again: unwrap to the original.
         RecordFault(exception.Flatten().InnerExceptions[0]);
     }
 

@@ -60,7 +60,16 @@ public sealed class ImageDecoder
 
     /// <summary>Decodes and resizes; the caller owns (and disposes) the returned Mat, <see cref="Width"/>×<see cref="Height"/> 8-bit.</summary>
     /// <exception cref="ImageDecodeException">The bytes are not a decodable image, or are refused (too large, truncated).</exception>
-    public Mat Decode(ReadOnlySpan<byte> data, string id)
+    public Mat Decode(ReadOnlySpan<byte> data, string id) => Decode(data, id, null);
+
+    /// <summary>
+    /// Decodes at full resolution, keeps the region <paramref name="sourceRegion"/> picks from the decoded size and
+    /// resizes only that region to the target (the fused source crop of <see cref="Augmentation.ISourceCropAugmentation"/>);
+    /// with a null <paramref name="sourceRegion"/>, the same as <see cref="Decode(ReadOnlySpan{byte}, string)"/>.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a decodable image, or are refused (too large, truncated).</exception>
+    /// <exception cref="InvalidOperationException">The region is empty or not inside the decoded image.</exception>
+    public Mat Decode(ReadOnlySpan<byte> data, string id, Func<Size, Rect>? sourceRegion)
     {
         if (data.IsEmpty)
         {
@@ -95,7 +104,8 @@ public sealed class ImageDecoder
             patched[data.Length + 1] = 0xD9;
         }
 
-        ImreadModes mode = DecodeMode(header);
+        // A source crop may keep a small region: decode it at full resolution so the region is not upsampled.
+        ImreadModes mode = DecodeMode(header, reduced: sourceRegion is null);
         Mat decoded;
         try
         {
@@ -121,7 +131,7 @@ public sealed class ImageDecoder
 
         try
         {
-            return ToTarget(decoded);
+            return ToTarget(decoded, sourceRegion);
         }
         catch
         {
@@ -131,12 +141,12 @@ public sealed class ImageDecoder
     }
 
     /// <summary>The <see cref="ImreadModes"/> used for an image with this header.</summary>
-    internal ImreadModes DecodeMode(ImageHeader header)
+    internal ImreadModes DecodeMode(ImageHeader header, bool reduced = true)
     {
         bool gray = Color == ColorMode.Grayscale;
         ImreadModes mode = (gray ? ImreadModes.Grayscale : ImreadModes.Color) switch
         {
-            var m when !ReducedDecode || header.Format != ImageFormat.Jpeg => m,
+            var m when !ReducedDecode || !reduced || header.Format != ImageFormat.Jpeg => m,
             _ => ReductionFor(header.Width, header.Height) switch
             {
                 8 => gray ? ImreadModes.ReducedGrayscale8 : ImreadModes.ReducedColor8,
@@ -188,9 +198,9 @@ public sealed class ImageDecoder
         return 1;
     }
 
-    private Mat ToTarget(Mat decoded)
+    private Mat ToTarget(Mat decoded, Func<Size, Rect>? sourceRegion)
     {
-        Mat sized = Resize switch
+        Mat sized = sourceRegion is not null ? RegionToTarget(decoded, sourceRegion(decoded.Size())) : Resize switch
         {
             ResizeMode.CenterCrop => CropThenResize(decoded),
             ResizeMode.Letterbox => FitAndPad(decoded),
@@ -245,12 +255,22 @@ public sealed class ImageDecoder
             return ResizeTo(src, new Size(Width, Height));
         }
 
-        var roi = new Rect((src.Width - cw) / 2, (src.Height - ch) / 2, cw, ch);
+        return RegionToTarget(src, new Rect((src.Width - cw) / 2, (src.Height - ch) / 2, cw, ch));
+    }
+
+    /// <summary>Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view, to the target; disposes <paramref name="src"/>.</summary>
+    private Mat RegionToTarget(Mat src, Rect roi)
+    {
+        if (roi.Width <= 0 || roi.Height <= 0 || roi.X < 0 || roi.Y < 0 || roi.Right > src.Width || roi.Bottom > src.Height)
+        {
+            throw new InvalidOperationException($"The source region {roi} is not a non-empty region of the {src.Width}x{src.Height} decoded image.");
+        }
+
         Mat view = new Mat(src, roi);
         try
         {
             var dst = new Mat();
-            if (cw == Width && ch == Height)
+            if (roi.Width == Width && roi.Height == Height)
             {
                 view.CopyTo(dst);
             }
