@@ -502,7 +502,18 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
     private Batch[] Assemble(ImageSample[] group)
     {
-        Batch? batch = _assembler!.Assemble(group);
+        Batch? batch;
+        try
+        {
+            batch = _assembler!.Assemble(group);
+        }
+        catch (Exception e)
+        {
+            // A user block broke the message order: end the run by cancellation, as for any fault.
+            RecordFault(e);
+            return [];
+        }
+
         if (batch is null)
         {
             return []; // Every sample of this batch was skipped; the report lists them.

@@ -495,6 +495,32 @@ public sealed class ImagePipelineTests
     }
 
     [TestMethod]
+    public async Task Run_UserBlockDropsAMessage_FaultsSayingSoAndMemoryReturned()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 8, 8);
+        int seen = 0;
+        var dropper = new TransformManyBlock<ImageSample, ImageSample>(s =>
+        {
+            if (Interlocked.Increment(ref seen) == 3)
+            {
+                s.Dispose();
+                return [];
+            }
+
+            return [s];
+        }, new ExecutionDataflowBlockOptions { BoundedCapacity = 2 });
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Small(8, 8) with { BatchSize = 4 })
+            .AddBlock(StagePosition.AfterDecode, dropper)
+            .Build(_ => { });
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+
+        var e = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        StringAssert.Contains(e.Message, "dropped, added or reordered");
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
     public async Task Run_UserDefinedAugmentation_AppliedToEveryImageWithItsOwnRandom()
     {
         using var data = new TempDataset().WithClasses(2, 4, 16, 12);
