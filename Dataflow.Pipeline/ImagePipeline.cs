@@ -64,19 +64,27 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         // The per-image chain. Each block keeps message order (EnsureOrdered), which is what lets the
         // batch block group positions into the planned batches whatever the parallelism.
         var read = new TransformBlock<ImageSample, ImageSample>(ReadAsync, BlockOptions(options.Read));
-        var decode = new TransformBlock<ImageSample, ImageSample>(Decode, BlockOptions(options.Decode));
-        var normalize = new TransformBlock<ImageSample, ImageSample>(Normalize, BlockOptions(options.Normalize));
         var chain = new List<IPropagatorBlock<ImageSample, ImageSample>> { read };
         AddUserStages(chain, stages, StagePosition.AfterRead);
-        chain.Add(decode);
-        AddUserStages(chain, stages, StagePosition.AfterDecode);
-        if (options.Augmentations.Count > 0)
+        bool fused = stages.All(s => s.Position == StagePosition.AfterRead);
+        if (fused)
         {
-            chain.Add(new TransformBlock<ImageSample, ImageSample>(Augment, BlockOptions(options.Augment)));
+            // Nothing to run between decode and normalize: one block does all three per image, which saves
+            // two message hops per image and keeps exactly one CPU worker per core (measured in docs/performance.md).
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(DecodeAugmentNormalize, BlockOptions(options.Decode)));
         }
+        else
+        {
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(Decode, BlockOptions(options.Decode)));
+            AddUserStages(chain, stages, StagePosition.AfterDecode);
+            if (options.Augmentations.Count > 0)
+            {
+                chain.Add(new TransformBlock<ImageSample, ImageSample>(Augment, BlockOptions(options.Augment)));
+            }
 
-        AddUserStages(chain, stages, StagePosition.AfterAugment);
-        chain.Add(normalize);
+            AddUserStages(chain, stages, StagePosition.AfterAugment);
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(Normalize, BlockOptions(options.Normalize)));
+        }
 
         var batch = new BatchBlock<ImageSample>(options.BatchSize,
             new GroupingDataflowBlockOptions { BoundedCapacity = 2 * options.BatchSize, CancellationToken = ct });
@@ -110,8 +118,10 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _blocks.Add(terminal);
         _head = read;
 
-        MaxSamplesInFlight = options.Read.BoundedCapacity + options.Decode.BoundedCapacity + options.Normalize.BoundedCapacity
-            + (options.Augmentations.Count > 0 ? options.Augment.BoundedCapacity : 0);
+        MaxSamplesInFlight = fused
+            ? options.Read.BoundedCapacity + options.Decode.BoundedCapacity
+            : options.Read.BoundedCapacity + options.Decode.BoundedCapacity + options.Normalize.BoundedCapacity
+                + (options.Augmentations.Count > 0 ? options.Augment.BoundedCapacity : 0);
 
         foreach (IDataflowBlock block in _blocks)
         {
@@ -392,6 +402,17 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         s.ReleaseBytes();
         s.ReplaceImage(image);
     });
+
+    private ImageSample DecodeAugmentNormalize(ImageSample sample)
+    {
+        Decode(sample);
+        if (_options.Augmentations.Count > 0)
+        {
+            Augment(sample);
+        }
+
+        return Normalize(sample);
+    }
 
     /// <summary>
     /// A leading <see cref="ISourceCropAugmentation"/> is fused with the decoder's resize: it picks its region of the

@@ -153,6 +153,8 @@ public sealed record PipelineOptions
     public StageOptions Read { get; init; } = new(Math.Max(4, Environment.ProcessorCount), 2 * Math.Max(4, Environment.ProcessorCount));
 
     /// <summary>The decode-resize block.</summary>
+    /// <remarks>Without user stages after decode or augment, one block decodes, augments and normalizes each
+    /// image in a single step, with these options (<see cref="Augment"/> and <see cref="Normalize"/> then go unused).</remarks>
     public StageOptions Decode { get; init; } = StageOptions.ForCpu();
 
     /// <summary>The augment block.</summary>

@@ -170,6 +170,22 @@ public sealed class ImagePipelineTests
     }
 
     [TestMethod]
+    public async Task Run_ShuffleWithinBatch_SameMembersInAnotherOrder()
+    {
+        using var data = new TempDataset().WithClasses(2, 16, 8, 8);
+        var (plain, _) = await PipelineRunner.RunAsync(Small(8, 8) with { BatchSize = 8, ShuffleWithinBatch = false }, data.Root);
+        var (mixed, _) = await PipelineRunner.RunAsync(Small(8, 8) with { BatchSize = 8, ShuffleWithinBatch = true }, data.Root);
+
+        Assert.HasCount(plain.Count, mixed);
+        for (int i = 0; i < plain.Count; i++)
+        {
+            CollectionAssert.AreEquivalent(plain[i].Paths, mixed[i].Paths);
+        }
+
+        Assert.IsTrue(Enumerable.Range(0, plain.Count).Any(i => !plain[i].Paths.SequenceEqual(mixed[i].Paths)));
+    }
+
+    [TestMethod]
     public async Task Run_ShortLastBatch_KeptOrDroppedAndCounted()
     {
         using var data = new TempDataset().WithClasses(2, 5, 8, 8);
