@@ -196,7 +196,7 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             {
                 while (output.TryReceive(out Batch? batch))
                 {
-                    _undelivered.TryRemove(batch, out _);
+                    Handover(batch);
                     yield return batch;
                 }
             }
@@ -508,14 +508,20 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             return []; // Every sample of this batch was skipped; the report lists them.
         }
 
-        Report.AddBatch(batch.Labels);
         _undelivered.TryAdd(batch, 0);
         return [batch];
     }
 
-    private async Task DeliverAsync(Batch batch, Func<Batch, CancellationToken, ValueTask> trainer)
+    /// <summary>A batch leaves the pipeline's hands: it counts as batched only now, so a run cut short reports what was handed over.</summary>
+    private void Handover(Batch batch)
     {
         _undelivered.TryRemove(batch, out _);
+        Report.AddBatch(batch.Labels);
+    }
+
+    private async Task DeliverAsync(Batch batch, Func<Batch, CancellationToken, ValueTask> trainer)
+    {
+        Handover(batch);
         try
         {
             await trainer(batch, _cts.Token).ConfigureAwait(false);
