@@ -382,7 +382,8 @@ public sealed class ImagePipelineTests
             using var data = new TempDataset().WithClasses(2, perClass, 8, 8);
             var (batches, pipeline) = await PipelineRunner.RunAsync(options, data.Root);
             Assert.AreEqual(2 * perClass, batches.Sum(b => b.Labels.Length));
-            Assert.AreEqual(9, pipeline.MaxSamplesInFlight);
+            // Read + decode + augment + normalize capacities, or fewer when the per-image stages are fused.
+            Assert.IsLessThanOrEqualTo(9, pipeline.MaxSamplesInFlight);
             Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Images.PeakSamples, $"{perClass} per class");
             Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Images.PeakMats);
             Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Buffers.Peak);
