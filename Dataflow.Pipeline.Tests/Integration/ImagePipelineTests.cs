@@ -382,12 +382,48 @@ public sealed class ImagePipelineTests
             using var data = new TempDataset().WithClasses(2, perClass, 8, 8);
             var (batches, pipeline) = await PipelineRunner.RunAsync(options, data.Root);
             Assert.AreEqual(2 * perClass, batches.Sum(b => b.Labels.Length));
-            Assert.AreEqual(9, pipeline.MaxSamplesInFlight);
+            // No user stage after decode: decode, augment and normalize share one block, so read (3) + decode (2).
+            Assert.AreEqual(5, pipeline.MaxSamplesInFlight);
             Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Images.PeakSamples, $"{perClass} per class");
             Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Images.PeakMats);
             Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Buffers.Peak);
             // Tensors: the batches the in-flight samples span, plus the batch block, assembler and prefetch queue.
-            Assert.IsLessThanOrEqualTo(9 / 4 + 2 + 2 + 2 + 2 + 1, pipeline.Tensors.Peak);
+            Assert.IsLessThanOrEqualTo(5 / 4 + 2 + 2 + 2 + 2 + 1, pipeline.Tensors.Peak);
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_UserStageAfterDecode_SameBatchesAsTheFusedChainAndEveryBlockCounted()
+    {
+        // Without user stages decode, augment and normalize run fused in one block; a stage after decode splits
+        // them into their own blocks. Both graphs must give the same batches bit for bit.
+        using var data = new TempDataset().WithClasses(2, 9, 20, 16);
+        PipelineOptions options = Small(12, 10) with
+        {
+            Read = new StageOptions(2, 3),
+            Decode = new StageOptions(2, 2),
+            Augment = new StageOptions(1, 2),
+            Normalize = new StageOptions(1, 2),
+            Augmentations = [new RandomHorizontalFlip()],
+        };
+        var (fused, fusedPipeline) = await PipelineRunner.RunAsync(options, data.Root);
+
+        var split = new List<SeenBatch>();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(options)
+            .AddStage(StagePosition.AfterDecode, "pass", _ => { }, new StageOptions(1, 2))
+            .Build(b => split.Add(SeenBatch.Copy(b)));
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        await pipeline.Completion;
+        PipelineRunner.AssertNothingHeld(pipeline);
+
+        Assert.AreEqual(3 + 2, fusedPipeline.MaxSamplesInFlight);
+        Assert.AreEqual(3 + 2 + 2 + 2, pipeline.MaxSamplesInFlight);
+        Assert.HasCount(fused.Count, split);
+        for (int i = 0; i < fused.Count; i++)
+        {
+            CollectionAssert.AreEqual(fused[i].Data, split[i].Data, $"batch {i}");
+            CollectionAssert.AreEqual(fused[i].Paths, split[i].Paths, $"batch {i}");
         }
     }
 
@@ -455,6 +491,32 @@ public sealed class ImagePipelineTests
         Cv2.BitwiseNot(a, invertedA);
         byte[] row0 = ReferenceImages.FromNchwRow(seen[0].Data.AsSpan(0, 300), 10, 10, 3);
         CollectionAssert.AreEqual(ReferenceImages.Bytes(invertedA), row0);
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
+    public async Task Run_UserBlockDropsAMessage_FaultsSayingSoAndMemoryReturned()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 8, 8);
+        int seen = 0;
+        var dropper = new TransformManyBlock<ImageSample, ImageSample>(s =>
+        {
+            if (Interlocked.Increment(ref seen) == 3)
+            {
+                s.Dispose();
+                return [];
+            }
+
+            return [s];
+        }, new ExecutionDataflowBlockOptions { BoundedCapacity = 2 });
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Small(8, 8) with { BatchSize = 4 })
+            .AddBlock(StagePosition.AfterDecode, dropper)
+            .Build(_ => { });
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+
+        var e = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        StringAssert.Contains(e.Message, "dropped, added or reordered");
         PipelineRunner.AssertNothingHeld(pipeline);
     }
 
