@@ -63,20 +63,28 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
         // The per-image chain. Each block keeps message order (EnsureOrdered), which is what lets the
         // batch block group positions into the planned batches whatever the parallelism.
-        var read = new TransformBlock<ImageSample, ImageSample>(ReadAsync, BlockOptions(options.Read, singleProducer: true));
-        var decode = new TransformBlock<ImageSample, ImageSample>(Decode, BlockOptions(options.Decode));
-        var normalize = new TransformBlock<ImageSample, ImageSample>(Normalize, BlockOptions(options.Normalize));
+        var read = new TransformBlock<ImageSample, ImageSample>(ReadAsync, BlockOptions(options.Read));
         var chain = new List<IPropagatorBlock<ImageSample, ImageSample>> { read };
         AddUserStages(chain, stages, StagePosition.AfterRead);
-        chain.Add(decode);
-        AddUserStages(chain, stages, StagePosition.AfterDecode);
-        if (options.Augmentations.Count > 0)
+        bool fused = stages.All(s => s.Position == StagePosition.AfterRead);
+        if (fused)
         {
-            chain.Add(new TransformBlock<ImageSample, ImageSample>(Augment, BlockOptions(options.Augment)));
+            // Nothing to run between decode and normalize: one block does all three per image, which saves
+            // two message hops per image and keeps exactly one CPU worker per core (measured in docs/performance.md).
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(DecodeAugmentNormalize, BlockOptions(options.Decode)));
         }
+        else
+        {
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(Decode, BlockOptions(options.Decode)));
+            AddUserStages(chain, stages, StagePosition.AfterDecode);
+            if (options.Augmentations.Count > 0)
+            {
+                chain.Add(new TransformBlock<ImageSample, ImageSample>(Augment, BlockOptions(options.Augment)));
+            }
 
-        AddUserStages(chain, stages, StagePosition.AfterAugment);
-        chain.Add(normalize);
+            AddUserStages(chain, stages, StagePosition.AfterAugment);
+            chain.Add(new TransformBlock<ImageSample, ImageSample>(Normalize, BlockOptions(options.Normalize)));
+        }
 
         var batch = new BatchBlock<ImageSample>(options.BatchSize,
             new GroupingDataflowBlockOptions { BoundedCapacity = 2 * options.BatchSize, CancellationToken = ct });
@@ -110,14 +118,30 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _blocks.Add(terminal);
         _head = read;
 
-        MaxSamplesInFlight = options.Read.BoundedCapacity + options.Decode.BoundedCapacity + options.Normalize.BoundedCapacity
-            + (options.Augmentations.Count > 0 ? options.Augment.BoundedCapacity : 0);
+        MaxSamplesInFlight = fused
+            ? options.Read.BoundedCapacity + options.Decode.BoundedCapacity
+            : options.Read.BoundedCapacity + options.Decode.BoundedCapacity + options.Normalize.BoundedCapacity
+                + (options.Augmentations.Count > 0 ? options.Augment.BoundedCapacity : 0);
 
         foreach (IDataflowBlock block in _blocks)
         {
             // A fault anywhere stops everything: the first exception is kept and the rest of the graph is cancelled.
             block.Completion.ContinueWith(static (t, state) => ((ImagePipeline)state!).OnBlockFaulted(t.Exception!),
                 this, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        // User blocks do not share the run's token: fault them on cancellation so they drop what they hold
+        // (the samples in them are released with the other leftovers) instead of waiting on a cancelled neighbour.
+        IDataflowBlock[] userBlocks = [.. stages.Where(s => s.Block is not null).Select(s => (IDataflowBlock)s.Block!)];
+        if (userBlocks.Length > 0)
+        {
+            ct.Register(() =>
+            {
+                foreach (IDataflowBlock block in userBlocks)
+                {
+                    block.Fault(new OperationCanceledException("The pipeline run was cancelled.", ct));
+                }
+            });
         }
 
         _completion = RunAsync();
@@ -186,7 +210,7 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             {
                 while (output.TryReceive(out Batch? batch))
                 {
-                    _undelivered.TryRemove(batch, out _);
+                    Handover(batch);
                     yield return batch;
                 }
             }
@@ -225,11 +249,10 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _cts.Dispose();
     }
 
-    private ExecutionDataflowBlockOptions BlockOptions(StageOptions stage, bool singleProducer = false) => new()
+    private ExecutionDataflowBlockOptions BlockOptions(StageOptions stage) => new()
     {
         MaxDegreeOfParallelism = stage.MaxDegreeOfParallelism,
         BoundedCapacity = stage.BoundedCapacity,
-        SingleProducerConstrained = singleProducer,
         CancellationToken = _cts.Token,
     };
 
@@ -389,17 +412,45 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     private ImageSample Decode(ImageSample sample) => Run(sample, "decode", _decodeClock, s =>
     {
         PooledBuffer bytes = s.Bytes!;
-        var image = _decoder.Decode(bytes.Span, s.Info!.Id);
+        var image = _decoder.Decode(bytes.Span, s.Info!.Id, SourceRegion(s));
         s.ReleaseBytes();
         s.ReplaceImage(image);
     });
 
+    private ImageSample DecodeAugmentNormalize(ImageSample sample)
+    {
+        Decode(sample);
+        if (_options.Augmentations.Count > 0)
+        {
+            Augment(sample);
+        }
+
+        return Normalize(sample);
+    }
+
+    /// <summary>
+    /// A leading <see cref="ISourceCropAugmentation"/> is fused with the decoder's resize: it picks its region of the
+    /// full-size image here, with draws of its own from (seed, epoch, sample index), and the augment stage skips it.
+    /// </summary>
+    private Func<OpenCvSharp.Size, OpenCvSharp.Rect>? SourceRegion(ImageSample s)
+    {
+        if (_options.Augmentations.Count == 0 || _options.Augmentations[0] is not ISourceCropAugmentation crop)
+        {
+            return null;
+        }
+
+        var context = AugmentationContext.ForSourceCrop(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        var target = new OpenCvSharp.Size(_options.Width, _options.Height);
+        return size => crop.SelectRegion(size, target, context);
+    }
+
     private ImageSample Augment(ImageSample sample) => Run(sample, "augment", _augmentClock, s =>
     {
-        var context = new AugmentationContext(_options.Seed, s.Epoch, s.Info!.Index);
-        foreach (IAugmentation augmentation in _options.Augmentations)
+        var context = new AugmentationContext(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        IReadOnlyList<IAugmentation> augmentations = _options.Augmentations;
+        for (int i = augmentations[0] is ISourceCropAugmentation ? 1 : 0; i < augmentations.Count; i++)
         {
-            s.ReplaceImage(augmentation.Apply(s.Image!, context));
+            s.ReplaceImage(augmentations[i].Apply(s.Image!, context));
         }
     });
 
@@ -450,9 +501,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
         if (_options.ErrorPolicy == ErrorPolicy.FailFast)
         {
-            sample.Release();
+            // The run ends with this exception. The block itself is not faulted: a block faulting under a
+            // full upstream block can leave that block waiting forever; cancelling every block at once cannot.
+            RecordFault(new SampleFailedException(sample.Info!.Id, stage, e));
+            sample.Skip($"{stage}: {e.Message}");
             _loaded.TryRemove(sample, out _);
-            throw new SampleFailedException(sample.Info!.Id, stage, e);
+            return;
         }
 
         Report.AddSkipped(new SkippedSample(sample.Info!.Id, sample.Epoch, stage, e.Message));
@@ -462,23 +516,49 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
     private Batch[] Assemble(ImageSample[] group)
     {
-        Batch? batch = _assembler!.Assemble(group);
+        Batch? batch;
+        try
+        {
+            batch = _assembler!.Assemble(group);
+        }
+        catch (Exception e)
+        {
+            // A user block broke the message order: end the run by cancellation, as for any fault.
+            RecordFault(e);
+            return [];
+        }
+
         if (batch is null)
         {
             return []; // Every sample of this batch was skipped; the report lists them.
         }
 
-        Report.AddBatch(batch.Labels);
         _undelivered.TryAdd(batch, 0);
         return [batch];
     }
 
-    private async Task DeliverAsync(Batch batch, Func<Batch, CancellationToken, ValueTask> trainer)
+    /// <summary>A batch leaves the pipeline's hands: it counts as batched only now, so a run cut short reports what was handed over.</summary>
+    private void Handover(Batch batch)
     {
         _undelivered.TryRemove(batch, out _);
+        Report.AddBatch(batch.Labels);
+    }
+
+    private async Task DeliverAsync(Batch batch, Func<Batch, CancellationToken, ValueTask> trainer)
+    {
+        Handover(batch);
         try
         {
             await trainer(batch, _cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            // The run is being cancelled; the trainer stopped because of it.
+        }
+        catch (Exception e)
+        {
+            // As for a fail-fast sample: keep the original exception and cancel the whole graph.
+            RecordFault(e);
         }
         finally
         {
@@ -488,7 +568,14 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
 
     private void OnBlockFaulted(AggregateException exception)
     {
-        RecordFault(exception.InnerExceptions.Count == 1 ? exception.InnerException! : exception);
+        // A block faulted by a linked source carries that source's exception wrapped again: unwrap to the original.
+        Exception first = exception.Flatten().InnerExceptions[0];
+        if (first is OperationCanceledException && _cts.IsCancellationRequested)
+        {
+            return; // A user block stopped by the run's own cancellation (see the constructor).
+        }
+
+        RecordFault(first);
     }
 
     private void RecordFault(Exception e)

@@ -45,7 +45,7 @@ public sealed record StageOptions
 /// Every setting of an <see cref="ImagePipeline"/>. Validated once, when the pipeline is built: an invalid
 /// value throws an <see cref="ArgumentException"/> naming the option, the allowed values and the value given.
 /// </summary>
-public sealed class PipelineOptions
+public sealed record PipelineOptions
 {
     // Image
 
@@ -103,7 +103,9 @@ public sealed class PipelineOptions
 
     // Augmentation and normalization
 
-    /// <summary>Transforms applied in order to every image.</summary>
+    /// <summary>Transforms applied in order to every image (see <see cref="AugmentationPresets"/> for ready-made lists).</summary>
+    /// <remarks>A first entry that is an <see cref="ISourceCropAugmentation"/> (such as <see cref="RandomResizedCrop"/>) is fused
+    /// with the decode stage's resize: its region of the full-size image is resized once, straight to the target.</remarks>
     /// <value>None.</value>
     public IReadOnlyList<IAugmentation> Augmentations { get; init; } = [];
 
@@ -151,6 +153,8 @@ public sealed class PipelineOptions
     public StageOptions Read { get; init; } = new(Math.Max(4, Environment.ProcessorCount), 2 * Math.Max(4, Environment.ProcessorCount));
 
     /// <summary>The decode-resize block.</summary>
+    /// <remarks>Without user stages after decode or augment, one block decodes, augments and normalizes each
+    /// image in a single step, with these options (<see cref="Augment"/> and <see cref="Normalize"/> then go unused).</remarks>
     public StageOptions Decode { get; init; } = StageOptions.ForCpu();
 
     /// <summary>The augment block.</summary>

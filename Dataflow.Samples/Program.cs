@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Dataflow.Samples.Bench;
 using Dataflow.Samples.Commands;
+using Dataflow.Samples.Micro;
 
 namespace Dataflow.Samples;
 
@@ -9,10 +11,13 @@ public static class Program
     /// <summary>Runs the command line against the process's console.</summary>
     public static Task<int> Main(string[] args) => RunAsync(args, CommandEnvironment.FromConsole());
 
-    /// <summary>Every command, in the order <c>--help</c> lists them. A new command is one file in Commands/ and one line here.</summary>
+    /// <summary>Every command, in the order <c>--help</c> lists them. A new command is one file (or folder) and one line here.</summary>
     public static IReadOnlyList<Command> CreateCommands(CommandEnvironment environment) =>
     [
         TrainCommand.Create(environment),
+        BenchCommand.Create(),
+        BenchCommand.CreateChild(),
+        MicroCommand.Create(),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>

@@ -33,5 +33,5 @@ public sealed class RandomHorizontalFlip : IAugmentation
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"RandomHorizontalFlip(p={P})";
+    public override string ToString() => $"RandomHorizontalFlip(p={AugmentationOps.Format(P)})";
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Decoding;
@@ -59,7 +60,16 @@ public sealed class ImageDecoder
 
     /// <summary>Decodes and resizes; the caller owns (and disposes) the returned Mat, <see cref="Width"/>×<see cref="Height"/> 8-bit.</summary>
     /// <exception cref="ImageDecodeException">The bytes are not a decodable image, or are refused (too large, truncated).</exception>
-    public Mat Decode(ReadOnlySpan<byte> data, string id)
+    public Mat Decode(ReadOnlySpan<byte> data, string id) => Decode(data, id, null);
+
+    /// <summary>
+    /// Decodes at full resolution, keeps the region <paramref name="sourceRegion"/> picks from the decoded size and
+    /// resizes only that region to the target (the fused source crop of <see cref="Augmentation.ISourceCropAugmentation"/>);
+    /// with a null <paramref name="sourceRegion"/>, the same as <see cref="Decode(ReadOnlySpan{byte}, string)"/>.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a decodable image, or are refused (too large, truncated).</exception>
+    /// <exception cref="InvalidOperationException">The region is empty or not inside the decoded image.</exception>
+    public Mat Decode(ReadOnlySpan<byte> data, string id, Func<Size, Rect>? sourceRegion)
     {
         if (data.IsEmpty)
         {
@@ -78,20 +88,39 @@ public sealed class ImageDecoder
                 $"the header declares {header.Width}x{header.Height} = {header.Pixels} pixels, above the limit of {MaxPixels} (MaxImagePixels)");
         }
 
-        if (header.Format == ImageFormat.Jpeg && !AcceptTruncatedJpeg && !ImageHeader.JpegHasEndMarker(data))
+        byte[]? patched = null;
+        if (header.Format == ImageFormat.Jpeg && !ImageHeader.JpegHasEndMarker(data))
         {
-            throw new ImageDecodeException(id, data.Length, "truncated JPEG (no end-of-image marker); set AcceptTruncatedJpeg to decode it anyway");
+            if (!AcceptTruncatedJpeg)
+            {
+                throw new ImageDecodeException(id, data.Length, "truncated JPEG (no end-of-image marker); set AcceptTruncatedJpeg to decode it anyway");
+            }
+
+            // OpenCV refuses a JPEG that stops mid-scan; with the marker restored, the JPEG library
+            // decodes what is there and fills the missing rows with grey.
+            patched = ArrayPool<byte>.Shared.Rent(data.Length + 2);
+            data.CopyTo(patched);
+            patched[data.Length] = 0xFF;
+            patched[data.Length + 1] = 0xD9;
         }
 
-        ImreadModes mode = DecodeMode(header);
+        // A source crop may keep a small region: decode it at full resolution so the region is not upsampled.
+        ImreadModes mode = DecodeMode(header, reduced: sourceRegion is null);
         Mat decoded;
         try
         {
-            decoded = Cv2.ImDecode(data, mode);
+            decoded = Cv2.ImDecode(patched is null ? data : patched.AsSpan(0, data.Length + 2), mode);
         }
         catch (OpenCVException e)
         {
             throw new ImageDecodeException(id, data.Length, $"OpenCV failed to decode it ({e.Message})", e);
+        }
+        finally
+        {
+            if (patched is not null)
+            {
+                ArrayPool<byte>.Shared.Return(patched);
+            }
         }
 
         if (decoded.Empty())
@@ -102,7 +131,7 @@ public sealed class ImageDecoder
 
         try
         {
-            return ToTarget(decoded);
+            return ToTarget(decoded, sourceRegion);
         }
         catch
         {
@@ -112,12 +141,12 @@ public sealed class ImageDecoder
     }
 
     /// <summary>The <see cref="ImreadModes"/> used for an image with this header.</summary>
-    internal ImreadModes DecodeMode(ImageHeader header)
+    internal ImreadModes DecodeMode(ImageHeader header, bool reduced = true)
     {
         bool gray = Color == ColorMode.Grayscale;
         ImreadModes mode = (gray ? ImreadModes.Grayscale : ImreadModes.Color) switch
         {
-            var m when !ReducedDecode || header.Format != ImageFormat.Jpeg => m,
+            var m when !ReducedDecode || !reduced || header.Format != ImageFormat.Jpeg => m,
             _ => ReductionFor(header.Width, header.Height) switch
             {
                 8 => gray ? ImreadModes.ReducedGrayscale8 : ImreadModes.ReducedColor8,
@@ -129,7 +158,10 @@ public sealed class ImageDecoder
         return HonorExifOrientation ? mode : mode | ImreadModes.IgnoreOrientation;
     }
 
-    /// <summary>The largest JPEG reduction (8, 4, 2, or 1) whose output still covers what the resize needs.</summary>
+    /// <summary>
+    /// The largest JPEG reduction (8, 4, 2, or 1) whose output still covers what the resize needs, in both
+    /// orientations (EXIF may swap the axes after decoding, and the header gives the stored ones).
+    /// </summary>
     internal int ReductionFor(int width, int height)
     {
         if (width <= 0 || height <= 0)
@@ -152,10 +184,12 @@ public sealed class ImageDecoder
             ResizeMode.Letterbox => (Math.Min(sx, sy), Math.Min(sx, sy)),
             _ => (sx, sy),
         };
+        // The size the resize needs from the source: the target size, or the crop window's size.
+        double needW = Math.Ceiling(w * sx - 1e-9), needH = Math.Ceiling(h * sy - 1e-9);
         foreach (int r in (ReadOnlySpan<int>)[8, 4, 2])
         {
-            // libjpeg's scaled size is ceil(w / r); it must be at least the size needed.
-            if ((w / r) * sx >= 1.0 - 1e-9 && (h / r) * sy >= 1.0 - 1e-9 && w / r >= 1 && h / r >= 1)
+            // libjpeg's scaled size is ceil(w / r); it must still cover what the resize needs.
+            if ((w + r - 1) / r >= needW && (h + r - 1) / r >= needH)
             {
                 return r;
             }
@@ -164,9 +198,9 @@ public sealed class ImageDecoder
         return 1;
     }
 
-    private Mat ToTarget(Mat decoded)
+    private Mat ToTarget(Mat decoded, Func<Size, Rect>? sourceRegion)
     {
-        Mat sized = Resize switch
+        Mat sized = sourceRegion is not null ? RegionToTarget(decoded, sourceRegion(decoded.Size())) : Resize switch
         {
             ResizeMode.CenterCrop => CropThenResize(decoded),
             ResizeMode.Letterbox => FitAndPad(decoded),
@@ -221,12 +255,22 @@ public sealed class ImageDecoder
             return ResizeTo(src, new Size(Width, Height));
         }
 
-        var roi = new Rect((src.Width - cw) / 2, (src.Height - ch) / 2, cw, ch);
+        return RegionToTarget(src, new Rect((src.Width - cw) / 2, (src.Height - ch) / 2, cw, ch));
+    }
+
+    /// <summary>Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view, to the target; disposes <paramref name="src"/>.</summary>
+    private Mat RegionToTarget(Mat src, Rect roi)
+    {
+        if (roi.Width <= 0 || roi.Height <= 0 || roi.X < 0 || roi.Y < 0 || roi.Right > src.Width || roi.Bottom > src.Height)
+        {
+            throw new InvalidOperationException($"The source region {roi} is not a non-empty region of the {src.Width}x{src.Height} decoded image.");
+        }
+
         Mat view = new Mat(src, roi);
         try
         {
             var dst = new Mat();
-            if (cw == Width && ch == Height)
+            if (roi.Width == Width && roi.Height == Height)
             {
                 view.CopyTo(dst);
             }

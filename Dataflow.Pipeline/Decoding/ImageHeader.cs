@@ -39,10 +39,12 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
         (int w, int h) = format switch
         {
             ImageFormat.Jpeg => JpegSize(data),
-            ImageFormat.Png when data.Length >= 24 => (BinaryPrimitives.ReadInt32BigEndian(data[16..]), BinaryPrimitives.ReadInt32BigEndian(data[20..])),
-            ImageFormat.Bmp when data.Length >= 26 => (Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(data[18..])), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(data[22..]))),
+            ImageFormat.Png when data.Length >= 24 => (Clamp(BinaryPrimitives.ReadUInt32BigEndian(data[16..])), Clamp(BinaryPrimitives.ReadUInt32BigEndian(data[20..]))),
+            ImageFormat.Bmp when data.Length >= 26 => (Clamp(Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(data[18..]))), Clamp(Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(data[22..])))),
             ImageFormat.Gif when data.Length >= 10 => (BinaryPrimitives.ReadUInt16LittleEndian(data[6..]), BinaryPrimitives.ReadUInt16LittleEndian(data[8..])),
             ImageFormat.WebP => WebPSize(data),
+            ImageFormat.Tiff => TiffSize(data),
+            ImageFormat.Pnm => PnmSize(data),
             _ => (0, 0),
         };
         return new ImageHeader(format, Math.Max(0, w), Math.Max(0, h));
@@ -148,6 +150,84 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
         }
 
         return (0, 0);
+    }
+
+    // A declared size beyond int stays "huge" rather than wrapping to a small or negative number.
+    private static int Clamp(long value) => (int)Math.Clamp(value, 0, int.MaxValue);
+
+    private static (int W, int H) TiffSize(ReadOnlySpan<byte> d)
+    {
+        // IFD0's ImageWidth (256) and ImageLength (257) entries, SHORT or LONG, in the file's byte order.
+        bool little = d[0] == (byte)'I';
+        uint U32(ReadOnlySpan<byte> s) => little ? BinaryPrimitives.ReadUInt32LittleEndian(s) : BinaryPrimitives.ReadUInt32BigEndian(s);
+        ushort U16(ReadOnlySpan<byte> s) => little ? BinaryPrimitives.ReadUInt16LittleEndian(s) : BinaryPrimitives.ReadUInt16BigEndian(s);
+        if (d.Length < 8)
+        {
+            return (0, 0);
+        }
+
+        long ifd = U32(d[4..]);
+        if (ifd + 2 > d.Length)
+        {
+            return (0, 0);
+        }
+
+        int w = 0, h = 0;
+        int count = U16(d[(int)ifd..]);
+        for (int i = 0; i < count && ifd + 2 + 12 * (i + 1) <= d.Length; i++)
+        {
+            ReadOnlySpan<byte> entry = d.Slice((int)ifd + 2 + 12 * i, 12);
+            ushort tag = U16(entry), type = U16(entry[2..]);
+            long value = type switch { 3 => U16(entry[8..]), 4 => U32(entry[8..]), _ => -1 };
+            if (value >= 0 && tag == 256)
+            {
+                w = Clamp(value);
+            }
+            else if (value >= 0 && tag == 257)
+            {
+                h = Clamp(value);
+            }
+        }
+
+        return (w, h);
+    }
+
+    private static (int W, int H) PnmSize(ReadOnlySpan<byte> d)
+    {
+        // "P6", then width and height as decimal text, separated by whitespace and '#' comments.
+        int i = 2;
+        Span<long> size = stackalloc long[2];
+        for (int field = 0; field < 2; field++)
+        {
+            while (i < d.Length && (d[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'#'))
+            {
+                if (d[i] == (byte)'#')
+                {
+                    while (i < d.Length && d[i] != (byte)'\n' && d[i] != (byte)'\r')
+                    {
+                        i++;
+                    }
+                }
+                else
+                {
+                    i++;
+                }
+            }
+
+            int start = i;
+            while (i < d.Length && d[i] >= (byte)'0' && d[i] <= (byte)'9')
+            {
+                size[field] = Math.Min(size[field] * 10 + (d[i] - '0'), int.MaxValue);
+                i++;
+            }
+
+            if (i == start)
+            {
+                return (0, 0);
+            }
+        }
+
+        return (Clamp(size[0]), Clamp(size[1]));
     }
 
     private static (int W, int H) WebPSize(ReadOnlySpan<byte> d)

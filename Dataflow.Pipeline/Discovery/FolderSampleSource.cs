@@ -138,7 +138,7 @@ public sealed class FolderSampleSource : ISampleSource
             foreach (string dir in classFolders[classNames[label]])
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                foreach (string file in Directory.EnumerateFiles(dir, "*", Recursive))
+                foreach (string file in FilesUnder(dir, ignored, cancellationToken))
                 {
                     if (_extensions.Contains(Path.GetExtension(file)))
                     {
@@ -173,6 +173,11 @@ public sealed class FolderSampleSource : ISampleSource
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(pool);
+        if (ReportsNoData(sample.Id))
+        {
+            return pool.Rent(0);
+        }
+
         using var handle = File.OpenHandle(sample.Id, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
         long length = RandomAccess.GetLength(handle);
         if (length > Array.MaxLength)
@@ -221,10 +226,119 @@ public sealed class FolderSampleSource : ISampleSource
         IgnoreInaccessible = true,
     };
 
-    private static readonly EnumerationOptions Recursive = new()
+    /// <summary>
+    /// Every file under a class folder, walking its sub-folders (and symbolic links to folders) once each: a
+    /// folder reached again, through a link that loops back or a second link to it, is listed in
+    /// <paramref name="ignored"/> and not walked again, so discovery ends and lists each file once.
+    /// </summary>
+    private static IEnumerable<string> FilesUnder(string classFolder, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
-        RecurseSubdirectories = true,
-        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
-        IgnoreInaccessible = true,
-    };
+        string real = RealPath(classFolder);
+        var walked = new HashSet<string>(StringComparer.Ordinal) { real };
+        var pending = new Stack<(string Path, string Real)>();
+        pending.Push((classFolder, real));
+        while (pending.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            (string dir, string dirReal) = pending.Pop();
+            List<FileSystemInfo> entries;
+            try
+            {
+                entries = [.. new DirectoryInfo(dir).EnumerateFileSystemInfos("*", TopLevel)];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                ignored.Add(new IgnoredEntry(dir, $"folder cannot be listed: {e.Message}"));
+                continue;
+            }
+
+            foreach (FileSystemInfo entry in entries)
+            {
+                if (entry is not DirectoryInfo sub)
+                {
+                    yield return entry.FullName;
+                    continue;
+                }
+
+                string subReal = sub.LinkTarget is null ? Path.Combine(dirReal, sub.Name) : RealPath(sub.FullName);
+                if (walked.Add(subReal))
+                {
+                    pending.Push((sub.FullName, subReal));
+                }
+                else
+                {
+                    ignored.Add(new IgnoredEntry(sub.FullName, $"folder '{subReal}' is already part of this class (a symbolic link loop or a second link to it): not walked again"));
+                }
+            }
+        }
+    }
+
+    /// <summary>The path with every symbolic link in it resolved, like realpath(3).</summary>
+    /// <exception cref="IOException">The links loop (more than 40 hops, the Linux limit).</exception>
+    internal static string RealPath(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string current = Path.GetPathRoot(full)!;
+        var pending = new Stack<string>(Parts(full[current.Length..]).Reverse());
+        int hops = 0;
+        while (pending.Count > 0)
+        {
+            string part = pending.Pop();
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+
+            string next = Path.Combine(current, part);
+            string? target = new FileInfo(next).LinkTarget;
+            if (target is null)
+            {
+                current = next;
+                continue;
+            }
+
+            if (++hops > 40)
+            {
+                throw new IOException($"Too many levels of symbolic links resolving '{path}'.");
+            }
+
+            // The link's target replaces it: an absolute target restarts from the root.
+            if (Path.IsPathRooted(target))
+            {
+                current = Path.GetPathRoot(target)!;
+                target = target[current.Length..];
+            }
+
+            foreach (string p in Parts(target).Reverse())
+            {
+                pending.Push(p);
+            }
+        }
+
+        return current;
+
+        static string[] Parts(string relative) => relative.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>
+    /// True for an entry that reports no data: an empty file, or a FIFO, socket or device (all report 0 bytes).
+    /// Such an entry is not opened, as opening a FIFO blocks until a writer appears and no cancellation can
+    /// interrupt it; the decoder then reports the sample as empty.
+    /// </summary>
+    private static bool ReportsNoData(string path)
+    {
+        FileSystemInfo file = new FileInfo(path);
+        if (file.LinkTarget is not null)
+        {
+            file = file.ResolveLinkTarget(returnFinalTarget: true) ?? file;
+        }
+
+        return file is FileInfo { Exists: true, Length: 0 };
+    }
 }

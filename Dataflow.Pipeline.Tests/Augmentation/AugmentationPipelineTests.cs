@@ -1,0 +1,124 @@
+using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Tests.Support;
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline.Tests.Augmentation;
+
+/// <summary>Augmentations through the real graph: real files decoded, augmented, normalized and batched.</summary>
+[TestClass]
+public sealed class AugmentationPipelineTests
+{
+    private static IReadOnlyList<IAugmentation> Catalogue() =>
+    [
+        new RandomResizedCrop(),
+        new RandomHorizontalFlip(),
+        new RandomAffine(degrees: (-15, 15), translate: (0.1, 0.1), shear: (-5, 5)),
+        new ColorJitter(0.4, 0.4, 0.4, 0.1),
+        new OneOf(new GaussianBlur(3), new RandomGrayscale(1), new RandomCrop(padding: 3, paddingMode: PaddingMode.Reflect)),
+        new RandomApply(0.5, new RandomVerticalFlip(1), new RandomRotation(20)),
+        new RandomErasing(),
+    ];
+
+    private static PipelineOptions Options(int parallelism, long seed = 3, IReadOnlyList<IAugmentation>? augmentations = null, bool shuffle = true) => new()
+    {
+        Width = 24,
+        Height = 20,
+        BatchSize = 4,
+        Epochs = 2,
+        Seed = seed,
+        Shuffle = shuffle,
+        ShuffleWithinBatch = shuffle,
+        Augmentations = augmentations ?? Catalogue(),
+        Decode = new StageOptions(parallelism, 2 * parallelism),
+        Augment = new StageOptions(parallelism, 2 * parallelism),
+        Normalize = new StageOptions(parallelism, 2 * parallelism),
+    };
+
+    [TestMethod]
+    public async Task Run_CatalogueAtParallelismOneAndFour_BitIdenticalBatches()
+    {
+        using var data = new TempDataset().WithClasses(2, 7, width: 48, height: 36);
+        var (serial, _) = await PipelineRunner.RunAsync(Options(1), data.Root);
+        var (parallel, _) = await PipelineRunner.RunAsync(Options(4), data.Root);
+        Assert.HasCount(8, serial);
+        Assert.HasCount(serial.Count, parallel);
+        for (int i = 0; i < serial.Count; i++)
+        {
+            CollectionAssert.AreEqual(serial[i].SampleIndices, parallel[i].SampleIndices, $"batch {i} samples");
+            Assert.IsTrue(serial[i].Data.AsSpan().SequenceEqual(parallel[i].Data), $"batch {i}: pixels differ between parallelism 1 and 4");
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_OtherSeedOrEpoch_OtherAugmentation()
+    {
+        using var data = new TempDataset().WithClasses(1, 4, width: 48, height: 36);
+        var (first, _) = await PipelineRunner.RunAsync(Options(2, seed: 3, shuffle: false), data.Root);
+        var (other, _) = await PipelineRunner.RunAsync(Options(2, seed: 4, shuffle: false), data.Root);
+        Assert.IsFalse(first[0].Data.AsSpan().SequenceEqual(other[0].Data), "seeds 3 and 4 gave the same pixels");
+        Assert.IsFalse(first[0].Data.AsSpan().SequenceEqual(first[1].Data), "epochs 0 and 1 gave the same pixels for the same samples");
+        CollectionAssert.AreEqual(first[0].SampleIndices, first[1].SampleIndices);
+    }
+
+    [TestMethod]
+    public async Task Run_RandomResizedCropFirst_EachRowIsItsSourceRegionResizedOnceToTheTarget()
+    {
+        using var data = new TempDataset();
+        for (int i = 0; i < 3; i++)
+        {
+            data.AddImage("a", $"img{i}.png", 64 + 16 * i, 48, seed: i + 1);
+        }
+
+        var crop = new RandomResizedCrop(scale: (0.1, 0.5));
+        PipelineOptions options = Options(2, seed: 9, augmentations: [crop], shuffle: false);
+        var (batches, _) = await PipelineRunner.RunAsync(options, data.Root);
+        int rows = 0;
+        foreach (SeenBatch batch in batches)
+        {
+            for (int row = 0; row < batch.Labels.Length; row++, rows++)
+            {
+                using Mat decoded = Cv2.ImRead(batch.Paths[row], ImreadModes.Color);
+                Rect region = crop.SelectRegion(decoded.Size(), new Size(24, 20), AugmentationContext.ForSourceCrop(9, batch.Epoch, batch.SampleIndices[row], ColorMode.Rgb));
+                Assert.IsLessThan(decoded.Width * decoded.Height / 2 + 1, region.Width * region.Height, "the region is a proper crop");
+                using var view = new Mat(decoded, region);
+                using var expected = new Mat();
+                Cv2.Resize(view, expected, new Size(24, 20), 0, 0, InterpolationFlags.Linear);
+                Cv2.CvtColor(expected, expected, ColorConversionCodes.BGR2RGB);
+                int length = 24 * 20 * 3;
+                byte[] actual = ReferenceImages.FromNchwRow(batch.Data.AsSpan(row * length, length), 24, 20, 3);
+                CollectionAssert.AreEqual(ReferenceImages.Bytes(expected), actual, $"{batch.Paths[row]}, epoch {batch.Epoch}, region {region}");
+            }
+        }
+
+        Assert.AreEqual(6, rows);
+    }
+
+    [TestMethod]
+    public async Task Run_UserDefinedAugmentation_AppliedToEveryImage()
+    {
+        using var data = new TempDataset().WithClasses(2, 3);
+        var (plain, _) = await PipelineRunner.RunAsync(Options(2, augmentations: [], shuffle: false), data.Root);
+        var (inverted, pipeline) = await PipelineRunner.RunAsync(Options(2, augmentations: [new Invert()], shuffle: false), data.Root);
+        Assert.HasCount(plain.Count, inverted);
+        for (int b = 0; b < plain.Count; b++)
+        {
+            for (int i = 0; i < plain[b].Data.Length; i++)
+            {
+                Assert.AreEqual(1f - plain[b].Data[i], inverted[b].Data[i], 1e-6f, $"batch {b}, value {i}");
+            }
+        }
+
+        Assert.IsTrue(pipeline.Report.CountsAddUp, pipeline.Report.ToString());
+    }
+
+    /// <summary>A user's own transform: 255 − value, in place, with OpenCV.</summary>
+    private sealed class Invert : IAugmentation
+    {
+        public Mat Apply(Mat image, AugmentationContext context)
+        {
+            Cv2.BitwiseNot(image, image);
+            return image;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using Dataflow.Pipeline.Normalization;
+using Dataflow.Pipeline.Tests.Support;
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline.Tests.Normalization;
+
+[TestClass]
+public sealed class NormalizerTests
+{
+    public static IEnumerable<object[]> Cases =>
+    [
+        ["zero-to-one", TensorLayout.Nchw], ["zero-to-one", TensorLayout.Nhwc],
+        ["imagenet", TensorLayout.Nchw], ["imagenet", TensorLayout.Nhwc],
+        ["caffe-bgr", TensorLayout.Nchw], ["caffe-bgr", TensorLayout.Nhwc],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Cases))]
+    public void Write_ColourImage_EqualsFormulaInLayout(string preset, TensorLayout layout)
+    {
+        NormalizationOptions options = NormalizationOptions.Presets[preset];
+        using Mat image = TempDataset.Pattern(7, 5, 11);
+        var normalizer = new Normalizer(options, layout, 7, 5, 3);
+        var tensor = new float[normalizer.SampleLength];
+
+        normalizer.Write(image, tensor);
+
+        byte[] pixels = ReferenceImages.Bytes(image);
+        for (int y = 0; y < 5; y++)
+        {
+            for (int x = 0; x < 7; x++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    float mean = options.Mean.Length == 1 ? options.Mean[0] : options.Mean[c];
+                    float std = options.Std.Length == 1 ? options.Std[0] : options.Std[c];
+                    float expected = (pixels[(y * 7 + x) * 3 + c] * options.Scale - mean) / std;
+                    int at = layout == TensorLayout.Nchw ? c * 35 + y * 7 + x : (y * 7 + x) * 3 + c;
+                    Assert.AreEqual(expected, tensor[at], 1e-4f, $"{preset} {layout} y={y} x={x} c={c}");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Write_GrayImage_ScalesEveryPixel()
+    {
+        using Mat color = TempDataset.Pattern(6, 4, 2);
+        using Mat gray = color.CvtColor(ColorConversionCodes.BGR2GRAY);
+        var normalizer = new Normalizer(NormalizationOptions.ZeroToOne, TensorLayout.Nchw, 6, 4, 1);
+        var tensor = new float[24];
+
+        normalizer.Write(gray, tensor);
+
+        byte[] pixels = ReferenceImages.Bytes(gray);
+        for (int i = 0; i < 24; i++)
+        {
+            Assert.AreEqual(pixels[i] / 255f, tensor[i], 1e-6f);
+        }
+    }
+
+    [TestMethod]
+    public void Write_WrongSize_Throws()
+    {
+        using Mat image = TempDataset.Pattern(6, 4, 2);
+        var normalizer = new Normalizer(NormalizationOptions.ZeroToOne, TensorLayout.Nchw, 5, 4, 3);
+        Assert.ThrowsExactly<ArgumentException>(() => normalizer.Write(image, new float[60]));
+        Assert.ThrowsExactly<ArgumentException>(() => normalizer.Write(image, new float[3]));
+    }
+
+    [TestMethod]
+    public void Constructor_InvalidNormalization_ThrowsNamingTheOption()
+    {
+        var std = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Normalizer(new NormalizationOptions(1, [0], [0]), TensorLayout.Nchw, 2, 2, 3));
+        Assert.AreEqual("Normalization.Std", std.ParamName);
+        var mean = Assert.ThrowsExactly<ArgumentException>(() => new Normalizer(new NormalizationOptions(1, [0, 0], [1]), TensorLayout.Nchw, 2, 2, 3));
+        Assert.AreEqual("Normalization.Mean", mean.ParamName);
+        StringAssert.Contains(mean.Message, "1 or 3 values");
+        var scale = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Normalizer(new NormalizationOptions(-1, [0], [1]), TensorLayout.Nchw, 2, 2, 1));
+        Assert.AreEqual("Normalization.Scale", scale.ParamName);
+    }
+}

@@ -1,0 +1,28 @@
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline.Augmentation;
+
+/// <summary>
+/// An augmentation that keeps a region of the image and resizes it: when it is the first entry of
+/// <see cref="PipelineOptions.Augmentations"/>, the decode stage applies it to the full-size decoded image,
+/// so the image is resized only once (the region, straight to the target size).
+/// </summary>
+/// <remarks>
+/// <para>Fused (first in the list): the decode stage decodes at full resolution (no reduced JPEG decode),
+/// calls <see cref="SelectRegion"/> with the decoded size, the target size and a context from
+/// <see cref="AugmentationContext.ForSourceCrop"/>, takes that region as a view (no copy) and resizes it to the
+/// target with the pipeline's interpolation, instead of applying <see cref="PipelineOptions.ResizeMode"/>.
+/// The region's draws depend only on (seed, epoch, sample index), so they are the same at any parallelism.</para>
+/// <para>Anywhere else (later in the list, inside <see cref="OneOf"/> or <see cref="RandomApply"/>, or called
+/// directly), <see cref="IAugmentation.Apply"/> does the same on the image it receives: it selects a region
+/// of it and resizes that back to the image's own size.</para>
+/// </remarks>
+public interface ISourceCropAugmentation : IAugmentation
+{
+    /// <summary>Picks the region of a <paramref name="source"/>-sized image to keep; it will be resized to <paramref name="target"/>.</summary>
+    /// <param name="source">The size of the image the region is taken from.</param>
+    /// <param name="target">The size the region will be resized to.</param>
+    /// <param name="context">The sample's context; all randomness comes from its <see cref="AugmentationContext.Random"/>.</param>
+    /// <returns>A non-empty rectangle inside (0, 0, source.Width, source.Height).</returns>
+    Rect SelectRegion(Size source, Size target, AugmentationContext context);
+}

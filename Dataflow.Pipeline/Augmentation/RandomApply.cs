@@ -1,0 +1,56 @@
+using Dataflow.Pipeline.Internal;
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline.Augmentation;
+
+/// <summary>With probability <see cref="P"/>, applies all its transforms in order; otherwise none (torchvision <c>RandomApply</c>).</summary>
+public sealed class RandomApply : IAugmentation
+{
+    private readonly IAugmentation[] _transforms;
+
+    /// <summary>Creates the combinator.</summary>
+    /// <param name="p">Probability of applying the transforms, in [0, 1].</param>
+    /// <param name="transforms">The transforms, in order: at least one, none null.</param>
+    /// <exception cref="ArgumentException">The list is empty or holds null, or <paramref name="p"/> is outside [0, 1].</exception>
+    public RandomApply(double p, params IAugmentation[] transforms)
+    {
+        Guard.Probability(p, nameof(p));
+        _transforms = CheckTransforms(transforms, nameof(transforms));
+        P = p;
+    }
+
+    /// <summary>Probability of applying the transforms.</summary>
+    public double P { get; }
+
+    /// <summary>The transforms, in order.</summary>
+    public IReadOnlyList<IAugmentation> Transforms => _transforms;
+
+    /// <inheritdoc />
+    public Mat Apply(Mat image, AugmentationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Random.Chance(P) ? AugmentationOps.ApplyAll(_transforms, image, context) : image;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"RandomApply(p={AugmentationOps.Format(P)}, [{string.Join(", ", _transforms.Select(t => t.ToString()))}])";
+
+    internal static IAugmentation[] CheckTransforms(IReadOnlyList<IAugmentation>? transforms, string name)
+    {
+        if (transforms is null || transforms.Count == 0)
+        {
+            throw new ArgumentException($"Parameter \"{name}\" must hold at least one transform, was empty.", name);
+        }
+
+        for (int i = 0; i < transforms.Count; i++)
+        {
+            if (transforms[i] is null)
+            {
+                throw new ArgumentException($"Parameter \"{name}\" must not hold null, was null at index {i}.", name);
+            }
+        }
+
+        return [.. transforms];
+    }
+}

@@ -1,0 +1,320 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Normalization;
+using Spectre.Console;
+
+namespace Dataflow.Samples.Bench;
+
+/// <summary>
+/// The <c>bench</c> command: measures the pipeline against the bare decode ceiling in one invocation,
+/// rounds interleaved, each measurement in a fresh child process so that peak memory, GC counts and
+/// time to the first batch belong to that variant alone.
+/// </summary>
+internal static class BenchCommand
+{
+    private const string ChildCommandName = "bench-variant";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>The public <c>bench</c> command.</summary>
+    public static Command Create()
+    {
+        var options = new BenchOptions();
+        var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every variant once, in alternating order", DefaultValueFactory = _ => 5 };
+        var variants = new Option<string>("--variants")
+        {
+            Description = $"Comma-separated variants: {string.Join(", ", BenchVariant.Names)}",
+            DefaultValueFactory = _ => "ceiling,pipeline",
+        };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
+        var command = new Command("bench", "Measure the pipeline against the bare OpenCV decode+resize ceiling, rounds interleaved")
+        {
+            rounds, variants, json,
+        };
+        options.AddTo(command);
+        command.SetAction(parse =>
+        {
+            BenchSettings settings = options.Read(parse);
+            int r = parse.GetValue(rounds);
+            if (r < 1)
+            {
+                throw new ArgumentOutOfRangeException("--rounds", r, "--rounds must be at least 1.");
+            }
+
+            string[] names = parse.GetValue(variants)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (string name in names)
+            {
+                if (!BenchVariant.Names.Contains(name))
+                {
+                    throw new ArgumentException($"--variants: unknown variant '{name}'; use {string.Join(", ", BenchVariant.Names)}.", "--variants");
+                }
+            }
+
+            return Run(settings, names, r, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    /// <summary>The hidden command a child process runs: one variant, its measurement as one JSON line on stdout.</summary>
+    public static Command CreateChild()
+    {
+        var options = new BenchOptions();
+        var variant = new Option<string>("--variant") { Required = true };
+        var command = new Command(ChildCommandName, "Run one bench variant (used by bench)") { variant };
+        command.Hidden = true;
+        options.AddTo(command);
+        command.SetAction(parse =>
+        {
+            BenchMeasurement m = BenchVariant.Run(parse.GetValue(variant)!, options.Read(parse));
+            Console.WriteLine(JsonSerializer.Serialize(m));
+            return 0;
+        });
+        return command;
+    }
+
+    private static int Run(BenchSettings settings, string[] variants, int rounds, bool json)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 200;
+        }
+
+        var machine = MachineInfo.Describe();
+        double loadBefore = MachineInfo.LoadAverage();
+        var all = new List<BenchMeasurement>();
+        for (int round = 0; round < rounds; round++)
+        {
+            // Alternate the order so that a drift in machine load hits every variant alike.
+            IEnumerable<string> order = round % 2 == 0 ? variants : variants.Reverse();
+            foreach (string variant in order)
+            {
+                BenchMeasurement m = RunChild(settings, variant);
+                all.Add(m);
+                if (!json)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[grey]round {round + 1}/{rounds} {variant}: {m.ImagesPerSecond:F0} images/s, peak RSS {m.PeakRssMiB:F0} MiB[/]");
+                }
+            }
+        }
+
+        var summaries = variants.Select(v => BenchSummary.Of(v, all.Where(m => m.Variant == v).ToList())).ToList();
+        var ratios = BenchRatio.All(variants, all, rounds);
+        var report = new
+        {
+            machine,
+            loadAverageBefore = loadBefore,
+            loadAverageAfter = MachineInfo.LoadAverage(),
+            settings = new
+            {
+                settings.Data,
+                settings.Width,
+                settings.Height,
+                color = settings.Color.ToString(),
+                interpolation = settings.Interpolation.ToString(),
+                settings.Normalization,
+                settings.Flip,
+                settings.BatchSize,
+                settings.Epochs,
+                settings.OpenCvThreads,
+                settings.CeilingThreads,
+                settings.Parallelism,
+                rounds,
+            },
+            variants = summaries,
+            ratios,
+            measurements = all,
+        };
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(report, Json));
+            return 0;
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"[bold]{settings.Data}[/]: {settings.Width}x{settings.Height} {settings.Color} {settings.Interpolation}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), {rounds} rounds; {machine.Cpu}, {machine.Cores} cores, load {loadBefore:F2} -> {report.loadAverageAfter:F2}");
+        var table = new Table().AddColumns("variant", "images/s median", "min", "max", "CPU ms/image", "peak RSS MiB", "alloc B/image", "GC 0/1/2", "first batch s");
+        foreach (BenchSummary s in summaries)
+        {
+            table.AddRow(s.Variant, F(s.ImagesPerSecondMedian, 0), F(s.ImagesPerSecondMin, 0), F(s.ImagesPerSecondMax, 0), F(s.CpuMsPerImage, 3),
+                F(s.PeakRssMiB, 0), F(s.AllocatedBytesPerImage, 0), $"{s.Gen0}/{s.Gen1}/{s.Gen2}", s.FirstBatchSeconds is double f ? F(f, 3) : "-");
+        }
+
+        AnsiConsole.Write(table);
+        foreach (BenchRatio ratio in ratios)
+        {
+            AnsiConsole.MarkupLineInterpolated($"{ratio.Numerator} / {ratio.Denominator}: [bold]{ratio.MedianOfRoundRatios:F3}[/] (median of per-round ratios; rounds {ratio.Min:F3}..{ratio.Max:F3})");
+        }
+
+        return 0;
+    }
+
+    private static string F(double value, int decimals) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+
+    private static BenchMeasurement RunChild(BenchSettings settings, string variant)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = Environment.ProcessPath!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Run by the `dotnet` host: the app's dll comes first; run by the app host: it does not.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        }
+
+        start.ArgumentList.Add(ChildCommandName);
+        foreach (string argument in settings.ChildArguments(variant))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process child = Process.Start(start)!;
+        Task<string> error = child.StandardError.ReadToEndAsync();
+        string output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        if (child.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"The {variant} run failed (exit code {child.ExitCode}): {error.Result}{output}");
+        }
+
+        string line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        return JsonSerializer.Deserialize<BenchMeasurement>(line)
+            ?? throw new InvalidOperationException($"The {variant} run printed no measurement: {output}");
+    }
+
+    /// <summary>The options shared by the bench and its child runs.</summary>
+    private sealed class BenchOptions
+    {
+        private readonly Option<string> _data = new("--data") { Description = "Dataset root: one sub-folder per class", Required = true };
+        private readonly Option<int> _width = new("--width") { Description = "Target width", DefaultValueFactory = _ => 224 };
+        private readonly Option<int> _height = new("--height") { Description = "Target height", DefaultValueFactory = _ => 224 };
+        private readonly Option<ColorMode> _color = new("--color") { Description = "Rgb, Bgr or Grayscale", DefaultValueFactory = _ => ColorMode.Rgb };
+        private readonly Option<Interpolation> _interpolation = new("--interpolation") { Description = "Nearest, Bilinear, Area or Cubic", DefaultValueFactory = _ => Interpolation.Bilinear };
+        private readonly Option<string> _normalization = new("--normalization")
+        {
+            Description = $"Normalization preset: {string.Join(", ", NormalizationOptions.Presets.Keys)}",
+            DefaultValueFactory = _ => "imagenet",
+        };
+        private readonly Option<bool> _flip = new("--flip") { Description = "Random horizontal flip in the pipeline", DefaultValueFactory = _ => true };
+        private readonly Option<int> _batchSize = new("--batch-size") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
+        private readonly Option<int> _epochs = new("--epochs") { Description = "Passes over the data per measurement (the ceiling makes as many)", DefaultValueFactory = _ => 1 };
+        private readonly Option<int?> _openCvThreads = new("--opencv-threads") { Description = "Cv2.SetNumThreads in every variant (default: OpenCV's own choice)" };
+        private readonly Option<int?> _ceilingThreads = new("--ceiling-threads") { Description = "Threads of the ceiling loop (default: one per core)" };
+        private readonly Option<int?> _parallelism = new("--parallelism") { Description = "MaxDegreeOfParallelism of the pipeline's CPU stages (default: the library's)" };
+
+        public void AddTo(Command command)
+        {
+            foreach (Option option in new Option[] { _data, _width, _height, _color, _interpolation, _normalization, _flip, _batchSize, _epochs, _openCvThreads, _ceilingThreads, _parallelism })
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        public BenchSettings Read(ParseResult parse)
+        {
+            string normalization = parse.GetValue(_normalization)!;
+            if (!NormalizationOptions.Presets.ContainsKey(normalization))
+            {
+                throw new ArgumentException($"--normalization: unknown preset '{normalization}'; use {string.Join(", ", NormalizationOptions.Presets.Keys)}.", "--normalization");
+            }
+
+            string data = parse.GetValue(_data)!;
+            if (!Directory.Exists(data))
+            {
+                throw new DirectoryNotFoundException($"--data: the folder '{Path.GetFullPath(data)}' does not exist.");
+            }
+
+            return new BenchSettings
+            {
+                Data = Path.GetFullPath(data),
+                Width = parse.GetValue(_width),
+                Height = parse.GetValue(_height),
+                Color = parse.GetValue(_color),
+                Interpolation = parse.GetValue(_interpolation),
+                Normalization = normalization,
+                Flip = parse.GetValue(_flip),
+                BatchSize = parse.GetValue(_batchSize),
+                Epochs = parse.GetValue(_epochs),
+                OpenCvThreads = parse.GetValue(_openCvThreads),
+                CeilingThreads = parse.GetValue(_ceilingThreads),
+                Parallelism = parse.GetValue(_parallelism),
+            };
+        }
+    }
+}
+
+/// <summary>One variant over all rounds.</summary>
+internal sealed record BenchSummary(
+    string Variant, int Rounds, double ImagesPerSecondMedian, double ImagesPerSecondMin, double ImagesPerSecondMax,
+    double CpuMsPerImage, double PeakRssMiB, double AllocatedBytesPerImage, int Gen0, int Gen1, int Gen2, double? FirstBatchSeconds)
+{
+    /// <summary>Medians over the rounds, except peak RSS: the largest round.</summary>
+    public static BenchSummary Of(string variant, IReadOnlyList<BenchMeasurement> runs)
+    {
+        var rates = runs.Select(m => m.ImagesPerSecond).ToList();
+        return new BenchSummary(variant, runs.Count, Median(rates), rates.Min(), rates.Max(),
+            Median(runs.Select(m => m.CpuMsPerImage)), runs.Max(m => m.PeakRssMiB), Median(runs.Select(m => m.AllocatedBytesPerImage)),
+            (int)Median(runs.Select(m => (double)m.Gen0)), (int)Median(runs.Select(m => (double)m.Gen1)), (int)Median(runs.Select(m => (double)m.Gen2)),
+            runs.All(m => m.FirstBatchSeconds is not null) ? Median(runs.Select(m => m.FirstBatchSeconds!.Value)) : null);
+    }
+
+    /// <summary>The median of <paramref name="values"/>.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
+
+/// <summary>Throughput of a pipeline variant over a ceiling variant, per round (they ran back to back).</summary>
+internal sealed record BenchRatio(string Numerator, string Denominator, double MedianOfRoundRatios, double Min, double Max)
+{
+    /// <summary>Every pipeline variant over every ceiling variant that ran.</summary>
+    public static List<BenchRatio> All(IReadOnlyList<string> variants, IReadOnlyList<BenchMeasurement> runs, int rounds)
+    {
+        var result = new List<BenchRatio>();
+        foreach (string p in variants.Where(v => v.StartsWith("pipeline", StringComparison.Ordinal)))
+        {
+            foreach (string c in variants.Where(v => v.StartsWith("ceiling", StringComparison.Ordinal)))
+            {
+                var pr = runs.Where(m => m.Variant == p).ToList();
+                var cr = runs.Where(m => m.Variant == c).ToList();
+                var perRound = Enumerable.Range(0, rounds).Select(i => pr[i].ImagesPerSecond / cr[i].ImagesPerSecond).ToList();
+                result.Add(new BenchRatio(p, c, BenchSummary.Median(perRound), perRound.Min(), perRound.Max()));
+            }
+        }
+
+        return result;
+    }
+}
+
+/// <summary>What the bench ran on.</summary>
+internal sealed record MachineInfo(string Cpu, int Cores, string Os, string Runtime, long MemoryMiB)
+{
+    /// <summary>This machine.</summary>
+    public static MachineInfo Describe()
+    {
+        string cpu = RuntimeInformation.ProcessArchitecture.ToString();
+        const string cpuinfo = "/proc/cpuinfo";
+        if (File.Exists(cpuinfo))
+        {
+            cpu = File.ReadLines(cpuinfo).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+
+        return new MachineInfo(cpu, Environment.ProcessorCount, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
+            GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024));
+    }
+
+    /// <summary>The one-minute load average (Linux), or -1.</summary>
+    public static double LoadAverage()
+    {
+        const string loadavg = "/proc/loadavg";
+        return File.Exists(loadavg) ? double.Parse(File.ReadAllText(loadavg).Split(' ')[0], CultureInfo.InvariantCulture) : -1;
+    }
+}

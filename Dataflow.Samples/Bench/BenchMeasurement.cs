@@ -1,0 +1,30 @@
+namespace Dataflow.Samples.Bench;
+
+/// <summary>One variant measured once, in its own process.</summary>
+/// <param name="Variant">ceiling, ceiling-reduced, pipeline or pipeline-full.</param>
+/// <param name="Images">Images processed.</param>
+/// <param name="Seconds">Wall time from start to the last image.</param>
+/// <param name="CpuMsPerImage">Process CPU time (user + system, all threads) per image.</param>
+/// <param name="PeakRssMiB">The process's peak resident set (VmHWM), whole life of the process.</param>
+/// <param name="AllocatedBytesPerImage">Managed bytes allocated per image in steady state (all threads).</param>
+/// <param name="Gen0">Gen-0 collections during the run.</param>
+/// <param name="Gen1">Gen-1 collections during the run.</param>
+/// <param name="Gen2">Gen-2 collections during the run.</param>
+/// <param name="FirstBatchSeconds">Start of the pipeline to the trainer's first batch (null for a ceiling).</param>
+/// <param name="Checksum">A value derived from every output, so nothing is optimised away.</param>
+internal sealed record BenchMeasurement(
+    string Variant,
+    long Images,
+    double Seconds,
+    double CpuMsPerImage,
+    double PeakRssMiB,
+    double AllocatedBytesPerImage,
+    int Gen0,
+    int Gen1,
+    int Gen2,
+    double? FirstBatchSeconds,
+    double Checksum)
+{
+    /// <summary>Throughput.</summary>
+    public double ImagesPerSecond => Images / Seconds;
+}

@@ -1,0 +1,113 @@
+using Dataflow.Pipeline;
+using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Normalization;
+
+namespace Dataflow.Samples.Bench;
+
+/// <summary>What one bench run measures: the dataset, the image settings shared by every variant, and the pipeline's knobs.</summary>
+internal sealed record BenchSettings
+{
+    /// <summary>The dataset root (one sub-folder per class).</summary>
+    public required string Data { get; init; }
+
+    /// <summary>Target width.</summary>
+    public int Width { get; init; } = 224;
+
+    /// <summary>Target height.</summary>
+    public int Height { get; init; } = 224;
+
+    /// <summary>Colour mode of every variant (the ceiling decodes gray for <see cref="ColorMode.Grayscale"/>, BGR otherwise).</summary>
+    public ColorMode Color { get; init; } = ColorMode.Rgb;
+
+    /// <summary>Resampling of every variant.</summary>
+    public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
+
+    /// <summary>The pipeline's normalization preset.</summary>
+    public string Normalization { get; init; } = "imagenet";
+
+    /// <summary>Whether the pipeline applies a random horizontal flip.</summary>
+    public bool Flip { get; init; } = true;
+
+    /// <summary>Images per batch.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Passes over the dataset per measurement (the ceiling makes as many).</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>OpenCV's own thread count (<c>Cv2.SetNumThreads</c>); null leaves OpenCV's default.</summary>
+    public int? OpenCvThreads { get; init; }
+
+    /// <summary>Threads of the ceiling's tight loop; null for one per core.</summary>
+    public int? CeilingThreads { get; init; }
+
+    /// <summary>Degree of parallelism of the pipeline's CPU stages; null for the library's defaults.</summary>
+    public int? Parallelism { get; init; }
+
+    /// <summary>The pipeline options this bench runs with, reduced decode on or off.</summary>
+    public PipelineOptions PipelineOptions(bool reducedDecode)
+    {
+        var defaults = new PipelineOptions();
+        StageOptions? cpu = Parallelism is int p ? new StageOptions(p, 2 * p) : null;
+        return new PipelineOptions
+        {
+            Width = Width,
+            Height = Height,
+            ColorMode = Color,
+            Interpolation = Interpolation,
+            ReducedDecode = reducedDecode,
+            Normalization = NormalizationOptions.Presets[Normalization],
+            Layout = TensorLayout.Nchw,
+            BatchSize = BatchSize,
+            Epochs = Epochs,
+            Shuffle = true,
+            Seed = 1,
+            Augmentations = Flip ? [new RandomHorizontalFlip()] : [],
+            Decode = cpu ?? defaults.Decode,
+            Augment = cpu ?? defaults.Augment,
+            Normalize = cpu ?? defaults.Normalize,
+        };
+    }
+
+    /// <summary>The arguments that make a child process run <paramref name="variant"/> with these settings.</summary>
+    public IEnumerable<string> ChildArguments(string variant)
+    {
+        yield return "--variant";
+        yield return variant;
+        yield return "--data";
+        yield return Data;
+        yield return "--width";
+        yield return Width.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--height";
+        yield return Height.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--color";
+        yield return Color.ToString();
+        yield return "--interpolation";
+        yield return Interpolation.ToString();
+        yield return "--normalization";
+        yield return Normalization;
+        yield return "--flip";
+        yield return Flip ? "true" : "false";
+        yield return "--batch-size";
+        yield return BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--epochs";
+        yield return Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (OpenCvThreads is int t)
+        {
+            yield return "--opencv-threads";
+            yield return t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (CeilingThreads is int c)
+        {
+            yield return "--ceiling-threads";
+            yield return c.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (Parallelism is int p)
+        {
+            yield return "--parallelism";
+            yield return p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}

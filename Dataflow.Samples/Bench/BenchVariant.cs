@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Dataflow.Pipeline;
+using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Discovery;
+using OpenCvSharp;
+
+namespace Dataflow.Samples.Bench;
+
+/// <summary>
+/// Runs one variant of the bench in this process and measures it: the bare decode ceiling (a tight
+/// loop on every core) or the full pipeline into a trainer that reads every batch.
+/// </summary>
+internal static class BenchVariant
+{
+    /// <summary>The variants a bench can run.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full"];
+
+    /// <summary>Measures <paramref name="variant"/> once.</summary>
+    public static BenchMeasurement Run(string variant, BenchSettings settings)
+    {
+        if (settings.OpenCvThreads is int threads)
+        {
+            Cv2.SetNumThreads(threads);
+        }
+
+        // Loads the native library before any clock starts: a process pays that once, whatever it runs.
+        _ = Cv2.GetNumThreads();
+        return variant switch
+        {
+            "ceiling" => Ceiling(settings, reduced: false),
+            "ceiling-reduced" => Ceiling(settings, reduced: true),
+            "pipeline" => Pipeline(settings, reducedDecode: true),
+            "pipeline-full" => Pipeline(settings, reducedDecode: false),
+            _ => throw new ArgumentException($"Unknown variant '{variant}'; use one of {string.Join(", ", Names)}.", nameof(variant)),
+        };
+    }
+
+    private static BenchMeasurement Ceiling(BenchSettings settings, bool reduced)
+    {
+        IReadOnlyList<SampleInfo> files = new FolderSampleSource().Discover([settings.Data]).Samples;
+        long total = (long)files.Count * settings.Epochs;
+        int threadCount = settings.CeilingThreads ?? Environment.ProcessorCount;
+        bool gray = settings.Color == ColorMode.Grayscale;
+        var size = new Size(settings.Width, settings.Height);
+        InterpolationFlags interpolation = ImageDecoder.ToOpenCv(settings.Interpolation);
+        long next = -1;
+        var checksums = new double[threadCount];
+
+        var probe = Probe.Start();
+        var workers = new Thread[threadCount];
+        for (int t = 0; t < threadCount; t++)
+        {
+            int id = t;
+            workers[t] = new Thread(() =>
+            {
+                byte[] buffer = new byte[1 << 16];
+                using var resized = new Mat();
+                long i;
+                while ((i = Interlocked.Increment(ref next)) < total)
+                {
+                    string path = files[(int)(i % files.Count)].Id;
+                    int length = ReadFile(path, ref buffer);
+                    ReadOnlySpan<byte> bytes = buffer.AsSpan(0, length);
+                    ImreadModes mode = gray ? ImreadModes.Grayscale : ImreadModes.Color;
+                    if (reduced)
+                    {
+                        mode = ReducedMode(ImageHeader.Read(bytes), size, gray, mode);
+                    }
+
+                    using Mat decoded = Cv2.ImDecode(bytes, mode);
+                    Cv2.Resize(decoded, resized, size, 0, 0, interpolation);
+                    checksums[id] += resized.At<byte>(0, 0);
+                }
+            });
+            workers[t].Start();
+        }
+
+        foreach (Thread worker in workers)
+        {
+            worker.Join();
+        }
+
+        return probe.Stop(reduced ? "ceiling-reduced" : "ceiling", total, null, null, checksums.Sum());
+    }
+
+    /// <summary>The same reduction rule as the library's decoder for a stretch resize: the largest of 8, 4, 2 that still covers the target.</summary>
+    private static ImreadModes ReducedMode(ImageHeader header, Size target, bool gray, ImreadModes full)
+    {
+        if (header.Format != ImageFormat.Jpeg)
+        {
+            return full;
+        }
+
+        foreach (int r in (ReadOnlySpan<int>)[8, 4, 2])
+        {
+            if (header.Width / r >= target.Width && header.Height / r >= target.Height && header.Height / r >= target.Width && header.Width / r >= target.Height)
+            {
+                return (r, gray) switch
+                {
+                    (8, false) => ImreadModes.ReducedColor8,
+                    (4, false) => ImreadModes.ReducedColor4,
+                    (2, false) => ImreadModes.ReducedColor2,
+                    (8, true) => ImreadModes.ReducedGrayscale8,
+                    (4, true) => ImreadModes.ReducedGrayscale4,
+                    _ => ImreadModes.ReducedGrayscale2,
+                };
+            }
+        }
+
+        return full;
+    }
+
+    private static int ReadFile(string path, ref byte[] buffer)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = RandomAccess.GetLength(handle);
+        if (length > buffer.Length)
+        {
+            buffer = new byte[Math.Max(length, 2L * buffer.Length)];
+        }
+
+        int total = 0, read;
+        while (total < length && (read = RandomAccess.Read(handle, buffer.AsSpan(total, (int)length - total), total)) > 0)
+        {
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static BenchMeasurement Pipeline(BenchSettings settings, bool reducedDecode)
+    {
+        int files = new FolderSampleSource().Discover([settings.Data]).Samples.Count;
+        long batchesPerEpoch = (files + settings.BatchSize - 1) / settings.BatchSize;
+        long totalBatches = batchesPerEpoch * settings.Epochs;
+        // Steady state: from the batch a tenth of the way through to the last one.
+        long markBatch = Math.Max(1, totalBatches / 10);
+        long batches = 0, images = 0, imagesAtMark = 0, allocatedAtMark = 0, allocatedAtEnd = 0;
+        double checksum = 0, firstBatch = 0;
+
+        var probe = Probe.Start();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(settings.PipelineOptions(reducedDecode)).Build((Batch batch) =>
+        {
+            if (batches == 0)
+            {
+                firstBatch = probe.Elapsed;
+            }
+
+            // A trainer reads every value of the batch (as a copy to a device would).
+            checksum += TensorPrimitives.Sum<float>(batch.Data);
+            images += batch.Count;
+            batches++;
+            if (batches == markBatch)
+            {
+                imagesAtMark = images;
+                allocatedAtMark = GC.GetTotalAllocatedBytes(precise: true);
+            }
+            else if (batches == totalBatches)
+            {
+                allocatedAtEnd = GC.GetTotalAllocatedBytes(precise: true);
+            }
+        });
+        pipeline.Post(settings.Data);
+        pipeline.Complete();
+        pipeline.Completion.GetAwaiter().GetResult();
+        string variant = reducedDecode ? "pipeline" : "pipeline-full";
+        if (batches != totalBatches)
+        {
+            throw new InvalidOperationException($"{variant}: expected {totalBatches} batches, got {batches} ({pipeline.Report}).");
+        }
+
+        if (Environment.GetEnvironmentVariable("BENCH_STAGES") == "1")
+        {
+            foreach (var (stage, time) in pipeline.Report.StageTime)
+            {
+                Console.Error.WriteLine($"{stage}: {time.TotalMilliseconds / images:F3} ms/image");
+            }
+        }
+
+        double allocated = (double)(allocatedAtEnd - allocatedAtMark) / Math.Max(1, images - imagesAtMark);
+        return probe.Stop(variant, images, allocated, firstBatch, checksum);
+    }
+
+    /// <summary>Clocks, CPU time, allocations and collections from the start of a run.</summary>
+    private sealed class Probe
+    {
+        private readonly long _start = Stopwatch.GetTimestamp();
+        private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        private readonly long _allocated = GC.GetTotalAllocatedBytes(precise: true);
+        private readonly int _gen0 = GC.CollectionCount(0), _gen1 = GC.CollectionCount(1), _gen2 = GC.CollectionCount(2);
+
+        public static Probe Start() => new();
+
+        public double Elapsed => Stopwatch.GetElapsedTime(_start).TotalSeconds;
+
+        /// <summary>Ends the run; without a steady-state figure the whole run's allocation per image is used.</summary>
+        public BenchMeasurement Stop(string variant, long images, double? steadyAllocatedPerImage, double? firstBatch, double checksum)
+        {
+            double seconds = Elapsed;
+            double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalMilliseconds;
+            double allocatedPerImage = steadyAllocatedPerImage
+                ?? (double)(GC.GetTotalAllocatedBytes(precise: true) - _allocated) / Math.Max(1, images);
+            return new BenchMeasurement(variant, images, seconds, cpuMs / Math.Max(1, images), PeakRssMiB(),
+                allocatedPerImage, GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2,
+                firstBatch, checksum);
+        }
+
+        private static double PeakRssMiB()
+        {
+            const string status = "/proc/self/status";
+            if (File.Exists(status))
+            {
+                foreach (string line in File.ReadLines(status))
+                {
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    {
+                        return double.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+                    }
+                }
+            }
+
+            return Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+        }
+    }
+}
