@@ -130,6 +130,20 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
                 this, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
+        // User blocks do not share the run's token: fault them on cancellation so they drop what they hold
+        // (the samples in them are released with the other leftovers) instead of waiting on a cancelled neighbour.
+        IDataflowBlock[] userBlocks = [.. stages.Where(s => s.Block is not null).Select(s => (IDataflowBlock)s.Block!)];
+        if (userBlocks.Length > 0)
+        {
+            ct.Register(() =>
+            {
+                foreach (IDataflowBlock block in userBlocks)
+                {
+                    block.Fault(new OperationCanceledException("The pipeline run was cancelled.", ct));
+                }
+            });
+        }
+
         _completion = RunAsync();
     }
 
@@ -196,7 +210,7 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             {
                 while (output.TryReceive(out Batch? batch))
                 {
-                    _undelivered.TryRemove(batch, out _);
+                    Handover(batch);
                     yield return batch;
                 }
             }
@@ -425,9 +439,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             return null;
         }
 
-        var context = AugmentationContext.ForSourceCrop(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        // A fresh context per call: the decoder may ask about several sizes, and each answer must not depend on the others.
+        long seed = _options.Seed;
+        int epoch = s.Epoch, index = s.Info!.Index;
+        ColorMode color = _options.ColorMode;
         var target = new OpenCvSharp.Size(_options.Width, _options.Height);
-        return size => crop.SelectRegion(size, target, context);
+        return size => crop.SelectRegion(size, target, AugmentationContext.ForSourceCrop(seed, epoch, index, color));
     }
 
     private ImageSample Augment(ImageSample sample) => Run(sample, "augment", _augmentClock, s =>
@@ -519,14 +536,20 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             return []; // Every sample of this batch was skipped; the report lists them.
         }
 
-        Report.AddBatch(batch.Labels);
         _undelivered.TryAdd(batch, 0);
         return [batch];
     }
 
-    private async Task DeliverAsync(Batch batch, Func<Batch, CancellationToken, ValueTask> trainer)
+    /// <summary>A batch leaves the pipeline's hands: it counts as batched only now, so a run cut short reports what was handed over.</summary>
+    private void Handover(Batch batch)
     {
         _undelivered.TryRemove(batch, out _);
+        Report.AddBatch(batch.Labels);
+    }
+
+    private async Task DeliverAsync(Batch batch, Func<Batch, CancellationToken, ValueTask> trainer)
+    {
+        Handover(batch);
         try
         {
             await trainer(batch, _cts.Token).ConfigureAwait(false);
@@ -549,7 +572,13 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     private void OnBlockFaulted(AggregateException exception)
     {
         // A block faulted by a linked source carries that source's exception wrapped again: unwrap to the original.
-        RecordFault(exception.Flatten().InnerExceptions[0]);
+        Exception first = exception.Flatten().InnerExceptions[0];
+        if (first is OperationCanceledException && _cts.IsCancellationRequested)
+        {
+            return; // A user block stopped by the run's own cancellation (see the constructor).
+        }
+
+        RecordFault(first);
     }
 
     private void RecordFault(Exception e)

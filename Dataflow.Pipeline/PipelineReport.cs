@@ -48,10 +48,10 @@ public sealed class PipelineReport
     /// <summary>Epochs whose every sample was planned into the graph.</summary>
     public int EpochsStarted { get; internal set; }
 
-    /// <summary>Rows put into batches, over all epochs.</summary>
+    /// <summary>Rows in the batches handed to the trainer (or the stream), over all epochs.</summary>
     public long Batched => Interlocked.Read(ref _batched);
 
-    /// <summary>Batches handed to the trainer.</summary>
+    /// <summary>Batches handed to the trainer (or the stream).</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Samples left out by <c>DropLast</c>, over all epochs.</summary>

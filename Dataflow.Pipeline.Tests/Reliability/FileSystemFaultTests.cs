@@ -174,7 +174,7 @@ public sealed partial class FileSystemFaultTests
         {
             string path = add(data);
             bool changed = false;
-            var source = new AfterDiscoverySource(set =>
+            var source = new ObservedFolderSource(set =>
             {
                 // Once, before the first read: the file is already counted in the epoch's plan.
                 Assert.IsTrue(set.Samples.Any(s => s.Id == path), $"'{path}' should have been discovered");
