@@ -11,6 +11,7 @@ namespace Dataflow.Samples.Bench;
 /// <param name="Gen1">Gen-1 collections during the run.</param>
 /// <param name="Gen2">Gen-2 collections during the run.</param>
 /// <param name="FirstBatchSeconds">Start of the pipeline to the trainer's first batch (null for a ceiling).</param>
+/// <param name="TrainerMsPerImage">Time inside the trainer callback per image (reading the batch; 0 for a ceiling): CPU the bench's stand-in for a model spends, not the pipeline.</param>
 /// <param name="Checksum">A value derived from every output, so nothing is optimised away.</param>
 internal sealed record BenchMeasurement(
     string Variant,
@@ -23,6 +24,7 @@ internal sealed record BenchMeasurement(
     int Gen1,
     int Gen2,
     double? FirstBatchSeconds,
+    double TrainerMsPerImage,
     double Checksum)
 {
     /// <summary>Throughput.</summary>
