@@ -27,6 +27,9 @@ internal sealed record BenchMeasurement(
     double TrainerMsPerImage,
     double Checksum)
 {
+    /// <summary>Busy time per pipeline stage per image, summed over its workers (wall time inside the stage, so it includes waiting for a core).</summary>
+    public IReadOnlyDictionary<string, double>? StageMsPerImage { get; init; }
+
     /// <summary>Throughput.</summary>
     public double ImagesPerSecond => Images / Seconds;
 }

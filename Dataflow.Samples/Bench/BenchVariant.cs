@@ -174,16 +174,12 @@ internal static class BenchVariant
             throw new InvalidOperationException($"{variant}: expected {totalBatches} batches, got {batches} ({pipeline.Report}).");
         }
 
-        if (Environment.GetEnvironmentVariable("BENCH_STAGES") == "1")
-        {
-            foreach (var (stage, time) in pipeline.Report.StageTime)
-            {
-                Console.Error.WriteLine($"{stage}: {time.TotalMilliseconds / images:F3} ms/image");
-            }
-        }
-
         double allocated = (double)(allocatedAtEnd - allocatedAtMark) / Math.Max(1, images - imagesAtMark);
-        return probe.Stop(variant, images, allocated, firstBatch, Stopwatch.GetElapsedTime(0, trainerTicks).TotalMilliseconds / images, checksum);
+        var stages = pipeline.Report.StageTime.ToDictionary(kv => kv.Key, kv => kv.Value.TotalMilliseconds / images, StringComparer.Ordinal);
+        return probe.Stop(variant, images, allocated, firstBatch, Stopwatch.GetElapsedTime(0, trainerTicks).TotalMilliseconds / images, checksum) with
+        {
+            StageMsPerImage = stages,
+        };
     }
 
     /// <summary>Clocks, CPU time, allocations and collections from the start of a run.</summary>
