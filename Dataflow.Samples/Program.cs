@@ -18,6 +18,7 @@ public static class Program
         BenchCommand.Create(),
         BenchCommand.CreateChild(),
         MicroCommand.Create(),
+        AugmentPreviewCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>
