@@ -443,9 +443,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             return null;
         }
 
-        var context = AugmentationContext.ForSourceCrop(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        // A fresh context per call: the decoder may ask about several sizes, and each answer must not depend on the others.
+        long seed = _options.Seed;
+        int epoch = s.Epoch, index = s.Info!.Index;
+        ColorMode color = _options.ColorMode;
         var target = new OpenCvSharp.Size(_options.Width, _options.Height);
-        return size => crop.SelectRegion(size, target, context);
+        return size => crop.SelectRegion(size, target, AugmentationContext.ForSourceCrop(seed, epoch, index, color));
     }
 
     private ImageSample Augment(ImageSample sample) => Run(sample, "augment", _augmentClock, s =>

@@ -3,11 +3,79 @@ using Dataflow.Samples.Bench;
 using Dataflow.Samples.Commands;
 using Dataflow.Samples.Micro;
 
-var root = new RootCommand("Dataflow.Pipeline samples")
+namespace Dataflow.Samples;
+
+/// <summary>The samples' entry point: a root command whose default is <c>train</c>, and one sub-command per sample.</summary>
+public static class Program
 {
-    BenchCommand.Create(),
-    BenchCommand.CreateChild(),
-    MicroCommand.Create(),
-    SoakCommand.Create(),
-};
-return root.Parse(args).Invoke();
+    /// <summary>Runs the command line against the process's console.</summary>
+    public static Task<int> Main(string[] args) => RunAsync(args, CommandEnvironment.FromConsole());
+
+    /// <summary>Every command, in the order <c>--help</c> lists them. A new command is one file (or folder) and one line here.</summary>
+    public static IReadOnlyList<Command> CreateCommands(CommandEnvironment environment) =>
+    [
+        TrainCommand.Create(environment),
+        BenchCommand.Create(),
+        BenchCommand.CreateChild(),
+        MicroCommand.Create(),
+        SoakCommand.Create(environment),
+    ];
+
+    /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>
+    public static RootCommand CreateRoot(CommandEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var root = new RootCommand("Dataflow.Pipeline samples: train a classifier on a folder of images (default: the embedded digits), and look at datasets.");
+        foreach (Command command in CreateCommands(environment))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. A user error (bad option, missing folder) prints one line
+    /// to the error writer and returns a non-zero exit code; nothing prints a stack trace.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CommandEnvironment environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(environment);
+        RootCommand root = CreateRoot(environment);
+        ParseResult parse = root.Parse(WithDefaultCommand(args, root));
+        if (parse.Errors.Count > 0)
+        {
+            // One line: the first problem, naming the option; --help says the rest.
+            string message = string.Join(' ', parse.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            environment.Error.WriteLine($"error: {message} (see --help)");
+            return ExitCodes.UsageError;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = environment.Out,
+                Error = environment.Error,
+                EnableDefaultExceptionHandler = false,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (UserErrors.TryDescribe(e, out string? line))
+        {
+            environment.Error.WriteLine($"error: {line}");
+            return e is OperationCanceledException ? ExitCodes.Cancelled : ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>With no sub-command (nothing, or only options) the arguments go to <c>train</c>.</summary>
+    private static string[] WithDefaultCommand(string[] args, RootCommand root)
+    {
+        if (args.Length > 0 && (root.Subcommands.Any(c => c.Name == args[0]) || args[0] is "--help" or "-h" or "-?" or "--version"))
+        {
+            return args;
+        }
+
+        return ["train", .. args];
+    }
+}

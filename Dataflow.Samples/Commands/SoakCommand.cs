@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Dataflow.Pipeline;
+using Dataflow.Samples.Output;
 using Dataflow.Samples.Soak;
 using Spectre.Console;
 
@@ -14,13 +14,12 @@ namespace Dataflow.Samples.Commands;
 /// epoch, per image or per skipped file. A benchmark, not a test: it reports, and fails only if the run
 /// does not account for every file or leaves pooled memory behind.
 /// </summary>
-internal static class SoakCommand
+public static class SoakCommand
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     /// <summary>Creates the command.</summary>
-    public static Command Create()
+    public static Command Create(CommandEnvironment environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var data = new Option<string?>("--data") { Description = "Dataset root (one sub-folder per class); without it, a generated dataset sprinkled with corrupt files" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to run", DefaultValueFactory = _ => 20 };
         var images = new Option<int>("--images") { Description = "Files in the generated dataset", DefaultValueFactory = _ => 1000 };
@@ -29,33 +28,29 @@ internal static class SoakCommand
         var size = new Option<int>("--size") { Description = "Target width and height", DefaultValueFactory = _ => 128 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
         var seed = new Option<long>("--seed") { Description = "Seed of the generated dataset and of the run", DefaultValueFactory = _ => 0 };
-        var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
+        var json = JsonOption.Create();
+        epochs.InRange(1, 100_000);
+        images.InRange(2, 10_000_000);
+        classes.InRange(1, 10_000);
+        corruptEvery.Require<Option<int>, int>(v => v == 0 || v >= 2, "must be 0 (none) or at least 2");
+        size.InRange(1, 16_384);
+        batchSize.InRange(1, 65_536);
         var command = new Command("soak", "Run many epochs over a dataset with corrupt files and print resident memory per epoch")
         {
             data, epochs, images, classes, corruptEvery, size, batchSize, seed, json,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(data), parse.GetValue(epochs), parse.GetValue(images), parse.GetValue(classes), parse.GetValue(corruptEvery),
+        command.SetAction((parse, cancellationToken) => RunAsync(environment,
+            parse.GetValue(data) is string folder ? DatasetLocation.RequireFolder(folder, "--data") : null, parse.GetValue(epochs), parse.GetValue(images), parse.GetValue(classes), parse.GetValue(corruptEvery),
             parse.GetValue(size), parse.GetValue(batchSize), parse.GetValue(seed), parse.GetValue(json), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? data, int epochs, int images, int classes, int corruptEvery, int size, int batchSize, long seed,
+    private static async Task<int> RunAsync(CommandEnvironment environment, string? data, int epochs, int images, int classes, int corruptEvery, int size, int batchSize, long seed,
         bool json, CancellationToken cancellationToken)
     {
-        if (images < classes || classes < 1)
+        if (images < classes)
         {
-            throw new ArgumentOutOfRangeException("--images", images, $"--images must be at least --classes ({classes}), and --classes at least 1.");
-        }
-
-        if (corruptEvery is < 0 or 1)
-        {
-            throw new ArgumentOutOfRangeException("--corrupt-every", corruptEvery, "--corrupt-every must be 0 (none) or at least 2.");
-        }
-
-        if (Console.IsOutputRedirected)
-        {
-            AnsiConsole.Profile.Width = 200;
+            throw new UsageException($"--images must be at least --classes ({classes}), was {images}.");
         }
 
         string? generated = null;
@@ -68,7 +63,7 @@ internal static class SoakCommand
                 corrupt = SoakDataset.Generate(generated, images, classes, corruptEvery, seed);
                 if (!json)
                 {
-                    AnsiConsole.MarkupLineInterpolated($"[grey]generated {images} files ({corrupt} corrupt) in {generated}[/]");
+                    environment.Console.MarkupLineInterpolated($"[grey]generated {images} files ({corrupt} corrupt) in {generated}[/]");
                 }
             }
 
@@ -82,7 +77,7 @@ internal static class SoakCommand
                 Seed = seed,
                 ErrorPolicy = ErrorPolicy.SkipAndReport,
             };
-            return await SoakAsync(root, options, generated is null ? null : corrupt, json, cancellationToken);
+            return await SoakAsync(environment, root, options, generated is null ? null : corrupt, json, cancellationToken);
         }
         finally
         {
@@ -93,7 +88,7 @@ internal static class SoakCommand
         }
     }
 
-    private static async Task<int> SoakAsync(string root, PipelineOptions options, int? corrupt, bool json, CancellationToken cancellationToken)
+    private static async Task<int> SoakAsync(CommandEnvironment environment, string root, PipelineOptions options, int? corrupt, bool json, CancellationToken cancellationToken)
     {
         var rows = new List<SoakEpoch>();
         var clock = Stopwatch.StartNew();
@@ -116,7 +111,7 @@ internal static class SoakCommand
             if (!json)
             {
                 SoakEpoch r = rows[^1];
-                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                environment.Console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
                     $"epoch {r.Epoch,3}: {r.Images} images, {r.Skipped} skipped, {r.ImagesPerSecond,6:F0} images/s, RSS {r.RssMiB,7:F1} MiB, peak RSS {r.PeakRssMiB,7:F1} MiB, managed after GC {r.ManagedMiB,5:F1} MiB, tensors allocated {r.TensorsAllocated}");
             }
 
@@ -174,11 +169,11 @@ internal static class SoakCommand
         };
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { summary, epochs = rows }, Json));
+            Json.Write(environment.Out, new { summary, epochs = rows });
         }
         else
         {
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+            environment.Console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
                 $"[bold]{final}[/]\nRSS after epoch 2: {summary.rssAfterSecondEpochMiB:F1} MiB, after epoch {last.Epoch}: {summary.rssAfterLastEpochMiB:F1} MiB (drift {summary.rssDriftMiB:+0.0;-0.0} MiB); peak {summary.peakRssMiB:F1} MiB; counts add up: {accounted}; every Mat, buffer and tensor returned: {released}");
         }
 

@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Dataflow.Pipeline.Tests.Support;
+using Dataflow.Samples.Commands;
+
+namespace Dataflow.Pipeline.Tests.Samples;
+
+[TestClass]
+public sealed class TrainCommandTests
+{
+    [TestMethod]
+    public async Task Train_EmbeddedDigitsDefaults_ReachesNinetyFivePercentInTenEpochs()
+    {
+        SampleRun run = await SampleRun.RunAsync("train", "--json");
+
+        JsonElement json = run.Json();
+        JsonElement[] epochs = [.. json.GetProperty("epochs").EnumerateArray()];
+        Assert.HasCount(10, epochs);
+        Assert.IsTrue(json.GetProperty("embedded").GetBoolean());
+        Assert.IsGreaterThanOrEqualTo(0.95, json.GetProperty("validationAccuracy").GetDouble(), run.Output);
+        // Every image of the 80/20 split reached the trainer or the validation pass, every epoch.
+        Assert.AreEqual(4000, epochs[0].GetProperty("trainImages").GetInt32());
+        Assert.AreEqual(1000, epochs[0].GetProperty("validationImages").GetInt32());
+        JsonElement training = json.GetProperty("training");
+        Assert.AreEqual(5000, training.GetProperty("discovered").GetInt32());
+        Assert.AreEqual(40_000, training.GetProperty("batched").GetInt64());
+        Assert.IsTrue(training.GetProperty("countsAddUp").GetBoolean());
+        Assert.AreEqual(10_000, json.GetProperty("validation").GetProperty("batched").GetInt64());
+    }
+
+    [TestMethod]
+    public async Task Train_NoSubCommand_RunsTrain()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 12, 12);
+
+        SampleRun run = await SampleRun.RunAsync("--data", data.Root, "--epochs", "1", "--json");
+
+        Assert.AreEqual("train", run.Json().GetProperty("command").GetString());
+    }
+
+    [TestMethod]
+    public async Task Train_HumanOutput_PrintsEpochLinesAndReport()
+    {
+        using var data = new TempDataset().WithClasses(3, 10, 16, 16);
+
+        SampleRun run = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "2", "--model", "softmax", "--size", "8x8");
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        Assert.Contains("epoch 1/2  loss ", run.Output);
+        Assert.Contains("epoch 2/2  loss ", run.Output);
+        Assert.Contains("val acc", run.Output);
+        Assert.Contains("pipeline report", run.Output);
+        Assert.Contains("images discovered", run.Output);
+    }
+
+    [TestMethod]
+    public async Task Train_SaveThenLoadWithZeroEpochs_ScoresTheSameValidationAccuracy()
+    {
+        using var data = new TempDataset().WithClasses(3, 12, 16, 16);
+        string model = Path.Combine(data.Root, "..", Guid.NewGuid().ToString("N") + ".bin");
+        try
+        {
+            JsonElement trained = (await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "3", "--size", "8x8", "--save", model, "--json")).Json();
+            Assert.IsTrue(File.Exists(model));
+
+            JsonElement loaded = (await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "0", "--size", "8x8", "--load", model, "--json")).Json();
+
+            JsonElement lastTrained = trained.GetProperty("epochs")[2];
+            JsonElement evaluation = loaded.GetProperty("epochs")[0];
+            Assert.AreEqual(lastTrained.GetProperty("validationAccuracy").GetDouble(), evaluation.GetProperty("validationAccuracy").GetDouble());
+            Assert.AreEqual(lastTrained.GetProperty("validationLoss").GetDouble(), evaluation.GetProperty("validationLoss").GetDouble(), 1e-9);
+            Assert.AreEqual(trained.GetProperty("model").GetString(), loaded.GetProperty("model").GetString());
+        }
+        finally
+        {
+            File.Delete(model);
+        }
+    }
+
+    [TestMethod]
+    public async Task Train_LoadWithOtherSize_FailsWithOneLine()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 12, 12);
+        string model = Path.Combine(data.Root, "..", Guid.NewGuid().ToString("N") + ".bin");
+        try
+        {
+            Assert.AreEqual(0, (await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "1", "--size", "8x8", "--save", model, "--json")).ExitCode);
+
+            SampleRun run = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "0", "--size", "6x6", "--load", model, "--json");
+
+            run.AssertOneLineError("--load: the model takes [3, 8, 8] inputs", ExitCodes.Failed);
+        }
+        finally
+        {
+            File.Delete(model);
+        }
+    }
+
+    [TestMethod]
+    public async Task Train_MissingDataFolder_FailsWithOneLineNamingIt()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "dataflow-tests", "no-such-" + Guid.NewGuid().ToString("N"));
+
+        SampleRun run = await SampleRun.RunAsync("train", "--data", missing);
+
+        run.AssertOneLineError($"--data: the folder '{missing}' does not exist.", ExitCodes.Failed);
+    }
+
+    [TestMethod]
+    [DataRow("--size", "0x5", "--size must be WIDTHxHEIGHT")]
+    [DataRow("--color", "purple", "purple")]
+    [DataRow("--batch-size", "0", "--batch-size must be between 1 and 65536, was 0.")]
+    [DataRow("--validation-split", "1", "--validation-split must be at least 0 and below 1, was 1.")]
+    [DataRow("--augment", "sideways", "sideways")]
+    [DataRow("--decode-parallelism", "0", "--decode-parallelism must be between 1 and 256, was 0.")]
+    [DataRow("--dropout", "1", "--dropout must be at least 0 and below 1, was 1.")]
+    public async Task Train_BadOptionValue_FailsWithOneLine(string option, string value, string expected)
+    {
+        SampleRun run = await SampleRun.RunAsync("train", option, value);
+
+        run.AssertOneLineError(expected, ExitCodes.UsageError);
+    }
+
+    [TestMethod]
+    public async Task Train_ZeroEpochsWithoutLoad_FailsWithOneLine()
+    {
+        SampleRun run = await SampleRun.RunAsync("train", "--epochs", "0");
+
+        run.AssertOneLineError("--epochs 0 only evaluates a model: give the model with --load FILE.", ExitCodes.Failed);
+    }
+
+    [TestMethod]
+    public async Task Train_Help_ListsThePipelineOptions()
+    {
+        SampleRun run = await SampleRun.RunAsync("train", "--help");
+
+        Assert.AreEqual(0, run.ExitCode);
+        foreach (string option in new[] { "--data", "--size", "--color", "--seed", "--validation-split", "--batch-size", "--epochs", "--augment", "--decode-parallelism", "--save", "--load", "--json" })
+        {
+            Assert.Contains(option, run.Output);
+        }
+    }
+}

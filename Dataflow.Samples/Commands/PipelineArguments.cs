@@ -1,0 +1,236 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Dataflow.Pipeline;
+using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Normalization;
+using Dataflow.Samples.Data;
+
+namespace Dataflow.Samples.Commands;
+
+/// <summary>
+/// The command-line options that shape a pipeline, shared by every command that runs one (train, preview,
+/// digest …): the one place where they are declared, checked and turned into <see cref="PipelineOptions"/>.
+/// </summary>
+/// <remarks>
+/// Values the parser can check alone (ranges, choices, the WxH form) fail at parse time with one line
+/// naming the option; what the library checks when the pipeline is built fails with its own message,
+/// which names the option too.
+/// </remarks>
+public sealed class PipelineArguments
+{
+    /// <summary>The <c>--augment</c> choices: the library's presets.</summary>
+    public static IReadOnlyList<string> AugmentChoices => AugmentationPresets.Names;
+
+    /// <summary>The <c>--color</c> choices.</summary>
+    public static IReadOnlyList<string> ColorChoices { get; } = ["rgb", "bgr", "gray"];
+
+    /// <summary>Declares the options; <paramref name="defaultEpochs"/> null leaves out <c>--epochs</c> (one pass).</summary>
+    /// <param name="defaultEpochs">The <c>--epochs</c> default, or null for a command without it.</param>
+    /// <param name="defaultValidationSplit">The <c>--validation-split</c> default.</param>
+    /// <param name="minEpochs">The least <c>--epochs</c> accepted (train takes 0 to only evaluate a loaded model).</param>
+    public PipelineArguments(int? defaultEpochs = null, double defaultValidationSplit = 0.2, int minEpochs = 1)
+    {
+        Epochs = defaultEpochs is int epochs
+            ? new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => epochs }
+            : null;
+        ValidationSplit = new Option<double>("--validation-split")
+        {
+            Description = "Fraction of each class held out for validation (seeded, stratified); 0 for none.",
+            DefaultValueFactory = _ => defaultValidationSplit,
+        };
+        ValidationSplit.Require<Option<double>, double>(v => v >= 0 && v < 1, "must be at least 0 and below 1");
+        Epochs?.InRange(minEpochs, 100_000);
+        BatchSize.InRange(1, 65_536);
+        foreach (Option<int?> stage in StageParallelism)
+        {
+            stage.Require<Option<int?>, int?>(v => v is null or (>= 1 and <= 256), "must be between 1 and 256");
+        }
+
+        Color.OneOf(ColorChoices);
+        Normalization.OneOf([.. NormalizationOptions.Presets.Keys]);
+    }
+
+    /// <summary><c>--data DIR</c>: the dataset root; the embedded digits when absent.</summary>
+    public Option<string?> Data { get; } = new("--data")
+    {
+        Description = "Dataset root with one sub-folder per class. Default: the embedded handwritten digits.",
+        HelpName = "DIR",
+    };
+
+    /// <summary><c>--size WxH</c>.</summary>
+    public Option<ImageSize?> Size { get; } = new("--size")
+    {
+        Description = "Target image size WIDTHxHEIGHT. Default: 20x20 for the embedded digits, 32x32 for a folder.",
+        HelpName = "WxH",
+        CustomParser = ParseSize,
+    };
+
+    /// <summary><c>--color rgb|bgr|gray</c>.</summary>
+    public Option<string?> Color { get; } = new("--color")
+    {
+        Description = "Channels: rgb, bgr or gray. Default: gray for the embedded digits, rgb for a folder.",
+    };
+
+    /// <summary><c>--seed S</c>.</summary>
+    public Option<long> Seed { get; } = new("--seed")
+    {
+        Description = "Seed of every random choice: the split, the orders, the augmentation, the model's initial weights.",
+        DefaultValueFactory = _ => 42,
+    };
+
+    /// <summary><c>--validation-split F</c>.</summary>
+    public Option<double> ValidationSplit { get; }
+
+    /// <summary><c>--batch-size N</c>.</summary>
+    public Option<int> BatchSize { get; } = new("--batch-size")
+    {
+        Description = "Images per batch.",
+        DefaultValueFactory = _ => 32,
+    };
+
+    /// <summary><c>--epochs N</c>, for the commands that take it.</summary>
+    public Option<int>? Epochs { get; }
+
+    /// <summary><c>--augment</c> and the per-transform options: the training subset's augmentation (the validation subset is never augmented).</summary>
+    public AugmentationArguments Augmentation { get; } = new();
+
+    /// <summary><c>--augment</c>: a preset of the library.</summary>
+    public Option<string> Augment => Augmentation.Preset;
+
+    /// <summary><c>--normalization</c>: one of the library's presets.</summary>
+    public Option<string> Normalization { get; } = new("--normalization")
+    {
+        Description = "Pixel normalization preset: zero-to-one, imagenet, caffe-bgr or none.",
+        DefaultValueFactory = _ => "zero-to-one",
+    };
+
+    /// <summary><c>--parallelism N</c>: every per-image block.</summary>
+    public Option<int?> Parallelism { get; } = new("--parallelism") { Description = "Workers of every per-image block (read, decode, augment, normalize). Default: the library's (per core)." };
+
+    /// <summary><c>--read-parallelism N</c>.</summary>
+    public Option<int?> ReadParallelism { get; } = new("--read-parallelism") { Description = "Concurrent file reads (overrides --parallelism)." };
+
+    /// <summary><c>--decode-parallelism N</c>.</summary>
+    public Option<int?> DecodeParallelism { get; } = new("--decode-parallelism") { Description = "Decode-resize workers (overrides --parallelism)." };
+
+    /// <summary><c>--augment-parallelism N</c>.</summary>
+    public Option<int?> AugmentParallelism { get; } = new("--augment-parallelism") { Description = "Augment workers (overrides --parallelism)." };
+
+    /// <summary><c>--normalize-parallelism N</c>.</summary>
+    public Option<int?> NormalizeParallelism { get; } = new("--normalize-parallelism") { Description = "Normalize workers (overrides --parallelism)." };
+
+    /// <summary><c>--fail-fast</c>: an undecodable image stops the run instead of being skipped and reported.</summary>
+    public Option<bool> FailFast { get; } = new("--fail-fast") { Description = "Stop at the first unreadable image instead of skipping it and listing it in the report." };
+
+    private IEnumerable<Option<int?>> StageParallelism => [Parallelism, ReadParallelism, DecodeParallelism, AugmentParallelism, NormalizeParallelism];
+
+    /// <summary>Adds every option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Options.Add(Data);
+        command.Options.Add(Size);
+        command.Options.Add(Color);
+        command.Options.Add(Seed);
+        command.Options.Add(ValidationSplit);
+        command.Options.Add(BatchSize);
+        if (Epochs is not null)
+        {
+            command.Options.Add(Epochs);
+        }
+
+        Augmentation.AddTo(command);
+        command.Options.Add(Normalization);
+        foreach (Option<int?> stage in StageParallelism)
+        {
+            command.Options.Add(stage);
+        }
+
+        command.Options.Add(FailFast);
+    }
+
+    /// <summary>Finds the dataset (cutting the embedded digits into the cache if needed) and reads every option.</summary>
+    /// <exception cref="UsageException">The <c>--data</c> folder does not exist.</exception>
+    public PipelineSettings Resolve(ParseResult parse, CommandEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(environment);
+        DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(Data), environment);
+        ImageSize size = parse.GetValue(Size) ?? (dataset.IsEmbedded ? new ImageSize(EmbeddedDigits.CellSize, EmbeddedDigits.CellSize) : new ImageSize(32, 32));
+        string color = parse.GetValue(Color) ?? (dataset.IsEmbedded ? "gray" : "rgb");
+        int? all = parse.GetValue(Parallelism);
+        (IReadOnlyList<IAugmentation> augmentations, string augmentName) = Augmentation.Create(parse);
+        return new PipelineSettings
+        {
+            Dataset = dataset,
+            Size = size,
+            Color = color switch { "gray" => ColorMode.Grayscale, "bgr" => ColorMode.Bgr, _ => ColorMode.Rgb },
+            Seed = parse.GetValue(Seed),
+            ValidationSplit = parse.GetValue(ValidationSplit),
+            BatchSize = parse.GetValue(BatchSize),
+            Epochs = Epochs is null ? 1 : parse.GetValue(Epochs),
+            AugmentName = augmentName,
+            Augmentations = augmentations,
+            Normalization = NormalizationOptions.Presets[parse.GetValue(Normalization)!],
+            Read = Stage(parse.GetValue(ReadParallelism) ?? all),
+            Decode = Stage(parse.GetValue(DecodeParallelism) ?? all),
+            Augment = Stage(parse.GetValue(AugmentParallelism) ?? all),
+            Normalize = Stage(parse.GetValue(NormalizeParallelism) ?? all),
+            ErrorPolicy = parse.GetValue(FailFast) ? ErrorPolicy.FailFast : ErrorPolicy.SkipAndReport,
+        };
+    }
+
+    /// <summary>The augmentations an <c>--augment</c> preset stands for, in order.</summary>
+    /// <exception cref="UsageException"><paramref name="choice"/> is not a preset.</exception>
+    public static IReadOnlyList<IAugmentation> CreateAugmentations(string choice) => AugmentChoices.Contains(choice, StringComparer.Ordinal)
+        ? AugmentationPresets.Get(choice)
+        : throw new UsageException($"--augment must be one of {string.Join(", ", AugmentChoices)}, was '{choice}'.");
+
+    private static StageOptions? Stage(int? parallelism) => parallelism is int n ? new StageOptions(n, 2 * n) : null;
+
+    private static ImageSize? ParseSize(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (ImageSize.TryParse(text, out ImageSize size))
+        {
+            return size;
+        }
+
+        result.AddError($"--size must be WIDTHxHEIGHT with both between 1 and 16384 (for example 28x28), was '{text}'.");
+        return null;
+    }
+}
+
+/// <summary>A target image size.</summary>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+public readonly record struct ImageSize(int Width, int Height)
+{
+    /// <summary>Parses <c>WIDTHxHEIGHT</c> (or a single number for a square), each 1 to 16384.</summary>
+    public static bool TryParse(string? text, out ImageSize size)
+    {
+        size = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        string[] parts = text.Split('x', 'X', '×');
+        if (parts.Length is < 1 or > 2
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int width)
+            || !int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int height)
+            || width is < 1 or > 16_384 || height is < 1 or > 16_384)
+        {
+            return false;
+        }
+
+        size = new ImageSize(width, height);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Width}x{Height}");
+}

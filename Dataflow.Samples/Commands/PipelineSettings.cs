@@ -1,0 +1,92 @@
+using Dataflow.Pipeline;
+using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Normalization;
+
+namespace Dataflow.Samples.Commands;
+
+/// <summary>The pipeline choices read from the command line, from which each command builds its pipelines.</summary>
+public sealed class PipelineSettings
+{
+    /// <summary>The dataset.</summary>
+    public required DatasetLocation Dataset { get; init; }
+
+    /// <summary>Target size.</summary>
+    public required ImageSize Size { get; init; }
+
+    /// <summary>Colour mode.</summary>
+    public required ColorMode Color { get; init; }
+
+    /// <summary>Seed.</summary>
+    public required long Seed { get; init; }
+
+    /// <summary>Validation fraction (0 for none).</summary>
+    public required double ValidationSplit { get; init; }
+
+    /// <summary>Batch size.</summary>
+    public required int BatchSize { get; init; }
+
+    /// <summary>Epochs.</summary>
+    public required int Epochs { get; init; }
+
+    /// <summary>The <c>--augment</c> choice.</summary>
+    public required string AugmentName { get; init; }
+
+    /// <summary>The training subset's augmentations.</summary>
+    public required IReadOnlyList<IAugmentation> Augmentations { get; init; }
+
+    /// <summary>Normalization.</summary>
+    public required NormalizationOptions Normalization { get; init; }
+
+    /// <summary>Read block, or null for the library default.</summary>
+    public StageOptions? Read { get; init; }
+
+    /// <summary>Decode block, or null for the library default.</summary>
+    public StageOptions? Decode { get; init; }
+
+    /// <summary>Augment block, or null for the library default.</summary>
+    public StageOptions? Augment { get; init; }
+
+    /// <summary>Normalize block, or null for the library default.</summary>
+    public StageOptions? Normalize { get; init; }
+
+    /// <summary>What to do with unreadable images.</summary>
+    public ErrorPolicy ErrorPolicy { get; init; }
+
+    /// <summary>
+    /// Options for one subset. The training subset gets the augmentations and a per-epoch shuffle; the
+    /// validation subset neither, nor does any subset read <paramref name="forEvaluation"/>. Both subsets
+    /// use the same seed and split, so they are disjoint.
+    /// </summary>
+    public PipelineOptions For(Subset subset, int? epochs = null, bool forEvaluation = false)
+    {
+        var defaults = new PipelineOptions();
+        bool training = subset == Subset.Training && !forEvaluation;
+        return new PipelineOptions
+        {
+            Width = Size.Width,
+            Height = Size.Height,
+            ColorMode = Color,
+            Seed = Seed,
+            ValidationSplit = ValidationSplit,
+            Subset = subset,
+            BatchSize = BatchSize,
+            Epochs = epochs ?? Epochs,
+            Augmentations = training ? Augmentations : [],
+            Shuffle = training,
+            ShuffleWithinBatch = training,
+            Normalization = Normalization,
+            Layout = TensorLayout.Nchw,
+            ErrorPolicy = ErrorPolicy,
+            Read = Read ?? defaults.Read,
+            Decode = Decode ?? defaults.Decode,
+            Augment = Augment ?? defaults.Augment,
+            Normalize = Normalize ?? defaults.Normalize,
+        };
+    }
+
+    /// <summary>A short description for reports: size, colour, normalization, augmentation.</summary>
+    public override string ToString() =>
+        $"{Size} {Color.ToString().ToLowerInvariant()}, {Normalization.Name}, augment {AugmentName}, batch {BatchSize}, seed {Seed}";
+}

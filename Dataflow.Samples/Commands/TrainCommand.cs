@@ -1,0 +1,218 @@
+using System.CommandLine;
+using System.Globalization;
+using Dataflow.Samples.Output;
+using Dataflow.Samples.Training;
+using Spectre.Console;
+
+namespace Dataflow.Samples.Commands;
+
+/// <summary>
+/// <c>train</c> (the default command): streams a dataset (the embedded digits, or <c>--data DIR</c>) through
+/// the pipeline into a small classifier, prints each epoch's loss and accuracies, and ends with the
+/// pipelines' report.
+/// </summary>
+public static class TrainCommand
+{
+    /// <summary>The <c>--model</c> choices.</summary>
+    public static IReadOnlyList<string> ModelChoices { get; } = ["mlp", "softmax"];
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CommandEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var pipeline = new PipelineArguments(defaultEpochs: 10, minEpochs: 0);
+        var model = new Option<string>("--model") { Description = "mlp (one hidden ReLU layer) or softmax (softmax regression).", DefaultValueFactory = _ => "mlp" };
+        model.OneOf(ModelChoices);
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units of the MLP.", DefaultValueFactory = _ => 256 };
+        var learningRate = new Option<float>("--learning-rate") { Description = "Peak SGD step size, decayed along a half cosine to 0 over the run.", DefaultValueFactory = _ => 0.1f };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "L2 penalty on the weights.", DefaultValueFactory = _ => 5e-4f };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout probability of the MLP's hidden units during training.", DefaultValueFactory = _ => 0.2f };
+        var momentum = new Option<float>("--momentum") { Description = "SGD momentum (0 for plain SGD).", DefaultValueFactory = _ => 0.9f };
+        var save = new Option<string?>("--save") { Description = "Write the trained weights to this file.", HelpName = "FILE" };
+        var load = new Option<string?>("--load") { Description = "Start from the weights in this file (with --epochs 0: only evaluate them).", HelpName = "FILE" };
+        var json = JsonOption.Create();
+        hidden.InRange(1, 65_536);
+        learningRate.InRange(1e-6f, 10f);
+        weightDecay.InRange(0f, 1f);
+        dropout.InRange(0f, 1f);
+        momentum.InRange(0f, 1f);
+
+        var command = new Command("train", "Train a classifier (softmax regression or a one-hidden-layer MLP) on a folder of images; the default command.");
+        pipeline.AddTo(command);
+        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, load, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            PipelineSettings settings = pipeline.Resolve(parse, environment);
+            var training = new TrainingSettings(
+                parse.GetValue(model) == "softmax" ? ModelKind.Softmax : ModelKind.Mlp,
+                parse.GetValue(hidden),
+                new SgdSettings(parse.GetValue(learningRate), parse.GetValue(momentum), parse.GetValue(weightDecay), Cosine: true, parse.GetValue(dropout)));
+            return await RunAsync(environment, settings, training, parse.GetValue(load), parse.GetValue(save), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Runs the training and writes its output; returns the exit code.</summary>
+    public static async Task<int> RunAsync(CommandEnvironment environment, PipelineSettings settings, TrainingSettings training,
+        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(settings);
+        bool evaluateOnly = settings.Epochs == 0;
+        if (evaluateOnly && loadPath is null)
+        {
+            throw new UsageException("--epochs 0 only evaluates a model: give the model with --load FILE.");
+        }
+
+        MlpClassifier? initial = loadPath is null ? null : LoadModel(loadPath);
+        IAnsiConsole console = environment.Console;
+        if (!json)
+        {
+            console.MarkupLine($"[bold]train[/] on {Markup.Escape(settings.Dataset.DisplayName)}");
+            console.MarkupLine(Markup.Escape($"  pipeline: {settings}, validation split {settings.ValidationSplit.ToString(CultureInfo.InvariantCulture)}, " +
+                (evaluateOnly ? "evaluation only" : $"{settings.Epochs} epochs")));
+            console.MarkupLine(Markup.Escape($"  model: {(initial is null ? Describe(training) : $"{initial} (loaded from {Path.GetFullPath(loadPath!)})")}"));
+        }
+
+        var run = new TrainingRun(settings, training)
+        {
+            EpochCompleted = json ? null : result => console.MarkupLine(Markup.Escape(FormatEpoch(result))),
+        };
+        TrainingResult result;
+        if (!json && environment.IsInteractive && !evaluateOnly)
+        {
+            result = await console.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ImagesPerSecondColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(async context =>
+                {
+                    ProgressTask task = context.AddTask("training", maxValue: 1);
+                    var tracked = new TrainingRun(settings, training)
+                    {
+                        EpochCompleted = run.EpochCompleted,
+                        Progress = (done, total) =>
+                        {
+                            task.MaxValue = Math.Max(1, total);
+                            task.Value = done;
+                        },
+                    };
+                    return await tracked.RunAsync(initial, evaluateOnly, cancellationToken).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+        }
+        else
+        {
+            result = await run.RunAsync(initial, evaluateOnly, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (savePath is not null)
+        {
+            SaveModel(result.Model, savePath);
+        }
+
+        if (json)
+        {
+            Json.Write(environment.Out, ToDocument(settings, result, savePath));
+            return ExitCodes.Success;
+        }
+
+        double? accuracy = result.FinalValidationAccuracy;
+        string summary = accuracy is null
+            ? $"trained {result.Epochs.Count} epochs in {result.Elapsed.TotalSeconds:0.0} s (no validation split)"
+            : evaluateOnly
+                ? $"accuracy {accuracy:P2} on {result.Epochs[^1].Validation!.Value.Rows} images ({(settings.ValidationSplit > 0 ? "validation subset" : "all images")}) in {result.Elapsed.TotalSeconds:0.0} s"
+                : $"validation accuracy {accuracy:P2} after {result.Epochs.Count} epochs in {result.Elapsed.TotalSeconds:0.0} s";
+        console.MarkupLine($"[bold green]{Markup.Escape(summary.ToString(CultureInfo.InvariantCulture))}[/]");
+        ReportView.Write(console, ("training", result.Training), ("validation", result.Validation));
+        if (savePath is not null)
+        {
+            console.MarkupLine($"saved the model to {Markup.Escape(Path.GetFullPath(savePath))}");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>One epoch as a line: loss, accuracies, throughput.</summary>
+    public static string FormatEpoch(EpochResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        string validation = result.Validation is Score v ? string.Create(CultureInfo.InvariantCulture, $"val loss {v.MeanLoss:0.0000}  val acc {v.Accuracy * 100:0.00} %") : "no validation";
+        if (result.Epochs == 0)
+        {
+            return $"evaluation  {validation}  ({result.Validation?.Rows ?? 0} images)";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"epoch {result.Epoch.ToString().PadLeft(result.Epochs.ToString().Length)}/{result.Epochs}  loss {result.Train.MeanLoss:0.0000}  train acc {result.Train.Accuracy * 100:0.00} %  {validation}  {result.ImagesPerSecond,7:N0} img/s  {result.Elapsed.TotalSeconds:0.00} s");
+    }
+
+    private static string Describe(TrainingSettings training) =>
+        (training.Model == ModelKind.Mlp ? $"mlp ({training.Hidden} hidden)" : "softmax regression") +
+        string.Create(CultureInfo.InvariantCulture,
+            $", SGD lr {training.Sgd.LearningRate} (cosine) momentum {training.Sgd.Momentum} weight decay {training.Sgd.WeightDecay} dropout {training.Sgd.Dropout}");
+
+    private static MlpClassifier LoadModel(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new UsageException($"--load: the file '{full}' does not exist.");
+        }
+
+        try
+        {
+            using FileStream stream = File.OpenRead(full);
+            return MlpClassifier.Load(stream);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException($"--load: '{full}' is not a usable model: {e.Message}.", e);
+        }
+    }
+
+    private static void SaveModel(MlpClassifier model, string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new UsageException($"--save: the folder '{folder}' does not exist.");
+        }
+
+        // Written next to the target and moved into place, so a failed write never leaves half a model.
+        string temporary = full + ".tmp";
+        using (FileStream stream = File.Create(temporary))
+        {
+            model.Save(stream);
+        }
+
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    private static TrainDocument ToDocument(PipelineSettings settings, TrainingResult result, string? savePath) => new(
+        "train",
+        settings.Dataset.Root,
+        settings.Dataset.IsEmbedded,
+        result.Model.ToString(),
+        new SettingsData(settings.Size.ToString(), settings.Color.ToString().ToLowerInvariant(), settings.Seed, settings.ValidationSplit,
+            settings.BatchSize, settings.Epochs, settings.AugmentName, settings.Normalization.Name),
+        [.. result.Epochs.Select(e => new EpochData(e.Epoch, e.Train.MeanLoss, e.Train.Accuracy, e.Validation?.MeanLoss, e.Validation?.Accuracy,
+            e.Train.Rows, e.Validation?.Rows ?? 0, Math.Round(e.ImagesPerSecond, 1), Math.Round(e.Elapsed.TotalSeconds, 4)))],
+        result.FinalValidationAccuracy,
+        Math.Round(result.Elapsed.TotalSeconds, 3),
+        savePath is null ? null : Path.GetFullPath(savePath),
+        result.Training is null ? null : ReportView.Data(result.Training),
+        result.Validation is null ? null : ReportView.Data(result.Validation));
+
+    private sealed record TrainDocument(string Command, string Dataset, bool Embedded, string Model, SettingsData Settings, IReadOnlyList<EpochData> Epochs,
+        double? ValidationAccuracy, double WallSeconds, string? SavedTo, ReportData? Training, ReportData? Validation);
+
+    private sealed record SettingsData(string Size, string Color, long Seed, double ValidationSplit, int BatchSize, int Epochs, string Augment, string Normalization);
+
+    private sealed record EpochData(int Epoch, double Loss, double TrainAccuracy, double? ValidationLoss, double? ValidationAccuracy,
+        int TrainImages, int ValidationImages, double ImagesPerSecond, double Seconds);
+}
