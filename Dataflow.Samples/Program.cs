@@ -18,6 +18,7 @@ public static class Program
         BenchCommand.Create(),
         BenchCommand.CreateChild(),
         MicroCommand.Create(),
+        SoakCommand.Create(environment),
         AugmentPreviewCommand.Create(environment),
     ];
 
