@@ -19,6 +19,7 @@ public static class Program
         BenchCommand.CreateChild(),
         MicroCommand.Create(),
         SoakCommand.Create(environment),
+        AugmentPreviewCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>
