@@ -28,7 +28,9 @@ public static class SoakCommand
         var size = new Option<int>("--size") { Description = "Target width and height", DefaultValueFactory = _ => 128 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
         var seed = new Option<long>("--seed") { Description = "Seed of the generated dataset and of the run", DefaultValueFactory = _ => 0 };
+        var cancellations = new Option<int>("--cancellations") { Description = "Cancelled runs to time afterwards (Cancel() to the end of Completion)", DefaultValueFactory = _ => 10 };
         var json = JsonOption.Create();
+        cancellations.InRange(0, 1000);
         epochs.InRange(1, 100_000);
         images.InRange(2, 10_000_000);
         classes.InRange(1, 10_000);
@@ -37,16 +39,16 @@ public static class SoakCommand
         batchSize.InRange(1, 65_536);
         var command = new Command("soak", "Run many epochs over a dataset with corrupt files and print resident memory per epoch")
         {
-            data, epochs, images, classes, corruptEvery, size, batchSize, seed, json,
+            data, epochs, images, classes, corruptEvery, size, batchSize, seed, cancellations, json,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(environment,
             parse.GetValue(data) is string folder ? DatasetLocation.RequireFolder(folder, "--data") : null, parse.GetValue(epochs), parse.GetValue(images), parse.GetValue(classes), parse.GetValue(corruptEvery),
-            parse.GetValue(size), parse.GetValue(batchSize), parse.GetValue(seed), parse.GetValue(json), cancellationToken));
+            parse.GetValue(size), parse.GetValue(batchSize), parse.GetValue(seed), parse.GetValue(cancellations), parse.GetValue(json), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(CommandEnvironment environment, string? data, int epochs, int images, int classes, int corruptEvery, int size, int batchSize, long seed,
-        bool json, CancellationToken cancellationToken)
+        int cancellations, bool json, CancellationToken cancellationToken)
     {
         if (images < classes)
         {
@@ -77,7 +79,7 @@ public static class SoakCommand
                 Seed = seed,
                 ErrorPolicy = ErrorPolicy.SkipAndReport,
             };
-            return await SoakAsync(environment, root, options, generated is null ? null : corrupt, json, cancellationToken);
+            return await SoakAsync(environment, root, options, generated is null ? null : corrupt, cancellations, json, cancellationToken);
         }
         finally
         {
@@ -88,7 +90,8 @@ public static class SoakCommand
         }
     }
 
-    private static async Task<int> SoakAsync(CommandEnvironment environment, string root, PipelineOptions options, int? corrupt, bool json, CancellationToken cancellationToken)
+    private static async Task<int> SoakAsync(CommandEnvironment environment, string root, PipelineOptions options, int? corrupt, int cancellations,
+        bool json, CancellationToken cancellationToken)
     {
         var rows = new List<SoakEpoch>();
         var clock = Stopwatch.StartNew();
@@ -144,6 +147,7 @@ public static class SoakCommand
             EndEpoch();
         }
 
+        List<CancellationProbe.Sample> cancelled = await CancellationProbe.MeasureAsync(root, options, cancellations, options.Seed);
         PipelineReport final = pipeline.Report;
         bool released = pipeline.Images.LiveMats == 0 && pipeline.Images.LiveSamples == 0 && pipeline.Buffers.Outstanding == 0 && pipeline.Tensors.Outstanding == 0;
         bool accounted = final.CountsAddUp;
@@ -163,20 +167,39 @@ public static class SoakCommand
             rssDriftMiB = last.RssMiB - second.RssMiB,
             peakRssMiB = rows.Max(r => r.PeakRssMiB),
             tensorsAllocated = last.TensorsAllocated,
+            tensorsPeakOutstanding = pipeline.Tensors.Peak,
+            tensorMiB = 4.0 * options.BatchSize * options.Width * options.Height * 3 / 1048576.0,
             countsAddUp = accounted,
-            everythingReturned = released,
+            everythingReturned = released && cancelled.All(c => c.Released),
+            cancelToEndMsMedian = Median(cancelled.Select(c => c.Milliseconds)),
+            cancelToEndMsMax = cancelled.Count == 0 ? (double?)null : cancelled.Max(c => c.Milliseconds),
             checksum,
         };
         if (json)
         {
-            Json.Write(environment.Out, new { summary, epochs = rows });
+            Json.Write(environment.Out, new { summary, epochs = rows, cancellations = cancelled });
         }
         else
         {
             environment.Console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-                $"[bold]{final}[/]\nRSS after epoch 2: {summary.rssAfterSecondEpochMiB:F1} MiB, after epoch {last.Epoch}: {summary.rssAfterLastEpochMiB:F1} MiB (drift {summary.rssDriftMiB:+0.0;-0.0} MiB); peak {summary.peakRssMiB:F1} MiB; counts add up: {accounted}; every Mat, buffer and tensor returned: {released}");
+                $"[bold]{final}[/]\nRSS after epoch 2: {summary.rssAfterSecondEpochMiB:F1} MiB, after epoch {last.Epoch}: {summary.rssAfterLastEpochMiB:F1} MiB (drift {summary.rssDriftMiB:+0.0;-0.0} MiB); peak {summary.peakRssMiB:F1} MiB; batch tensors allocated {summary.tensorsAllocated} of {summary.tensorMiB:F1} MiB each (peak in use {summary.tensorsPeakOutstanding}); counts add up: {accounted}; every Mat, buffer and tensor returned: {released}");
         }
 
-        return accounted && released ? 0 : 1;
+        foreach (var mode in cancelled.GroupBy(c => c.Mode))
+        {
+            if (!json)
+            {
+                environment.Console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                    $"cancelled with {mode.Key}: {mode.Count()} runs, Cancel() to the end of Completion: median {Median(mode.Select(c => c.Milliseconds)):F1} ms, max {mode.Max(c => c.Milliseconds):F1} ms");
+            }
+        }
+
+        return accounted && summary.everythingReturned ? 0 : 1;
+    }
+
+    private static double? Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length == 0 ? null : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
