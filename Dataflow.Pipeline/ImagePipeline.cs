@@ -144,7 +144,11 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             });
         }
 
-        _completion = RunAsync();
+        // An async method turns any OperationCanceledException it throws into cancellation: one the trainer or
+        // the source threw for its own reasons (not this run's token) must leave Completion faulted instead.
+        _completion = RunAsync().ContinueWith(static (run, state) => run.IsCanceled && ((ImagePipeline)state!)._fault?.SourceException is OperationCanceledException own
+                ? Task.FromException(own) : run,
+            this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
     }
 
     /// <summary>Creates a builder for a pipeline with these options.</summary>

@@ -65,7 +65,32 @@ public sealed class RunFaultTests
             Exception? error = await RunAsync(pipeline, data.Root);
             Assert.AreSame(own, error, $"got {error}");
             Assert.AreEqual(2, calls);
+            Assert.IsTrue(pipeline.Completion.IsFaulted, $"the run was not cancelled: expected Faulted, was {pipeline.Completion.Status}");
             PipelineRunner.AssertNothingHeld(pipeline);
+        });
+    }
+
+    [TestMethod]
+    public async Task Run_UserStageThrowsOperationCanceledException_SampleSkippedNotDropped()
+    {
+        using var data = Dataset();
+        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
+        {
+            // Dataflow silently drops a message whose delegate throws OperationCanceledException; the pipeline
+            // must treat one that is not the run's cancellation as the sample's failure.
+            string victim = Path.Combine(data.Root, "class1", "img007.png");
+            FaultRun run = await FaultHarness.RunAsync(Options(), data.Root, b => b.AddStage(StagePosition.AfterDecode, "picky", s =>
+            {
+                if (s.Info!.Id == victim)
+                {
+                    throw new OperationCanceledException($"the stage gave up on {s.Info.Id}");
+                }
+            }));
+            FaultHarness.AssertFinishedAndAccounted(run);
+            Assert.HasCount(Epochs, run.Report.Skipped);
+            SkippedSample skipped = run.SkippedOnce(victim);
+            Assert.AreEqual("picky", skipped.Stage);
+            Assert.Contains("gave up", skipped.Reason);
         });
     }
 
