@@ -142,7 +142,13 @@ internal static class BenchVariant
         long trainerTicks = 0;
 
         var probe = Probe.Start();
-        ImagePipeline pipeline = ImagePipeline.CreateBuilder(settings.PipelineOptions(reducedDecode)).Build((Batch batch) =>
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(settings.PipelineOptions(reducedDecode));
+        if (settings.SplitStages)
+        {
+            builder.AddStage(StagePosition.AfterAugment, "no-op", static _ => { });
+        }
+
+        ImagePipeline pipeline = builder.Build((Batch batch) =>
         {
             if (batches == 0)
             {
