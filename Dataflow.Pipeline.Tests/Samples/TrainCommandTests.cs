@@ -87,7 +87,7 @@ public sealed class TrainCommandTests
 
             SampleRun run = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "0", "--size", "6x6", "--load", model, "--json");
 
-            run.AssertOneLineError("--load: the model takes [3, 8, 8] inputs", ExitCodes.Failed);
+            run.AssertOneLineError("--load: the model takes [3, 8, 8] inputs", ExitCodes.UsageError);
         }
         finally
         {
@@ -98,11 +98,11 @@ public sealed class TrainCommandTests
     [TestMethod]
     public async Task Train_MissingDataFolder_FailsWithOneLineNamingIt()
     {
-        string missing = Path.Combine(Path.GetTempPath(), "dataflow-tests", "no-such-" + Guid.NewGuid().ToString("N"));
+        string missing = SampleRun.AbsentPath("no-such");
 
         SampleRun run = await SampleRun.RunAsync("train", "--data", missing);
 
-        run.AssertOneLineError($"--data: the folder '{missing}' does not exist.", ExitCodes.Failed);
+        run.AssertOneLineError($"--data: the folder '{missing}' does not exist.", ExitCodes.UsageError);
     }
 
     [TestMethod]
@@ -125,7 +125,7 @@ public sealed class TrainCommandTests
     {
         SampleRun run = await SampleRun.RunAsync("train", "--epochs", "0");
 
-        run.AssertOneLineError("--epochs 0 only evaluates a model: give the model with --load FILE.", ExitCodes.Failed);
+        run.AssertOneLineError("--epochs 0 only evaluates a model: give the model with --load FILE.", ExitCodes.UsageError);
     }
 
     [TestMethod]
