@@ -127,6 +127,34 @@ public sealed class AugmentationPipelineTests
         }
     }
 
+    [TestMethod]
+    public async Task Run_CatalogueOnGrayscale_EveryImageBatchedAndParallelismInvariant()
+    {
+        using var data = new TempDataset().WithClasses(2, 5, width: 40, height: 30);
+        var (serial, pipeline) = await PipelineRunner.RunAsync(Options(1) with { ColorMode = ColorMode.Grayscale }, data.Root);
+        var (parallel, _) = await PipelineRunner.RunAsync(Options(3) with { ColorMode = ColorMode.Grayscale }, data.Root);
+        Assert.AreEqual(20, serial.Sum(b => b.Labels.Length), pipeline.Report.ToString());
+        Assert.IsEmpty(pipeline.Report.Skipped);
+        for (int i = 0; i < serial.Count; i++)
+        {
+            Assert.IsTrue(serial[i].Data.AsSpan().SequenceEqual(parallel[i].Data), $"batch {i}");
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_AugmentationThrows_SampleSkippedAndReportedNothingHeld()
+    {
+        // A crop larger than the image cannot be taken: every sample fails in the augment stage.
+        using var data = new TempDataset().WithClasses(1, 3);
+        PipelineOptions options = Options(2, augmentations: [new RandomHorizontalFlip(), new RandomCrop(width: 30, height: 20)]) with { Epochs = 1 };
+        var (batches, pipeline) = await PipelineRunner.RunAsync(options, data.Root);
+        Assert.IsEmpty(batches);
+        Assert.HasCount(3, pipeline.Report.Skipped);
+        Assert.IsTrue(pipeline.Report.Skipped.All(s => s.Stage == "augment" && s.Reason.Contains("cannot crop 30x20 from a 24x20 image", StringComparison.Ordinal)),
+            string.Join("; ", pipeline.Report.Skipped));
+        Assert.IsTrue(pipeline.Report.CountsAddUp, pipeline.Report.ToString());
+    }
+
     /// <summary>A large image of soft coloured blobs: resampling it at any scale gives nearly the same picture.</summary>
     private static Mat Smooth(int width, int height, int seed)
     {
