@@ -280,6 +280,32 @@ public sealed class BadFileTests
     }
 
     [TestMethod]
+    public Task Run_LargeExifRotatedJpeg_ReducedDecodeStillRotated()
+    {
+        // Stored 480×240, shown 240×480 (orientation 6); a 30×60 target lets libjpeg decode at 1/8 scale.
+        byte[] stored;
+        using (var image = new Mat(240, 480, MatType.CV_8UC3, new Scalar(200, 30, 30)))
+        {
+            Cv2.Rectangle(image, new Rect(0, 0, 120, 240), new Scalar(20, 220, 20), -1);
+            Cv2.ImEncode(".jpg", image, out stored, [(int)ImwriteFlags.JpegQuality, 95]);
+        }
+
+        return AssertDecodedAsync(
+            d => d.WriteBytes("b/rotated-large.jpg", EncodedImages.WithExifOrientation(stored, 6)),
+            (_, got) =>
+            {
+                using Mat decoded = Cv2.ImDecode(stored, ImreadModes.Color | ImreadModes.IgnoreOrientation);
+                using var shown = new Mat();
+                Cv2.Rotate(decoded, shown, RotateFlags.Rotate90Clockwise);
+                using Mat expected = Pixels.Expected(shown, 30, 60);
+                Assert.IsLessThanOrEqualTo(3.0, Pixels.MeanDifference(expected, got), "mean difference from the rotated full decode");
+            },
+            FaultHarness.Small(width: 30, height: 60),
+            goodWidth: 30,
+            goodHeight: 60);
+    }
+
+    [TestMethod]
     [DataRow("empty")]
     [DataRow("truncated-jpeg")]
     [DataRow("truncated-png")]
