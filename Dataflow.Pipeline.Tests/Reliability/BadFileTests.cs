@@ -306,6 +306,25 @@ public sealed class BadFileTests
     }
 
     [TestMethod]
+    public async Task Run_SeveralBadFilesShuffledWithDropLast_EveryEpochAccountsForEveryFile()
+    {
+        using var data = Dataset();
+        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
+        {
+            // 4 good and 5 bad files, batches of 4, the short last batch dropped, a new order each epoch: a bad
+            // file lands in a batch (skipped) or in the dropped tail (never read) depending on the epoch.
+            string[] bad = [.. new[] { "empty", "random", "text", "bomb", "truncated-jpeg" }.Select(kind => BadFile(data, kind))];
+            FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(epochs: 6) with { Shuffle = true, DropLast = true, Seed = 3 }, data.Root);
+            FaultHarness.AssertFinishedAndAccounted(run);
+            Assert.AreEqual(6L, run.Report.DroppedLast, "one sample dropped per epoch (9 = 2 × 4 + 1)");
+            Assert.IsLessThan(6 * bad.Length, run.Report.Skipped.Count, "in some epoch a bad file was the dropped one, so it was not read");
+            Assert.IsTrue(run.Report.Skipped.All(s => bad.Contains(s.Path)), string.Join(" | ", run.Report.Skipped));
+            Assert.IsFalse(run.Batches.Any(b => b.Paths.Intersect(bad).Any()), "a bad file reached a batch");
+            Assert.AreEqual(6L * 8 - run.Report.Skipped.Count, run.Report.Batched);
+        });
+    }
+
+    [TestMethod]
     [DataRow("empty")]
     [DataRow("truncated-jpeg")]
     [DataRow("truncated-png")]
