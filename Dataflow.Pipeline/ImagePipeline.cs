@@ -147,7 +147,11 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             });
         }
 
-        _completion = RunAsync();
+        // An async method turns any OperationCanceledException it throws into cancellation: one the trainer or
+        // the source threw for its own reasons (not this run's token) must leave Completion faulted instead.
+        _completion = RunAsync().ContinueWith(static (run, state) => run.IsCanceled && ((ImagePipeline)state!)._fault?.SourceException is OperationCanceledException own
+                ? Task.FromException(own) : run,
+            this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
     }
 
     /// <summary>Creates a builder for a pipeline with these options.</summary>
@@ -442,9 +446,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             return null;
         }
 
-        var context = AugmentationContext.ForSourceCrop(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        // A fresh context per call: the decoder may ask about several sizes, and each answer must not depend on the others.
+        long seed = _options.Seed;
+        int epoch = s.Epoch, index = s.Info!.Index;
+        ColorMode color = _options.ColorMode;
         var target = new OpenCvSharp.Size(_options.Width, _options.Height);
-        return size => crop.SelectRegion(size, target, context);
+        return size => crop.SelectRegion(size, target, AugmentationContext.ForSourceCrop(seed, epoch, index, color));
     }
 
     private ImageSample Augment(ImageSample sample) => Run(sample, "augment", _augmentClock, s =>

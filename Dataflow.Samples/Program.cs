@@ -28,6 +28,8 @@ public static class Program
         BenchCommand.Create(),
         BenchCommand.CreateChild(),
         MicroCommand.Create(),
+        SoakCommand.Create(environment),
+        AugmentPreviewCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>

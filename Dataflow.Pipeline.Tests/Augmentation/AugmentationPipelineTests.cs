@@ -95,6 +95,82 @@ public sealed class AugmentationPipelineTests
     }
 
     [TestMethod]
+    public async Task Run_RandomResizedCropFirstOnLargeJpegs_ReducedDecodeOfTheRegionMatchesTheFullSizeCrop()
+    {
+        // Large, smooth JPEGs: the decoder may decode them at 1/2 to 1/8 size, as long as the crop's region still
+        // covers the target, and maps the region onto the reduced image. The rows must match the exact crop of the
+        // full-size image resized once, up to the small difference of a reduced decode.
+        using var data = new TempDataset();
+        for (int i = 0; i < 3; i++)
+        {
+            using Mat smooth = Smooth(1600, 1200, i);
+            data.Write("a", $"big{i}.jpg", smooth, [(int)ImwriteFlags.JpegQuality, 95]);
+        }
+
+        var crop = new RandomResizedCrop(scale: (0.3, 1));
+        PipelineOptions options = Options(2, seed: 5, augmentations: [crop], shuffle: false) with { Width = 64, Height = 48 };
+        var (batches, _) = await PipelineRunner.RunAsync(options, data.Root);
+        foreach (SeenBatch batch in batches)
+        {
+            for (int row = 0; row < batch.Labels.Length; row++)
+            {
+                using Mat decoded = Cv2.ImRead(batch.Paths[row], ImreadModes.Color);
+                Rect region = crop.SelectRegion(decoded.Size(), new Size(64, 48), AugmentationContext.ForSourceCrop(5, batch.Epoch, batch.SampleIndices[row], ColorMode.Rgb));
+                using var view = new Mat(decoded, region);
+                using var expected = new Mat();
+                Cv2.Resize(view, expected, new Size(64, 48), 0, 0, InterpolationFlags.Area);
+                Cv2.CvtColor(expected, expected, ColorConversionCodes.BGR2RGB);
+                int length = 64 * 48 * 3;
+                using Mat actual = Mat.FromPixelData(48, 64, MatType.CV_8UC3, ReferenceImages.FromNchwRow(batch.Data.AsSpan(row * length, length), 64, 48, 3));
+                Assert.IsGreaterThan(35.0, Cv2.PSNR(expected, actual), $"{batch.Paths[row]}, epoch {batch.Epoch}, region {region}: PSNR against the full-size crop");
+            }
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_CatalogueOnGrayscale_EveryImageBatchedAndParallelismInvariant()
+    {
+        using var data = new TempDataset().WithClasses(2, 5, width: 40, height: 30);
+        var (serial, pipeline) = await PipelineRunner.RunAsync(Options(1) with { ColorMode = ColorMode.Grayscale }, data.Root);
+        var (parallel, _) = await PipelineRunner.RunAsync(Options(3) with { ColorMode = ColorMode.Grayscale }, data.Root);
+        Assert.AreEqual(20, serial.Sum(b => b.Labels.Length), pipeline.Report.ToString());
+        Assert.IsEmpty(pipeline.Report.Skipped);
+        for (int i = 0; i < serial.Count; i++)
+        {
+            Assert.IsTrue(serial[i].Data.AsSpan().SequenceEqual(parallel[i].Data), $"batch {i}");
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_AugmentationThrows_SampleSkippedAndReportedNothingHeld()
+    {
+        // A crop larger than the image cannot be taken: every sample fails in the augment stage.
+        using var data = new TempDataset().WithClasses(1, 3);
+        PipelineOptions options = Options(2, augmentations: [new RandomHorizontalFlip(), new RandomCrop(width: 30, height: 20)]) with { Epochs = 1 };
+        var (batches, pipeline) = await PipelineRunner.RunAsync(options, data.Root);
+        Assert.IsEmpty(batches);
+        Assert.HasCount(3, pipeline.Report.Skipped);
+        Assert.IsTrue(pipeline.Report.Skipped.All(s => s.Stage == "augment" && s.Reason.Contains("cannot crop 30x20 from a 24x20 image", StringComparison.Ordinal)),
+            string.Join("; ", pipeline.Report.Skipped));
+        Assert.IsTrue(pipeline.Report.CountsAddUp, pipeline.Report.ToString());
+    }
+
+    /// <summary>A large image of soft coloured blobs: resampling it at any scale gives nearly the same picture.</summary>
+    private static Mat Smooth(int width, int height, int seed)
+    {
+        var image = new Mat(height, width, MatType.CV_8UC3, new Scalar(40, 90, 160));
+        var random = new Random(seed);
+        for (int k = 0; k < 12; k++)
+        {
+            Cv2.Circle(image, new Point(random.Next(width), random.Next(height)), random.Next(100, 400),
+                new Scalar(random.Next(256), random.Next(256), random.Next(256)), -1);
+        }
+
+        Cv2.GaussianBlur(image, image, new Size(0, 0), 40);
+        return image;
+    }
+
+    [TestMethod]
     public async Task Run_UserDefinedAugmentation_AppliedToEveryImage()
     {
         using var data = new TempDataset().WithClasses(2, 3);

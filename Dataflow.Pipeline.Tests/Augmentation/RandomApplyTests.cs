@@ -29,6 +29,31 @@ public sealed class RandomApplyTests
     }
 
     [TestMethod]
+    public void Apply_LaterStepThrows_IntermediateMatDisposedInputKept()
+    {
+        using Mat source = Source();
+        using Mat input = source.Clone();
+        var spy = new ThrowingSpy();
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => new RandomApply(1, new RandomRotation((90, 90)), spy).Apply(input, Context(1)));
+        Assert.AreEqual("spy", e.Message);
+        Assert.IsNotNull(spy.Received);
+        Assert.AreNotSame(input, spy.Received, "the rotation made a new Mat");
+        Assert.IsTrue(spy.Received.IsDisposed, "the intermediate Mat was disposed");
+        Assert.IsFalse(input.IsDisposed, "the caller's Mat is the caller's");
+    }
+
+    private sealed class ThrowingSpy : IAugmentation
+    {
+        public Mat? Received { get; private set; }
+
+        public Mat Apply(Mat image, AugmentationContext context)
+        {
+            Received = image;
+            throw new InvalidOperationException("spy");
+        }
+    }
+
+    [TestMethod]
     public void Apply_PZero_Identity() => IdentityAtZero(new RandomApply(0, new RandomRotation(45), new RandomErasing(p: 1)));
 
     [TestMethod]

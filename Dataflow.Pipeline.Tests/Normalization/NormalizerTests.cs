@@ -59,6 +59,41 @@ public sealed class NormalizerTests
         }
     }
 
+    public static IEnumerable<object[]> WideCases =>
+    [
+        [TensorLayout.Nchw, 3, false], [TensorLayout.Nhwc, 3, false], [TensorLayout.Nchw, 1, false],
+        [TensorLayout.Nchw, 3, true], [TensorLayout.Nhwc, 3, true], [TensorLayout.Nhwc, 1, true],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(WideCases))]
+    public void Write_RowsWiderThanOneSimdStep_EqualsFormulaIncludingTailAndRoi(TensorLayout layout, int channels, bool roi)
+    {
+        // 37 pixels a row: two 16-pixel SIMD steps and a 5-pixel scalar tail; an ROI view has a row step wider than its row.
+        const int width = 37, height = 4;
+        NormalizationOptions options = channels == 3 ? NormalizationOptions.ImageNet : NormalizationOptions.ZeroToOne;
+        using Mat color = TempDataset.Pattern(width + 9, height + 3, 5);
+        using Mat full = channels == 3 ? color.Clone() : color.CvtColor(ColorConversionCodes.BGR2GRAY);
+        using Mat image = roi ? new Mat(full, new Rect(4, 2, width, height)) : new Mat(full, new Rect(0, 0, width, height)).Clone();
+        var normalizer = new Normalizer(options, layout, width, height, channels);
+        var tensor = new float[normalizer.SampleLength];
+
+        normalizer.Write(image, tensor);
+
+        byte[] pixels = ReferenceImages.Bytes(image);
+        for (int i = 0; i < width * height; i++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                float mean = options.Mean.Length == 1 ? options.Mean[0] : options.Mean[c];
+                float std = options.Std.Length == 1 ? options.Std[0] : options.Std[c];
+                float expected = (pixels[i * channels + c] * options.Scale - mean) / std;
+                int at = layout == TensorLayout.Nchw ? c * width * height + i : i * channels + c;
+                Assert.AreEqual(expected, tensor[at], 1e-4f, $"{layout} pixel {i} channel {c}");
+            }
+        }
+    }
+
     [TestMethod]
     public void Write_WrongSize_Throws()
     {

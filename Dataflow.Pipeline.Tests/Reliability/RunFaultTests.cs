@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Tasks.Dataflow;
+using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Tests.Support;
 
 namespace Dataflow.Pipeline.Tests.Reliability;
@@ -65,6 +66,59 @@ public sealed class RunFaultTests
             Exception? error = await RunAsync(pipeline, data.Root);
             Assert.AreSame(own, error, $"got {error}");
             Assert.AreEqual(2, calls);
+            Assert.IsTrue(pipeline.Completion.IsFaulted, $"the run was not cancelled: expected Faulted, was {pipeline.Completion.Status}");
+            PipelineRunner.AssertNothingHeld(pipeline);
+        });
+    }
+
+    [TestMethod]
+    public async Task Run_UserStageThrowsOperationCanceledException_SampleSkippedNotDropped()
+    {
+        using var data = Dataset();
+        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
+        {
+            // Dataflow silently drops a message whose delegate throws OperationCanceledException; the pipeline
+            // must treat one that is not the run's cancellation as the sample's failure.
+            string victim = Path.Combine(data.Root, "class1", "img007.png");
+            FaultRun run = await FaultHarness.RunAsync(Options(), data.Root, b => b.AddStage(StagePosition.AfterDecode, "picky", s =>
+            {
+                if (s.Info!.Id == victim)
+                {
+                    throw new OperationCanceledException($"the stage gave up on {s.Info.Id}");
+                }
+            }));
+            FaultHarness.AssertFinishedAndAccounted(run);
+            Assert.HasCount(Epochs, run.Report.Skipped);
+            SkippedSample skipped = run.SkippedOnce(victim);
+            Assert.AreEqual("picky", skipped.Stage);
+            Assert.Contains("gave up", skipped.Reason);
+        });
+    }
+
+    [TestMethod]
+    public async Task ReadAllAsync_BadFileUnderFailFast_EnumerationThrowsNamingTheFile()
+    {
+        using var data = Dataset();
+        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
+        {
+            string bad = data.WriteBytes("class1/zz-broken.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]);
+            ImagePipeline pipeline = ImagePipeline.CreateBuilder(Options() with { ErrorPolicy = ErrorPolicy.FailFast }).BuildStream();
+            Assert.IsTrue(pipeline.Post(data.Root));
+            pipeline.Complete();
+            int rows = 0;
+            var failed = await Assert.ThrowsExactlyAsync<SampleFailedException>(async () =>
+            {
+                await foreach (Batch batch in pipeline.ReadAllAsync().WithCancellation(CancellationToken.None))
+                {
+                    using (batch)
+                    {
+                        rows += batch.Count;
+                    }
+                }
+            }).WaitAsync(FaultHarness.Guard);
+            Assert.AreEqual(bad, failed.Path);
+            Assert.IsLessThan(Epochs * Classes * PerClass, rows);
+            Assert.AreSame(failed, await FaultHarness.CompletionOf(pipeline));
             PipelineRunner.AssertNothingHeld(pipeline);
         });
     }

@@ -1,4 +1,3 @@
-using Dataflow.Pipeline.Decoding;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Augmentation;
@@ -17,56 +16,4 @@ public interface IAugmentation
 {
     /// <summary>Transforms one 8-bit image (3 channels in the pipeline's colour order, or 1).</summary>
     Mat Apply(Mat image, AugmentationContext context);
-}
-
-/// <summary>What an augmentation knows about the image it transforms.</summary>
-public sealed class AugmentationContext
-{
-    private const long TransformStream = 0xA06;
-    private const long SourceCropStream = 0xC80;
-
-    /// <summary>Creates a context whose generator is keyed by (<paramref name="seed"/>, <paramref name="epoch"/>, <paramref name="sampleIndex"/>).</summary>
-    /// <param name="seed">The pipeline's seed.</param>
-    /// <param name="epoch">The epoch, from 0.</param>
-    /// <param name="sampleIndex">The sample's index in the discovered dataset.</param>
-    /// <param name="colorMode">The channel order of the images (colour transforms need it to compute luma).</param>
-    public AugmentationContext(long seed, int epoch, int sampleIndex, ColorMode colorMode = ColorMode.Rgb)
-        : this(seed, epoch, sampleIndex, colorMode, TransformStream)
-    {
-    }
-
-    private AugmentationContext(long seed, int epoch, int sampleIndex, ColorMode colorMode, long stream)
-    {
-        Seed = seed;
-        Epoch = epoch;
-        SampleIndex = sampleIndex;
-        ColorMode = colorMode;
-        Random = new SampleRandom(seed, stream, epoch, sampleIndex);
-    }
-
-    /// <summary>
-    /// The context the decode stage hands a fused <see cref="ISourceCropAugmentation"/>: keyed by the same
-    /// (seed, epoch, sample index), on a stream of its own so that the crop's draws never repeat those of the
-    /// transforms that run after it in the augment stage.
-    /// </summary>
-    public static AugmentationContext ForSourceCrop(long seed, int epoch, int sampleIndex, ColorMode colorMode = ColorMode.Rgb) =>
-        new(seed, epoch, sampleIndex, colorMode, SourceCropStream);
-
-    /// <summary>The pipeline's seed.</summary>
-    public long Seed { get; }
-
-    /// <summary>The epoch, from 0.</summary>
-    public int Epoch { get; }
-
-    /// <summary>The sample's index in the discovered dataset.</summary>
-    public int SampleIndex { get; }
-
-    /// <summary>The channel order of 3-channel images: <see cref="ColorMode.Rgb"/> or <see cref="ColorMode.Bgr"/> (1-channel images are gray whatever it says).</summary>
-    public ColorMode ColorMode { get; }
-
-    /// <summary>This image's own generator: the only source of randomness an augmentation may use.</summary>
-    public SampleRandom Random { get; }
-
-    /// <inheritdoc />
-    public override string ToString() => $"augmentation of sample #{SampleIndex}, epoch {Epoch}, seed {Seed}";
 }

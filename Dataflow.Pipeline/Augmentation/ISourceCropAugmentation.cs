@@ -8,11 +8,14 @@ namespace Dataflow.Pipeline.Augmentation;
 /// so the image is resized only once (the region, straight to the target size).
 /// </summary>
 /// <remarks>
-/// <para>Fused (first in the list): the decode stage decodes at full resolution (no reduced JPEG decode),
-/// calls <see cref="SelectRegion"/> with the decoded size, the target size and a context from
-/// <see cref="AugmentationContext.ForSourceCrop"/>, takes that region as a view (no copy) and resizes it to the
-/// target with the pipeline's interpolation, instead of applying <see cref="PipelineOptions.ResizeMode"/>.
-/// The region's draws depend only on (seed, epoch, sample index), so they are the same at any parallelism.</para>
+/// <para>Fused (first in the list): the decode stage calls <see cref="SelectRegion"/> with the full-size image's
+/// size, the target size and a fresh context from <see cref="AugmentationContext.ForSourceCrop"/>, takes that
+/// region as a view (no copy) and resizes it to the target with the pipeline's interpolation, instead of applying
+/// <see cref="PipelineOptions.ResizeMode"/>. It also asks, before decoding, about both orientations of the header's
+/// size, to decode a large JPEG at the largest reduction at which the region still covers the target (the region is
+/// then mapped onto the reduced image). So <see cref="SelectRegion"/> must return the same region for the same size
+/// and context key: draw only from the context, keep no state. The region depends only on (seed, epoch, sample
+/// index), so it is the same at any parallelism.</para>
 /// <para>Anywhere else (later in the list, inside <see cref="OneOf"/> or <see cref="RandomApply"/>, or called
 /// directly), <see cref="IAugmentation.Apply"/> does the same on the image it receives: it selects a region
 /// of it and resizes that back to the image's own size.</para>

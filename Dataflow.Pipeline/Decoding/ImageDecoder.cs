@@ -63,10 +63,16 @@ public sealed class ImageDecoder
     public Mat Decode(ReadOnlySpan<byte> data, string id) => Decode(data, id, null);
 
     /// <summary>
-    /// Decodes at full resolution, keeps the region <paramref name="sourceRegion"/> picks from the decoded size and
-    /// resizes only that region to the target (the fused source crop of <see cref="Augmentation.ISourceCropAugmentation"/>);
-    /// with a null <paramref name="sourceRegion"/>, the same as <see cref="Decode(ReadOnlySpan{byte}, string)"/>.
+    /// Decodes, keeps the region <paramref name="sourceRegion"/> picks from the full-size image and resizes only that
+    /// region to the target (the fused source crop of <see cref="Augmentation.ISourceCropAugmentation"/>); with a null
+    /// <paramref name="sourceRegion"/>, the same as <see cref="Decode(ReadOnlySpan{byte}, string)"/>.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="sourceRegion"/> is given the full-size image's size (after EXIF orientation) and must return the
+    /// same region for the same size: it is also asked, before decoding, about both orientations of the header's size,
+    /// so that a large JPEG is decoded at the largest reduction at which the region still covers the target; the region
+    /// is then mapped onto the reduced image (its edges rounded outwards to whole pixels).
+    /// </remarks>
     /// <exception cref="ImageDecodeException">The bytes are not a decodable image, or are refused (too large, truncated).</exception>
     /// <exception cref="InvalidOperationException">The region is empty or not inside the decoded image.</exception>
     public Mat Decode(ReadOnlySpan<byte> data, string id, Func<Size, Rect>? sourceRegion)
@@ -104,8 +110,7 @@ public sealed class ImageDecoder
             patched[data.Length + 1] = 0xD9;
         }
 
-        // A source crop may keep a small region: decode it at full resolution so the region is not upsampled.
-        ImreadModes mode = DecodeMode(header, reduced: sourceRegion is null);
+        ImreadModes mode = DecodeMode(header, sourceRegion);
         Mat decoded;
         try
         {
@@ -131,7 +136,7 @@ public sealed class ImageDecoder
 
         try
         {
-            return ToTarget(decoded, sourceRegion);
+            return ToTarget(decoded, header, sourceRegion);
         }
         catch
         {
@@ -141,13 +146,13 @@ public sealed class ImageDecoder
     }
 
     /// <summary>The <see cref="ImreadModes"/> used for an image with this header.</summary>
-    internal ImreadModes DecodeMode(ImageHeader header, bool reduced = true)
+    internal ImreadModes DecodeMode(ImageHeader header, Func<Size, Rect>? sourceRegion = null)
     {
         bool gray = Color == ColorMode.Grayscale;
         ImreadModes mode = (gray ? ImreadModes.Grayscale : ImreadModes.Color) switch
         {
-            var m when !ReducedDecode || !reduced || header.Format != ImageFormat.Jpeg => m,
-            _ => ReductionFor(header.Width, header.Height) switch
+            var m when !ReducedDecode || header.Format != ImageFormat.Jpeg => m,
+            _ => (sourceRegion is null ? ReductionFor(header.Width, header.Height) : RegionReductionFor(header.Width, header.Height, sourceRegion)) switch
             {
                 8 => gray ? ImreadModes.ReducedGrayscale8 : ImreadModes.ReducedColor8,
                 4 => gray ? ImreadModes.ReducedGrayscale4 : ImreadModes.ReducedColor4,
@@ -174,6 +179,27 @@ public sealed class ImageDecoder
         return best;
     }
 
+    /// <summary>The largest JPEG reduction (8, 4, 2, or 1) at which the source crop's region, in either orientation, still covers the target.</summary>
+    internal int RegionReductionFor(int width, int height, Func<Size, Rect> sourceRegion)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            return 1;
+        }
+
+        Rect a = sourceRegion(new Size(width, height)), b = sourceRegion(new Size(height, width));
+        foreach (int r in (ReadOnlySpan<int>)[8, 4, 2])
+        {
+            // One spare pixel per side for rounding the region's edges onto the reduced grid.
+            if (Math.Min(a.Width, b.Width) / r >= Width + 2 && Math.Min(a.Height, b.Height) / r >= Height + 2)
+            {
+                return r;
+            }
+        }
+
+        return 1;
+    }
+
     private int Reduction(int w, int h)
     {
         // Scale from source to target along each axis, as the resize mode will apply it.
@@ -198,9 +224,9 @@ public sealed class ImageDecoder
         return 1;
     }
 
-    private Mat ToTarget(Mat decoded, Func<Size, Rect>? sourceRegion)
+    private Mat ToTarget(Mat decoded, ImageHeader header, Func<Size, Rect>? sourceRegion)
     {
-        Mat sized = sourceRegion is not null ? RegionToTarget(decoded, sourceRegion(decoded.Size())) : Resize switch
+        Mat sized = sourceRegion is not null ? RegionToTarget(decoded, SourceRegionOf(decoded.Size(), header, sourceRegion)) : Resize switch
         {
             ResizeMode.CenterCrop => CropThenResize(decoded),
             ResizeMode.Letterbox => FitAndPad(decoded),
@@ -256,6 +282,40 @@ public sealed class ImageDecoder
         }
 
         return RegionToTarget(src, new Rect((src.Width - cw) / 2, (src.Height - ch) / 2, cw, ch));
+    }
+
+    /// <summary>
+    /// The source crop's region of the full-size image, in the coordinates of the decoded one: the same when it was
+    /// decoded at full size, scaled down (edges rounded outwards) when a JPEG was decoded at a reduction.
+    /// </summary>
+    private static Rect SourceRegionOf(Size decoded, ImageHeader header, Func<Size, Rect> sourceRegion)
+    {
+        int w = header.Width, h = header.Height;
+        int r = (int)Math.Round((double)Math.Max(w, h) / Math.Max(1, Math.Max(decoded.Width, decoded.Height)));
+        Size full = decoded;
+        if (r >= 2)
+        {
+            // The header gives the stored axes; EXIF orientation may have swapped them in the decoded image.
+            if ((w + r - 1) / r == decoded.Width && (h + r - 1) / r == decoded.Height)
+            {
+                full = new Size(w, h);
+            }
+            else if ((h + r - 1) / r == decoded.Width && (w + r - 1) / r == decoded.Height)
+            {
+                full = new Size(h, w);
+            }
+        }
+
+        Rect region = sourceRegion(full);
+        if (full == decoded || region.Width <= 0 || region.Height <= 0)
+        {
+            return region;
+        }
+
+        int x0 = (int)((long)region.X * decoded.Width / full.Width), y0 = (int)((long)region.Y * decoded.Height / full.Height);
+        int x1 = (int)Math.Min(decoded.Width, ((long)region.Right * decoded.Width + full.Width - 1) / full.Width);
+        int y1 = (int)Math.Min(decoded.Height, ((long)region.Bottom * decoded.Height + full.Height - 1) / full.Height);
+        return new Rect(x0, y0, Math.Max(1, x1 - x0), Math.Max(1, y1 - y0));
     }
 
     /// <summary>Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view, to the target; disposes <paramref name="src"/>.</summary>

@@ -4,13 +4,12 @@ namespace Dataflow.Pipeline.Normalization;
 
 /// <summary>
 /// Writes an 8-bit image as normalized float32 straight into its slot of a batch tensor, in NCHW or
-/// NHWC order. All arithmetic runs in OpenCV's vectorized kernels; no per-pixel managed loop.
+/// NHWC order, in one SIMD pass per row (<see cref="NormalizeKernels"/>).
 /// </summary>
 public sealed class Normalizer
 {
-    private readonly double[] _a;
-    private readonly double[] _b;
-    private readonly bool _uniform;
+    private readonly float[] _fa;
+    private readonly float[] _fb;
 
     /// <summary>Creates a normalizer for images of <paramref name="width"/>×<paramref name="height"/>×<paramref name="channels"/>.</summary>
     public Normalizer(NormalizationOptions options, TensorLayout layout, int width, int height, int channels)
@@ -22,8 +21,9 @@ public sealed class Normalizer
         Width = width;
         Height = height;
         Channels = channels;
-        (_a, _b) = options.Affine(channels);
-        _uniform = _a.All(v => v == _a[0]) && _b.All(v => v == _b[0]);
+        (double[] a, double[] b) = options.Affine(channels);
+        _fa = [.. a.Select(v => (float)v)];
+        _fb = [.. b.Select(v => (float)v)];
     }
 
     /// <summary>The normalization applied.</summary>
@@ -70,31 +70,27 @@ public sealed class Normalizer
     /// <summary>Normalizes into pinned memory at <paramref name="destination"/>.</summary>
     internal unsafe void Write(Mat image, float* destination)
     {
-        if (Channels == 1 || (Layout == TensorLayout.Nhwc && _uniform))
+        // One managed pass per row straight from the Mat's pixels: no temporary Mat and no OpenCV call per image
+        // (each one allocates its array proxies), and NHWC with per-channel values needs no second pass.
+        byte* pixels = (byte*)image.DataPointer;
+        long step = image.Step();
+        long plane = (long)Width * Height;
+        ReadOnlySpan<float> a = _fa, b = _fb;
+        for (int y = 0; y < Height; y++)
         {
-            using Mat all = Mat.FromPixelData(Height, Width, MatType.CV_32FC(Channels), (IntPtr)destination);
-            image.ConvertTo(all, MatType.CV_32FC(Channels), _a[0], _b[0]);
-            return;
-        }
-
-        if (Layout == TensorLayout.Nhwc)
-        {
-            using Mat all = Mat.FromPixelData(Height, Width, MatType.CV_32FC(Channels), (IntPtr)destination);
-            image.ConvertTo(all, MatType.CV_32FC(Channels));
-            Cv2.Multiply(all, new Scalar(_a[0], _a[1], _a[2]), all);
-            Cv2.Add(all, new Scalar(_b[0], _b[1], _b[2]), all);
-            return;
-        }
-
-        // NCHW: pull each channel out as a byte plane, then convert it with its own scale and offset
-        // straight into its plane of the tensor: two passes over the data, both in OpenCV.
-        using Mat plane = new Mat(Height, Width, MatType.CV_8UC1);
-        int planeLength = Width * Height;
-        for (int c = 0; c < Channels; c++)
-        {
-            Cv2.ExtractChannel(image, plane, c);
-            using Mat target = Mat.FromPixelData(Height, Width, MatType.CV_32FC1, (IntPtr)(destination + (long)c * planeLength));
-            plane.ConvertTo(target, MatType.CV_32FC1, _a[c], _b[c]);
+            byte* row = pixels + y * step;
+            if (Channels == 1)
+            {
+                NormalizeKernels.Plane(row, destination + (long)y * Width, Width, a[0], b[0]);
+            }
+            else if (Layout == TensorLayout.Nhwc)
+            {
+                NormalizeKernels.Interleaved3(row, destination + (long)y * Width * 3, Width, a, b);
+            }
+            else
+            {
+                NormalizeKernels.Deinterleave3(row, destination + (long)y * Width, plane, Width, a, b);
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ namespace Dataflow.Samples.Bench;
 /// <param name="Gen1">Gen-1 collections during the run.</param>
 /// <param name="Gen2">Gen-2 collections during the run.</param>
 /// <param name="FirstBatchSeconds">Start of the pipeline to the trainer's first batch (null for a ceiling).</param>
+/// <param name="TrainerMsPerImage">Time inside the trainer callback per image (reading the batch; 0 for a ceiling): CPU the bench's stand-in for a model spends, not the pipeline.</param>
 /// <param name="Checksum">A value derived from every output, so nothing is optimised away.</param>
 internal sealed record BenchMeasurement(
     string Variant,
@@ -23,8 +24,12 @@ internal sealed record BenchMeasurement(
     int Gen1,
     int Gen2,
     double? FirstBatchSeconds,
+    double TrainerMsPerImage,
     double Checksum)
 {
+    /// <summary>Busy time per pipeline stage per image, summed over its workers (wall time inside the stage, so it includes waiting for a core).</summary>
+    public IReadOnlyDictionary<string, double>? StageMsPerImage { get; init; }
+
     /// <summary>Throughput.</summary>
     public double ImagesPerSecond => Images / Seconds;
 }

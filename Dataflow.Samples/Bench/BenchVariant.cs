@@ -82,7 +82,7 @@ internal static class BenchVariant
             worker.Join();
         }
 
-        return probe.Stop(reduced ? "ceiling-reduced" : "ceiling", total, null, null, checksums.Sum());
+        return probe.Stop(reduced ? "ceiling-reduced" : "ceiling", total, null, null, 0, checksums.Sum());
     }
 
     /// <summary>The same reduction rule as the library's decoder for a stretch resize: the largest of 8, 4, 2 that still covers the target.</summary>
@@ -139,6 +139,7 @@ internal static class BenchVariant
         long markBatch = Math.Max(1, totalBatches / 10);
         long batches = 0, images = 0, imagesAtMark = 0, allocatedAtMark = 0, allocatedAtEnd = 0;
         double checksum = 0, firstBatch = 0;
+        long trainerTicks = 0;
 
         var probe = Probe.Start();
         ImagePipeline pipeline = ImagePipeline.CreateBuilder(settings.PipelineOptions(reducedDecode)).Build((Batch batch) =>
@@ -149,7 +150,9 @@ internal static class BenchVariant
             }
 
             // A trainer reads every value of the batch (as a copy to a device would).
+            long start = Stopwatch.GetTimestamp();
             checksum += TensorPrimitives.Sum<float>(batch.Data);
+            trainerTicks += Stopwatch.GetTimestamp() - start;
             images += batch.Count;
             batches++;
             if (batches == markBatch)
@@ -171,16 +174,12 @@ internal static class BenchVariant
             throw new InvalidOperationException($"{variant}: expected {totalBatches} batches, got {batches} ({pipeline.Report}).");
         }
 
-        if (Environment.GetEnvironmentVariable("BENCH_STAGES") == "1")
-        {
-            foreach (var (stage, time) in pipeline.Report.StageTime)
-            {
-                Console.Error.WriteLine($"{stage}: {time.TotalMilliseconds / images:F3} ms/image");
-            }
-        }
-
         double allocated = (double)(allocatedAtEnd - allocatedAtMark) / Math.Max(1, images - imagesAtMark);
-        return probe.Stop(variant, images, allocated, firstBatch, checksum);
+        var stages = pipeline.Report.StageTime.ToDictionary(kv => kv.Key, kv => kv.Value.TotalMilliseconds / images, StringComparer.Ordinal);
+        return probe.Stop(variant, images, allocated, firstBatch, Stopwatch.GetElapsedTime(0, trainerTicks).TotalMilliseconds / images, checksum) with
+        {
+            StageMsPerImage = stages,
+        };
     }
 
     /// <summary>Clocks, CPU time, allocations and collections from the start of a run.</summary>
@@ -196,7 +195,7 @@ internal static class BenchVariant
         public double Elapsed => Stopwatch.GetElapsedTime(_start).TotalSeconds;
 
         /// <summary>Ends the run; without a steady-state figure the whole run's allocation per image is used.</summary>
-        public BenchMeasurement Stop(string variant, long images, double? steadyAllocatedPerImage, double? firstBatch, double checksum)
+        public BenchMeasurement Stop(string variant, long images, double? steadyAllocatedPerImage, double? firstBatch, double trainerMsPerImage, double checksum)
         {
             double seconds = Elapsed;
             double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalMilliseconds;
@@ -204,7 +203,7 @@ internal static class BenchVariant
                 ?? (double)(GC.GetTotalAllocatedBytes(precise: true) - _allocated) / Math.Max(1, images);
             return new BenchMeasurement(variant, images, seconds, cpuMs / Math.Max(1, images), PeakRssMiB(),
                 allocatedPerImage, GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2,
-                firstBatch, checksum);
+                firstBatch, trainerMsPerImage, checksum);
         }
 
         private static double PeakRssMiB()

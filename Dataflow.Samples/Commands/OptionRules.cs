@@ -31,6 +31,11 @@ public static class OptionRules
         option.Require<Option<float>, float>(v => v >= min && v < maxExclusive,
             string.Create(CultureInfo.InvariantCulture, $"must be at least {min} and below {maxExclusive}"));
 
+    /// <summary>A number between <paramref name="min"/> and <paramref name="max"/>, or absent.</summary>
+    public static Option<double?> Between(this Option<double?> option, double min, double max) =>
+        option.Require<Option<double?>, double?>(v => v is null || (v >= min && v <= max),
+            string.Create(CultureInfo.InvariantCulture, $"must be between {min} and {max}"));
+
     /// <summary>One of <paramref name="choices"/> (exactly as written), or absent.</summary>
     public static T OneOf<T>(this T option, IReadOnlyList<string> choices)
         where T : Option

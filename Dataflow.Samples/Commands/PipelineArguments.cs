@@ -21,8 +21,8 @@ namespace Dataflow.Samples.Commands;
 /// </remarks>
 public sealed class PipelineArguments
 {
-    /// <summary>The <c>--augment</c> choices.</summary>
-    public static IReadOnlyList<string> AugmentChoices { get; } = ["none", "flip"];
+    /// <summary>The <c>--augment</c> choices: the library's presets.</summary>
+    public static IReadOnlyList<string> AugmentChoices => AugmentationPresets.Names;
 
     /// <summary>The <c>--color</c> choices.</summary>
     public static IReadOnlyList<string> ColorChoices { get; } = ["rgb", "bgr", "gray"];
@@ -50,7 +50,6 @@ public sealed class PipelineArguments
         }
 
         Color.OneOf(ColorChoices);
-        Augment.OneOf(AugmentChoices);
         Normalization.OneOf([.. NormalizationOptions.Presets.Keys]);
     }
 
@@ -95,12 +94,11 @@ public sealed class PipelineArguments
     /// <summary><c>--epochs N</c>, for the commands that take it.</summary>
     public Option<int>? Epochs { get; }
 
-    /// <summary><c>--augment</c>: the training subset's augmentation (the validation subset is never augmented).</summary>
-    public Option<string> Augment { get; } = new("--augment")
-    {
-        Description = "Augmentation of training images: none, or flip (random horizontal flip, p=0.5).",
-        DefaultValueFactory = _ => "none",
-    };
+    /// <summary><c>--augment</c> and the per-transform options: the training subset's augmentation (the validation subset is never augmented).</summary>
+    public AugmentationArguments Augmentation { get; } = new();
+
+    /// <summary><c>--augment</c>: a preset of the library.</summary>
+    public Option<string> Augment => Augmentation.Preset;
 
     /// <summary><c>--normalization</c>: one of the library's presets.</summary>
     public Option<string> Normalization { get; } = new("--normalization")
@@ -144,7 +142,7 @@ public sealed class PipelineArguments
             command.Options.Add(Epochs);
         }
 
-        command.Options.Add(Augment);
+        Augmentation.AddTo(command);
         command.Options.Add(Normalization);
         foreach (Option<int?> stage in StageParallelism)
         {
@@ -164,6 +162,7 @@ public sealed class PipelineArguments
         ImageSize size = parse.GetValue(Size) ?? (dataset.IsEmbedded ? new ImageSize(EmbeddedDigits.CellSize, EmbeddedDigits.CellSize) : new ImageSize(32, 32));
         string color = parse.GetValue(Color) ?? (dataset.IsEmbedded ? "gray" : "rgb");
         int? all = parse.GetValue(Parallelism);
+        (IReadOnlyList<IAugmentation> augmentations, string augmentName) = Augmentation.Create(parse);
         return new PipelineSettings
         {
             Dataset = dataset,
@@ -173,8 +172,8 @@ public sealed class PipelineArguments
             ValidationSplit = parse.GetValue(ValidationSplit),
             BatchSize = parse.GetValue(BatchSize),
             Epochs = Epochs is null ? 1 : parse.GetValue(Epochs),
-            AugmentName = parse.GetValue(Augment)!,
-            Augmentations = CreateAugmentations(parse.GetValue(Augment)!),
+            AugmentName = augmentName,
+            Augmentations = augmentations,
             Normalization = NormalizationOptions.Presets[parse.GetValue(Normalization)!],
             Read = Stage(parse.GetValue(ReadParallelism) ?? all),
             Decode = Stage(parse.GetValue(DecodeParallelism) ?? all),
@@ -184,13 +183,11 @@ public sealed class PipelineArguments
         };
     }
 
-    /// <summary>The augmentations an <c>--augment</c> choice stands for, in order.</summary>
-    public static IReadOnlyList<IAugmentation> CreateAugmentations(string choice) => choice switch
-    {
-        "none" => [],
-        "flip" => [new RandomHorizontalFlip(0.5)],
-        _ => throw new UsageException($"--augment must be one of {string.Join(", ", AugmentChoices)}, was '{choice}'."),
-    };
+    /// <summary>The augmentations an <c>--augment</c> preset stands for, in order.</summary>
+    /// <exception cref="UsageException"><paramref name="choice"/> is not a preset.</exception>
+    public static IReadOnlyList<IAugmentation> CreateAugmentations(string choice) => AugmentChoices.Contains(choice, StringComparer.Ordinal)
+        ? AugmentationPresets.Get(choice)
+        : throw new UsageException($"--augment must be one of {string.Join(", ", AugmentChoices)}, was '{choice}'.");
 
     private static StageOptions? Stage(int? parallelism) => parallelism is int n ? new StageOptions(n, 2 * n) : null;
 

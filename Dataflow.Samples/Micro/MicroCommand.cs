@@ -22,7 +22,7 @@ internal static class MicroCommand
                 .WithToolchain(InProcessEmitToolchain.Instance);
             IConfig config = DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
             string[] args = parse.GetValue(rest) ?? [];
-            BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks), typeof(AssembleBenchmarks)]).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
+            BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks), typeof(AssembleBenchmarks), typeof(SourceCropBenchmarks)]).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
             return 0;
         });
         return command;
