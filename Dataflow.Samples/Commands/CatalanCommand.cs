@@ -50,7 +50,7 @@ public static class CatalanCommand
                 console.WriteLine($"chunk {i + 1}: {string.Join(", ", run.Chunks[i].Select(Format))}");
             }
 
-            console.WriteLine($"after each chunk the producer was at most {run.MaxLead} numbers ahead of the consumer (bound {run.Bound})");
+            console.WriteLine($"before each chunk the producer was at most {run.MaxLead} numbers ahead of the consumer (bound {run.Bound})");
             return ExitCodes.Success;
         });
         return command;
@@ -65,9 +65,10 @@ public static class CatalanCommand
         while (taken < count)
         {
             int size = (int)Math.Min(chunk, count - taken);
+            // Measured before each chunk, when the producer has had the most time to run ahead.
+            maxLead = Math.Max(maxLead, source.Produced - taken);
             chunks.Add(await source.TakeAsync(size, cancellationToken).ConfigureAwait(false));
             taken += size;
-            maxLead = Math.Max(maxLead, source.Produced - taken);
         }
 
         return new CatalanRun(chunks, bound, maxLead);
@@ -79,5 +80,5 @@ public static class CatalanCommand
 /// <summary>What <c>catalan</c> took.</summary>
 /// <param name="Chunks">The numbers, chunk by chunk.</param>
 /// <param name="Bound">The buffer's capacity.</param>
-/// <param name="MaxLead">The most numbers produced but not yet taken, seen after each chunk.</param>
+/// <param name="MaxLead">The most numbers produced but not yet taken, seen before each chunk.</param>
 public sealed record CatalanRun(IReadOnlyList<BigInteger[]> Chunks, int Bound, long MaxLead);

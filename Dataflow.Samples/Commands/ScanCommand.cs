@@ -62,7 +62,7 @@ public static class ScanCommand
 
         console.Write(classes);
         console.WriteLine(result.Sizes is var (min, median, max) ? $"image sizes (WxH, by pixel count): min {min}, median {median}, max {max}" : "image sizes: no file decodes");
-        console.WriteLine("formats: " + string.Join(", ", result.Files.GroupBy(f => f.Format).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
+        console.WriteLine("formats: " + string.Join(", ", result.Files.GroupBy(f => f.Format).OrderByDescending(g => g.Count()).Select(g => $"{g.Key.ToString().ToLowerInvariant()} {g.Count()}")));
         IReadOnlyList<IReadOnlyList<string>> duplicates = result.Duplicates;
         console.WriteLine($"duplicates (same bytes): {duplicates.Count} groups, {duplicates.Sum(g => g.Count)} files");
         foreach (IReadOnlyList<string> group in duplicates.Take(ReportView.ListLimit))
