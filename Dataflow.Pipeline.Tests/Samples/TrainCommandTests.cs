@@ -53,6 +53,19 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
+    public async Task Train_NoValidationSplit_TrainsOnEveryImageWithoutValidation()
+    {
+        using var data = new TempDataset().WithClasses(2, 5, 12, 12);
+
+        JsonElement json = (await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "2", "--validation-split", "0", "--size", "8x8", "--json")).Json();
+
+        Assert.AreEqual(JsonValueKind.Null, json.GetProperty("validationAccuracy").ValueKind);
+        Assert.AreEqual(JsonValueKind.Null, json.GetProperty("validation").ValueKind);
+        Assert.AreEqual(10, json.GetProperty("epochs")[1].GetProperty("trainImages").GetInt32());
+        Assert.AreEqual(20, json.GetProperty("training").GetProperty("batched").GetInt64());
+    }
+
+    [TestMethod]
     public async Task Train_SaveThenLoadWithZeroEpochs_ScoresTheSameValidationAccuracy()
     {
         using var data = new TempDataset().WithClasses(3, 12, 16, 16);
