@@ -10,7 +10,9 @@ cd "$(dirname "$0")"
 # library does not load and every decode fails with a DllNotFoundException.
 ensure_native_prerequisites() {
   [ "$(uname -s)" = "Linux" ] || return 0
-  if ldconfig -p | grep -q 'libgtk-3\.so\.0'; then return 0; fi
+  # grep reads the whole list (no -q): with pipefail, an early exit would kill ldconfig with SIGPIPE
+  # and make the check fail even though the library is there.
+  if ldconfig -p | grep 'libgtk-3\.so\.0' >/dev/null; then return 0; fi
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "build.sh: installing libgtk-3-0 (needed by OpenCvSharp's native runtime)" >&2
     apt-get update -qq

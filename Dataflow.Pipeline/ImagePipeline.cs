@@ -112,6 +112,9 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         else
         {
             terminal = _output = new BufferBlock<Batch>(new DataflowBlockOptions { BoundedCapacity = options.PrefetchBatches, CancellationToken = ct });
+            // A BufferBlock completed while it still holds batches ignores a later cancellation until they are
+            // taken: take them on cancellation, or a reader that left early would leave the run waiting for ever.
+            ct.Register(static state => ((ImagePipeline)state!).DisposeBufferedOutput(), this);
         }
 
         assemble.LinkTo(terminal, link);
@@ -606,6 +609,18 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         }
 
         _loaded.Clear();
+        DisposeBufferedOutput();
+        foreach (Batch b in _undelivered.Keys)
+        {
+            b.Dispose();
+        }
+
+        _undelivered.Clear();
+        _assembler?.ReturnAll();
+    }
+
+    private void DisposeBufferedOutput()
+    {
         if (_output is not null && _output.TryReceiveAll(out IList<Batch>? left))
         {
             foreach (Batch b in left)
@@ -614,14 +629,6 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
                 b.Dispose();
             }
         }
-
-        foreach (Batch b in _undelivered.Keys)
-        {
-            b.Dispose();
-        }
-
-        _undelivered.Clear();
-        _assembler?.ReturnAll();
     }
 
     internal sealed record UserStage(StagePosition Position, string Name, Action<ImageSample>? Action, IPropagatorBlock<ImageSample, ImageSample>? Block, StageOptions? Options);

@@ -18,6 +18,7 @@ public sealed record SkippedSample(string Path, int Epoch, string Stage, string 
 public sealed class PipelineReport
 {
     private readonly ConcurrentQueue<SkippedSample> _skipped = new();
+    private readonly ConcurrentDictionary<string, string> _reasons = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StageClock> _clocks = new(StringComparer.Ordinal);
     private long _batched;
     private long _batches;
@@ -84,7 +85,13 @@ public sealed class PipelineReport
         _deliveredPerClass = new long[set.ClassNames.Count];
     }
 
-    internal void AddSkipped(SkippedSample skipped) => _skipped.Enqueue(skipped);
+    internal void AddSkipped(SkippedSample skipped)
+    {
+        // A file tends to fail the same way every epoch: its entries share one copy of the reason, so a long
+        // run over a dataset with broken files keeps a few dozen bytes per entry rather than the whole text.
+        string reason = _reasons.AddOrUpdate(skipped.Path, skipped.Reason, (_, known) => known == skipped.Reason ? known : skipped.Reason);
+        _skipped.Enqueue(ReferenceEquals(reason, skipped.Reason) ? skipped : skipped with { Reason = reason });
+    }
 
     internal void AddDroppedLast(int count) => Interlocked.Add(ref _droppedLast, count);
 

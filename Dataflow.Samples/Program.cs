@@ -9,12 +9,22 @@ namespace Dataflow.Samples;
 public static class Program
 {
     /// <summary>Runs the command line against the process's console.</summary>
-    public static Task<int> Main(string[] args) => RunAsync(args, CommandEnvironment.FromConsole());
+    public static Task<int> Main(string[] args)
+    {
+        // Our own messages name the file and the reason; OpenCV's native warnings would only repeat them.
+        OpenCvSharp.Cv2.SetLogLevel(OpenCvSharp.LogLevel.ERROR);
+        return RunAsync(args, CommandEnvironment.FromConsole());
+    }
 
     /// <summary>Every command, in the order <c>--help</c> lists them. A new command is one file (or folder) and one line here.</summary>
     public static IReadOnlyList<Command> CreateCommands(CommandEnvironment environment) =>
     [
         TrainCommand.Create(environment),
+        ScanCommand.Create(environment),
+        PreviewCommand.Create(environment),
+        DigestCommand.Create(environment),
+        CatalanCommand.Create(environment),
+        CheckpointsCommand.Create(environment),
         BenchCommand.Create(),
         BenchCommand.CreateChild(),
         MicroCommand.Create(),
@@ -65,7 +75,12 @@ public static class Program
         catch (Exception e) when (UserErrors.TryDescribe(e, out string? line))
         {
             environment.Error.WriteLine($"error: {line}");
-            return e is OperationCanceledException ? ExitCodes.Cancelled : ExitCodes.Failed;
+            return e switch
+            {
+                OperationCanceledException => ExitCodes.Cancelled,
+                UsageException or ArgumentException => ExitCodes.UsageError,
+                _ => ExitCodes.Failed,
+            };
         }
     }
 

@@ -22,11 +22,34 @@ public sealed class ImageHeaderTests
         ImageHeader header = ImageHeader.Read(bytes);
 
         Assert.AreEqual(format, header.Format);
-        if (format is not ImageFormat.Tiff and not ImageFormat.Pnm)
-        {
-            Assert.AreEqual(123, header.Width);
-            Assert.AreEqual(45, header.Height);
-        }
+        Assert.AreEqual(123, header.Width);
+        Assert.AreEqual(45, header.Height);
+    }
+
+    [TestMethod]
+    public void Read_BigEndianTiffAndCommentedPnm_SizeFromHeader()
+    {
+        // IFD0 with ImageWidth as SHORT and ImageLength as LONG, big-endian.
+        byte[] tiff =
+        [
+            (byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, 0, 2,
+            1, 0, 0, 3, 0, 0, 0, 1, 0, 123, 0, 0,
+            1, 1, 0, 4, 0, 0, 0, 1, 0, 0, 0, 45,
+            0, 0, 0, 0,
+        ];
+        Assert.AreEqual(new ImageHeader(ImageFormat.Tiff, 123, 45), ImageHeader.Read(tiff));
+        Assert.AreEqual(new ImageHeader(ImageFormat.Pnm, 640, 480), ImageHeader.Read("P5\n# made by hand\n 640\t# the width\n480 255\n"u8));
+    }
+
+    [TestMethod]
+    public void Read_SizeBeyondInt_ClampedNotWrapped()
+    {
+        using Mat image = TempDataset.Pattern(8, 8, 1);
+        Cv2.ImEncode(".png", image, out byte[] png);
+        png.AsSpan(16, 8).Fill(0xFF);
+        ImageHeader header = ImageHeader.Read(png);
+        Assert.AreEqual(int.MaxValue, header.Width);
+        Assert.AreEqual((long)int.MaxValue * int.MaxValue, header.Pixels);
     }
 
     [TestMethod]

@@ -42,7 +42,7 @@ public sealed class BadFileTests
         goodHeight: 48);
 
     [TestMethod]
-    public Task Run_TruncatedPng_Skipped() => AssertSkippedAsync(d => BadFile(d, "truncated-png"), "");
+    public Task Run_TruncatedPng_Skipped() => AssertSkippedAsync(d => BadFile(d, "truncated-png"), "OpenCV could not decode the Png data (corrupt or truncated)");
 
     [TestMethod]
     public Task Run_RandomBytesNamedJpg_SkippedAsUnknownFormat() => AssertSkippedAsync(d => BadFile(d, "random"), "not a recognised image format");
@@ -76,7 +76,9 @@ public sealed class BadFileTests
         tolerance: 0);
 
     [TestMethod]
-    public async Task Run_VeryLargeImage_DecodedWithBoundedSamplesInFlight()
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task Run_VeryLargeImage_DecodedWithBoundedSamplesInFlight(bool reducedDecode)
     {
         using var data = Dataset();
         await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
@@ -90,15 +92,23 @@ public sealed class BadFileTests
                 path = data.Write("b", "huge.jpg", big, [(int)ImwriteFlags.JpegQuality, 90]);
             }
 
-            FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(epochs: 1), data.Root);
+            FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(epochs: 1) with { ReducedDecode = reducedDecode }, data.Root);
             FaultHarness.AssertFinishedAndAccounted(run);
             Assert.IsEmpty(run.Report.Skipped);
 
-            // Reduced-resolution decoding resamples a smaller intermediate: close to, not equal to, a full decode.
+            // A full decode (324 MB) resized equals OpenCV's own; a reduced-resolution decode (1/8 here) resamples a
+            // smaller intermediate, so it is close to, not equal to, that.
             using Mat full = Cv2.ImRead(path, ImreadModes.Color);
             using Mat expected = Pixels.Expected(full, W, H);
             using Mat got = Pixels.FromRow(run.RowOf(path), W, H);
-            Assert.IsLessThanOrEqualTo(2.0, Pixels.MeanDifference(expected, got), "mean difference from a full decode");
+            if (reducedDecode)
+            {
+                Assert.IsLessThanOrEqualTo(2.0, Pixels.MeanDifference(expected, got), "mean difference from a full decode");
+            }
+            else
+            {
+                Assert.AreEqual(0, Pixels.MaxDifference(expected, got), "largest difference from OpenCV's decode and resize");
+            }
 
             // Memory is bounded by the blocks, not by the image: never more samples holding data than the graph allows.
             Assert.IsLessThanOrEqualTo((long)run.Pipeline.MaxSamplesInFlight, run.Pipeline.Images.PeakSamples, "samples holding data at once");
@@ -267,6 +277,51 @@ public sealed class BadFileTests
             FaultHarness.Small(width: w, height: h, honorExifOrientation: honor),
             goodWidth: w,
             goodHeight: h);
+    }
+
+    [TestMethod]
+    public Task Run_LargeExifRotatedJpeg_ReducedDecodeStillRotated()
+    {
+        // Stored 480×240, shown 240×480 (orientation 6); a 30×60 target lets libjpeg decode at 1/8 scale.
+        byte[] stored;
+        using (var image = new Mat(240, 480, MatType.CV_8UC3, new Scalar(200, 30, 30)))
+        {
+            Cv2.Rectangle(image, new Rect(0, 0, 120, 240), new Scalar(20, 220, 20), -1);
+            Cv2.ImEncode(".jpg", image, out stored, [(int)ImwriteFlags.JpegQuality, 95]);
+        }
+
+        return AssertDecodedAsync(
+            d => d.WriteBytes("b/rotated-large.jpg", EncodedImages.WithExifOrientation(stored, 6)),
+            (_, got) =>
+            {
+                using Mat decoded = Cv2.ImDecode(stored, ImreadModes.Color | ImreadModes.IgnoreOrientation);
+                using var shown = new Mat();
+                Cv2.Rotate(decoded, shown, RotateFlags.Rotate90Clockwise);
+                using Mat expected = Pixels.Expected(shown, 30, 60);
+                Assert.IsLessThanOrEqualTo(3.0, Pixels.MeanDifference(expected, got), "mean difference from the rotated full decode");
+            },
+            FaultHarness.Small(width: 30, height: 60),
+            goodWidth: 30,
+            goodHeight: 60);
+    }
+
+    [TestMethod]
+    public async Task Run_SeveralBadFilesShuffledWithDropLast_EveryEpochAccountsForEveryFile()
+    {
+        using var data = Dataset();
+        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
+        {
+            // 4 good and 5 bad files, batches of 4, the short last batch dropped, a new order each epoch: a bad
+            // file lands in a batch (skipped) or in the dropped tail (never read) depending on the epoch.
+            string[] bad = [.. new[] { "empty", "random", "text", "bomb", "truncated-jpeg" }.Select(kind => BadFile(data, kind))];
+            FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(epochs: 6) with { Shuffle = true, DropLast = true, Seed = 3 }, data.Root);
+            FaultHarness.AssertFinishedAndAccounted(run);
+            Assert.AreEqual(6L, run.Report.DroppedLast, "one sample dropped per epoch (9 = 2 × 4 + 1)");
+            Assert.IsLessThan(6 * bad.Length, run.Report.Skipped.Count, "in some epoch a bad file was the dropped one, so it was not read");
+            Assert.IsTrue(run.Report.Skipped.All(s => bad.Contains(s.Path)), string.Join(" | ", run.Report.Skipped));
+            Assert.IsFalse(run.Batches.Any(b => b.Paths.Intersect(bad).Any()), "a bad file reached a batch");
+            Assert.AreEqual(6L * 8 - run.Report.Skipped.Count, run.Report.Batched);
+        });
     }
 
     [TestMethod]

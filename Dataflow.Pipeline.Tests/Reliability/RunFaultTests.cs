@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Tasks.Dataflow;
+using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Tests.Support;
 
 namespace Dataflow.Pipeline.Tests.Reliability;
@@ -91,6 +92,34 @@ public sealed class RunFaultTests
             SkippedSample skipped = run.SkippedOnce(victim);
             Assert.AreEqual("picky", skipped.Stage);
             Assert.Contains("gave up", skipped.Reason);
+        });
+    }
+
+    [TestMethod]
+    public async Task ReadAllAsync_BadFileUnderFailFast_EnumerationThrowsNamingTheFile()
+    {
+        using var data = Dataset();
+        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
+        {
+            string bad = data.WriteBytes("class1/zz-broken.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]);
+            ImagePipeline pipeline = ImagePipeline.CreateBuilder(Options() with { ErrorPolicy = ErrorPolicy.FailFast }).BuildStream();
+            Assert.IsTrue(pipeline.Post(data.Root));
+            pipeline.Complete();
+            int rows = 0;
+            var failed = await Assert.ThrowsExactlyAsync<SampleFailedException>(async () =>
+            {
+                await foreach (Batch batch in pipeline.ReadAllAsync().WithCancellation(CancellationToken.None))
+                {
+                    using (batch)
+                    {
+                        rows += batch.Count;
+                    }
+                }
+            }).WaitAsync(FaultHarness.Guard);
+            Assert.AreEqual(bad, failed.Path);
+            Assert.IsLessThan(Epochs * Classes * PerClass, rows);
+            Assert.AreSame(failed, await FaultHarness.CompletionOf(pipeline));
+            PipelineRunner.AssertNothingHeld(pipeline);
         });
     }
 

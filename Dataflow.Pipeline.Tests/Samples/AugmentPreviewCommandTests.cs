@@ -45,6 +45,6 @@ public sealed class AugmentPreviewCommandTests
     public async Task AugmentPreview_MissingImage_FailsWithOneLine()
     {
         SampleRun run = await SampleRun.RunAsync("augment-preview", "--image", "/no/such/file.png");
-        run.AssertOneLineError("--image: the file '/no/such/file.png' does not exist.", Dataflow.Samples.Commands.ExitCodes.Failed);
+        run.AssertOneLineError("--image: the file '/no/such/file.png' does not exist.", Dataflow.Samples.Commands.ExitCodes.UsageError);
     }
 }

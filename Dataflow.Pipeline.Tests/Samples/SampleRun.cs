@@ -10,6 +10,9 @@ internal sealed record SampleRun(int ExitCode, string Output, string Error)
     /// <summary>The cut digits shared by every test in this run (the cut is atomic, so parallel tests can share it).</summary>
     public static string SharedCacheRoot { get; } = Path.Combine(Path.GetTempPath(), "dataflow-tests", "samples-cache");
 
+    /// <summary>A path under the temp folder that does not exist.</summary>
+    public static string AbsentPath(string prefix) => Path.Combine(Path.GetTempPath(), "dataflow-tests", prefix + "-" + Guid.NewGuid().ToString("N"));
+
     public static async Task<SampleRun> RunAsync(params string[] args) => await RunInAsync(SharedCacheRoot, args);
 
     public static async Task<SampleRun> RunInAsync(string cacheRoot, params string[] args)

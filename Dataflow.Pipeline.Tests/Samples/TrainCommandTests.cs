@@ -53,6 +53,19 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
+    public async Task Train_NoValidationSplit_TrainsOnEveryImageWithoutValidation()
+    {
+        using var data = new TempDataset().WithClasses(2, 5, 12, 12);
+
+        JsonElement json = (await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "2", "--validation-split", "0", "--size", "8x8", "--json")).Json();
+
+        Assert.AreEqual(JsonValueKind.Null, json.GetProperty("validationAccuracy").ValueKind);
+        Assert.AreEqual(JsonValueKind.Null, json.GetProperty("validation").ValueKind);
+        Assert.AreEqual(10, json.GetProperty("epochs")[1].GetProperty("trainImages").GetInt32());
+        Assert.AreEqual(20, json.GetProperty("training").GetProperty("batched").GetInt64());
+    }
+
+    [TestMethod]
     public async Task Train_SaveThenLoadWithZeroEpochs_ScoresTheSameValidationAccuracy()
     {
         using var data = new TempDataset().WithClasses(3, 12, 16, 16);
@@ -87,7 +100,7 @@ public sealed class TrainCommandTests
 
             SampleRun run = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "0", "--size", "6x6", "--load", model, "--json");
 
-            run.AssertOneLineError("--load: the model takes [3, 8, 8] inputs", ExitCodes.Failed);
+            run.AssertOneLineError("--load: the model takes [3, 8, 8] inputs", ExitCodes.UsageError);
         }
         finally
         {
@@ -98,11 +111,11 @@ public sealed class TrainCommandTests
     [TestMethod]
     public async Task Train_MissingDataFolder_FailsWithOneLineNamingIt()
     {
-        string missing = Path.Combine(Path.GetTempPath(), "dataflow-tests", "no-such-" + Guid.NewGuid().ToString("N"));
+        string missing = SampleRun.AbsentPath("no-such");
 
         SampleRun run = await SampleRun.RunAsync("train", "--data", missing);
 
-        run.AssertOneLineError($"--data: the folder '{missing}' does not exist.", ExitCodes.Failed);
+        run.AssertOneLineError($"--data: the folder '{missing}' does not exist.", ExitCodes.UsageError);
     }
 
     [TestMethod]
@@ -125,7 +138,7 @@ public sealed class TrainCommandTests
     {
         SampleRun run = await SampleRun.RunAsync("train", "--epochs", "0");
 
-        run.AssertOneLineError("--epochs 0 only evaluates a model: give the model with --load FILE.", ExitCodes.Failed);
+        run.AssertOneLineError("--epochs 0 only evaluates a model: give the model with --load FILE.", ExitCodes.UsageError);
     }
 
     [TestMethod]

@@ -249,6 +249,14 @@ public sealed class FolderSampleSource : ISampleSource
         IgnoreInaccessible = true,
     };
 
+    // Inside class folders a folder that cannot be listed throws (and is reported) rather than looking empty.
+    private static readonly EnumerationOptions Listing = new()
+    {
+        RecurseSubdirectories = false,
+        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+        IgnoreInaccessible = false,
+    };
+
     /// <summary>
     /// Every file under a class folder, walking its sub-folders (and symbolic links to folders) once each: a
     /// folder reached again, through a link that loops back or a second link to it, is listed in
@@ -267,7 +275,7 @@ public sealed class FolderSampleSource : ISampleSource
             List<FileSystemInfo> entries;
             try
             {
-                entries = [.. new DirectoryInfo(dir).EnumerateFileSystemInfos("*", TopLevel)];
+                entries = [.. new DirectoryInfo(dir).EnumerateFileSystemInfos("*", Listing)];
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -6,10 +6,10 @@ public static class ExitCodes
     /// <summary>The command did its job.</summary>
     public const int Success = 0;
 
-    /// <summary>The command ran but could not finish: missing data, unreadable files, a failed run.</summary>
+    /// <summary>The command ran but could not finish: a dataset without classes or images, unreadable files, a failed run.</summary>
     public const int Failed = 1;
 
-    /// <summary>The command line was wrong: an unknown option or a value out of range.</summary>
+    /// <summary>The command line was wrong: an unknown option, a value out of range, a missing folder or file.</summary>
     public const int UsageError = 2;
 
     /// <summary>The run was cancelled (Ctrl+C).</summary>

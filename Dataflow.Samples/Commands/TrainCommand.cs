@@ -136,24 +136,31 @@ public static class TrainCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>One epoch as a line: loss, accuracies, throughput.</summary>
+    /// <summary>One epoch as a line of at most 80 columns: loss, accuracies, throughput (the epoch's seconds are in <c>--json</c>).</summary>
     public static string FormatEpoch(EpochResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        string validation = result.Validation is Score v ? string.Create(CultureInfo.InvariantCulture, $"val loss {v.MeanLoss:0.0000}  val acc {v.Accuracy * 100:0.00} %") : "no validation";
+        string validation = result.Validation is Score v
+            ? string.Create(CultureInfo.InvariantCulture, $"val loss {v.MeanLoss:0.000}  val acc {v.Accuracy * 100:0.00}%")
+            : "no validation";
         if (result.Epochs == 0)
         {
             return $"evaluation  {validation}  ({result.Validation?.Rows ?? 0} images)";
         }
 
+        string epoch = result.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(result.Epochs.ToString(CultureInfo.InvariantCulture).Length);
         return string.Create(CultureInfo.InvariantCulture,
-            $"epoch {result.Epoch.ToString().PadLeft(result.Epochs.ToString().Length)}/{result.Epochs}  loss {result.Train.MeanLoss:0.0000}  train acc {result.Train.Accuracy * 100:0.00} %  {validation}  {result.ImagesPerSecond,7:N0} img/s  {result.Elapsed.TotalSeconds:0.00} s");
+            $"epoch {epoch}/{result.Epochs}  loss {result.Train.MeanLoss:0.000}  acc {result.Train.Accuracy * 100:0.00}%  {validation}  {result.ImagesPerSecond:N0} img/s");
     }
 
-    private static string Describe(TrainingSettings training) =>
-        (training.Model == ModelKind.Mlp ? $"mlp ({training.Hidden} hidden)" : "softmax regression") +
-        string.Create(CultureInfo.InvariantCulture,
-            $", SGD lr {training.Sgd.LearningRate} (cosine) momentum {training.Sgd.Momentum} weight decay {training.Sgd.WeightDecay} dropout {training.Sgd.Dropout}");
+    private static string Describe(TrainingSettings training)
+    {
+        SgdSettings sgd = training.Sgd;
+        string sgdText = string.Create(CultureInfo.InvariantCulture, $"SGD lr {sgd.LearningRate} (cosine) momentum {sgd.Momentum} weight decay {sgd.WeightDecay}");
+        return training.Model == ModelKind.Mlp
+            ? string.Create(CultureInfo.InvariantCulture, $"mlp ({training.Hidden} hidden, dropout {sgd.Dropout}), {sgdText}")
+            : $"softmax regression, {sgdText}";
+    }
 
     private static MlpClassifier LoadModel(string path)
     {

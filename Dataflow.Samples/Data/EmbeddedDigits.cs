@@ -52,13 +52,13 @@ public static class EmbeddedDigits
         string hash = Convert.ToHexStringLower(SHA256.HashData(sheet))[..16];
         string parent = Path.Combine(Path.GetFullPath(cacheRoot), "digits");
         string target = Path.Combine(parent, hash);
+        Directory.CreateDirectory(parent);
+        RemoveStalePartials(parent, hash);
         if (Directory.Exists(target))
         {
             return target;
         }
 
-        Directory.CreateDirectory(parent);
-        RemoveStalePartials(parent, hash);
         string partial = Path.Combine(parent, $"{hash}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {

@@ -35,7 +35,7 @@ public static class ReportView
         Row("dropped (short last batch)", r => r.DroppedLast);
         Row("ignored entries", r => r.Ignored.Count);
         Row("counts add up", r => r.CountsAddUp ? "yes" : "NO");
-        foreach (string stage in present.SelectMany(p => p.Report.StageTime.Keys).Distinct().Order(StringComparer.Ordinal))
+        foreach (string stage in present.SelectMany(p => p.Report.StageTime.Where(kv => kv.Value > TimeSpan.Zero).Select(kv => kv.Key)).Distinct().Order(StringComparer.Ordinal))
         {
             Row($"{stage} busy time", r => r.StageTime.TryGetValue(stage, out TimeSpan t) ? $"{t.TotalSeconds:0.00} s" : "-");
         }

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Dataflow.Pipeline.Tests.Support;
+
+namespace Dataflow.Pipeline.Tests.Samples;
+
+[TestClass]
+public sealed class DigestCommandTests
+{
+    private static async Task<JsonElement> DigestAsync(string root, params string[] extra) =>
+        (await SampleRun.RunAsync(["digest", "--data", root, "--size", "12x10", "--batch-size", "5", "--json", .. extra])).Json();
+
+    [TestMethod]
+    public async Task Digest_DifferentParallelism_GivesTheSameSha256()
+    {
+        using var data = new TempDataset().WithClasses(3, 8, 24, 18);
+
+        JsonElement serial = await DigestAsync(data.Root, "--augment", "flip", "--epochs", "2", "--parallelism", "1");
+        JsonElement parallel = await DigestAsync(data.Root, "--augment", "flip", "--epochs", "2",
+            "--read-parallelism", "8", "--decode-parallelism", "4", "--augment-parallelism", "3", "--normalize-parallelism", "2");
+
+        Assert.AreEqual(serial.GetProperty("sha256").GetString(), parallel.GetProperty("sha256").GetString());
+        Assert.AreEqual(48, serial.GetProperty("images").GetInt64());
+        Assert.AreEqual(10, serial.GetProperty("batches").GetInt64());
+    }
+
+    [TestMethod]
+    public async Task Digest_OtherSeed_GivesAnotherSha256()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 16, 16);
+
+        JsonElement first = await DigestAsync(data.Root, "--seed", "1");
+        JsonElement second = await DigestAsync(data.Root, "--seed", "2");
+
+        Assert.AreNotEqual(first.GetProperty("sha256").GetString(), second.GetProperty("sha256").GetString());
+    }
+
+    [TestMethod]
+    public async Task Digest_OneImageChanged_GivesAnotherSha256()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 16, 16);
+        JsonElement before = await DigestAsync(data.Root);
+
+        data.AddImage("class1", "img002.png", 16, 16, seed: 999);
+        JsonElement after = await DigestAsync(data.Root);
+
+        Assert.AreNotEqual(before.GetProperty("sha256").GetString(), after.GetProperty("sha256").GetString());
+    }
+
+    [TestMethod]
+    public async Task Digest_SameDataInAnotherFolder_GivesTheSameSha256()
+    {
+        using var data = new TempDataset().WithClasses(2, 4, 16, 16);
+        using var copy = new TempDataset();
+        foreach (string file in Directory.EnumerateFiles(data.Root, "*", SearchOption.AllDirectories))
+        {
+            copy.WriteBytes(Path.GetRelativePath(data.Root, file), File.ReadAllBytes(file));
+        }
+
+        JsonElement original = await DigestAsync(data.Root);
+        JsonElement moved = await DigestAsync(copy.Root);
+
+        Assert.AreEqual(original.GetProperty("sha256").GetString(), moved.GetProperty("sha256").GetString());
+    }
+
+    [TestMethod]
+    public async Task Digest_HumanOutput_PrintsTheDigestLine()
+    {
+        using var data = new TempDataset().WithClasses(2, 3, 16, 16);
+
+        SampleRun run = await SampleRun.RunAsync("digest", "--data", data.Root, "--size", "12x10", "--batch-size", "5");
+        JsonElement json = await DigestAsync(data.Root);
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        Assert.Contains("sha256 " + json.GetProperty("sha256").GetString(), run.Output);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Dataflow.Pipeline.Tests.Support;
+using Dataflow.Samples.Commands;
+using Dataflow.Samples.Data;
+
+namespace Dataflow.Pipeline.Tests.Samples;
+
+[TestClass]
+public sealed class ScanCommandTests
+{
+    [TestMethod]
+    public async Task Scan_FolderWithBadAndDuplicateFiles_ReportsEachInJson()
+    {
+        using var data = new TempDataset();
+        string a1 = data.AddImage("apple", "a1.png", 30, 20, seed: 1);
+        data.AddImage("apple", "a2.jpg", 40, 40, seed: 2);
+        data.AddImage("apple", "a3.bmp", 64, 48, seed: 3);
+        data.AddImage("pear", "p1.png", 10, 10, seed: 4);
+        string copy = data.WriteBytes("pear/copy-of-a1.png", File.ReadAllBytes(a1));
+        string garbage = data.WriteBytes("pear/garbage.jpg", [1, 2, 3, 4, 5]);
+        string truncated = data.WriteBytes("pear/cut.png", File.ReadAllBytes(a1)[..60]);
+        string loose = data.WriteBytes("notes.txt", [65]);
+
+        SampleRun run = await SampleRun.RunAsync("scan", "--data", data.Root, "--json");
+
+        JsonElement json = run.Json();
+        Assert.AreEqual(7, json.GetProperty("images").GetInt32());
+        Assert.AreEqual(new[] { "apple", "pear" }.Length, json.GetProperty("classNames").GetArrayLength());
+        JsonElement[] classes = [.. json.GetProperty("classes").EnumerateArray()];
+        Assert.AreEqual(3, classes[0].GetProperty("images").GetInt32());
+        Assert.AreEqual(4, classes[1].GetProperty("images").GetInt32());
+        Assert.AreEqual(2, classes[1].GetProperty("undecodable").GetInt32());
+        long expectedBytes = Directory.EnumerateFiles(data.Root, "*", SearchOption.AllDirectories).Where(f => f != loose).Sum(f => new FileInfo(f).Length);
+        Assert.AreEqual(expectedBytes, json.GetProperty("bytes").GetInt64());
+
+        var undecodable = json.GetProperty("undecodable").EnumerateArray().ToDictionary(u => u.GetProperty("path").GetString()!, u => u.GetProperty("reason").GetString()!);
+        Assert.HasCount(2, undecodable);
+        Assert.Contains("unknown signature", undecodable[garbage]);
+        Assert.Contains("corrupt or truncated", undecodable[truncated]);
+
+        JsonElement[] duplicates = [.. json.GetProperty("duplicates").EnumerateArray()];
+        Assert.HasCount(1, duplicates);
+        CollectionAssert.AreEquivalent(new[] { a1, copy }, duplicates[0].EnumerateArray().Select(p => p.GetString()).ToArray());
+
+        // Decodable sizes by pixel count: 10x10, 30x20 (twice), 40x40, 64x48.
+        JsonElement sizes = json.GetProperty("sizes");
+        Assert.AreEqual("10x10", sizes.GetProperty("min").GetString());
+        Assert.AreEqual("30x20", sizes.GetProperty("median").GetString());
+        Assert.AreEqual("64x48", sizes.GetProperty("max").GetString());
+        JsonElement formats = json.GetProperty("formats");
+        Assert.AreEqual(4, formats.GetProperty("png").GetInt32());
+        Assert.AreEqual(1, formats.GetProperty("jpeg").GetInt32());
+        Assert.AreEqual(1, formats.GetProperty("bmp").GetInt32());
+        Assert.AreEqual(1, formats.GetProperty("unknown").GetInt32());
+        Assert.AreEqual(loose, json.GetProperty("ignored")[0].GetProperty("path").GetString());
+    }
+
+    [TestMethod]
+    public async Task Scan_EmbeddedDigits_FindsTenClassesOfFiveHundred()
+    {
+        SampleRun run = await SampleRun.RunAsync("scan", "--json");
+
+        JsonElement json = run.Json();
+        Assert.AreEqual(EmbeddedDigits.Count, json.GetProperty("images").GetInt32());
+        CollectionAssert.AreEqual(Enumerable.Range(0, 10).Select(d => d.ToString()).ToArray(),
+            json.GetProperty("classNames").EnumerateArray().Select(c => c.GetString()).ToArray());
+        Assert.IsTrue(json.GetProperty("classes").EnumerateArray().All(c => c.GetProperty("images").GetInt32() == EmbeddedDigits.PerClass));
+        Assert.AreEqual(0, json.GetProperty("undecodable").GetArrayLength());
+        Assert.AreEqual("20x20", json.GetProperty("sizes").GetProperty("min").GetString());
+        Assert.AreEqual("20x20", json.GetProperty("sizes").GetProperty("max").GetString());
+    }
+
+    [TestMethod]
+    public async Task Scan_HumanOutput_ListsUndecodableFileWithReason()
+    {
+        using var data = new TempDataset().WithClasses(2, 2);
+        data.WriteBytes("class1/broken.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]);
+
+        SampleRun run = await SampleRun.RunAsync("scan", "--data", data.Root);
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        Assert.Contains("2 classes, 5 images", run.Output);
+        Assert.Contains("undecodable: 1", run.Output);
+        Assert.Contains(Path.Combine("class1", "broken.png") + ": ", run.Output);
+    }
+
+    [TestMethod]
+    public async Task Scan_MissingFolder_FailsWithOneLine()
+    {
+        string missing = SampleRun.AbsentPath("absent");
+
+        SampleRun run = await SampleRun.RunAsync("scan", "--data", missing, "--json");
+
+        run.AssertOneLineError($"--data: the folder '{missing}' does not exist.", ExitCodes.UsageError);
+        Assert.AreEqual("", run.Output);
+    }
+
+    [TestMethod]
+    public async Task Scan_RootWithoutClassFolders_FailsWithOneLineNamingIt()
+    {
+        using var data = new TempDataset();
+        data.WriteBytes("lonely.png", [1]);
+
+        SampleRun run = await SampleRun.RunAsync("scan", "--data", data.Root);
+
+        run.AssertOneLineError($"The dataset root '{data.Root}' has no class folders", ExitCodes.Failed);
+    }
+}
