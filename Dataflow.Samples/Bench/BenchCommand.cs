@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Normalization;
+using Dataflow.Samples.Commands;
 using Spectre.Console;
 
 namespace Dataflow.Samples.Bench;
@@ -21,8 +22,9 @@ internal static class BenchCommand
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>The public <c>bench</c> command.</summary>
-    public static Command Create()
+    public static Command Create(CommandEnvironment environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var options = new BenchOptions();
         var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every variant once, in alternating order", DefaultValueFactory = _ => 5 };
         var variants = new Option<string>("--variants")
@@ -54,14 +56,15 @@ internal static class BenchCommand
                 }
             }
 
-            return Run(settings, names, r, parse.GetValue(json));
+            return Run(environment, settings, names, r, parse.GetValue(json));
         });
         return command;
     }
 
     /// <summary>The hidden command a child process runs: one variant, its measurement as one JSON line on stdout.</summary>
-    public static Command CreateChild()
+    public static Command CreateChild(CommandEnvironment environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var options = new BenchOptions();
         var variant = new Option<string>("--variant") { Required = true };
         var command = new Command(ChildCommandName, "Run one bench variant (used by bench)") { variant };
@@ -70,19 +73,15 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             BenchMeasurement m = BenchVariant.Run(parse.GetValue(variant)!, options.Read(parse));
-            Console.WriteLine(JsonSerializer.Serialize(m));
+            environment.Out.WriteLine(JsonSerializer.Serialize(m));
             return 0;
         });
         return command;
     }
 
-    private static int Run(BenchSettings settings, string[] variants, int rounds, bool json)
+    private static int Run(CommandEnvironment environment, BenchSettings settings, string[] variants, int rounds, bool json)
     {
-        if (Console.IsOutputRedirected)
-        {
-            AnsiConsole.Profile.Width = 200;
-        }
-
+        IAnsiConsole console = environment.Console;
         var machine = MachineInfo.Describe();
         double loadBefore = MachineInfo.LoadAverage();
         var all = new List<BenchMeasurement>();
@@ -96,7 +95,7 @@ internal static class BenchCommand
                 all.Add(m);
                 if (!json)
                 {
-                    AnsiConsole.MarkupLineInterpolated($"[grey]round {round + 1}/{rounds} {variant}: {m.ImagesPerSecond:F0} images/s, peak RSS {m.PeakRssMiB:F0} MiB[/]");
+                    console.MarkupLineInterpolated($"[grey]round {round + 1}/{rounds} {variant}: {m.ImagesPerSecond:F0} images/s, peak RSS {m.PeakRssMiB:F0} MiB[/]");
                 }
             }
         }
@@ -131,11 +130,11 @@ internal static class BenchCommand
         };
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(report, Json));
+            environment.Out.WriteLine(JsonSerializer.Serialize(report, Json));
             return 0;
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[bold]{settings.Data}[/]: {settings.Width}x{settings.Height} {settings.Color} {settings.Interpolation}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), {rounds} rounds; {machine.Cpu}, {machine.Cores} cores, load {loadBefore:F2} -> {report.loadAverageAfter:F2}");
+        console.MarkupLineInterpolated($"[bold]{settings.Data}[/]: {settings.Width}x{settings.Height} {settings.Color} {settings.Interpolation}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), {rounds} rounds; {machine.Cpu}, {machine.Cores} cores, load {loadBefore:F2} -> {report.loadAverageAfter:F2}");
         var table = new Table().AddColumns("variant", "images/s median", "min", "max", "CPU ms/image", "of it trainer", "peak RSS MiB", "alloc B/image", "GC 0/1/2", "first batch s");
         foreach (BenchSummary s in summaries)
         {
@@ -143,10 +142,10 @@ internal static class BenchCommand
                 F(s.PeakRssMiB, 0), F(s.AllocatedBytesPerImage, 0), $"{s.Gen0}/{s.Gen1}/{s.Gen2}", s.FirstBatchSeconds is double f ? F(f, 3) : "-");
         }
 
-        AnsiConsole.Write(table);
+        console.Write(table);
         foreach (BenchRatio ratio in ratios)
         {
-            AnsiConsole.MarkupLineInterpolated($"{ratio.Numerator} / {ratio.Denominator}: [bold]{ratio.MedianOfRoundRatios:F3}[/] images/s (median of per-round ratios; rounds {ratio.Min:F3}..{ratio.Max:F3}); from CPU ms/image {ratio.CpuRatioMedian:F3}, without the trainer's time {ratio.CpuRatioWithoutTrainerMedian:F3}");
+            console.MarkupLineInterpolated($"{ratio.Numerator} / {ratio.Denominator}: [bold]{ratio.MedianOfRoundRatios:F3}[/] images/s (median of per-round ratios; rounds {ratio.Min:F3}..{ratio.Max:F3}); from CPU ms/image {ratio.CpuRatioMedian:F3}, without the trainer's time {ratio.CpuRatioWithoutTrainerMedian:F3}");
         }
 
         return 0;
