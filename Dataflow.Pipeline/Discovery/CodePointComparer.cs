@@ -34,6 +34,19 @@ public sealed class CodePointComparer : IComparer<string>
             return 1;
         }
 
+        // Fast path: past the common prefix (compared vectorized), two BMP characters that are not surrogates
+        // order the same by code unit as by code point. Surrogates take the rune-by-rune comparison below.
+        int common = x.AsSpan().CommonPrefixLength(y);
+        if (common == x.Length || common == y.Length)
+        {
+            return x.Length.CompareTo(y.Length);
+        }
+
+        if (!char.IsSurrogate(x[common]) && !char.IsSurrogate(y[common]))
+        {
+            return x[common].CompareTo(y[common]);
+        }
+
         var ex = x.EnumerateRunes();
         var ey = y.EnumerateRunes();
         while (true)

@@ -122,6 +122,7 @@ internal static class BenchCommand
                 settings.OpenCvThreads,
                 settings.CeilingThreads,
                 settings.Parallelism,
+                settings.SplitStages,
                 rounds,
             },
             variants = summaries,
@@ -207,10 +208,11 @@ internal static class BenchCommand
         private readonly Option<int?> _openCvThreads = new("--opencv-threads") { Description = "Cv2.SetNumThreads in every variant (default: OpenCV's own choice)" };
         private readonly Option<int?> _ceilingThreads = new("--ceiling-threads") { Description = "Threads of the ceiling loop (default: one per core)" };
         private readonly Option<int?> _parallelism = new("--parallelism") { Description = "MaxDegreeOfParallelism of the pipeline's CPU stages (default: the library's)" };
+        private readonly Option<bool> _splitStages = new("--split-stages") { Description = "Add a no-op user stage after augment: decode, augment and normalize then run in separate blocks instead of one" };
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { _data, _width, _height, _color, _interpolation, _normalization, _flip, _batchSize, _epochs, _openCvThreads, _ceilingThreads, _parallelism })
+            foreach (Option option in new Option[] { _data, _width, _height, _color, _interpolation, _normalization, _flip, _batchSize, _epochs, _openCvThreads, _ceilingThreads, _parallelism, _splitStages })
             {
                 command.Options.Add(option);
             }
@@ -244,6 +246,7 @@ internal static class BenchCommand
                 OpenCvThreads = parse.GetValue(_openCvThreads),
                 CeilingThreads = parse.GetValue(_ceilingThreads),
                 Parallelism = parse.GetValue(_parallelism),
+                SplitStages = parse.GetValue(_splitStages),
             };
         }
     }

@@ -44,6 +44,9 @@ internal sealed record BenchSettings
     /// <summary>Degree of parallelism of the pipeline's CPU stages; null for the library's defaults.</summary>
     public int? Parallelism { get; init; }
 
+    /// <summary>Adds a no-op user stage after augment, which splits decode, augment and normalize into their own blocks (for comparison with the fused block).</summary>
+    public bool SplitStages { get; init; }
+
     /// <summary>The pipeline options this bench runs with, reduced decode on or off.</summary>
     public PipelineOptions PipelineOptions(bool reducedDecode)
     {
@@ -102,6 +105,11 @@ internal sealed record BenchSettings
         {
             yield return "--ceiling-threads";
             yield return c.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (SplitStages)
+        {
+            yield return "--split-stages";
         }
 
         if (Parallelism is int p)

@@ -132,21 +132,29 @@ internal static class BenchVariant
 
     private static BenchMeasurement Pipeline(BenchSettings settings, bool reducedDecode)
     {
-        int files = new FolderSampleSource().Discover([settings.Data]).Samples.Count;
-        long batchesPerEpoch = (files + settings.BatchSize - 1) / settings.BatchSize;
-        long totalBatches = batchesPerEpoch * settings.Epochs;
-        // Steady state: from the batch a tenth of the way through to the last one.
-        long markBatch = Math.Max(1, totalBatches / 10);
+        // The batch count comes from the pipeline's own discovery (a second discovery here would add its garbage
+        // to this process's peak memory). Steady state: from the batch a tenth of the way through to the last one.
+        long totalBatches = 0, markBatch = 0;
         long batches = 0, images = 0, imagesAtMark = 0, allocatedAtMark = 0, allocatedAtEnd = 0;
+        ImagePipeline? pipeline = null;
         double checksum = 0, firstBatch = 0;
         long trainerTicks = 0;
 
         var probe = Probe.Start();
-        ImagePipeline pipeline = ImagePipeline.CreateBuilder(settings.PipelineOptions(reducedDecode)).Build((Batch batch) =>
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(settings.PipelineOptions(reducedDecode));
+        if (settings.SplitStages)
+        {
+            builder.AddStage(StagePosition.AfterAugment, "no-op", static _ => { });
+        }
+
+        pipeline = builder.Build((Batch batch) =>
         {
             if (batches == 0)
             {
                 firstBatch = probe.Elapsed;
+                long selected = pipeline!.Report.Selected;
+                totalBatches = (selected + settings.BatchSize - 1) / settings.BatchSize * settings.Epochs;
+                markBatch = Math.Max(1, totalBatches / 10);
             }
 
             // A trainer reads every value of the batch (as a copy to a device would).
