@@ -264,6 +264,32 @@ public sealed class ImagePipelineTests
     }
 
     [TestMethod]
+    public async Task ReadAllAsync_ConsumerStopsAfterTheRestIsBuffered_RunStillEnds()
+    {
+        // Three batches; once the first is read the other two fit in the output buffer, so the graph can finish
+        // and complete the output while it still holds them: leaving then must still end the run.
+        using var data = new TempDataset().WithClasses(2, 3, 12, 10);
+        // Not 'await using': if the run never ended, disposing would wait for ever instead of failing.
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Small(12, 10) with { BatchSize = 2, PrefetchBatches = 2 }).BuildStream();
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        IAsyncEnumerator<Batch> batches = pipeline.ReadAllAsync().GetAsyncEnumerator();
+        Assert.IsTrue(await batches.MoveNextAsync());
+        batches.Current.Dispose();
+        // Wait by counts, not by time, until every image is through and both other batches hold their tensors.
+        for (int spin = 0; (pipeline.Images.LiveSamples > 0 || pipeline.Tensors.Outstanding < 2 || spin < 10_000) && spin < 1_000_000; spin++)
+        {
+            await Task.Yield();
+        }
+
+        await batches.DisposeAsync();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        PipelineRunner.AssertNothingHeld(pipeline);
+        await pipeline.DisposeAsync();
+    }
+
+    [TestMethod]
     public void ReadAllAsync_OnTrainerPipeline_Throws()
     {
         ImagePipeline pipeline = ImagePipeline.CreateBuilder(Small()).Build(_ => { });
