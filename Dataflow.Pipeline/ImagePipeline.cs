@@ -43,6 +43,8 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     private readonly ConcurrentDictionary<Batch, byte> _undelivered = new(ReferenceEqualityComparer.Instance);
     private readonly BufferBlock<Batch>? _output;
     private readonly Task _completion;
+    private readonly bool _swapInNormalizer;
+    private readonly ColorMode _pixelOrder;
     private readonly StageClock _readClock, _decodeClock, _augmentClock, _normalizeClock;
     private BatchAssembler? _assembler;
     private ExceptionDispatchInfo? _fault;
@@ -53,7 +55,15 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _options = options;
         _source = source;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _decoder = options.CreateDecoder();
+        bool fused = stages.All(s => s.Position == StagePosition.AfterRead);
+
+        // With decode, augment and normalize in one block, RGB order costs nothing: the decoder leaves OpenCV's BGR and
+        // the normalizer swaps the channels as it writes the NCHW tensor. Only the library's own augmentations may see
+        // the BGR pixels, as they read the channel order from their context; a user's augmentation always sees RGB.
+        _swapInNormalizer = fused && options.ColorMode == ColorMode.Rgb && options.Layout == TensorLayout.Nchw
+            && options.Augmentations.All(ReadsChannelOrderFromContext);
+        _pixelOrder = _swapInNormalizer ? ColorMode.Bgr : options.ColorMode;
+        _decoder = options.CreateDecoder(leaveBgr: _swapInNormalizer);
         _normalizer = new Normalizer(options.Normalization, options.Layout, options.Width, options.Height, options.Channels);
         CancellationToken ct = _cts.Token;
         _readClock = Report.Clock("read");
@@ -66,7 +76,6 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         var read = new TransformBlock<ImageSample, ImageSample>(ReadAsync, BlockOptions(options.Read));
         var chain = new List<IPropagatorBlock<ImageSample, ImageSample>> { read };
         AddUserStages(chain, stages, StagePosition.AfterRead);
-        bool fused = stages.All(s => s.Position == StagePosition.AfterRead);
         if (fused)
         {
             // Nothing to run between decode and normalize: one block does all three per image, which saves
@@ -449,14 +458,14 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         // A fresh context per call: the decoder may ask about several sizes, and each answer must not depend on the others.
         long seed = _options.Seed;
         int epoch = s.Epoch, index = s.Info!.Index;
-        ColorMode color = _options.ColorMode;
+        ColorMode color = _pixelOrder;
         var target = new OpenCvSharp.Size(_options.Width, _options.Height);
         return size => crop.SelectRegion(size, target, AugmentationContext.ForSourceCrop(seed, epoch, index, color));
     }
 
     private ImageSample Augment(ImageSample sample) => Run(sample, "augment", _augmentClock, s =>
     {
-        var context = new AugmentationContext(_options.Seed, s.Epoch, s.Info!.Index, _options.ColorMode);
+        var context = new AugmentationContext(_options.Seed, s.Epoch, s.Info!.Index, _pixelOrder);
         IReadOnlyList<IAugmentation> augmentations = _options.Augmentations;
         for (int i = augmentations[0] is ISourceCropAugmentation ? 1 : 0; i < augmentations.Count; i++)
         {
@@ -468,7 +477,7 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     {
         Run(sample, "normalize", _normalizeClock, s =>
         {
-            _normalizer.Write(s.Image!, _assembler!.RowFor(s));
+            WriteRow(s);
             s.IsWritten = true;
         });
 
@@ -477,6 +486,16 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _loaded.TryRemove(sample, out _);
         return sample;
     }
+
+    private void WriteRow(ImageSample s) => _normalizer.Write(s.Image!, _assembler!.RowFor(s), _swapInNormalizer);
+
+    /// <summary>True for the library's own augmentations (and combinators of them): they take the channel order from their context.</summary>
+    private static bool ReadsChannelOrderFromContext(IAugmentation augmentation) => augmentation switch
+    {
+        OneOf oneOf => oneOf.Transforms.All(ReadsChannelOrderFromContext),
+        RandomApply apply => apply.Transforms.All(ReadsChannelOrderFromContext),
+        _ => augmentation.GetType().Assembly == typeof(IAugmentation).Assembly,
+    };
 
     private ImageSample Run(ImageSample sample, string stage, StageClock clock, Action<ImageSample> work)
     {

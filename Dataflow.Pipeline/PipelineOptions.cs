@@ -155,7 +155,7 @@ public sealed record PipelineOptions
     /// <summary>The decode-resize block.</summary>
     /// <remarks>Without user stages after decode or augment, one block decodes, augments and normalizes each
     /// image in a single step, with these options (<see cref="Augment"/> and <see cref="Normalize"/> then go unused).</remarks>
-    public StageOptions Decode { get; init; } = StageOptions.ForCpu();
+    public StageOptions Decode { get; init; } = new(Environment.ProcessorCount, 8 * Environment.ProcessorCount);
 
     /// <summary>The augment block.</summary>
     public StageOptions Augment { get; init; } = StageOptions.ForCpu();
@@ -222,11 +222,12 @@ public sealed record PipelineOptions
         stage.Validate(name);
     }
 
-    internal ImageDecoder CreateDecoder() => new(Width, Height, ColorMode, ResizeMode, Interpolation, ReducedDecode)
+    internal ImageDecoder CreateDecoder(bool leaveBgr = false) => new(Width, Height, ColorMode, ResizeMode, Interpolation, ReducedDecode)
     {
         MaxPixels = MaxImagePixels,
         AcceptTruncatedJpeg = AcceptTruncatedJpeg,
         HonorExifOrientation = HonorExifOrientation,
+        LeaveBgr = leaveBgr,
     };
 
     internal int Channels => ColorMode == ColorMode.Grayscale ? 1 : 3;

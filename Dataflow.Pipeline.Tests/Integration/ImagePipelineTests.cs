@@ -569,6 +569,22 @@ public sealed class ImagePipelineTests
     }
 
     [TestMethod]
+    public async Task Run_UserAugmentation_SeesPixelsInRgbOrder()
+    {
+        using var data = new TempDataset().WithClasses(2, 3, 16, 12);
+        var probe = new FirstPixelProbe();
+        var (batches, _) = await PipelineRunner.RunAsync(Small(16, 12) with { Augmentations = [new RandomHorizontalFlip(0), probe] }, data.Root);
+
+        Dictionary<int, string> paths = batches.SelectMany(b => b.SampleIndices.Zip(b.Paths)).ToDictionary(p => p.First, p => p.Second);
+        Assert.HasCount(6, probe.Pixels);
+        foreach (var (index, pixel) in probe.Pixels)
+        {
+            using Mat expected = ReferenceImages.DecodeResize(paths[index], 16, 12);
+            Assert.AreEqual(expected.At<Vec3b>(0, 0), pixel, paths[index]);
+        }
+    }
+
+    [TestMethod]
     public async Task Run_PostAfterComplete_Refused()
     {
         using var data = new TempDataset().WithClasses(1, 2, 8, 8);
@@ -592,6 +608,17 @@ public sealed class ImagePipelineTests
         Assert.AreEqual(2000, sheet.Width);
         Assert.AreEqual(1000, sheet.Height);
         return sheet;
+    }
+
+    private sealed class FirstPixelProbe : IAugmentation
+    {
+        public System.Collections.Concurrent.ConcurrentDictionary<int, Vec3b> Pixels { get; } = [];
+
+        public Mat Apply(Mat image, AugmentationContext context)
+        {
+            Pixels[context.SampleIndex] = image.At<Vec3b>(0, 0);
+            return image;
+        }
     }
 
     private sealed class RecordingInvert : IAugmentation

@@ -43,6 +43,23 @@ public sealed class NormalizerTests
     }
 
     [TestMethod]
+    [DataRow(7)]
+    [DataRow(37)]
+    public void Write_BgrWithSwap_EqualsRgbWithoutSwap(int width)
+    {
+        using Mat bgr = TempDataset.Pattern(width, 5, 13);
+        using Mat rgb = bgr.CvtColor(ColorConversionCodes.BGR2RGB);
+        var normalizer = new Normalizer(NormalizationOptions.ImageNet, TensorLayout.Nchw, width, 5, 3);
+        var swapped = new float[normalizer.SampleLength];
+        var plain = new float[normalizer.SampleLength];
+
+        normalizer.Write(bgr, swapped, swapRedBlue: true);
+        normalizer.Write(rgb, plain);
+
+        CollectionAssert.AreEqual(plain, swapped);
+    }
+
+    [TestMethod]
     public void Write_GrayImage_ScalesEveryPixel()
     {
         using Mat color = TempDataset.Pattern(6, 4, 2);

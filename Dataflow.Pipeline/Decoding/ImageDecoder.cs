@@ -55,6 +55,12 @@ public sealed class ImageDecoder
     /// <summary>Whether EXIF orientation is applied (OpenCV's default) or ignored.</summary>
     public bool HonorExifOrientation { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="ColorMode.Rgb"/>, return OpenCV's BGR order anyway: the pipeline sets this when the normalizer
+    /// swaps the channels as it writes the tensor, which saves a pass over every image.
+    /// </summary>
+    internal bool LeaveBgr { get; init; }
+
     /// <summary>Channels of the output: 3 or 1.</summary>
     public int Channels => Color == ColorMode.Grayscale ? 1 : 3;
 
@@ -232,7 +238,7 @@ public sealed class ImageDecoder
             ResizeMode.Letterbox => FitAndPad(decoded),
             _ => ResizeTo(decoded, new Size(Width, Height)),
         };
-        if (Color == ColorMode.Rgb)
+        if (Color == ColorMode.Rgb && !LeaveBgr)
         {
             Cv2.CvtColor(sized, sized, ColorConversionCodes.BGR2RGB);
         }

@@ -10,6 +10,8 @@ public sealed class Normalizer
 {
     private readonly float[] _fa;
     private readonly float[] _fb;
+    private readonly float[] _faReversed;
+    private readonly float[] _fbReversed;
 
     /// <summary>Creates a normalizer for images of <paramref name="width"/>×<paramref name="height"/>×<paramref name="channels"/>.</summary>
     public Normalizer(NormalizationOptions options, TensorLayout layout, int width, int height, int channels)
@@ -24,6 +26,8 @@ public sealed class Normalizer
         (double[] a, double[] b) = options.Affine(channels);
         _fa = [.. a.Select(v => (float)v)];
         _fb = [.. b.Select(v => (float)v)];
+        _faReversed = [.. _fa.Reverse()];
+        _fbReversed = [.. _fb.Reverse()];
     }
 
     /// <summary>The normalization applied.</summary>
@@ -48,7 +52,10 @@ public sealed class Normalizer
     public int[] SampleShape => Layout == TensorLayout.Nchw ? [Channels, Height, Width] : [Height, Width, Channels];
 
     /// <summary>Normalizes <paramref name="image"/> into <paramref name="destination"/> (exactly <see cref="SampleLength"/> floats).</summary>
-    public unsafe void Write(Mat image, Span<float> destination)
+    public void Write(Mat image, Span<float> destination) => Write(image, destination, swapRedBlue: false);
+
+    /// <summary>As <see cref="Write(Mat, Span{float})"/>; with <paramref name="swapRedBlue"/> a BGR image is written as RGB (NCHW).</summary>
+    internal unsafe void Write(Mat image, Span<float> destination, bool swapRedBlue)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (destination.Length != SampleLength)
@@ -63,19 +70,23 @@ public sealed class Normalizer
 
         fixed (float* dst = destination)
         {
-            Write(image, dst);
+            Write(image, dst, swapRedBlue);
         }
     }
 
-    /// <summary>Normalizes into pinned memory at <paramref name="destination"/>.</summary>
-    internal unsafe void Write(Mat image, float* destination)
+    /// <summary>
+    /// Normalizes into pinned memory at <paramref name="destination"/>. With <paramref name="swapRedBlue"/> (NCHW,
+    /// three channels) the image is in BGR order and is written as RGB: plane c takes pixel channel 2 − c.
+    /// </summary>
+    internal unsafe void Write(Mat image, float* destination, bool swapRedBlue = false)
     {
         // One managed pass per row straight from the Mat's pixels: no temporary Mat and no OpenCV call per image
         // (each one allocates its array proxies), and NHWC with per-channel values needs no second pass.
         byte* pixels = (byte*)image.DataPointer;
         long step = image.Step();
         long plane = (long)Width * Height;
-        ReadOnlySpan<float> a = _fa, b = _fb;
+        bool swap = swapRedBlue && Channels == 3 && Layout == TensorLayout.Nchw;
+        ReadOnlySpan<float> a = swap ? _faReversed : _fa, b = swap ? _fbReversed : _fb;
         for (int y = 0; y < Height; y++)
         {
             byte* row = pixels + y * step;
@@ -86,6 +97,11 @@ public sealed class Normalizer
             else if (Layout == TensorLayout.Nhwc)
             {
                 NormalizeKernels.Interleaved3(row, destination + (long)y * Width * 3, Width, a, b);
+            }
+            else if (swap)
+            {
+                // Pixel channel 0 (blue) goes to the last plane: start there and step back one plane per channel.
+                NormalizeKernels.Deinterleave3(row, destination + 2 * plane + (long)y * Width, -plane, Width, a, b);
             }
             else
             {
