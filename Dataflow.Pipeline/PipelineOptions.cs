@@ -154,7 +154,10 @@ public sealed record PipelineOptions
 
     /// <summary>The decode-resize block.</summary>
     /// <remarks>Without user stages after decode or augment, one block decodes, augments and normalizes each
-    /// image in a single step, with these options (<see cref="Augment"/> and <see cref="Normalize"/> then go unused).</remarks>
+    /// image in a single step, with these options (<see cref="Augment"/> and <see cref="Normalize"/> then go unused).
+    /// The block keeps message order, so it holds 8 messages per worker: with less room, one slow image holds its
+    /// finished neighbours and the workers stall (measured in docs/performance.md).</remarks>
+    /// <value>One worker per core, 8 messages per worker.</value>
     public StageOptions Decode { get; init; } = new(Environment.ProcessorCount, 8 * Environment.ProcessorCount);
 
     /// <summary>The augment block.</summary>
