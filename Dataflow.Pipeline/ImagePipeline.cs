@@ -130,10 +130,13 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _blocks.Add(terminal);
         _head = read;
 
-        MaxSamplesInFlight = fused
+        // Delegate stages hold samples with bytes or pixels like the built-in blocks; a user's own block is not
+        // counted (its capacity is not visible through IPropagatorBlock).
+        int userCapacity = stages.Where(s => s.Block is null).Sum(s => (s.Options ?? StageOptions.ForCpu()).BoundedCapacity);
+        MaxSamplesInFlight = userCapacity + (fused
             ? options.Read.BoundedCapacity + options.Decode.BoundedCapacity
             : options.Read.BoundedCapacity + options.Decode.BoundedCapacity + options.Normalize.BoundedCapacity
-                + (options.Augmentations.Count > 0 ? options.Augment.BoundedCapacity : 0);
+                + (options.Augmentations.Count > 0 ? options.Augment.BoundedCapacity : 0));
 
         foreach (IDataflowBlock block in _blocks)
         {
@@ -178,7 +181,10 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     /// <summary>The batch-tensor pool.</summary>
     public TensorPool Tensors { get; } = new();
 
-    /// <summary>The most samples holding image data (bytes or pixels) at once: the sum of the image blocks' capacities.</summary>
+    /// <summary>
+    /// The most samples holding image data (bytes or pixels) at once: the sum of the capacities of the blocks
+    /// between read and normalize, delegate stages included (blocks added with <c>AddBlock</c> are not counted).
+    /// </summary>
     public int MaxSamplesInFlight { get; }
 
     /// <summary>Class names, once discovery has run.</summary>
@@ -533,12 +539,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
             // The run ends with this exception. The block itself is not faulted: a block faulting under a
             // full upstream block can leave that block waiting forever; cancelling every block at once cannot.
             RecordFault(new SampleFailedException(sample.Info!.Id, stage, e));
-            sample.Skip($"{stage}: {e.Message}");
-            _loaded.TryRemove(sample, out _);
-            return;
+        }
+        else
+        {
+            Report.AddSkipped(new SkippedSample(sample.Info!.Id, sample.Epoch, stage, e.Message));
         }
 
-        Report.AddSkipped(new SkippedSample(sample.Info!.Id, sample.Epoch, stage, e.Message));
         sample.Skip($"{stage}: {e.Message}");
         _loaded.TryRemove(sample, out _);
     }

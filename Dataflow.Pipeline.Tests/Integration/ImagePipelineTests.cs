@@ -444,7 +444,9 @@ public sealed class ImagePipelineTests
         PipelineRunner.AssertNothingHeld(pipeline);
 
         Assert.AreEqual(3 + 2, fusedPipeline.MaxSamplesInFlight);
-        Assert.AreEqual(3 + 2 + 2 + 2, pipeline.MaxSamplesInFlight);
+        // Read, decode, the "pass" stage, augment, normalize.
+        Assert.AreEqual(3 + 2 + 2 + 2 + 2, pipeline.MaxSamplesInFlight);
+        Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Images.PeakSamples);
         Assert.HasCount(fused.Count, split);
         for (int i = 0; i < fused.Count; i++)
         {
@@ -473,7 +475,8 @@ public sealed class ImagePipelineTests
             await Task.Delay(50);
         }
 
-        int bound = pipeline.MaxSamplesInFlight + 2 + 4 * (2 + 2 + 1 + 1 + 1);
+        // MaxSamplesInFlight includes the counting stage's capacity (2).
+        int bound = pipeline.MaxSamplesInFlight + 4 * (2 + 2 + 1 + 1 + 1);
         Assert.IsLessThanOrEqualTo(bound, passedRead, "samples read while the trainer was blocked");
         Assert.IsLessThan(300, passedRead);
         release.Release(int.MaxValue / 2);
