@@ -23,7 +23,7 @@ public sealed class PipelineReport
     private long _batched;
     private long _batches;
     private long _droppedLast;
-    private long[] _deliveredPerClass = [];
+    private long[] _batchedPerClass = [];
 
     /// <summary>Class names, indexed by label (empty until discovery has run).</summary>
     public IReadOnlyList<string> ClassNames { get; private set; } = [];
@@ -38,7 +38,7 @@ public sealed class PipelineReport
     public IReadOnlyList<int> DiscoveredPerClass { get; private set; } = [];
 
     /// <summary>Rows batched per class over the whole run, indexed by label.</summary>
-    public IReadOnlyList<long> BatchedPerClass => [.. _deliveredPerClass];
+    public IReadOnlyList<long> BatchedPerClass => [.. _batchedPerClass];
 
     /// <summary>Entries found that are not samples (files in the root, other extensions, unrequested folders).</summary>
     public IReadOnlyList<IgnoredEntry> Ignored { get; private set; } = [];
@@ -82,7 +82,7 @@ public sealed class PipelineReport
         }
 
         DiscoveredPerClass = perClass;
-        _deliveredPerClass = new long[set.ClassNames.Count];
+        _batchedPerClass = new long[set.ClassNames.Count];
     }
 
     internal void AddSkipped(SkippedSample skipped)
@@ -101,7 +101,7 @@ public sealed class PipelineReport
         Interlocked.Add(ref _batched, labels.Length);
         foreach (int label in labels)
         {
-            Interlocked.Increment(ref _deliveredPerClass[label]);
+            Interlocked.Increment(ref _batchedPerClass[label]);
         }
     }
 
