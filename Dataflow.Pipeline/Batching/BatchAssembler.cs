@@ -91,6 +91,8 @@ internal sealed class BatchAssembler
         var oneHot = new float[rows.Count * classes];
         var paths = new string[rows.Count];
         var indices = new int[rows.Count];
+        var weights = new float[rows.Count];
+        int repeats = 0;
         for (int r = 0; r < rows.Count; r++)
         {
             ImageSample s = rows[r];
@@ -104,10 +106,17 @@ internal sealed class BatchAssembler
             oneHot[r * classes + s.Info.Label] = 1f;
             paths[r] = s.Info.Id;
             indices[r] = s.Info.Index;
+            weights[r] = s.IsRepeat ? 0f : 1f;
+            repeats += s.IsRepeat ? 1 : 0;
         }
 
         int[] shape = [rows.Count, _sampleShape[0], _sampleShape[1], _sampleShape[2]];
-        return new Batch(tensor!, _pool.Return, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames, first.BatchesInEpoch);
+        return new Batch(tensor!, _pool.Return, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames, first.BatchesInEpoch)
+        {
+            Weights = weights,
+            RepeatCount = repeats,
+            State = first.StateAfterBatch,
+        };
     }
 
     /// <summary>Returns every tensor still filling (after a fault or cancellation).</summary>
