@@ -85,7 +85,9 @@ public static class DigestCommand
             IAnsiConsole console = environment.Console;
             console.MarkupLine($"[bold]digest[/] of {Markup.Escape(settings.Dataset.DisplayName)}");
             console.MarkupLine(Markup.Escape($"  pipeline: {settings}, validation split {settings.ValidationSplit}, {settings.Epochs} epoch(s), training subset"));
-            console.MarkupLine($"  rank {result.Rank} of {result.WorldSize}: {result.Batches} batches, {result.Images} images ({result.Repeats} repeated as padding)");
+            console.MarkupLine(result.WorldSize == 1
+                ? $"  {result.Batches} batches, {result.Images} images"
+                : $"  rank {result.Rank} of {result.WorldSize}: {result.Batches} batches, {result.Images} images ({result.Repeats} repeated as padding)");
             console.MarkupLine($"sha256 [bold]{result.Sha256}[/]");
             ReportView.Write(console, ("digest", result.Report));
             return ExitCodes.Success;
