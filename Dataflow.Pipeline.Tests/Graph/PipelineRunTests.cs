@@ -191,6 +191,17 @@ public sealed class PipelineRunTests
         CollectionAssert.AreEqual(expected, marks);
     }
 
+    [TestMethod]
+    public async Task Run_DropLastWithFewerSamplesThanABatch_FaultsBeforeReading()
+    {
+        using var data = new TempDataset().WithClasses(1, 3, 8, 8);
+        FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(epochs: 1, width: 8, height: 8) with { DropLast = true }, data.Root);
+
+        var e = Assert.IsInstanceOfType<InvalidDataException>(run.Error, $"{run.Error}");
+        StringAssert.Contains(e.Message, "Epoch 0 has no batch: 3 selected samples, BatchSize 4, 3 dropped");
+        Assert.AreEqual(0, run.Pipeline.Buffers.Rentals, "nothing was read");
+    }
+
     private sealed class DisposingAugmentation : IAugmentation
     {
         public Mat Apply(Mat image, AugmentationContext context)
