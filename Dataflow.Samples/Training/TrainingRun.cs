@@ -103,6 +103,7 @@ public sealed class TrainingRun
             {
                 if (current >= 0)
                 {
+                    // The previous epoch's last batch was not delivered (every sample of it failed).
                     await FinishEpochAsync().ConfigureAwait(false);
                 }
 
@@ -120,6 +121,12 @@ public sealed class TrainingRun
             done += batch.Count;
             state = batch.State;
             Progress?.Invoke(done, (long)batch.Count * totalSteps);
+            if (batch.IsLastInEpoch)
+            {
+                await FinishEpochAsync().ConfigureAwait(false);
+                current = -1;
+            }
+
             if (++batches == StopAfter)
             {
                 await stop.CancelAsync().ConfigureAwait(false);
