@@ -109,4 +109,22 @@ public sealed class LauncherEnvironmentTests
             .UseEnvironment(Env(("RANK", "2"), ("WORLD_SIZE", "3"))).BuildStream();
         Assert.AreEqual((0, 1), (pipeline.Options.Rank, pipeline.Options.WorldSize));
     }
+
+    [TestMethod]
+    public void Options_Defaults_ReadTheLauncherAndPad()
+    {
+        var options = new PipelineOptions();
+        Assert.IsNull(options.Rank);
+        Assert.IsNull(options.WorldSize);
+        Assert.AreEqual(RemainderPolicy.Pad, options.Remainder);
+        Assert.IsTrue(options.ReadLauncherEnvironment);
+    }
+
+    [TestMethod]
+    public void Validate_UndefinedRemainder_NamesIt()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new PipelineOptions { Remainder = (RemainderPolicy)7 }.Validate());
+        StringAssert.Contains(e.Message, "Parameter \"Remainder\" must be one of Pad, Drop, Uneven, was 7.");
+        Assert.AreEqual("Remainder", e.ParamName);
+    }
 }
