@@ -2,7 +2,7 @@ using System.CommandLine;
 using Dataflow.Samples;
 using Dataflow.Samples.Commands;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class ProgramTests
