@@ -66,6 +66,6 @@ public sealed class BenchCommandTests
 
         SampleRun run = await SampleRun.RunAsync("bench", "--data", absent);
 
-        run.AssertOneLineError(absent, 1);
+        run.AssertOneLineError($"--data: the folder '{absent}' does not exist.", Commands.ExitCodes.UsageError);
     }
 }
