@@ -120,6 +120,7 @@ public sealed class FolderSampleSource : ISampleSource
                 throw new InvalidDataException($"The dataset root '{full}' has no class folders (expected one sub-folder per class).");
             }
 
+            found.Sort(CodePointComparer.Instance);
             foreach (string dir in found)
             {
                 string name = Path.GetFileName(dir);
@@ -332,14 +333,12 @@ public sealed class FolderSampleSource : ISampleSource
         throw new DirectoryNotFoundException($"The dataset root '{full}' does not exist.");
     }
 
-    /// <summary>The entries of a root or class folder, sorted; a folder that cannot be listed throws naming it.</summary>
+    /// <summary>The entries of a folder; one that cannot be listed throws naming it.</summary>
     private static List<FileSystemInfo> List(string folder, string what)
     {
         try
         {
-            List<FileSystemInfo> entries = [.. new DirectoryInfo(folder).EnumerateFileSystemInfos("*", Listing)];
-            entries.Sort((a, b) => CodePointComparer.Instance.Compare(a.Name, b.Name));
-            return entries;
+            return [.. new DirectoryInfo(folder).EnumerateFileSystemInfos("*", Listing)];
         }
         catch (UnauthorizedAccessException e)
         {
@@ -350,6 +349,12 @@ public sealed class FolderSampleSource : ISampleSource
             throw new IOException($"The {what} '{folder}' cannot be listed: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// True when the entry itself is a symbolic link. Read from the attributes the listing already holds (a link is a
+    /// reparse point), not with <see cref="FileSystemInfo.LinkTarget"/>, which costs a readlink call per file.
+    /// </summary>
+    private static bool IsLink(FileSystemInfo entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 
     private static string AlreadyDiscovered(string relation, string first, string real) =>
         $"{relation} '{first}' (real path '{real}'), already discovered: not walked again";
@@ -393,19 +398,16 @@ public sealed class FolderSampleSource : ISampleSource
             // Taken in name order and walked in name order (pushed in reverse): which path of a folder reached twice
             // is kept does not depend on the order the file system lists entries in.
             var subs = new List<(string Path, string Real)>();
-            foreach (FileSystemInfo entry in entries)
+            foreach (DirectoryInfo sub in entries.OfType<DirectoryInfo>().OrderBy(d => d.Name, CodePointComparer.Instance))
             {
-                if (entry is DirectoryInfo sub)
+                string subReal = IsLink(sub) ? RealPath(sub.FullName) : Path.Combine(dirReal, sub.Name);
+                if (taken.TryAdd(subReal, sub.FullName))
                 {
-                    string subReal = sub.LinkTarget is null ? Path.Combine(dirReal, sub.Name) : RealPath(sub.FullName);
-                    if (taken.TryAdd(subReal, sub.FullName))
-                    {
-                        subs.Add((sub.FullName, subReal));
-                    }
-                    else
-                    {
-                        ignored.Add(new IgnoredEntry(sub.FullName, AlreadyDiscovered("folder is the same folder as", taken[subReal], subReal)));
-                    }
+                    subs.Add((sub.FullName, subReal));
+                }
+                else
+                {
+                    ignored.Add(new IgnoredEntry(sub.FullName, AlreadyDiscovered("folder is the same folder as", taken[subReal], subReal)));
                 }
             }
 
@@ -418,7 +420,7 @@ public sealed class FolderSampleSource : ISampleSource
             {
                 if (entry is not DirectoryInfo)
                 {
-                    yield return new DiscoveredFile(entry.FullName, dirReal, entry.LinkTarget is not null);
+                    yield return new DiscoveredFile(entry.FullName, dirReal, IsLink(entry));
                 }
             }
         }
