@@ -58,12 +58,12 @@ public static class DatasetSplit
         }
 
         var inValidation = new Dictionary<string, bool>(StringComparer.Ordinal);
-        var random = new SampleRandom(seed, 0x5EED_5917, 0, 0);
+        var random = new SampleRandom(seed, Planning.RandomStreams.ValidationSplit, 0, 0);
         for (int label = 0; label < byClass.Length; label++)
         {
             // An id placed by an earlier class stays where it is.
             string[] members = [.. byClass[label].Where(id => !inValidation.ContainsKey(id))];
-            random.Reset(seed, 0x5EED_5917, label, 0);
+            random.Reset(seed, Planning.RandomStreams.ValidationSplit, label, 0);
             random.Shuffle<string>(members);
             int validation = (int)Math.Round(members.Length * validationFraction, MidpointRounding.AwayFromZero);
             for (int i = 0; i < members.Length; i++)
