@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Dataflow.Pipeline.Tests.Samples;
 using Dataflow.Pipeline.Tests.Support;
 
-namespace Dataflow.Pipeline.Tests.Distributed;
+namespace Dataflow.Samples.Tests.Distributed;
 
 /// <summary>The samples app as real processes, launched by Open MPI's mpirun or given the launcher variables by hand.</summary>
 [TestClass]

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Dataflow.Pipeline.Tests.Samples;
 using Dataflow.Pipeline.Tests.Support;
 
-namespace Dataflow.Pipeline.Tests.Distributed;
+namespace Dataflow.Samples.Tests.Distributed;
 
 /// <summary>The samples' <c>train</c>: the loader state saved beside the model, and a run resumed from both.</summary>
 [TestClass]

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Dataflow.Pipeline.Tests.Distributed;
+namespace Dataflow.Samples.Tests.Distributed;
 
 /// <summary>Runs the samples app as real processes: plain children with launcher variables, or under Open MPI's mpirun.</summary>
 internal static class SamplesProcess
