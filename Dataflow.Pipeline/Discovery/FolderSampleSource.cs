@@ -1,4 +1,5 @@
 using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Reading;
 
 namespace Dataflow.Pipeline.Discovery;
 
@@ -168,6 +169,9 @@ public sealed class FolderSampleSource : ISampleSource
         return new SampleSet(classNames, samples, ignored);
     }
 
+    /// <summary>Reads files, refusing those above the pipeline's MaxFileBytes (the builder sets it from the options).</summary>
+    internal FileReader Reader { get; init; } = new();
+
     /// <inheritdoc />
     /// <remarks>
     /// The file is read synchronously by the calling worker (the read block's), and the returned task is already
@@ -186,59 +190,11 @@ public sealed class FolderSampleSource : ISampleSource
 
         try
         {
-            return ValueTask.FromResult(Read(sample, pool));
+            return ValueTask.FromResult(Reader.Read(sample.Id, pool));
         }
         catch (Exception e)
         {
             return ValueTask.FromException<PooledBuffer>(e);
-        }
-    }
-
-    private PooledBuffer Read(SampleInfo sample, BufferPool pool)
-    {
-        if (ReportsNoData(sample.Id))
-        {
-            return pool.Rent(0);
-        }
-
-        using var handle = File.OpenHandle(sample.Id, FileMode.Open, FileAccess.Read, FileShare.Read);
-        long length = RandomAccess.GetLength(handle);
-        if (length > Array.MaxLength)
-        {
-            throw new IOException($"The file '{sample.Id}' is {length} bytes, more than one buffer can hold.");
-        }
-
-        PooledBuffer buffer = pool.Rent((int)length);
-        try
-        {
-            int total = 0;
-            while (true)
-            {
-                if (total == buffer.Array.Length)
-                {
-                    // The file grew since its length was read: move to a larger buffer.
-                    PooledBuffer larger = pool.Rent(total * 2);
-                    buffer.Array.AsSpan(0, total).CopyTo(larger.Array);
-                    buffer.Dispose();
-                    buffer = larger;
-                }
-
-                int read = RandomAccess.Read(handle, buffer.Array.AsSpan(total), total);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                total += read;
-            }
-
-            buffer.Length = total;
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
         }
     }
 
@@ -355,21 +311,5 @@ public sealed class FolderSampleSource : ISampleSource
         return current;
 
         static string[] Parts(string relative) => relative.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
-    }
-
-    /// <summary>
-    /// True for an entry that reports no data: an empty file, or a FIFO, socket or device (all report 0 bytes).
-    /// Such an entry is not opened, as opening a FIFO blocks until a writer appears and no cancellation can
-    /// interrupt it; the decoder then reports the sample as empty.
-    /// </summary>
-    private static bool ReportsNoData(string path)
-    {
-        FileSystemInfo file = new FileInfo(path);
-        if (file.LinkTarget is not null)
-        {
-            file = file.ResolveLinkTarget(returnFinalTarget: true) ?? file;
-        }
-
-        return file is FileInfo { Exists: true, Length: 0 };
     }
 }

@@ -42,11 +42,21 @@ public sealed class PooledBuffer : IDisposable
 }
 
 /// <summary>A byte-array pool over <see cref="ArrayPool{T}.Shared"/> that counts what is rented and not yet returned.</summary>
+/// <remarks>
+/// Buffers above <see cref="MaxPooledLength"/> bypass the shared pool: such a buffer is allocated for its one
+/// file and left to the garbage collector when returned, so an outlier (a 1 GB scan) is not kept by the process
+/// after the run the way a pooled array would be.
+/// </remarks>
 public sealed class BufferPool
 {
+    /// <summary>The largest buffer, in bytes, taken from and returned to the shared pool: 16 MiB.</summary>
+    public const int MaxPooledLength = 16 * 1024 * 1024;
+
     private long _outstanding;
     private long _peak;
     private long _rentals;
+    private long _unpooled;
+    private long _largest;
 
     /// <summary>Buffers rented and not yet returned.</summary>
     public long Outstanding => Interlocked.Read(ref _outstanding);
@@ -57,11 +67,29 @@ public sealed class BufferPool
     /// <summary>How many rentals there were in all.</summary>
     public long Rentals => Interlocked.Read(ref _rentals);
 
+    /// <summary>Rentals above <see cref="MaxPooledLength"/>: allocated for the one file, never kept by a pool.</summary>
+    public long Unpooled => Interlocked.Read(ref _unpooled);
+
+    /// <summary>The largest length asked for, in bytes.</summary>
+    public long LargestRental => Interlocked.Read(ref _largest);
+
     /// <summary>Rents a buffer of at least <paramref name="minimumLength"/> bytes, its <see cref="PooledBuffer.Length"/> set to that.</summary>
     public PooledBuffer Rent(int minimumLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(minimumLength);
-        var buffer = new PooledBuffer(this, ArrayPool<byte>.Shared.Rent(Math.Max(1, minimumLength))) { Length = minimumLength };
+        byte[] array;
+        if (minimumLength > MaxPooledLength)
+        {
+            array = GC.AllocateUninitializedArray<byte>(minimumLength);
+            Interlocked.Increment(ref _unpooled);
+        }
+        else
+        {
+            array = ArrayPool<byte>.Shared.Rent(Math.Max(1, minimumLength));
+        }
+
+        var buffer = new PooledBuffer(this, array) { Length = minimumLength };
+        InterlockedMax(ref _largest, minimumLength);
         Interlocked.Increment(ref _rentals);
         long now = Interlocked.Increment(ref _outstanding);
         InterlockedMax(ref _peak, now);
@@ -70,7 +98,11 @@ public sealed class BufferPool
 
     internal void Return(byte[] array)
     {
-        ArrayPool<byte>.Shared.Return(array);
+        if (array.Length <= MaxPooledLength)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
         Interlocked.Decrement(ref _outstanding);
     }
 
