@@ -227,7 +227,7 @@ public sealed class ImageDecoderTests
                 using Mat actual = decoder.Decode(File.ReadAllBytes(path), path);
 
                 using Mat source = Cv2.ImRead(path, ImreadModes.Color);
-                using Mat expected = ResizeThenCrop(source, (int)Math.Floor(Math.Max(tw, th) / fraction), new Size(w, h), tw, th, ImageDecoder.ToOpenCv(interpolation));
+                using Mat expected = ReferenceImages.ResizeShorterSideThenCenterCrop(source, (int)Math.Floor(Math.Max(tw, th) / fraction), new Size(w, h), tw, th, ImageDecoder.ToOpenCv(interpolation));
                 CollectionAssert.AreEqual(ReferenceImages.Bytes(expected), ReferenceImages.Bytes(actual), $"{path} {interpolation}");
             }
         }
@@ -257,29 +257,12 @@ public sealed class ImageDecoderTests
         // OpenCV's 1/8 decode resized to the intermediate of the full 1200×900 image (85×64; from 150×113 it would be 84×64).
         using Mat reduced = Cv2.ImRead(path, ImreadModes.ReducedColor8);
         Assert.AreEqual(new Size(150, 113), reduced.Size());
-        using Mat expected = ResizeThenCrop(reduced, 64, new Size(1200, 900), 56, 56, InterpolationFlags.Linear);
+        using Mat expected = ReferenceImages.ResizeShorterSideThenCenterCrop(reduced, 64, new Size(1200, 900), 56, 56, InterpolationFlags.Linear);
         CollectionAssert.AreEqual(ReferenceImages.Bytes(expected), ReferenceImages.Bytes(actual));
 
         // And close to an anti-aliased resize of the full decode: the reduction only changes the resampling.
         using Mat full = Cv2.ImRead(path, ImreadModes.Color);
-        using Mat fullExpected = ResizeThenCrop(full, 64, new Size(1200, 900), 56, 56, InterpolationFlags.Area);
+        using Mat fullExpected = ReferenceImages.ResizeShorterSideThenCenterCrop(full, 64, new Size(1200, 900), 56, 56, InterpolationFlags.Area);
         Assert.IsLessThanOrEqualTo(3.0, Reliability.Pixels.MeanDifference(fullExpected, actual));
-    }
-
-    /// <summary>torchvision's Resize(S) + CenterCrop on the size <paramref name="full"/>, written with OpenCV: Cv2.Resize, then the centred sub-rectangle, RGB.</summary>
-    private static Mat ResizeThenCrop(Mat source, int s, Size full, int tw, int th, InterpolationFlags interpolation)
-    {
-        // torchvision: the shorter side becomes S, the longer int(S * long / short); the crop starts at int(round((size - crop) / 2.0)).
-        Size resized = full.Width <= full.Height
-            ? new Size(s, (int)((double)s * full.Height / full.Width))
-            : new Size((int)((double)s * full.Width / full.Height), s);
-        using var whole = new Mat();
-        Cv2.Resize(source, whole, resized, 0, 0, interpolation);
-        int left = (int)Math.Round((resized.Width - tw) / 2.0, MidpointRounding.ToEven);
-        int top = (int)Math.Round((resized.Height - th) / 2.0, MidpointRounding.ToEven);
-        using var crop = new Mat(whole, new Rect(left, top, tw, th));
-        var rgb = new Mat();
-        Cv2.CvtColor(crop, rgb, ColorConversionCodes.BGR2RGB);
-        return rgb;
     }
 }

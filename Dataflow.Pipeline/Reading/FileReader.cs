@@ -75,23 +75,34 @@ internal sealed class FileReader
     {
         // One byte past the limit is enough to know a growing file went past it.
         long limit = Math.Min(MaxFileBytes + 1, Array.MaxLength);
+        Span<byte> probe = stackalloc byte[1];
         while (true)
         {
             if (total == buffer.Array.Length)
             {
+                // The buffer is full: a one-byte probe says whether the file goes on, before a larger one is rented.
+                if (RandomAccess.Read(handle, probe, total) == 0)
+                {
+                    return total;
+                }
+
                 PooledBuffer larger = pool.Rent((int)Math.Min(Math.Max(2L * total, 4096), limit));
                 buffer.Array.AsSpan(0, total).CopyTo(larger.Array);
                 buffer.Dispose();
                 buffer = larger;
+                buffer.Array[total++] = probe[0];
             }
-
-            int read = ReadInto(handle, buffer, total, (int)Math.Min(buffer.Array.Length, limit) - total);
-            if (read == 0)
+            else
             {
-                return total;
+                int read = ReadInto(handle, buffer, total, (int)Math.Min(buffer.Array.Length, limit) - total);
+                if (read == 0)
+                {
+                    return total;
+                }
+
+                total += read;
             }
 
-            total += read;
             if (total > MaxFileBytes)
             {
                 throw TooLarge(path, $"more than {MaxFileBytes} bytes (it grew while being read)");
