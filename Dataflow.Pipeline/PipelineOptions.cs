@@ -70,6 +70,14 @@ public sealed record PipelineOptions
     public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
 
     /// <summary>Decode large JPEGs at 1/2, 1/4 or 1/8 resolution when that still covers the target.</summary>
+    /// <remarks>
+    /// Faster, and the pixels differ from a full decode followed by the same resize: on the benchmark photos at 224
+    /// (1/4 decodes) by up to 183 levels, 6.2 on average. Against an anti-aliased downscale (full decode + area
+    /// resize) the reduced path is the closer one there (32.9 dB PSNR against 28.0 dB for full + bilinear), as the
+    /// DCT-domain reduction averages the pixels a bilinear resize would skip; for an image just over twice the
+    /// target, a 1/2 reduction is the further one (34.9 dB against 40.6 dB). Set false for exactly OpenCV's full
+    /// decode + resize. Figures and the command that measures them: docs/performance.md.
+    /// </remarks>
     /// <value>true.</value>
     public bool ReducedDecode { get; init; } = true;
 
