@@ -15,20 +15,11 @@ public sealed class LargeFileTests
     private const long GiB = 1L << 30, MiB = 1L << 20;
 
     [TestMethod]
-    public async Task Run_SparseFileAboveMaxFileBytes_SkippedUnreadNamingItsSizeAndTheOption()
-    {
-        using var data = Dataset();
-        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
-        {
-            string huge = Sparse(data, "b/huge.jpg", [0xFF, 0xD8, 0xFF, 0xE0], 2 * GiB + 1);
-            FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(), data.Root);
-
-            SkippedSample skipped = AssertSkippedEveryEpoch(run, huge);
-            Assert.AreEqual("read", skipped.Stage);
-            Assert.AreEqual($"The file '{huge}' is 2147483649 bytes, above the limit of 268435456 bytes (MaxFileBytes): not read.", skipped.Reason);
-            Assert.IsLessThanOrEqualTo(64 * 1024L, run.Pipeline.Buffers.LargestRental, "bytes rented at once: none for the huge file");
-        });
-    }
+    public Task Run_SparseFileAboveMaxFileBytes_SkippedUnreadNamingItsSizeAndTheOption() => AssertSkippedAtReadAsync(
+        d => Sparse(d, "b/huge.jpg", [0xFF, 0xD8, 0xFF, 0xE0], 2 * GiB + 1),
+        FaultHarness.Small(),
+        path => $"The file '{path}' is 2147483649 bytes, above the limit of 268435456 bytes (MaxFileBytes): not read.",
+        largestRental: 16 * 1024); // the good PNGs' buffers: nothing is rented for the huge file
 
     [TestMethod]
     public async Task Run_FileAboveLoweredMaxFileBytesUnderFailFast_FaultsNamingTheFile()
@@ -49,39 +40,20 @@ public sealed class LargeFileTests
     }
 
     [TestMethod]
-    public async Task Run_LargeFileWithoutImageSignature_RefusedFromItsFirstBytes()
-    {
-        using var data = Dataset();
-        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
-        {
-            // Allowed by size (the limit raised to the largest), but 1.5 GiB of zeros is no image: only 64 KiB are read.
-            string noise = Sparse(data, "b/zeros.jpg", [], 3 * GiB / 2);
-            FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small() with { MaxFileBytes = Array.MaxLength }, data.Root);
-
-            SkippedSample skipped = AssertSkippedEveryEpoch(run, noise);
-            Assert.AreEqual("read", skipped.Stage);
-            Assert.AreEqual($"Cannot decode '{noise}' ({3 * GiB / 2} bytes): not a recognised image format (unknown signature)", skipped.Reason);
-            Assert.AreEqual(64 * 1024L, run.Pipeline.Buffers.LargestRental, "bytes rented at once: the first 64 KiB");
-        });
-    }
+    public Task Run_LargeFileWithoutImageSignature_RefusedFromItsFirstBytes() => AssertSkippedAtReadAsync(
+        // Allowed by size (the limit raised to the largest), but 1.5 GiB of zeros is no image: only 64 KiB are read.
+        d => Sparse(d, "b/zeros.jpg", [], 3 * GiB / 2),
+        FaultHarness.Small() with { MaxFileBytes = Array.MaxLength },
+        path => $"Cannot decode '{path}' ({3 * GiB / 2} bytes): not a recognised image format (unknown signature)",
+        largestRental: 64 * 1024);
 
     [TestMethod]
-    public async Task Run_LargeJpegBombWithStrayByte_RefusedFromItsFirstBytes()
-    {
-        using var data = Dataset();
-        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
-        {
-            // A 20000×20000 header (with a stray byte after APP0) padded to 200 MiB: refused before the rest is read.
-            byte[] bomb = EncodedImages.WithJunkAfterApp0(BadFileTests.Bomb("jpg", out _, out _), [0x42]);
-            string path = Sparse(data, "b/bomb.jpg", bomb, 200 * MiB);
-            FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(), data.Root);
-
-            SkippedSample skipped = AssertSkippedEveryEpoch(run, path);
-            Assert.AreEqual("read", skipped.Stage);
-            StringAssert.EndsWith(skipped.Reason, "the header declares 20000x20000 = 400000000 pixels, above the limit of 178956970 (MaxImagePixels)");
-            Assert.AreEqual(64 * 1024L, run.Pipeline.Buffers.LargestRental, "bytes rented at once: the first 64 KiB");
-        });
-    }
+    public Task Run_LargeJpegBombWithStrayByte_RefusedFromItsFirstBytes() => AssertSkippedAtReadAsync(
+        // A 20000×20000 header (with a stray byte after APP0) padded to 200 MiB: refused before the rest is read.
+        d => Sparse(d, "b/bomb.jpg", EncodedImages.WithJunkAfterApp0(BadFileTests.Bomb("jpg", out _, out _), [0x42]), 200 * MiB),
+        FaultHarness.Small(),
+        path => $"Cannot decode '{path}' ({200 * MiB} bytes): the header declares 20000x20000 = 400000000 pixels, above the limit of 178956970 (MaxImagePixels)",
+        largestRental: 64 * 1024);
 
     [TestMethod]
     public async Task Run_ImagePaddedAboveThePoolLimit_DecodedAndItsBufferNotPooled()
@@ -118,14 +90,27 @@ public sealed class LargeFileTests
         return path;
     }
 
-    /// <summary>The run finished, accounted for every sample, and skipped <paramref name="path"/> (only) in every epoch; its epoch-0 entry.</summary>
-    private static SkippedSample AssertSkippedEveryEpoch(FaultRun run, string path)
+    /// <summary>
+    /// Runs a dataset with the file <paramref name="addFile"/> writes: the run finishes and accounts for every sample,
+    /// the file (only) is skipped at read in every epoch with the reason given, no buffer is left rented and none
+    /// larger than <paramref name="largestRental"/> bytes was ever rented.
+    /// </summary>
+    private static async Task AssertSkippedAtReadAsync(Func<TempDataset, string> addFile, PipelineOptions options, Func<string, string> reason, long largestRental)
     {
-        FaultHarness.AssertFinishedAndAccounted(run);
-        Assert.HasCount(run.Report.Epochs, run.Report.Skipped, string.Join(" | ", run.Report.Skipped));
-        Assert.IsTrue(run.Report.Skipped.All(s => s.Path == path), string.Join(" | ", run.Report.Skipped));
-        Assert.AreEqual(0L, run.Pipeline.Buffers.Outstanding, "rented byte buffers");
-        return run.SkippedOnce(path);
+        using var data = Dataset();
+        await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
+        {
+            string path = addFile(data);
+            FaultRun run = await FaultHarness.RunAsync(options, data.Root);
+
+            FaultHarness.AssertFinishedAndAccounted(run);
+            Assert.HasCount(run.Report.Epochs, run.Report.Skipped, string.Join(" | ", run.Report.Skipped));
+            SkippedSample skipped = run.SkippedOnce(path);
+            Assert.AreEqual("read", skipped.Stage);
+            Assert.AreEqual(reason(path), skipped.Reason);
+            Assert.AreEqual(0L, run.Pipeline.Buffers.Outstanding, "rented byte buffers");
+            Assert.IsLessThanOrEqualTo(largestRental, run.Pipeline.Buffers.LargestRental, "the largest buffer rented");
+        });
     }
 
     /// <summary>Three good 40×30 PNGs in class "a" and one in class "b".</summary>
