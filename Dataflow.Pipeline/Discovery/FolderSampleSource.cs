@@ -178,6 +178,10 @@ public sealed class FolderSampleSource : ISampleSource
     /// complete: on Linux .NET runs an "asynchronous" file read as a synchronous read on another thread-pool
     /// thread anyway, so this saves one thread hop per image, which is most of the read cost of small files
     /// (docs/performance.md). The read block's parallelism still overlaps reads with decoding.
+    /// A file above <see cref="PipelineOptions.MaxFileBytes"/> is refused unread, and a file over 64 KiB whose first
+    /// bytes are no image, or declare more than <see cref="PipelineOptions.MaxImagePixels"/>, is refused before the
+    /// rest is read (an <see cref="IOException"/> naming the file). The pipeline's own folder source takes both limits
+    /// from its options; one constructed by hand and passed to <c>UseSource</c> uses their defaults.
     /// </remarks>
     public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
     {
