@@ -133,7 +133,10 @@ public sealed class ImagePipelineBuilder
         }
 
         IEpochPlanner planner = _planner ?? new Distributed.PartitionPlanner(options, _resume);
-        ISampleSource source = _source ?? new FolderSampleSource(options.ClassNames, options.Extensions);
+        ISampleSource source = _source ?? new FolderSampleSource(options.ClassNames, options.Extensions)
+        {
+            Reader = new Reading.FileReader(options.MaxFileBytes, options.MaxImagePixels),
+        };
         _built = true;
         return new ImagePipeline(options, source, planner, [.. _stages], trainer, cancellationToken);
     }
