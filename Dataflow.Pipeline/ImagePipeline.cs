@@ -496,12 +496,7 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     private void WriteRow(ImageSample s) => _normalizer.Write(s.Image!, _assembler!.RowFor(s), _swapInNormalizer);
 
     /// <summary>True for the library's own augmentations (and combinators of them): they take the channel order from their context.</summary>
-    private static bool ReadsChannelOrderFromContext(IAugmentation augmentation) => augmentation switch
-    {
-        OneOf oneOf => oneOf.Transforms.All(ReadsChannelOrderFromContext),
-        RandomApply apply => apply.Transforms.All(ReadsChannelOrderFromContext),
-        _ => augmentation.GetType().Assembly == typeof(IAugmentation).Assembly,
-    };
+    private static bool ReadsChannelOrderFromContext(IAugmentation augmentation) => AugmentationContracts.HandlesAnyChannelOrder(augmentation);
 
     private ImageSample Run(ImageSample sample, string stage, StageClock clock, Action<ImageSample> work)
     {

@@ -144,9 +144,10 @@ public sealed class AugmentationPipelineTests
     [TestMethod]
     public async Task Run_AugmentationThrows_SampleSkippedAndReportedNothingHeld()
     {
-        // A crop larger than the image cannot be taken: every sample fails in the augment stage.
+        // A crop larger than the image cannot be taken: every sample fails in the augment stage (the list ends at the
+        // target size, so it passes the check at build).
         using var data = new TempDataset().WithClasses(1, 3);
-        PipelineOptions options = Options(2, augmentations: [new RandomHorizontalFlip(), new RandomCrop(width: 30, height: 20)]) with { Epochs = 1 };
+        PipelineOptions options = Options(2, augmentations: [new RandomHorizontalFlip(), new RandomCrop(width: 30, height: 20), new RandomCrop(24, 20)]) with { Epochs = 1 };
         var (batches, pipeline) = await PipelineRunner.RunAsync(options, data.Root);
         Assert.IsEmpty(batches);
         Assert.HasCount(3, pipeline.Report.Skipped);
