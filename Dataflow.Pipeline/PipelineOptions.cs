@@ -101,7 +101,7 @@ public sealed record PipelineOptions
     /// <summary>An explicit class list whose order gives the labels; null takes every class folder, sorted.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
-    /// <summary>File extensions that are images; null for <see cref="FolderSampleSource.DefaultExtensions"/>.</summary>
+    /// <summary>File extensions that are images, each with its dot (<c>".jpg"</c>); null for <see cref="FolderSampleSource.DefaultExtensions"/>.</summary>
     public IReadOnlyList<string>? Extensions { get; init; }
 
     /// <summary>Fraction of each class held out for validation (Keras <c>validation_split</c>).</summary>
@@ -116,11 +116,14 @@ public sealed record PipelineOptions
 
     /// <summary>Transforms applied in order to every image (see <see cref="AugmentationPresets"/> for ready-made lists).</summary>
     /// <remarks>A first entry that is an <see cref="ISourceCropAugmentation"/> (such as <see cref="RandomResizedCrop"/>) is fused
-    /// with the decode stage's resize: its region of the full-size image is resized once, straight to the target.</remarks>
+    /// with the decode stage's resize: its region of the full-size image is resized once, straight to the target. The list must
+    /// end at the target size: one whose last declared size (<see cref="IAugmentation.OutputSize"/>) differs is refused at build.</remarks>
     /// <value>None.</value>
     public IReadOnlyList<IAugmentation> Augmentations { get; init; } = [];
 
     /// <summary>Pixel scaling, mean and std.</summary>
+    /// <remarks>Per-channel values go to the channel of their colour (<see cref="NormalizationOptions.ChannelOrder"/>), whatever
+    /// <see cref="ColorMode"/> is: a built pipeline's options hold them listed in its own channel order.</remarks>
     /// <value><see cref="NormalizationOptions.ZeroToOne"/>.</value>
     public NormalizationOptions Normalization { get; init; } = NormalizationOptions.ZeroToOne;
 
