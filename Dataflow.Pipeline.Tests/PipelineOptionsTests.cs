@@ -49,6 +49,8 @@ public sealed class PipelineOptionsTests
         [new PipelineOptions { Interpolation = (Interpolation)9 }, "Interpolation", "Parameter \"Interpolation\" must be one of Nearest, Bilinear, Area, Cubic, was 9."],
         [new PipelineOptions { Layout = (TensorLayout)3 }, "Layout", "Parameter \"Layout\" must be one of Nchw, Nhwc, was 3."],
         [new PipelineOptions { ErrorPolicy = (ErrorPolicy)3 }, "ErrorPolicy", "Parameter \"ErrorPolicy\" must be one of SkipAndReport, FailFast, was 3."],
+        [new PipelineOptions { MaxFailures = -1 }, "MaxFailures", "Parameter \"MaxFailures\" must be between 0 and 2147483647, was -1."],
+        [new PipelineOptions { MaxFailureFraction = 1.5 }, "MaxFailureFraction", "Parameter \"MaxFailureFraction\" must be at least 0 and at most 1, was 1.5."],
         [new PipelineOptions { MaxImagePixels = 0 }, "MaxImagePixels", "Parameter \"MaxImagePixels\" must be between 1 and 2147483648, was 0."],
         [new PipelineOptions { Decode = new StageOptions(0, 4) }, "Decode.MaxDegreeOfParallelism", "Parameter \"Decode.MaxDegreeOfParallelism\" must be between 1 and 256, was 0."],
         [new PipelineOptions { Read = new StageOptions(4, 2) }, "Read.BoundedCapacity", "Parameter \"Read.BoundedCapacity\" must be between 4 and 65536, was 2."],

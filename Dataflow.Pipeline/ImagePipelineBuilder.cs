@@ -1,6 +1,7 @@
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Planning;
 
 namespace Dataflow.Pipeline;
 
@@ -19,6 +20,7 @@ public sealed class ImagePipelineBuilder
     private readonly PipelineOptions _options;
     private readonly List<ImagePipeline.UserStage> _stages = [];
     private ISampleSource? _source;
+    private IEpochPlanner? _planner;
     private bool _built;
 
     /// <summary>Creates a builder.</summary>
@@ -33,6 +35,17 @@ public sealed class ImagePipelineBuilder
     {
         ThrowIfBuilt();
         _source = source ?? throw new ArgumentNullException(nameof(source));
+        return this;
+    }
+
+    /// <summary>
+    /// Plans each epoch with <paramref name="planner"/> instead of the built-in <see cref="EpochPlanner"/> (which
+    /// follows the options' batch size, seed, shuffles and drop-last). Its batch size must equal the options'.
+    /// </summary>
+    public ImagePipelineBuilder UsePlanner(IEpochPlanner planner)
+    {
+        ThrowIfBuilt();
+        _planner = planner ?? throw new ArgumentNullException(nameof(planner));
         return this;
     }
 
@@ -92,7 +105,7 @@ public sealed class ImagePipelineBuilder
         frozen.Validate();
         ISampleSource source = _source ?? new FolderSampleSource(frozen.ClassNames, frozen.Extensions);
         _built = true;
-        return new ImagePipeline(frozen, source, [.. _stages], trainer, cancellationToken);
+        return new ImagePipeline(frozen, source, _planner ?? EpochPlanner.For(frozen), [.. _stages], trainer, cancellationToken);
     }
 
     private void ThrowIfBuilt()

@@ -7,50 +7,6 @@ using Dataflow.Pipeline.Normalization;
 
 namespace Dataflow.Pipeline;
 
-/// <summary>What to do with a sample that cannot be read or decoded.</summary>
-public enum ErrorPolicy
-{
-    /// <summary>Leave it out of its batch and list it (path and reason) in the run's report.</summary>
-    SkipAndReport,
-    /// <summary>Fault the run with an exception that names the file.</summary>
-    FailFast,
-}
-
-/// <summary>Parallelism and buffering of one block.</summary>
-public sealed record StageOptions
-{
-    /// <summary>Creates stage options.</summary>
-    public StageOptions(int maxDegreeOfParallelism, int boundedCapacity)
-    {
-        MaxDegreeOfParallelism = maxDegreeOfParallelism;
-        BoundedCapacity = boundedCapacity;
-    }
-
-    /// <summary>How many messages the block processes at once.</summary>
-    public int MaxDegreeOfParallelism { get; init; }
-
-    /// <summary>The most messages the block holds (waiting, running and finished but not yet taken).</summary>
-    public int BoundedCapacity { get; init; }
-
-    /// <summary>Checks the values; throws every failure at once, naming them after <paramref name="name"/>.</summary>
-    /// <exception cref="PipelineOptionsException">A value is out of range.</exception>
-    internal void Validate(string name)
-    {
-        var checks = new OptionChecks();
-        Check(name, checks);
-        checks.ThrowIfAny();
-    }
-
-    internal void Check(string name, OptionChecks checks)
-    {
-        checks.InRange(MaxDegreeOfParallelism, 1, 256, name + ".MaxDegreeOfParallelism");
-        checks.InRange(BoundedCapacity, MaxDegreeOfParallelism, 65_536, name + ".BoundedCapacity");
-    }
-
-    /// <summary>The default for a CPU-bound stage on this machine: one worker per core, two messages each.</summary>
-    public static StageOptions ForCpu() => new(Environment.ProcessorCount, 2 * Environment.ProcessorCount);
-}
-
 /// <summary>
 /// Every setting of an <see cref="ImagePipeline"/>. Validated once, when the pipeline is built: invalid values
 /// throw one <see cref="PipelineOptionsException"/> (an <see cref="ArgumentException"/>) listing each option, the
@@ -161,6 +117,16 @@ public sealed record PipelineOptions
     /// <value><see cref="ErrorPolicy.SkipAndReport"/>.</value>
     public ErrorPolicy ErrorPolicy { get; init; } = ErrorPolicy.SkipAndReport;
 
+    /// <summary>Skipped samples tolerated over the whole run; one more faults the run with a summary of the reasons.</summary>
+    /// <remarks>Like SPDL's <c>max_failures</c>. Applies under <see cref="ErrorPolicy.SkipAndReport"/>. Whatever the budget, an
+    /// epoch in which no sample could be batched faults the run.</remarks>
+    /// <value>null: no limit by count; 0 to 2^31 - 1.</value>
+    public int? MaxFailures { get; init; }
+
+    /// <summary>The fraction of an epoch's samples that may be skipped; past it the run faults with a summary of the reasons.</summary>
+    /// <value>1: no limit by fraction; 0 to 1.</value>
+    public double MaxFailureFraction { get; init; } = 1.0;
+
     // Blocks
 
     /// <summary>The read block: asynchronous file reads, so its parallelism is about I/O depth.</summary>
@@ -221,6 +187,12 @@ public sealed record PipelineOptions
 
         checks.InRange(Epochs, 1, 100_000, nameof(Epochs));
         checks.InRange(PrefetchBatches, 1, 1024, nameof(PrefetchBatches));
+        if (MaxFailures is int maxFailures)
+        {
+            checks.InRange(maxFailures, 0, int.MaxValue, nameof(MaxFailures));
+        }
+
+        checks.InRange(MaxFailureFraction, 0.0, 1.0, nameof(MaxFailureFraction));
         CheckAugmentations(checks, sized);
         if (Normalization is null)
         {
