@@ -103,7 +103,10 @@ public sealed class ImagePipelineBuilder
         // Validate the copy, not the caller's object: a list changed between the check and the copy cannot slip through.
         PipelineOptions frozen = _options.Freeze();
         frozen.Validate();
-        ISampleSource source = _source ?? new FolderSampleSource(frozen.ClassNames, frozen.Extensions);
+        ISampleSource source = _source ?? new FolderSampleSource(frozen.ClassNames, frozen.Extensions)
+        {
+            Reader = new Reading.FileReader(frozen.MaxFileBytes, frozen.MaxImagePixels),
+        };
         _built = true;
         return new ImagePipeline(frozen, source, _planner ?? EpochPlanner.For(frozen), [.. _stages], trainer, cancellationToken);
     }
