@@ -93,6 +93,36 @@ internal static unsafe class NormalizeKernels
         }
     }
 
+    /// <summary>
+    /// An interleaved 3-channel row to three byte planes (NCHW, no conversion): channel c goes to
+    /// <c>destination + c × planeLength</c>. The byte output's kernel: the same shuffles as <see cref="Deinterleave3"/>, stored as they are.
+    /// </summary>
+    public static void Deinterleave3Bytes(byte* source, byte* destination, long planeLength, int width)
+    {
+        byte* d0 = destination, d1 = destination + planeLength, d2 = destination + 2 * planeLength;
+        int x = 0;
+        if (Ssse3.IsSupported)
+        {
+            Vector128<byte>[] m = DeinterleaveMasks;
+            for (; x + 16 <= width; x += 16)
+            {
+                byte* s = source + 3 * x;
+                Vector128<byte> v0 = Vector128.Load(s), v1 = Vector128.Load(s + 16), v2 = Vector128.Load(s + 32);
+                (Ssse3.Shuffle(v0, m[0]) | Ssse3.Shuffle(v1, m[1]) | Ssse3.Shuffle(v2, m[2])).Store(d0 + x);
+                (Ssse3.Shuffle(v0, m[3]) | Ssse3.Shuffle(v1, m[4]) | Ssse3.Shuffle(v2, m[5])).Store(d1 + x);
+                (Ssse3.Shuffle(v0, m[6]) | Ssse3.Shuffle(v1, m[7]) | Ssse3.Shuffle(v2, m[8])).Store(d2 + x);
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            byte* s = source + 3 * x;
+            d0[x] = s[0];
+            d1[x] = s[1];
+            d2[x] = s[2];
+        }
+    }
+
     /// <summary>16 bytes to 16 floats, each group of four with its own scale and offset.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store16(Vector128<byte> v, float* d,
