@@ -57,17 +57,7 @@ public sealed class Normalizer
     /// <summary>As <see cref="Write(Mat, Span{float})"/>; with <paramref name="swapRedBlue"/> a BGR image is written as RGB (NCHW).</summary>
     internal unsafe void Write(Mat image, Span<float> destination, bool swapRedBlue)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        if (destination.Length != SampleLength)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} floats; one sample needs {SampleLength}.", nameof(destination));
-        }
-
-        if (image.Width != Width || image.Height != Height || image.Channels() != Channels || image.Depth() != MatType.CV_8U)
-        {
-            throw new ArgumentException($"Expected an 8-bit {Width}x{Height}x{Channels} image, got {image.Width}x{image.Height}x{image.Channels()} depth {image.Depth()}.", nameof(image));
-        }
-
+        Check(image, destination.Length, "floats");
         fixed (float* dst = destination)
         {
             Write(image, dst, swapRedBlue);
@@ -117,17 +107,7 @@ public sealed class Normalizer
     /// <summary>As <see cref="WriteBytes(Mat, Span{byte})"/>; with <paramref name="swapRedBlue"/> a BGR image is written as RGB (NCHW).</summary>
     internal unsafe void WriteBytes(Mat image, Span<byte> destination, bool swapRedBlue)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        if (destination.Length != SampleLength)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} bytes; one sample needs {SampleLength}.", nameof(destination));
-        }
-
-        if (image.Width != Width || image.Height != Height || image.Channels() != Channels || image.Depth() != MatType.CV_8U)
-        {
-            throw new ArgumentException($"Expected an 8-bit {Width}x{Height}x{Channels} image, got {image.Width}x{image.Height}x{image.Channels()} depth {image.Depth()}.", nameof(image));
-        }
-
+        Check(image, destination.Length, "bytes");
         fixed (byte* dst = destination)
         {
             WriteBytes(image, dst, swapRedBlue);
@@ -169,6 +149,21 @@ public sealed class Normalizer
             {
                 NormalizeKernels.Deinterleave3Bytes(row, destination + (long)y * Width, plane, Width);
             }
+        }
+    }
+
+    /// <summary>Checks an image and a destination of <paramref name="length"/> elements against this normalizer's shape.</summary>
+    private void Check(Mat image, int length, string unit)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (length != SampleLength)
+        {
+            throw new ArgumentException($"Destination holds {length} {unit}; one sample needs {SampleLength}.", "destination");
+        }
+
+        if (image.Width != Width || image.Height != Height || image.Channels() != Channels || image.Depth() != MatType.CV_8U)
+        {
+            throw new ArgumentException($"Expected an 8-bit {Width}x{Height}x{Channels} image, got {image.Width}x{image.Height}x{image.Channels()} depth {image.Depth()}.", nameof(image));
         }
     }
 }
