@@ -77,6 +77,36 @@ public sealed class DecodedImageCacheTests
         Assert.AreEqual(Samples - 3, report.FileEntries);
         Assert.AreEqual(Samples * (Epochs - 1), report.Hits);
         Assert.IsFalse(File.Exists(report.FilePath), "the file is deleted after the run unless kept");
+        Assert.IsEmpty(Directory.GetFiles(folder.Root));
+    }
+
+    [TestMethod]
+    public async Task Run_TwoPipelinesSharingAFolder_EachHasItsOwnFile()
+    {
+        using var d = new TempDataset().WithClasses(3, 4, 41, 33);
+        using var folder = new TempDataset();
+        PipelineOptions options = Options(new DecodedImageCacheOptions { MemoryBudgetBytes = 0, Folder = folder.Root });
+
+        var runs = await Task.WhenAll(PipelineRunner.RunAsync(options, d.Root), PipelineRunner.RunAsync(options with { Seed = 3 }, d.Root));
+
+        Assert.AreNotEqual(runs[0].Pipeline.Report.Cache!.FilePath, runs[1].Pipeline.Report.Cache!.FilePath);
+        Assert.IsTrue(runs.All(r => r.Pipeline.Report.Cache!.FileEntries == Samples));
+        Assert.IsEmpty(Directory.GetFiles(folder.Root));
+    }
+
+    [TestMethod]
+    public void Defaults_NoCacheFloat32Output_AndDocumentedCacheValues()
+    {
+        var options = new PipelineOptions();
+        var cache = new DecodedImageCacheOptions();
+
+        Assert.IsNull(options.Cache);
+        Assert.AreEqual(TensorElementType.Float32, options.Output);
+        Assert.AreEqual(1L << 30, cache.MemoryBudgetBytes);
+        Assert.IsNull(cache.Folder);
+        Assert.IsFalse(cache.KeepFile);
+        Assert.IsNull(cache.Width);
+        Assert.IsNull(cache.Height);
     }
 
     [TestMethod]

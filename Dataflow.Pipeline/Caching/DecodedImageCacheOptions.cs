@@ -19,7 +19,8 @@ namespace Dataflow.Pipeline.Caching;
 /// </remarks>
 public sealed record DecodedImageCacheOptions
 {
-    /// <summary>The name of the cache file in <see cref="Folder"/>.</summary>
+    /// <summary>The name of the kept cache file in <see cref="Folder"/> (<see cref="KeepFile"/>); a file that is not kept gets a unique name.</summary>
+    /// <remarks>Two pipelines that keep their files at the same time need folders of their own: the file is opened for one run at a time.</remarks>
     public const string FileName = "decoded-images.cache";
 
     /// <summary>The most bytes of pixels held in memory.</summary>

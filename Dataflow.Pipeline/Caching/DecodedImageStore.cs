@@ -51,7 +51,9 @@ internal sealed unsafe class DecodedImageStore : IDisposable
         _fingerprint = fingerprint;
         _state = new int[count];
         _memory = new byte[count][];
-        _path = options.Folder is null ? null : Path.Combine(Path.GetFullPath(options.Folder), DecodedImageCacheOptions.FileName);
+        // A file that is not kept has a name of its own, so that runs sharing a folder (training and validation) never meet.
+        _path = options.Folder is null ? null
+            : Path.Combine(Path.GetFullPath(options.Folder), options.KeepFile ? DecodedImageCacheOptions.FileName : $"decoded-images-{Guid.NewGuid():N}.cache");
         Report = new CacheReport(options.KeepFile ? 0 : options.MemoryBudgetBytes, _entryBytes, _path);
         if (options.KeepFile)
         {
