@@ -119,32 +119,7 @@ internal sealed class ImageCache : IDisposable
             return cached;
         }
 
-        if (region.Width <= 0 || region.Height <= 0 || region.X < 0 || region.Y < 0 || region.Right > size.Width || region.Bottom > size.Height)
-        {
-            throw new InvalidOperationException($"The source region {region} is not a non-empty region of the {size.Width}x{size.Height} cached image.");
-        }
-
-        using var view = new Mat(cached, region);
-        var resized = new Mat();
-        try
-        {
-            if (region.Size == _target)
-            {
-                view.CopyTo(resized);
-            }
-            else
-            {
-                Cv2.Resize(view, resized, _target, 0, 0, _interpolation);
-            }
-        }
-        catch
-        {
-            resized.Dispose();
-            throw;
-        }
-
-        cached.Dispose();
-        return resized;
+        return ImageDecoder.ResizeRegion(cached, region, _target, _interpolation, "cached");
     }
 
     /// <summary>
