@@ -30,6 +30,7 @@ public static class Program
         MicroCommand.Create(),
         SoakCommand.Create(environment),
         AugmentPreviewCommand.Create(environment),
+        DecodeQualityCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>
@@ -42,6 +43,8 @@ public static class Program
             root.Subcommands.Add(command);
         }
 
+        // One number parser for every command's numeric options: a value that is not a number is one line naming it.
+        OptionRules.ParseNumbers(root);
         return root;
     }
 
