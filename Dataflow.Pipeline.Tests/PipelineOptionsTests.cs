@@ -63,6 +63,7 @@ public sealed class PipelineOptionsTests
         [new PipelineOptions { Read = new StageOptions(4, 2) }, "Read.BoundedCapacity", "Parameter \"Read.BoundedCapacity\" must be between 4 and 65536, was 2."],
         [new PipelineOptions { Normalize = new StageOptions(2, 100_000) }, "Normalize.BoundedCapacity", "Parameter \"Normalize.BoundedCapacity\" must be between 2 and 65536, was 100000."],
         [new PipelineOptions { Augment = new StageOptions(300, 400) }, "Augment.MaxDegreeOfParallelism", "Parameter \"Augment.MaxDegreeOfParallelism\" must be between 1 and 256, was 300."],
+        [new PipelineOptions { Output = (TensorElementType)5 }, "Output", "Parameter \"Output\" must be one of Float32, UInt8, was 5."],
         [new PipelineOptions { Decode = null! }, "Decode", "Parameter \"Decode\" must be set, was null."],
         [new PipelineOptions { Normalization = null! }, "Normalization", "Parameter \"Normalization\" must be set, was null."],
         [new PipelineOptions { Normalization = new NormalizationOptions(1, [0, 0], [1]) }, "Normalization.Mean",

@@ -73,6 +73,9 @@ public sealed class NormalizationOptions
     /// <summary>A short name for reports.</summary>
     public string Name { get; }
 
+    /// <summary>True when the normalization changes nothing: scale 1, every mean 0, every std 1 (<see cref="None"/>).</summary>
+    public bool IsIdentity => Scale == 1f && Mean.All(m => m == 0f) && Std.All(s => s == 1f);
+
     /// <summary>The same normalization with its per-channel values listed in <paramref name="order"/>.</summary>
     /// <returns>This instance when nothing moves (the same order, single values, or a gray image); otherwise a copy
     /// whose <see cref="Mean"/> and <see cref="Std"/> are reversed and whose <see cref="ChannelOrder"/> is <paramref name="order"/>.</returns>
