@@ -9,6 +9,12 @@ namespace Dataflow.Pipeline;
 /// Builds an <see cref="ImagePipeline"/>: options, the sample source, and user stages placed between the
 /// built-in ones. Single-use: a builder that has built once refuses further calls.
 /// </summary>
+/// <remarks>
+/// <see cref="Build(Func{Batch, CancellationToken, ValueTask}, CancellationToken)"/> takes a frozen copy of the options
+/// (as Dataflow's blocks copy theirs): their lists are copied and the normalization's per-channel values are put in the
+/// order of <see cref="PipelineOptions.ColorMode"/>, so changing the caller's options, lists or presets afterwards changes
+/// nothing for the built pipeline. <see cref="ImagePipeline.Options"/> returns that copy.
+/// </remarks>
 public sealed class ImagePipelineBuilder
 {
     private readonly PipelineOptions _options;
@@ -98,7 +104,7 @@ public sealed class ImagePipelineBuilder
     }
 
     /// <summary>Builds a pipeline that hands each batch to <paramref name="trainer"/>, then disposes the batch.</summary>
-    /// <exception cref="ArgumentException">An option is invalid; the message names it and the allowed values.</exception>
+    /// <exception cref="PipelineOptionsException">Options are invalid; the message names each and its allowed values.</exception>
     public ImagePipeline Build(Func<Batch, CancellationToken, ValueTask> trainer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trainer);
@@ -122,10 +128,12 @@ public sealed class ImagePipelineBuilder
     private ImagePipeline Create(Func<Batch, CancellationToken, ValueTask>? trainer, CancellationToken cancellationToken)
     {
         ThrowIfBuilt();
-        _options.Validate();
-        Distributed.RankAssignment place = Distributed.LauncherEnvironment.Resolve(_options.Rank, _options.WorldSize,
-            _options.ReadLauncherEnvironment ? _environment : static _ => null);
-        PipelineOptions options = _options with { Rank = place.Rank, WorldSize = place.WorldSize };
+        // Validate the copy, not the caller's object: a list changed between the check and the copy cannot slip through.
+        PipelineOptions frozen = _options.Freeze();
+        frozen.Validate();
+        Distributed.RankAssignment place = Distributed.LauncherEnvironment.Resolve(frozen.Rank, frozen.WorldSize,
+            frozen.ReadLauncherEnvironment ? _environment : static _ => null);
+        PipelineOptions options = frozen with { Rank = place.Rank, WorldSize = place.WorldSize };
         if (_planner is not null && (place.WorldSize > 1 || _resume is not null))
         {
             throw new ArgumentException(

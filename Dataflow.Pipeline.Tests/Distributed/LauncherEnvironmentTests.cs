@@ -88,10 +88,10 @@ public sealed class LauncherEnvironmentTests
     [TestMethod]
     public void Build_RankNotBelowWorldSizeOrWorldSizeZero_FailsNamingTheOption()
     {
-        var rank = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImagePipeline.CreateBuilder(new PipelineOptions { Rank = 4, WorldSize = 4 }).BuildStream());
+        var rank = Assert.ThrowsExactly<PipelineOptionsException>(() => ImagePipeline.CreateBuilder(new PipelineOptions { Rank = 4, WorldSize = 4 }).BuildStream());
         StringAssert.Contains(rank.Message, "Parameter \"Rank\" must be between 0 and 3, was 4.");
         Assert.AreEqual("Rank", rank.ParamName);
-        var size = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImagePipeline.CreateBuilder(new PipelineOptions { WorldSize = 0 }).BuildStream());
+        var size = Assert.ThrowsExactly<PipelineOptionsException>(() => ImagePipeline.CreateBuilder(new PipelineOptions { WorldSize = 0 }).BuildStream());
         StringAssert.Contains(size.Message, "Parameter \"WorldSize\" must be between 1 and 1000000, was 0.");
     }
 
@@ -123,7 +123,7 @@ public sealed class LauncherEnvironmentTests
     [TestMethod]
     public void Validate_UndefinedRemainder_NamesIt()
     {
-        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new PipelineOptions { Remainder = (RemainderPolicy)7 }.Validate());
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(() => new PipelineOptions { Remainder = (RemainderPolicy)7 }.Validate());
         StringAssert.Contains(e.Message, "Parameter \"Remainder\" must be one of Pad, Drop, Uneven, was 7.");
         Assert.AreEqual("Remainder", e.ParamName);
     }

@@ -1,3 +1,4 @@
+using Dataflow.Pipeline.Decoding;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Normalization;
@@ -13,7 +14,22 @@ public sealed class Normalizer
     private readonly float[] _faReversed;
     private readonly float[] _fbReversed;
 
-    /// <summary>Creates a normalizer for images of <paramref name="width"/>×<paramref name="height"/>×<paramref name="channels"/>.</summary>
+    /// <summary>
+    /// Creates a normalizer for images of <paramref name="width"/>×<paramref name="height"/> in <paramref name="colorMode"/>:
+    /// each per-channel value of <paramref name="options"/> goes to the channel of its colour.
+    /// </summary>
+    /// <exception cref="PipelineOptionsException">The normalization does not fit the colour mode or holds an invalid value.</exception>
+    public Normalizer(NormalizationOptions options, TensorLayout layout, int width, int height, ColorMode colorMode)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).InChannelOrder(colorMode), layout, width, height, colorMode == ColorMode.Grayscale ? 1 : 3)
+    {
+    }
+
+    /// <summary>
+    /// Creates a normalizer for images of <paramref name="width"/>×<paramref name="height"/>×<paramref name="channels"/> whose
+    /// channels are in the colour order of <paramref name="options"/> (<see cref="NormalizationOptions.ChannelOrder"/>): value c
+    /// goes to channel c. For images in a known colour mode use the constructor that takes it.
+    /// </summary>
+    /// <exception cref="PipelineOptionsException">The normalization does not fit the channel count or holds an invalid value.</exception>
     public Normalizer(NormalizationOptions options, TensorLayout layout, int width, int height, int channels)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -30,7 +46,7 @@ public sealed class Normalizer
         _fbReversed = [.. _fb.Reverse()];
     }
 
-    /// <summary>The normalization applied.</summary>
+    /// <summary>The normalization applied, its per-channel values in the order of the image's channels.</summary>
     public NormalizationOptions Options { get; }
 
     /// <summary>The tensor layout written.</summary>
@@ -57,17 +73,7 @@ public sealed class Normalizer
     /// <summary>As <see cref="Write(Mat, Span{float})"/>; with <paramref name="swapRedBlue"/> a BGR image is written as RGB (NCHW).</summary>
     internal unsafe void Write(Mat image, Span<float> destination, bool swapRedBlue)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        if (destination.Length != SampleLength)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} floats; one sample needs {SampleLength}.", nameof(destination));
-        }
-
-        if (image.Width != Width || image.Height != Height || image.Channels() != Channels || image.Depth() != MatType.CV_8U)
-        {
-            throw new ArgumentException($"Expected an 8-bit {Width}x{Height}x{Channels} image, got {image.Width}x{image.Height}x{image.Channels()} depth {image.Depth()}.", nameof(image));
-        }
-
+        Check(image, destination.Length, "floats");
         fixed (float* dst = destination)
         {
             Write(image, dst, swapRedBlue);
@@ -107,6 +113,73 @@ public sealed class Normalizer
             {
                 NormalizeKernels.Deinterleave3(row, destination + (long)y * Width, plane, Width, a, b);
             }
+        }
+    }
+
+    /// <summary>Copies <paramref name="image"/> as 8-bit pixels into <paramref name="destination"/> (exactly <see cref="SampleLength"/> bytes) in <see cref="Layout"/>, without normalizing.</summary>
+    /// <remarks>The byte output (<see cref="TensorElementType.UInt8"/>): the values a <see cref="NormalizationOptions.None"/> float tensor holds, as bytes.</remarks>
+    public void WriteBytes(Mat image, Span<byte> destination) => WriteBytes(image, destination, swapRedBlue: false);
+
+    /// <summary>As <see cref="WriteBytes(Mat, Span{byte})"/>; with <paramref name="swapRedBlue"/> a BGR image is written as RGB (NCHW).</summary>
+    internal unsafe void WriteBytes(Mat image, Span<byte> destination, bool swapRedBlue)
+    {
+        Check(image, destination.Length, "bytes");
+        fixed (byte* dst = destination)
+        {
+            WriteBytes(image, dst, swapRedBlue);
+        }
+    }
+
+    /// <summary>Copies the pixels into pinned memory at <paramref name="destination"/>: rows as they are (NHWC, gray), or de-interleaved into planes (NCHW).</summary>
+    internal unsafe void WriteBytes(Mat image, byte* destination, bool swapRedBlue = false)
+    {
+        byte* pixels = (byte*)image.DataPointer;
+        long step = image.Step();
+        long plane = (long)Width * Height;
+        int rowBytes = Width * Channels;
+        bool swap = swapRedBlue && Channels == 3 && Layout == TensorLayout.Nchw;
+        if (Channels == 1 || Layout == TensorLayout.Nhwc)
+        {
+            if (step == rowBytes)
+            {
+                Buffer.MemoryCopy(pixels, destination, (long)rowBytes * Height, (long)rowBytes * Height);
+                return;
+            }
+
+            for (int y = 0; y < Height; y++)
+            {
+                Buffer.MemoryCopy(pixels + y * step, destination + (long)y * rowBytes, rowBytes, rowBytes);
+            }
+
+            return;
+        }
+
+        for (int y = 0; y < Height; y++)
+        {
+            byte* row = pixels + y * step;
+            if (swap)
+            {
+                NormalizeKernels.Deinterleave3Bytes(row, destination + 2 * plane + (long)y * Width, -plane, Width);
+            }
+            else
+            {
+                NormalizeKernels.Deinterleave3Bytes(row, destination + (long)y * Width, plane, Width);
+            }
+        }
+    }
+
+    /// <summary>Checks an image and a destination of <paramref name="length"/> elements against this normalizer's shape.</summary>
+    private void Check(Mat image, int length, string unit)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (length != SampleLength)
+        {
+            throw new ArgumentException($"Destination holds {length} {unit}; one sample needs {SampleLength}.", "destination");
+        }
+
+        if (image.Width != Width || image.Height != Height || image.Channels() != Channels || image.Depth() != MatType.CV_8U)
+        {
+            throw new ArgumentException($"Expected an 8-bit {Width}x{Height}x{Channels} image, got {image.Width}x{image.Height}x{image.Channels()} depth {image.Depth()}.", nameof(image));
         }
     }
 }
