@@ -15,7 +15,7 @@ namespace Dataflow.Pipeline.Graph;
 internal sealed class PipelineGraph
 {
     private readonly List<IDataflowBlock> _blocks = [];
-    private readonly List<IDataflowBlock> _userBlocks = [];
+    private readonly List<IPropagatorBlock<ImageSample, ImageSample>> _userBlocks = [];
     private readonly StageRunner _runner;
     private readonly PipelineReport _report;
     private readonly CancellationToken _token;
@@ -95,7 +95,7 @@ internal sealed class PipelineGraph
     public IReadOnlyList<IDataflowBlock> Blocks => _blocks;
 
     /// <summary>Blocks added by the user with <c>AddBlock</c>; they do not share the run's token.</summary>
-    public IReadOnlyList<IDataflowBlock> UserBlocks => _userBlocks;
+    public IReadOnlyList<IPropagatorBlock<ImageSample, ImageSample>> UserBlocks => _userBlocks;
 
     /// <summary>The sum of the capacities of the blocks built between read and normalize: the most samples holding image data at once.</summary>
     public int SampleCapacity => _sampleCapacity;

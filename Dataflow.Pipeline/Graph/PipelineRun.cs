@@ -65,9 +65,13 @@ internal sealed class PipelineRun : IDisposable
             // (the samples in them are released with the other leftovers) instead of waiting on a cancelled neighbour.
             _run.Token.Register(() =>
             {
-                foreach (IDataflowBlock block in _graph.UserBlocks)
+                foreach (IPropagatorBlock<ImageSample, ImageSample> block in _graph.UserBlocks)
                 {
                     block.Fault(new OperationCanceledException("The pipeline run was cancelled.", _run.Token));
+
+                    // A faulted block still offering a message to its cancelled neighbour can wait for ever: give it a
+                    // target that takes everything, so it completes (the ledger returns what those samples hold).
+                    block.LinkTo(DataflowBlock.NullTarget<ImageSample>());
                 }
             });
         }
