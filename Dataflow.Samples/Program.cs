@@ -30,6 +30,8 @@ public static class Program
         MicroCommand.Create(),
         SoakCommand.Create(environment),
         AugmentPreviewCommand.Create(environment),
+        PackCommand.Create(environment),
+        IndexCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>
