@@ -29,6 +29,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 {
     private readonly ShardSourceOptions _options;
     private readonly List<IObjectStore> _stores = [];
+    private int _shards;
 
     /// <summary>Creates a source.</summary>
     public ShardSampleSource(ShardSourceOptions? options = null)
@@ -49,6 +50,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             throw new InvalidOperationException("No shard location was posted to the pipeline before it was completed.");
         }
 
+        _shards = 0;
         var ignored = new List<IgnoredEntry>();
         var found = new List<(ShardMember Member, string Id, int? ClassIndex, string? ClassName)>();
         IReadOnlyList<string>? indexClasses = null;
@@ -167,15 +169,16 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             foreach (ShardIndexEntry shard in index.Shards)
             {
                 string key = prefix + shard.Name;
+                int shardOrdinal = _shards++;
                 if (shard.Members is null)
                 {
-                    await ScanAsync(store, key, shard.Bytes, found, ignored, cancellationToken).ConfigureAwait(false);
+                    await ScanAsync(store, key, shardOrdinal, shard.Bytes, found, ignored, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
                 foreach (ShardMemberEntry m in shard.Members)
                 {
-                    found.Add((new ShardMember(store, key, m.Offset, checked((int)m.Length)), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null));
+                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, checked((int)m.Length)), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null));
                 }
             }
 
@@ -190,7 +193,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
         foreach (string key in shards)
         {
-            await ScanAsync(store, key, listed[key], found, ignored, cancellationToken).ConfigureAwait(false);
+            await ScanAsync(store, key, _shards++, listed[key], found, ignored, cancellationToken).ConfigureAwait(false);
         }
 
         return null;
@@ -235,7 +238,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
         }
     }
 
-    private static async Task ScanAsync(IObjectStore store, string key, long size, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    private static async Task ScanAsync(IObjectStore store, string key, int shard, long size, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         string where = store.Describe(key);
         (List<ScannedSample> samples, List<IgnoredEntry> passed) scan;
@@ -253,7 +256,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
                 continue;
             }
 
-            found.Add((new ShardMember(store, key, s.Offset, (int)s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName));
+            found.Add((new ShardMember(store, key, shard, s.Offset, (int)s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName));
         }
     }
 

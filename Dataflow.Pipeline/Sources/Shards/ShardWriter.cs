@@ -40,7 +40,7 @@ public static class ShardWriter
         int[] order = [.. Enumerable.Range(0, set.Samples.Count)];
         if (options.Shuffle)
         {
-            new SampleRandom(options.Seed, PackShuffleStream).Shuffle<int>(order);
+            new SampleRandom(options.Seed, Planning.RandomStreams.PackShuffle).Shuffle<int>(order);
         }
 
         string[] keys = Keys(set, roots);
@@ -96,9 +96,6 @@ public static class ShardWriter
 
         return index;
     }
-
-    /// <summary>The random stream of the write-time shuffle.</summary>
-    internal const long PackShuffleStream = 0x9AC4;
 
     private static long Padded(long length) => HeaderBytes + ((length + HeaderBytes - 1) / HeaderBytes * HeaderBytes);
 
