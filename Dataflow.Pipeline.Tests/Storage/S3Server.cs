@@ -67,6 +67,16 @@ internal sealed class S3Server : StorageServer
         }
     }
 
+    /// <summary>
+    /// Makes every GET of <paramref name="key"/> answer 500: s3rver keeps each object's metadata in a JSON file beside
+    /// it and fails with InternalError when that file does not parse.
+    /// </summary>
+    public void BreakObject(string key)
+    {
+        string folder = Path.Combine([Process.DataFolder, Container, .. key.Split('/')[..^1]]);
+        File.WriteAllText(Path.Combine(folder, key.Split('/')[^1] + "._S3rver_metadata.json"), "{ not json");
+    }
+
     public override void Dispose()
     {
         Client.Dispose();
