@@ -191,7 +191,7 @@ internal static class BenchCommand
     /// <summary>The options shared by the bench and its child runs.</summary>
     private sealed class BenchOptions
     {
-        private readonly Option<string> _data = new("--data") { Description = "Dataset root: one sub-folder per class", Required = true };
+        private readonly Option<string> _data = new("--data") { Description = "Dataset root: one sub-folder per class (pipeline-shards: a folder or location of shards; pipeline-objects: s3://bucket/prefix or az://container/prefix)", Required = true };
         private readonly Option<int> _width = new("--width") { Description = "Target width", DefaultValueFactory = _ => 224 };
         private readonly Option<int> _height = new("--height") { Description = "Target height", DefaultValueFactory = _ => 224 };
         private readonly Option<ColorMode> _color = new("--color") { Description = "Rgb, Bgr or Grayscale", DefaultValueFactory = _ => ColorMode.Rgb };
@@ -226,14 +226,15 @@ internal static class BenchCommand
             }
 
             string data = parse.GetValue(_data)!;
-            if (!Directory.Exists(data))
+            bool remote = Dataflow.Pipeline.Sources.StorageLocation.IsRemote(data);
+            if (!remote && !Directory.Exists(data))
             {
                 throw new DirectoryNotFoundException($"--data: the folder '{Path.GetFullPath(data)}' does not exist.");
             }
 
             return new BenchSettings
             {
-                Data = Path.GetFullPath(data),
+                Data = remote ? data : Path.GetFullPath(data),
                 Width = parse.GetValue(_width),
                 Height = parse.GetValue(_height),
                 Color = parse.GetValue(_color),

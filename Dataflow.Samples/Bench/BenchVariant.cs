@@ -15,7 +15,7 @@ namespace Dataflow.Samples.Bench;
 internal static class BenchVariant
 {
     /// <summary>The variants a bench can run.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full"];
+    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full", "pipeline-shards", "pipeline-index", "pipeline-objects"];
 
     /// <summary>Measures <paramref name="variant"/> once.</summary>
     public static BenchMeasurement Run(string variant, BenchSettings settings)
@@ -33,6 +33,11 @@ internal static class BenchVariant
             "ceiling-reduced" => Ceiling(settings, reduced: true),
             "pipeline" => Pipeline(settings, reducedDecode: true),
             "pipeline-full" => Pipeline(settings, reducedDecode: false),
+            // The same pipeline over the dataset's other forms: --data is then a shard folder or location, a folder
+            // with its .dataflow-index.json, or class folders in object storage (credentials from the environment).
+            "pipeline-shards" => Pipeline(settings, reducedDecode: true, variant, new Dataflow.Pipeline.Sources.ShardSampleSource()),
+            "pipeline-index" => Pipeline(settings, reducedDecode: true, variant, new Dataflow.Pipeline.Sources.IndexedFolderSampleSource()),
+            "pipeline-objects" => Pipeline(settings, reducedDecode: true, variant, new Dataflow.Pipeline.Sources.ObjectFolderSampleSource()),
             _ => throw new ArgumentException($"Unknown variant '{variant}'; use one of {string.Join(", ", Names)}.", nameof(variant)),
         };
     }
@@ -130,7 +135,7 @@ internal static class BenchVariant
         return total;
     }
 
-    private static BenchMeasurement Pipeline(BenchSettings settings, bool reducedDecode)
+    private static BenchMeasurement Pipeline(BenchSettings settings, bool reducedDecode, string? name = null, ISampleSource? source = null)
     {
         // The batch count comes from the pipeline's own discovery (a second discovery here would add its garbage
         // to this process's peak memory). Steady state: from the batch a tenth of the way through to the last one.
@@ -142,6 +147,10 @@ internal static class BenchVariant
 
         var probe = Probe.Start();
         ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(settings.PipelineOptions(reducedDecode));
+        if (source is not null)
+        {
+            builder.UseSource(source);
+        }
         if (settings.SplitStages)
         {
             builder.AddStage(StagePosition.AfterAugment, "no-op", static _ => { });
@@ -176,7 +185,8 @@ internal static class BenchVariant
         pipeline.Post(settings.Data);
         pipeline.Complete();
         pipeline.Completion.GetAwaiter().GetResult();
-        string variant = reducedDecode ? "pipeline" : "pipeline-full";
+        (source as IDisposable)?.Dispose();
+        string variant = name ?? (reducedDecode ? "pipeline" : "pipeline-full");
         if (batches != totalBatches)
         {
             throw new InvalidOperationException($"{variant}: expected {totalBatches} batches, got {batches} ({pipeline.Report}).");
