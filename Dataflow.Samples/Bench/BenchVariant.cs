@@ -156,11 +156,19 @@ internal static class BenchVariant
             builder.AddStage(StagePosition.AfterAugment, "no-op", static _ => { });
         }
 
+        // Start-time measurements (Build to the first batch on a huge tree) stop there: the rest of the epoch would
+        // only add minutes.
+        bool firstBatchOnly = Environment.GetEnvironmentVariable("DATAFLOW_BENCH_FIRST_BATCH_ONLY") == "1";
         pipeline = builder.Build((Batch batch) =>
         {
             if (batches == 0)
             {
                 firstBatch = probe.Elapsed;
+                if (firstBatchOnly)
+                {
+                    pipeline!.Cancel();
+                }
+
                 long selected = pipeline!.Report.Selected;
                 totalBatches = (selected + settings.BatchSize - 1) / settings.BatchSize * settings.Epochs;
                 markBatch = Math.Max(1, totalBatches / 10);
@@ -184,7 +192,16 @@ internal static class BenchVariant
         });
         pipeline.Post(settings.Data);
         pipeline.Complete();
-        pipeline.Completion.GetAwaiter().GetResult();
+        try
+        {
+            pipeline.Completion.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (firstBatchOnly)
+        {
+            (source as IDisposable)?.Dispose();
+            return probe.Stop(name ?? "pipeline", batches == 0 ? 0 : images, null, firstBatch, 0, checksum);
+        }
+
         (source as IDisposable)?.Dispose();
         string variant = name ?? (reducedDecode ? "pipeline" : "pipeline-full");
         if (batches != totalBatches)
