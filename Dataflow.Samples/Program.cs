@@ -30,6 +30,7 @@ public static class Program
         MicroCommand.Create(),
         SoakCommand.Create(environment),
         AugmentPreviewCommand.Create(environment),
+        DecodeQualityCommand.Create(environment),
         PackCommand.Create(environment),
         IndexCommand.Create(environment),
     ];
@@ -44,6 +45,8 @@ public static class Program
             root.Subcommands.Add(command);
         }
 
+        // One number parser for every command's numeric options: a value that is not a number is one line naming it.
+        OptionRules.ParseNumbers(root);
         return root;
     }
 

@@ -54,11 +54,11 @@ internal static class ShardTestData
     public static async Task<List<string>> ClassAndBytesAsync(ISampleSource source, params string[] roots)
     {
         SampleSet set = await source.DiscoverAsync(roots, CancellationToken.None);
-        var pool = new Memory.BufferPool();
+        var pool = new Dataflow.Pipeline.Memory.BufferPool();
         var result = new List<string>();
         foreach (SampleInfo sample in set.Samples)
         {
-            using Memory.PooledBuffer bytes = await source.ReadAsync(sample, pool, CancellationToken.None);
+            using Dataflow.Pipeline.Memory.PooledBuffer bytes = await source.ReadAsync(sample, pool, CancellationToken.None);
             result.Add($"{set.ClassNames[sample.Label]} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes.Span))}");
         }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 /// <summary>The bench's measurements run for real on a small folder (what they count, not how fast: no timings are asserted).</summary>
 [TestClass]
@@ -36,6 +36,21 @@ public sealed class BenchCommandTests
     }
 
     [TestMethod]
+    [DataRow("pipeline-bytes")]
+    [DataRow("pipeline-cache")]
+    [DataRow("pipeline-cache-bytes")]
+    public async Task BenchVariant_ByteOutputAndCache_CountEveryImageAndTheLaterEpochs(string variant)
+    {
+        using var data = new TempDataset().WithClasses(2, 3, 40, 30);
+
+        JsonElement m = await VariantAsync(data.Root, variant, "--epochs", "3");
+
+        Assert.AreEqual(variant, m.GetProperty("Variant").GetString());
+        Assert.AreEqual(18, m.GetProperty("Images").GetInt64());
+        Assert.IsGreaterThan(0, m.GetProperty("LaterEpochsImagesPerSecond").GetDouble());
+    }
+
+    [TestMethod]
     [DataRow("ceiling")]
     [DataRow("ceiling-reduced")]
     public async Task BenchVariant_Ceiling_DecodesEveryFileOncePerEpoch(string variant)
@@ -66,6 +81,6 @@ public sealed class BenchCommandTests
 
         SampleRun run = await SampleRun.RunAsync("bench", "--data", absent);
 
-        run.AssertOneLineError(absent, 1);
+        run.AssertOneLineError($"--data: the folder '{absent}' does not exist.", Commands.ExitCodes.UsageError);
     }
 }
