@@ -113,34 +113,13 @@ public sealed class ObjectFolderSampleSource : ISampleSource, IDisposable
         ArgumentNullException.ThrowIfNull(pool);
         var o = sample.State as ObjectRef
             ?? throw new ArgumentException($"Sample {sample} was not discovered by an {nameof(ObjectFolderSampleSource)}.", nameof(sample));
-        PooledBuffer buffer = pool.Rent(o.Size);
-        try
-        {
-            int read = await o.Store.ReadAsync(o.Key, 0, buffer.Array.AsMemory(0, o.Size), cancellationToken).ConfigureAwait(false);
-            if (read != o.Size)
-            {
-                throw new IOException($"The object '{sample.Id}' has {read} bytes; it had {o.Size} when listed (it changed during the run).");
-            }
-
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
+        return await ObjectReads.ReadExactAsync(o.Store, o.Key, 0, o.Size, pool,
+            read => new IOException($"The object '{sample.Id}' has {read} bytes; it had {o.Size} when listed (it changed during the run)."),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the stores opened by discovery.</summary>
-    public void Dispose()
-    {
-        foreach (IObjectStore store in _stores)
-        {
-            store.Dispose();
-        }
-
-        _stores.Clear();
-    }
+    public void Dispose() => ObjectReads.DisposeAll(_stores);
 
     private sealed record ObjectRef(IObjectStore Store, string Key, int Size);
 }

@@ -118,34 +118,13 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
         ArgumentNullException.ThrowIfNull(pool);
         var member = sample.State as ShardMember
             ?? throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}.", nameof(sample));
-        PooledBuffer buffer = pool.Rent(member.Length);
-        try
-        {
-            int read = await member.Store.ReadAsync(member.ShardKey, member.Offset, buffer.Array.AsMemory(0, member.Length), cancellationToken).ConfigureAwait(false);
-            if (read != member.Length)
-            {
-                throw new InvalidDataException($"The shard '{member.Store.Describe(member.ShardKey)}' is truncated: {sample.Id} needs {member.Length} bytes at offset {member.Offset}, {read} were there.");
-            }
-
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
+        return await ObjectReads.ReadExactAsync(member.Store, member.ShardKey, member.Offset, member.Length, pool,
+            read => new InvalidDataException($"The shard '{member.Store.Describe(member.ShardKey)}' is truncated: {sample.Id} needs {member.Length} bytes at offset {member.Offset}, {read} were there."),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the stores opened by discovery.</summary>
-    public void Dispose()
-    {
-        foreach (IObjectStore store in _stores)
-        {
-            store.Dispose();
-        }
-
-        _stores.Clear();
-    }
+    public void Dispose() => ObjectReads.DisposeAll(_stores);
 
     private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
