@@ -37,6 +37,35 @@ ensure_test_prerequisites() {
   fi
 }
 
+# The object-storage tests run real servers: Azurite (Azure Blob) and s3rver (S3), from npm into .tools/
+# (git-ignored). Node.js comes from apt when it is missing and this runs as root.
+AZURITE_VERSION=3.37.0
+S3RVER_VERSION=3.7.1
+ensure_test_servers() {
+  local tools=.tools
+  if [ -f "$tools/node_modules/azurite/package.json" ] && [ -f "$tools/node_modules/s3rver/package.json" ] \
+    && grep -q "\"version\": \"$AZURITE_VERSION\"" "$tools/node_modules/azurite/package.json" \
+    && grep -q "\"version\": \"$S3RVER_VERSION\"" "$tools/node_modules/s3rver/package.json" \
+    && command -v node >/dev/null; then
+    return 0
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+      echo "build.sh: installing nodejs and npm (the object-storage tests run Azurite and s3rver)" >&2
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    else
+      echo "build.sh: the object-storage tests need Node.js and npm, which are not installed. Run:" >&2
+      echo "  sudo apt-get update && sudo apt-get install -y nodejs npm" >&2
+      exit 1
+    fi
+  fi
+  echo "build.sh: installing azurite@$AZURITE_VERSION and s3rver@$S3RVER_VERSION into $tools/ (once)" >&2
+  mkdir -p "$tools"
+  [ -f "$tools/package.json" ] || echo '{ "private": true }' > "$tools/package.json"
+  npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" "s3rver@$S3RVER_VERSION" >&2
+}
+
 # The distributed tests launch the samples app with Open MPI's mpirun (real processes, a real launcher).
 ensure_mpi_prerequisites() {
   [ "$(uname -s)" = "Linux" ] || return 0
@@ -61,6 +90,7 @@ case "$command" in
   test)
     ensure_test_prerequisites
     ensure_mpi_prerequisites
+    ensure_test_servers
     dotnet build Dataflow.sln -c Release -nologo -clp:ErrorsOnly
     log=$(mktemp)
     set +e

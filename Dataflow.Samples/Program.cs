@@ -32,6 +32,8 @@ public static class Program
         SoakCommand.Create(environment),
         AugmentPreviewCommand.Create(environment),
         DecodeQualityCommand.Create(environment),
+        PackCommand.Create(environment),
+        IndexCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>

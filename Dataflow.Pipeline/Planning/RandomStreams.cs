@@ -21,4 +21,13 @@ internal static class RandomStreams
 
     /// <summary>A source crop fused with the decoder's resize: (seed, SourceCrop, epoch, sample index).</summary>
     public const long SourceCrop = 0xC80;
+
+    /// <summary>The order of the shards in an epoch: (seed, ShardOrder, epoch).</summary>
+    public const long ShardOrder = 0x5A4D;
+
+    /// <summary>The draws from the shuffle buffer of a shard stream: (seed, ShuffleBuffer, epoch).</summary>
+    public const long ShuffleBuffer = 0xB0FF;
+
+    /// <summary>The write-time shuffle of the samples packed into shards: (seed, PackShuffle).</summary>
+    public const long PackShuffle = 0x9AC4;
 }

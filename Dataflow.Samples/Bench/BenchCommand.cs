@@ -195,7 +195,7 @@ internal static class BenchCommand
     /// <summary>The options shared by the bench and its child runs.</summary>
     private sealed class BenchOptions
     {
-        private readonly Option<string> _data = new("--data") { Description = "Dataset root: one sub-folder per class", Required = true };
+        private readonly Option<string> _data = new("--data") { Description = "Dataset root: one sub-folder per class (pipeline-shards: a folder or location of shards; pipeline-objects: s3://bucket/prefix or az://container/prefix)", Required = true };
         private readonly Option<int> _width = new("--width") { Description = "Target width", DefaultValueFactory = _ => 224 };
         private readonly Option<int> _height = new("--height") { Description = "Target height", DefaultValueFactory = _ => 224 };
         private readonly Option<ColorMode> _color = new("--color") { Description = "Rgb, Bgr or Grayscale", DefaultValueFactory = _ => ColorMode.Rgb };
@@ -230,7 +230,8 @@ internal static class BenchCommand
             }
 
             // A missing folder is a usage error (exit 2), as in every other command.
-            string data = DatasetLocation.RequireFolder(parse.GetValue(_data)!, "--data");
+            string raw = parse.GetValue(_data)!;
+            string data = Dataflow.Pipeline.Sources.StorageLocation.IsRemote(raw) ? raw : DatasetLocation.RequireFolder(raw, "--data");
 
             return new BenchSettings
             {

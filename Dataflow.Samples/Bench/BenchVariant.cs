@@ -16,7 +16,7 @@ namespace Dataflow.Samples.Bench;
 internal static class BenchVariant
 {
     /// <summary>The variants a bench can run.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full", "pipeline-bytes", "pipeline-cache", "pipeline-cache-bytes"];
+    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full", "pipeline-bytes", "pipeline-cache", "pipeline-cache-bytes", "pipeline-shards", "pipeline-index", "pipeline-objects"];
 
     /// <summary>Measures <paramref name="variant"/> once.</summary>
     public static BenchMeasurement Run(string variant, BenchSettings settings)
@@ -37,6 +37,11 @@ internal static class BenchVariant
             "pipeline-bytes" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true, bytes: true)),
             "pipeline-cache" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true, cache: true)),
             "pipeline-cache-bytes" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true, bytes: true, cache: true)),
+            // The same pipeline over the dataset's other forms: --data is then a shard folder or location, a folder
+            // with its .dataflow-index.json, or class folders in object storage (credentials from the environment).
+            "pipeline-shards" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.ShardSampleSource()),
+            "pipeline-index" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.IndexedFolderSampleSource()),
+            "pipeline-objects" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.ObjectFolderSampleSource()),
             _ => throw new ArgumentException($"Unknown variant '{variant}'; use one of {string.Join(", ", Names)}.", nameof(variant)),
         };
     }
@@ -134,7 +139,7 @@ internal static class BenchVariant
         return total;
     }
 
-    private static BenchMeasurement Pipeline(BenchSettings settings, string variant, PipelineOptions options)
+    private static BenchMeasurement Pipeline(BenchSettings settings, string variant, PipelineOptions options, ISampleSource? source = null)
     {
         // The batch count comes from the pipeline's own discovery (a second discovery here would add its garbage
         // to this process's peak memory). Steady state: from the batch a tenth of the way through to the last one.
@@ -147,16 +152,28 @@ internal static class BenchVariant
 
         var probe = Probe.Start();
         ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options);
+        if (source is not null)
+        {
+            builder.UseSource(source);
+        }
         if (settings.SplitStages)
         {
             builder.AddStage(StagePosition.AfterAugment, "no-op", static _ => { });
         }
 
+        // Start-time measurements (Build to the first batch on a huge tree) stop there: the rest of the epoch would
+        // only add minutes.
+        bool firstBatchOnly = Environment.GetEnvironmentVariable("DATAFLOW_BENCH_FIRST_BATCH_ONLY") == "1";
         pipeline = builder.Build((Batch batch) =>
         {
             if (batches == 0)
             {
                 firstBatch = probe.Elapsed;
+                if (firstBatchOnly)
+                {
+                    pipeline!.Cancel();
+                }
+
                 long selected = pipeline!.Report.Selected;
                 totalBatches = (selected + settings.BatchSize - 1) / settings.BatchSize * settings.Epochs;
                 markBatch = Math.Max(1, totalBatches / 10);
@@ -186,7 +203,17 @@ internal static class BenchVariant
         });
         pipeline.Post(settings.Data);
         pipeline.Complete();
-        pipeline.Completion.GetAwaiter().GetResult();
+        try
+        {
+            pipeline.Completion.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (firstBatchOnly)
+        {
+            (source as IDisposable)?.Dispose();
+            return probe.Stop(variant, batches == 0 ? 0 : images, null, firstBatch, 0, checksum);
+        }
+
+        (source as IDisposable)?.Dispose();
         if (batches != totalBatches)
         {
             throw new InvalidOperationException($"{variant}: expected {totalBatches} batches, got {batches} ({pipeline.Report}).");

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Text;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Sources;
+using Dataflow.Pipeline.Tests.Support;
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline.Tests.Sources;
+
+[TestClass]
+public sealed class ShardSampleSourceTests
+{
+    [TestMethod]
+    public async Task Run_PackedShards_PixelsLabelsAndPathsMatchOpenCvOnTheOriginals()
+    {
+        using TempDataset folders = ShardTestData.Folders();
+        using var shards = new TempDataset();
+        ShardIndex index = ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192 });
+        Assert.IsGreaterThan(1, index.Shards.Count, "small target size: several shards");
+
+        using var source = new ShardSampleSource();
+        var (batches, pipeline) = await ShardTestData.RunAsync(source, ShardTestData.Options(epochs: 2), shards.Root);
+
+        CollectionAssert.AreEqual(new[] { "cat", "dog", "eel" }, pipeline.ClassNames.ToArray());
+        foreach (int epoch in new[] { 0, 1 })
+        {
+            var paths = batches.Where(b => b.Epoch == epoch).SelectMany(b => b.Paths).ToList();
+            Assert.HasCount(12, paths);
+            Assert.AreEqual(12, paths.Distinct().Count(), "every sample once per epoch");
+        }
+
+        foreach (SeenBatch batch in batches)
+        {
+            for (int row = 0; row < batch.Labels.Length; row++)
+            {
+                string id = batch.Paths[row];
+                StringAssert.StartsWith(id, shards.Root + Path.DirectorySeparatorChar + "shard-");
+                string original = ShardTestData.OriginalOf(id, shards.Root, folders.Root);
+                Assert.AreEqual(pipeline.ClassNames.ToList().IndexOf(Path.GetFileName(Path.GetDirectoryName(original))!), batch.Labels[row], id);
+                using Mat expected = ReferenceImages.DecodeResize(original, 20, 16);
+                CollectionAssert.AreEqual(ReferenceImages.Bytes(expected), ReferenceImages.FromNchwRow(batch.Data.AsSpan(row * 3 * 16 * 20, 3 * 16 * 20), 20, 16, 3), id);
+            }
+        }
+    }
+
+    [TestMethod]
+    public async Task Discover_WithAndWithoutIndex_SameSamplesAndOffsets()
+    {
+        using TempDataset folders = ShardTestData.Folders();
+        using var shards = new TempDataset();
+        ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192, Shuffle = true, Seed = 3 });
+
+        using var indexed = new ShardSampleSource();
+        using var scanned = new ShardSampleSource(new ShardSourceOptions { UseIndex = false, ClassNames = ["cat", "dog", "eel"] });
+        SampleSet a = await indexed.DiscoverAsync([shards.Root], CancellationToken.None);
+        SampleSet b = await scanned.DiscoverAsync([shards.Root], CancellationToken.None);
+        CollectionAssert.AreEqual(a.Samples.Select(s => $"{s.Id} {s.Label} {s.State}").ToList(), b.Samples.Select(s => $"{s.Id} {s.Label} {s.State}").ToList());
+        CollectionAssert.AreEqual(
+            await ShardTestData.ClassAndBytesAsync(new FolderSampleSource(), folders.Root),
+            await ShardTestData.ClassAndBytesAsync(indexed, shards.Root));
+    }
+
+    [TestMethod]
+    public async Task Discover_GnuTarOfAFolder_LoadsClassIndicesAndBytes()
+    {
+        using var layout = new TempDataset();
+        var expected = new List<string>();
+        for (int i = 0; i < 6; i++)
+        {
+            Cv2.ImEncode(".png", TempDataset.Pattern(12, 9, i), out byte[] png);
+            layout.WriteBytes($"{i:D6}.png", png);
+            layout.WriteBytes($"{i:D6}.cls", Encoding.ASCII.GetBytes($"{i % 3}\n"));
+            expected.Add($"{i % 3} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(png))}");
+        }
+
+        using var shards = new TempDataset();
+        Tar("-cf", Path.Combine(shards.Root, "data-0.tar"), "-C", layout.Root, ".");
+
+        using var source = new ShardSampleSource();
+        SampleSet set = await source.DiscoverAsync([shards.Root], CancellationToken.None);
+        CollectionAssert.AreEqual(new[] { "0", "1", "2" }, set.ClassNames.ToArray());
+        Assert.IsEmpty(set.Ignored, string.Join("; ", set.Ignored));
+        expected.Sort(StringComparer.Ordinal);
+        CollectionAssert.AreEqual(expected, await ShardTestData.ClassAndBytesAsync(source, shards.Root));
+
+        var (batches, _) = await ShardTestData.RunAsync(source, ShardTestData.Options(batchSize: 3), shards.Root);
+        Assert.AreEqual(6, batches.Sum(b => b.Labels.Length));
+    }
+
+    [TestMethod]
+    public async Task Discover_PaxShardWithClassNamesAndNestedKeys_LoadsSortedClassNames()
+    {
+        using var shards = new TempDataset();
+        string path = Path.Combine(shards.Root, "a.tar");
+        using (var file = File.Create(path))
+        using (var writer = new TarWriter(file, TarEntryFormat.Pax))
+        {
+            string[] names = ["zebra", "ant", "zebra", "mole"];
+            for (int i = 0; i < names.Length; i++)
+            {
+                Cv2.ImEncode(".jpg", TempDataset.Pattern(16, 16, i), out byte[] jpg);
+                Add(writer, $"train/part.{i}/s{i}.JPG", jpg);   // the key is up to the first dot of the last component
+                Add(writer, $"train/part.{i}/s{i}.class", Encoding.UTF8.GetBytes(names[i]));
+                Add(writer, $"train/part.{i}/s{i}.json", "{}"u8.ToArray());
+            }
+        }
+
+        using var source = new ShardSampleSource();
+        SampleSet set = await source.DiscoverAsync([shards.Root], CancellationToken.None);
+        CollectionAssert.AreEqual(new[] { "ant", "mole", "zebra" }, set.ClassNames.ToArray());
+        CollectionAssert.AreEqual(new[] { 2, 0, 2, 1 }, set.Samples.Select(s => s.Label).ToArray());
+        Assert.AreEqual(path + "/train/part.1/s1.jpg", set.Samples[1].Id);
+        var (batches, _) = await ShardTestData.RunAsync(source, ShardTestData.Options(batchSize: 2), shards.Root);
+        Assert.AreEqual(4, batches.Sum(b => b.Labels.Length));
+    }
+
+    [TestMethod]
+    public async Task Discover_SamplesWithoutImageOrClassOrWithUnknownClass_IgnoredWithReasons()
+    {
+        using var shards = new TempDataset();
+        Cv2.ImEncode(".png", TempDataset.Pattern(8, 8, 1), out byte[] png);
+        using (var file = File.Create(Path.Combine(shards.Root, "a.tar")))
+        using (var writer = new TarWriter(file, TarEntryFormat.Ustar))
+        {
+            Add(writer, "good.png", png);
+            Add(writer, "good.cls", "1"u8.ToArray());
+            Add(writer, "noimage.cls", "0"u8.ToArray());
+            Add(writer, "noimage.txt", "caption"u8.ToArray());
+            Add(writer, "noclass.png", png);
+            Add(writer, "unknown.png", png);
+            Add(writer, "unknown.cls", "7"u8.ToArray());
+            Add(writer, "badcls.png", png);
+            Add(writer, "badcls.cls", "seven"u8.ToArray());
+            Add(writer, "noext", png);
+        }
+
+        using var source = new ShardSampleSource(new ShardSourceOptions { ClassNames = ["a", "b"] });
+        SampleSet set = await source.DiscoverAsync([shards.Root], CancellationToken.None);
+        Assert.HasCount(1, set.Samples);
+        StringAssert.EndsWith(set.Samples[0].Id, "a.tar/good.png");
+        string reasons = string.Join("\n", set.Ignored.Select(i => $"{Path.GetFileName(i.Path)}: {i.Reason}"));
+        StringAssert.Contains(reasons, "noimage: sample has no image field (fields: cls, txt)");
+        StringAssert.Contains(reasons, "noclass: sample has no class field");
+        StringAssert.Contains(reasons, "unknown.png: class index 7 is not one of the 2 classes");
+        StringAssert.Contains(reasons, "badcls: sample has no usable class: its cls field is \"seven\"");
+        StringAssert.Contains(reasons, "noext: tar member name has no field extension");
+    }
+
+    [TestMethod]
+    public async Task Discover_TruncatedShard_FailsNamingTheShard()
+    {
+        using TempDataset folders = ShardTestData.Folders();
+        using var shards = new TempDataset();
+        ShardWriter.Pack([folders.Root], shards.Root);
+        string shard = Path.Combine(shards.Root, "shard-000000.tar");
+        using (var file = new FileStream(shard, FileMode.Open))
+        {
+            file.SetLength(file.Length - 3000);
+        }
+
+        using var scanning = new ShardSampleSource(new ShardSourceOptions { UseIndex = false });
+        var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => scanning.DiscoverAsync([shards.Root], CancellationToken.None));
+        StringAssert.Contains(e.Message, shard);
+        StringAssert.Contains(e.Message, "truncated");
+
+        using var indexed = new ShardSampleSource();
+        var stale = await Assert.ThrowsExactlyAsync<StaleIndexException>(() => indexed.DiscoverAsync([shards.Root], CancellationToken.None));
+        StringAssert.Contains(stale.Message, $"shard '{shard}' is");
+    }
+
+    [TestMethod]
+    public async Task Discover_CorruptTarHeader_FailsNamingTheShardAndByte()
+    {
+        using TempDataset folders = ShardTestData.Folders();
+        using var shards = new TempDataset();
+        ShardIndex index = ShardWriter.Pack([folders.Root], shards.Root);
+        string shard = Path.Combine(shards.Root, "shard-000000.tar");
+        byte[] bytes = File.ReadAllBytes(shard);
+        long secondHeader = index.Shards[0].Members![1].Offset - 512;
+        bytes.AsSpan((int)secondHeader + 100, 60).Fill((byte)'x'); // mode, owner, size, time and checksum fields: not octal
+        File.WriteAllBytes(shard, bytes);
+
+        using var source = new ShardSampleSource(new ShardSourceOptions { UseIndex = false });
+        var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => source.DiscoverAsync([shards.Root], CancellationToken.None));
+        StringAssert.Contains(e.Message, $"The shard '{shard}' is not a valid tar file near byte");
+    }
+
+    [TestMethod]
+    public async Task Discover_StaleIndex_MissingShardSizeOrHashChanged_Refused()
+    {
+        using TempDataset folders = ShardTestData.Folders();
+        using var shards = new TempDataset();
+        ShardIndex index = ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192 });
+        string first = Path.Combine(shards.Root, index.Shards[0].Name);
+        string last = Path.Combine(shards.Root, index.Shards[^1].Name);
+
+        // Same size, one byte of image data changed: only the hash shows it.
+        byte[] bytes = File.ReadAllBytes(first);
+        bytes[index.Shards[0].Members![0].Offset + 10] ^= 1;
+        File.WriteAllBytes(first, bytes);
+        using (var sizes = new ShardSampleSource())
+        {
+            Assert.HasCount(12, (await sizes.DiscoverAsync([shards.Root], CancellationToken.None)).Samples, "sizes alone cannot see it");
+        }
+
+        using var hashing = new ShardSampleSource(new ShardSourceOptions { VerifyHashes = true });
+        var e = await Assert.ThrowsExactlyAsync<StaleIndexException>(() => hashing.DiscoverAsync([shards.Root], CancellationToken.None));
+        StringAssert.Contains(e.Message, $"shard '{first}' has SHA-256");
+        Assert.AreEqual(Path.Combine(shards.Root, ShardIndex.FileName), e.Index);
+
+        File.Delete(last);
+        using var source = new ShardSampleSource();
+        e = await Assert.ThrowsExactlyAsync<StaleIndexException>(() => source.DiscoverAsync([shards.Root], CancellationToken.None));
+        StringAssert.Contains(e.Message, $"shard '{last}' is missing");
+    }
+
+    [TestMethod]
+    public async Task Discover_EmptyOrMissingLocation_ClearErrors()
+    {
+        using var empty = new TempDataset();
+        using var source = new ShardSampleSource();
+        var e = await Assert.ThrowsExactlyAsync<DirectoryNotFoundException>(() => source.DiscoverAsync([empty.Root], CancellationToken.None));
+        StringAssert.Contains(e.Message, "holds no tar shards");
+        string missing = Path.Combine(empty.Root, "nope");
+        e = await Assert.ThrowsExactlyAsync<DirectoryNotFoundException>(() => source.DiscoverAsync([missing], CancellationToken.None));
+        StringAssert.Contains(e.Message, missing);
+    }
+
+    internal static void Add(TarWriter writer, string name, byte[] data)
+    {
+        TarEntry entry = writer.Format switch
+        {
+            TarEntryFormat.Pax => new PaxTarEntry(TarEntryType.RegularFile, name),
+            _ => new UstarTarEntry(TarEntryType.RegularFile, name),
+        };
+        entry.DataStream = new MemoryStream(data);
+        writer.WriteEntry(entry);
+    }
+
+    internal static void Tar(params string[] args)
+    {
+        var info = new ProcessStartInfo("tar") { RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process tar = Process.Start(info) ?? throw new InvalidOperationException("GNU tar is needed by this test: apt-get install tar");
+        string error = tar.StandardError.ReadToEnd();
+        tar.WaitForExit();
+        Assert.AreEqual(0, tar.ExitCode, error);
+    }
+}

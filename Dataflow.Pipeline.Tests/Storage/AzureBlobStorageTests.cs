@@ -1,0 +1,21 @@
+namespace Dataflow.Pipeline.Tests.Storage;
+
+[TestClass]
+public sealed class AzureBlobStorageTests : ObjectStorageTests
+{
+    private static Dataset? _shared;
+
+    internal override Dataset Shared => _shared ?? throw new InvalidOperationException("not started");
+
+    [ClassInitialize]
+    public static async Task StartAsync(TestContext context)
+    {
+        _shared = new Dataset(AzuriteServer.Start());
+        await _shared.UploadAsync();
+    }
+
+    [ClassCleanup]
+    public static void Stop() => _shared?.Dispose();
+
+    internal override StorageServer StartServer() => AzuriteServer.Start();
+}

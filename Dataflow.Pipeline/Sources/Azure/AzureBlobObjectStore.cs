@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Core;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Dataflow.Pipeline.Sources;
+
+/// <summary>
+/// An Azure Blob container as an <see cref="IObjectStore"/>, through Azure.Storage.Blobs. Transient errors are
+/// retried by the SDK's exponential retry policy (<see cref="StorageOptions.MaxRetries"/>,
+/// <see cref="StorageOptions.RetryDelay"/>); reads are ranged downloads whose bytes count against
+/// <see cref="StorageOptions.MaxBytesInFlight"/>.
+/// </summary>
+public sealed class AzureBlobObjectStore : IObjectStore
+{
+    private readonly BlobContainerClient _container;
+    private readonly ByteBudget _budget;
+
+    /// <summary>Creates a store over <paramref name="container"/> of the account named by <paramref name="connectionString"/>.</summary>
+    public AzureBlobObjectStore(string connectionString, string container, StorageOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        ArgumentException.ThrowIfNullOrEmpty(container);
+        options ??= StorageOptions.Default;
+        options.Validate();
+        _container = new BlobContainerClient(connectionString, container, ClientOptions(options));
+        _budget = new ByteBudget(options.MaxBytesInFlight);
+    }
+
+    /// <summary>Creates a store over a container URL (with a SAS token in its query, or a public container).</summary>
+    public AzureBlobObjectStore(Uri containerUri, StorageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(containerUri);
+        options ??= StorageOptions.Default;
+        options.Validate();
+        _container = new BlobContainerClient(containerUri, ClientOptions(options));
+        _budget = new ByteBudget(options.MaxBytesInFlight);
+    }
+
+    /// <summary>The container.</summary>
+    public string Container => _container.Name;
+
+    /// <summary>The most bytes that were being fetched at once so far.</summary>
+    public long PeakBytesInFlight => _budget.Peak;
+
+    /// <summary>Bytes being fetched now.</summary>
+    public long BytesInFlight => _budget.InUse;
+
+    /// <inheritdoc />
+    public string Describe(string key) => $"az://{Container}/{key}";
+
+    /// <inheritdoc />
+    public async Task CheckAccessAsync(CancellationToken cancellationToken)
+    {
+        bool exists;
+        try
+        {
+            exists = (await _container.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status is 401 or 403)
+        {
+            throw new IOException($"Access to the container 'az://{Container}' at {_container.Uri.GetLeftPart(UriPartial.Authority)} was refused ({e.Status} {e.ErrorCode}): check the connection string (AZURE_STORAGE_CONNECTION_STRING) or the SAS token.", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new IOException($"The container 'az://{Container}' at {_container.Uri.GetLeftPart(UriPartial.Authority)} cannot be reached: {e.Message}", e);
+        }
+
+        if (!exists)
+        {
+            throw new IOException($"The container 'az://{Container}' does not exist at {_container.Uri.GetLeftPart(UriPartial.Authority)}.");
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        IAsyncEnumerator<BlobItem> items = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (await Call(prefix, () => items.MoveNextAsync().AsTask()).ConfigureAwait(false))
+            {
+                yield return new StoredObject(items.Current.Name, items.Current.Properties.ContentLength ?? 0);
+            }
+        }
+        finally
+        {
+            await items.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredObject?> TryGetAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            BlobProperties properties = (await _container.GetBlobClient(key).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            return new StoredObject(key, properties.ContentLength);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw Wrap(key, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (destination.Length == 0)
+        {
+            return 0;
+        }
+
+        long taken = await _budget.AcquireAsync(destination.Length, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var options = new BlobDownloadOptions { Range = new HttpRange(offset, destination.Length) };
+            BlobDownloadStreamingResult result = await Call(key, async () =>
+                (await _container.GetBlobClient(key).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false)).Value).ConfigureAwait(false);
+            using (result)
+            {
+                return await Call(key, () => result.Content.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken).AsTask()).ConfigureAwait(false);
+            }
+        }
+        catch (StorageException e) when (e.Status == 416)
+        {
+            return 0;
+        }
+        finally
+        {
+            _budget.Release(taken);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    {
+        var options = new BlobDownloadOptions { Range = new HttpRange(offset) };
+        BlobDownloadStreamingResult result = await Call(key, async () =>
+            (await _container.GetBlobClient(key).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false)).Value).ConfigureAwait(false);
+        return new OwningStream(result.Content, result);
+    }
+
+    /// <summary>Nothing to release: the SDK's HTTP pipeline is shared.</summary>
+    public void Dispose()
+    {
+    }
+
+    private static BlobClientOptions ClientOptions(StorageOptions options)
+    {
+        var client = new BlobClientOptions();
+        client.Retry.Mode = RetryMode.Exponential;
+        client.Retry.MaxRetries = options.MaxRetries;
+        client.Retry.Delay = options.RetryDelay;
+        client.Retry.MaxDelay = TimeSpan.FromSeconds(10);
+        client.Retry.NetworkTimeout = options.RequestTimeout;
+        return client;
+    }
+
+    private async Task<T> Call<T>(string key, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw Wrap(key, e);
+        }
+    }
+
+    private Exception Wrap(string key, Exception e) => e switch
+    {
+        FileNotFoundException or StorageException => e,
+        RequestFailedException { Status: 404 } r when r.ErrorCode == "ContainerNotFound" =>
+            new StorageException($"The container 'az://{Container}' does not exist (reading '{Describe(key)}').", 404, e),
+        RequestFailedException { Status: 404 } => new FileNotFoundException($"The object '{Describe(key)}' does not exist (404).", Describe(key), e),
+        RequestFailedException r when r.Status != 0 =>
+            new StorageException($"Reading '{Describe(key)}' failed with {r.Status} {r.ErrorCode} after the SDK's retries.", r.Status, e),
+        _ => new StorageException($"Reading '{Describe(key)}' failed after the SDK's retries: {e.Message}", 0, e),
+    };
+}

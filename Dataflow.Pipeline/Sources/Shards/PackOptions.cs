@@ -1,0 +1,45 @@
+namespace Dataflow.Pipeline.Sources;
+
+/// <summary>Options of <see cref="ShardWriter.Pack"/>.</summary>
+public sealed class PackOptions
+{
+    /// <summary>
+    /// The size a shard is filled up to: a sample goes to a new shard when it would take the current one past this
+    /// size (a shard holds at least one sample, so one larger image makes one larger shard).
+    /// </summary>
+    /// <value>256 MiB, within the 100 MB to 1 GB that WebDataset recommends.</value>
+    public long TargetShardBytes { get; init; } = 256L << 20;
+
+    /// <summary>Shuffle the samples across shards at write time from <see cref="Seed"/>; false keeps class-sorted order.</summary>
+    /// <value>false.</value>
+    public bool Shuffle { get; init; }
+
+    /// <summary>The seed of the write-time shuffle.</summary>
+    /// <value>0.</value>
+    public int Seed { get; init; }
+
+    /// <summary>The shards' file name prefix; shards are named <c>{prefix}{number:D6}.tar</c>.</summary>
+    /// <value><c>shard-</c>.</value>
+    public string NamePrefix { get; init; } = "shard-";
+
+    /// <summary>Checks every value; one exception lists every failure.</summary>
+    /// <exception cref="ArgumentException">A value is out of range; the message names it, the allowed values and the value given.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (TargetShardBytes < 4096)
+        {
+            errors.Add($"Parameter \"TargetShardBytes\" must be at least 4096, was {TargetShardBytes}.");
+        }
+
+        if (string.IsNullOrEmpty(NamePrefix) || NamePrefix.IndexOfAny(['/', '\\', '.']) >= 0)
+        {
+            errors.Add($"Parameter \"NamePrefix\" must be a non-empty file name without '/', '\\' or '.', was \"{NamePrefix}\".");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, errors), errors.Count == 1 ? errors[0].Split('"')[1] : nameof(PackOptions));
+        }
+    }
+}

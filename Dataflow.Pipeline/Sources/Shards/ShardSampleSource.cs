@@ -1,0 +1,253 @@
+using System.Security.Cryptography;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Memory;
+
+namespace Dataflow.Pipeline.Sources;
+
+/// <summary>
+/// Samples from tar shards in the WebDataset layout (as written by <see cref="ShardWriter"/>, Python's
+/// <c>webdataset</c>, or <c>tar</c> of a folder of <c>key.jpg</c>/<c>key.cls</c> files), on local disk or in object
+/// storage. A root posted to the pipeline is a folder or a location (<c>s3://bucket/prefix</c>,
+/// <c>az://container/prefix</c>, a container's https URL) holding the shards (<c>*.tar</c>) and, optionally, their
+/// <see cref="ShardIndex"/>.
+/// </summary>
+/// <remarks>
+/// <para>With an index, discovery reads no shard: it lists the location once and refuses a stale index (a shard
+/// missing or of another size; with <see cref="ShardSourceOptions.VerifyHashes"/> also another SHA-256) with a
+/// <see cref="StaleIndexException"/>. Without one, each shard's headers are read (on local disk by seeking over the
+/// data; from object storage the shard is streamed once).</para>
+/// <para>A sample's image field is the first member whose extension is an image type (<c>jpg</c>, <c>png</c>,
+/// <c>webp</c>, ...); its class is the <c>class</c> field (a class name, UTF-8 text) or else the <c>cls</c> field (the
+/// class index as decimal text). Samples without an image or a class, or with a class that is not one of the
+/// classes, are listed in <see cref="SampleSet.Ignored"/> with the reason. A shard that is not a valid tar (a corrupt
+/// header, truncated data) fails discovery with an <see cref="InvalidDataException"/> naming it.</para>
+/// <para>A sample's id is the shard's location followed by the member name (<c>/data/shard-000000.tar/cat/1.jpg</c>).
+/// Its bytes are read with one positional read (local disk) or one ranged GET (object storage). The source owns the
+/// stores it opened (local file handles, SDK clients): dispose it after the run.</para>
+/// </remarks>
+public sealed class ShardSampleSource : ISampleSource, IDisposable
+{
+    private readonly ShardSourceOptions _options;
+    private readonly List<IObjectStore> _stores = [];
+    private int _shards;
+
+    /// <summary>Creates a source.</summary>
+    public ShardSampleSource(ShardSourceOptions? options = null)
+    {
+        _options = options ?? new ShardSourceOptions();
+        _options.Storage.Validate();
+    }
+
+    /// <summary>The stores opened for the roots discovered so far (for their counters, such as bytes in flight).</summary>
+    public IReadOnlyList<IObjectStore> Stores => _stores;
+
+    /// <inheritdoc />
+    public async Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        if (roots.Count == 0)
+        {
+            throw new InvalidOperationException("No shard location was posted to the pipeline before it was completed.");
+        }
+
+        _shards = 0;
+        var ignored = new List<IgnoredEntry>();
+        var found = new List<(ShardMember Member, string Id, int? ClassIndex, string? ClassName)>();
+        IReadOnlyList<string>? indexClasses = null;
+        foreach (string root in roots)
+        {
+            StorageLocation location = StorageLocation.Open(root, _options.Storage);
+            _stores.Add(location.Store);
+            await location.Store.CheckAccessAsync(cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<string>? classes = await DiscoverRootAsync(location, found, ignored, cancellationToken).ConfigureAwait(false);
+            if (classes is not null)
+            {
+                if (indexClasses is not null && !indexClasses.SequenceEqual(classes, StringComparer.Ordinal))
+                {
+                    throw new InvalidDataException($"The shard index at '{location.Store.Describe(location.Prefix + ShardIndex.FileName)}' names other classes than an earlier root's index.");
+                }
+
+                indexClasses = classes;
+            }
+        }
+
+        IReadOnlyList<string> classNames = _options.ClassNames ?? indexClasses ?? DeriveClassNames(found);
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < classNames.Count; i++)
+        {
+            byName.TryAdd(classNames[i], i);
+        }
+
+        var samples = new List<SampleInfo>(found.Count);
+        foreach (var (member, id, classIndex, className) in found)
+        {
+            int label;
+            if (className is not null)
+            {
+                if (!byName.TryGetValue(className, out label))
+                {
+                    ignored.Add(new IgnoredEntry(id, $"class \"{className}\" is not one of the {classNames.Count} classes"));
+                    continue;
+                }
+            }
+            else if (classIndex is int index && index < classNames.Count)
+            {
+                label = index;
+            }
+            else
+            {
+                ignored.Add(new IgnoredEntry(id, $"class index {classIndex} is not one of the {classNames.Count} classes (0..{classNames.Count - 1})"));
+                continue;
+            }
+
+            samples.Add(new SampleInfo(samples.Count, id, label) { State = member });
+        }
+
+        if (samples.Count == 0)
+        {
+            throw new InvalidDataException($"The shard location(s) '{string.Join("', '", roots)}' hold no usable samples ({ignored.Count} entries ignored{(ignored.Count > 0 ? ", first: " + ignored[0].Path + ": " + ignored[0].Reason : "")}).");
+        }
+
+        return new SampleSet(classNames, samples, ignored);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        ArgumentNullException.ThrowIfNull(pool);
+        var member = sample.State as ShardMember
+            ?? throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}.", nameof(sample));
+        return await ObjectReads.ReadExactAsync(member.Store, member.ShardKey, member.Offset, member.Length, pool,
+            read => new InvalidDataException($"The shard '{member.Store.Describe(member.ShardKey)}' is truncated: {sample.Id} needs {member.Length} bytes at offset {member.Offset}, {read} were there."),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Disposes the stores opened by discovery.</summary>
+    public void Dispose() => ObjectReads.DisposeAll(_stores);
+
+    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    {
+        (IObjectStore store, string prefix) = (location.Store, location.Prefix);
+        var listed = new Dictionary<string, long>(StringComparer.Ordinal);
+        await foreach (StoredObject item in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            listed[item.Key] = item.Size;
+        }
+
+        string indexKey = prefix + ShardIndex.FileName;
+        if (_options.UseIndex && listed.ContainsKey(indexKey))
+        {
+            ShardIndex index;
+            using (Stream stream = await store.OpenReadAsync(indexKey, 0, cancellationToken).ConfigureAwait(false))
+            {
+                index = ShardIndex.Load(stream, store.Describe(indexKey));
+            }
+
+            await CheckIndexAsync(store, prefix, indexKey, index, listed, cancellationToken).ConfigureAwait(false);
+            foreach (ShardIndexEntry shard in index.Shards)
+            {
+                string key = prefix + shard.Name;
+                int shardOrdinal = _shards++;
+                if (shard.Members is null)
+                {
+                    await ScanAsync(store, key, shardOrdinal, shard.Bytes, found, ignored, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                foreach (ShardMemberEntry m in shard.Members)
+                {
+                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, checked((int)m.Length)), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null));
+                }
+            }
+
+            return index.Classes;
+        }
+
+        var shards = listed.Where(p => p.Key.EndsWith(".tar", StringComparison.OrdinalIgnoreCase)).Select(p => p.Key).Order(CodePointComparer.Instance).ToList();
+        if (shards.Count == 0)
+        {
+            throw new DirectoryNotFoundException($"The location '{store.Describe(prefix)}' holds no tar shards (*.tar) and no {ShardIndex.FileName}.");
+        }
+
+        foreach (string key in shards)
+        {
+            await ScanAsync(store, key, _shards++, listed[key], found, ignored, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private async Task CheckIndexAsync(IObjectStore store, string prefix, string indexKey, ShardIndex index, Dictionary<string, long> listed, CancellationToken cancellationToken)
+    {
+        var differences = new List<string>();
+        foreach (ShardIndexEntry shard in index.Shards)
+        {
+            string key = prefix + shard.Name;
+            if (!listed.TryGetValue(key, out long size))
+            {
+                differences.Add($"shard '{store.Describe(key)}' is missing");
+            }
+            else if (size != shard.Bytes)
+            {
+                differences.Add($"shard '{store.Describe(key)}' is {size} bytes, the index says {shard.Bytes}");
+            }
+            else if (shard.Members is not null && shard.Members.Count != shard.Samples)
+            {
+                differences.Add($"shard '{store.Describe(key)}' lists {shard.Members.Count} members for {shard.Samples} samples");
+            }
+            else if (_options.VerifyHashes)
+            {
+                string hash;
+                using (Stream stream = await store.OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false))
+                {
+                    hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+                }
+
+                if (!string.Equals(hash, shard.Sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    differences.Add($"shard '{store.Describe(key)}' has SHA-256 {hash}, the index says {shard.Sha256}");
+                }
+            }
+        }
+
+        if (differences.Count > 0)
+        {
+            throw new StaleIndexException(store.Describe(indexKey), differences);
+        }
+    }
+
+    private static async Task ScanAsync(IObjectStore store, string key, int shard, long size, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    {
+        string where = store.Describe(key);
+        (List<ScannedSample> samples, List<IgnoredEntry> passed) scan;
+        using (Stream stream = await store.OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false))
+        {
+            scan = await TarShardScanner.ScanAsync(stream, size, where, cancellationToken).ConfigureAwait(false);
+        }
+
+        ignored.AddRange(scan.passed);
+        foreach (ScannedSample s in scan.samples)
+        {
+            if (s.Length > Array.MaxLength)
+            {
+                ignored.Add(new IgnoredEntry($"{where}/{s.Key}.{s.ImageField}", $"image member is {s.Length} bytes, more than one buffer can hold"));
+                continue;
+            }
+
+            found.Add((new ShardMember(store, key, shard, s.Offset, (int)s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName));
+        }
+    }
+
+    private static List<string> DeriveClassNames(List<(ShardMember, string, int? ClassIndex, string? ClassName)> found)
+    {
+        var names = found.Where(f => f.ClassName is not null).Select(f => f.ClassName!).Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToList();
+        if (names.Count > 0)
+        {
+            return names;
+        }
+
+        int max = found.Select(f => f.ClassIndex ?? -1).DefaultIfEmpty(-1).Max();
+        return [.. Enumerable.Range(0, max + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    }
+}

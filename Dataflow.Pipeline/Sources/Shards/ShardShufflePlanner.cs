@@ -1,0 +1,127 @@
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Planning;
+
+namespace Dataflow.Pipeline.Sources;
+
+/// <summary>
+/// The epoch order that streaming shards allows: the shards in a seeded order per epoch, each read front to back,
+/// through a seeded shuffle buffer of <see cref="BufferSize"/> samples (as WebDataset's <c>shuffle(n)</c>), cut into
+/// batches. Use it with a <see cref="ShardSampleSource"/> (<see cref="ImagePipelineBuilder.UsePlanner"/>).
+/// </summary>
+/// <remarks>
+/// <para>The plan is a pure function of (selection, seed, epoch, buffer size): the shard order is drawn from
+/// (seed, epoch), the buffer's draws from another stream of (seed, epoch), so batches are bit-identical whatever the
+/// stages' parallelism, and every selected sample is in the epoch exactly once.</para>
+/// <para>Position <c>p</c> of the plan is a sample at most <c>p + BufferSize - 1</c> places into the epoch's shard
+/// stream: a reader that streams the shards in this order holds at most about <see cref="BufferSize"/> samples it has
+/// read and not yet handed on. <see cref="BufferSize"/> 1 reads every shard in file order, shards shuffled; a buffer
+/// as large as the selection is a full shuffle.</para>
+/// </remarks>
+public sealed class ShardShufflePlanner : IEpochPlanner
+{
+    private readonly EpochPlanner _batches;
+
+    /// <summary>Creates a planner.</summary>
+    /// <param name="batchSize">Positions per batch.</param>
+    /// <param name="seed">The run's seed.</param>
+    /// <param name="bufferSize">Samples in the shuffle buffer, at least 1.</param>
+    /// <param name="shuffleWithinBatch">Permute the rows of each batch.</param>
+    /// <param name="dropLast">Leave out a short last batch.</param>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public ShardShufflePlanner(int batchSize, long seed, int bufferSize, bool shuffleWithinBatch = true, bool dropLast = false)
+    {
+        if (bufferSize < 1)
+        {
+            throw new ArgumentException($"Parameter \"BufferSize\" must be at least 1, was {bufferSize}.", nameof(bufferSize));
+        }
+
+        // Rows within batches and drop-last as the built-in planner does them; the order is this planner's own.
+        _batches = new EpochPlanner(batchSize, seed, shuffle: false, shuffleWithinBatch, dropLast);
+        Seed = seed;
+        BufferSize = bufferSize;
+    }
+
+    /// <summary>Creates the planner for <paramref name="options"/> (batch size, seed, rows, drop-last) with a buffer of <paramref name="bufferSize"/>.</summary>
+    public static ShardShufflePlanner For(PipelineOptions options, int bufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ShardShufflePlanner(options.BatchSize, options.Seed, bufferSize, options.ShuffleWithinBatch, options.DropLast);
+    }
+
+    /// <summary>The run's seed.</summary>
+    public long Seed { get; }
+
+    /// <summary>Samples in the shuffle buffer.</summary>
+    public int BufferSize { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A selected sample was not discovered by a <see cref="ShardSampleSource"/>.</exception>
+    public EpochPlan Plan(SampleSet set, ReadOnlySpan<int> selected, int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        int[] stream = StreamOrder(set, selected, Seed, epoch);
+        int[] order = new int[stream.Length];
+        var random = new SampleRandom(Seed, RandomStreams.ShuffleBuffer, epoch);
+        int[] buffer = new int[Math.Min(BufferSize, Math.Max(1, stream.Length))];
+        int held = 0;
+        int emitted = 0;
+        foreach (int sample in stream)
+        {
+            if (held < buffer.Length)
+            {
+                buffer[held++] = sample;
+                continue;
+            }
+
+            int j = random.NextInt(held);
+            order[emitted++] = buffer[j];
+            buffer[j] = sample;
+        }
+
+        while (held > 0)
+        {
+            int j = random.NextInt(held);
+            order[emitted++] = buffer[j];
+            buffer[j] = buffer[--held];
+        }
+
+        return _batches.Plan(set, order, epoch);
+    }
+
+    /// <summary>The epoch's shard stream: the shards in their (seed, epoch) order, each one's selected samples in file order.</summary>
+    internal static int[] StreamOrder(SampleSet set, ReadOnlySpan<int> selected, long seed, int epoch)
+    {
+        var byShard = new SortedDictionary<int, List<int>>();
+        foreach (int index in selected)
+        {
+            SampleInfo sample = set.Samples[index];
+            int shard = sample.State is ShardMember member
+                ? member.Shard
+                : throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}: a shard planner needs shards.", nameof(set));
+            if (!byShard.TryGetValue(shard, out List<int>? members))
+            {
+                byShard[shard] = members = [];
+            }
+
+            members.Add(index);
+        }
+
+        int[] shards = [.. byShard.Keys];
+        new SampleRandom(seed, RandomStreams.ShardOrder, epoch).Shuffle<int>(shards);
+        var stream = new int[selected.Length];
+        int next = 0;
+        foreach (int shard in shards)
+        {
+            foreach (int index in byShard[shard])
+            {
+                stream[next++] = index;
+            }
+        }
+
+        return stream;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"ShardShufflePlanner(buffer {BufferSize}, seed {Seed}, {_batches})";
+}

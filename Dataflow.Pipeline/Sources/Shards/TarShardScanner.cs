@@ -1,0 +1,240 @@
+using System.Formats.Tar;
+using System.Text;
+using Dataflow.Pipeline.Discovery;
+
+namespace Dataflow.Pipeline.Sources;
+
+/// <summary>One sample found in a shard: its key, image member and class field(s), not yet resolved to a label.</summary>
+internal sealed record ScannedSample(string Key, string ImageField, long Offset, long Length, int? ClassIndex, string? ClassName);
+
+/// <summary>
+/// Reads a tar shard in the WebDataset layout with <see cref="TarReader"/>: members sharing a key (the member path up
+/// to the first dot of its last component) form one sample; the rest of the name is the field. WebDataset writes a
+/// sample's members next to each other, but <c>tar</c> of a folder without <c>--sort=name</c> stores them in directory
+/// order, so members are grouped by key over the whole shard; samples keep the order of their first member.
+/// Image fields are the usual image extensions; <c>cls</c> holds the class index as text, <c>class</c> the class name.
+/// </summary>
+internal static class TarShardScanner
+{
+    public static readonly HashSet<string> ImageFields = new(
+        FolderSampleSource.DefaultExtensions.Select(e => e.TrimStart('.')), StringComparer.Ordinal);
+
+    private const int MaxClassFieldBytes = 4096;
+
+    /// <summary>Scans <paramref name="stream"/> (positioned at the shard's start); <paramref name="where"/> names it in messages.</summary>
+    /// <exception cref="InvalidDataException">The shard is not a valid tar file (a corrupt header, truncated data); the message names it and the byte.</exception>
+    public static async Task<(List<ScannedSample> Samples, List<IgnoredEntry> Ignored)> ScanAsync(Stream stream, long size, string where, CancellationToken cancellationToken)
+    {
+        var samples = new List<ScannedSample>();
+        var ignored = new List<IgnoredEntry>();
+        var counting = stream.CanSeek ? null : new CountingStream(stream);
+        var reader = new TarReader(counting ?? stream, leaveOpen: true);
+        await using (reader.ConfigureAwait(false))
+        {
+            var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
+            var order = new List<Group>();
+            while (true)
+            {
+                TarEntry? entry;
+                try
+                {
+                    entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or IOException)
+                {
+                    long at = counting?.Position ?? SafePosition(stream);
+                    throw new InvalidDataException($"The shard '{where}' is not a valid tar file near byte {at}: {e.Message}", e);
+                }
+
+                if (entry is null)
+                {
+                    break;
+                }
+
+                if (entry.EntryType is TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes)
+                {
+                    continue;
+                }
+
+                string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+                {
+                    ignored.Add(new IgnoredEntry($"{where}/{name}", $"tar member of type {entry.EntryType}, not a regular file"));
+                    continue;
+                }
+
+                int slash = name.LastIndexOf('/');
+                int dot = name.IndexOf('.', slash + 1);
+                if (dot < 0)
+                {
+                    ignored.Add(new IgnoredEntry($"{where}/{name}", "tar member name has no field extension (key.field)"));
+                    continue;
+                }
+
+                string key = name[..dot];
+                string field = name[(dot + 1)..].ToLowerInvariant();
+                long offset = entry.DataOffset >= 0 ? entry.DataOffset : counting!.Position;
+                if (offset + entry.Length > size)
+                {
+                    throw new InvalidDataException($"The shard '{where}' is truncated: member '{name}' needs bytes {offset} to {offset + entry.Length} but the shard has {size}.");
+                }
+
+                if (!groups.TryGetValue(key, out Group? group))
+                {
+                    groups[key] = group = new Group { Key = key };
+                    order.Add(group);
+                }
+
+                group.Fields.Add(field);
+                if (ImageFields.Contains(field))
+                {
+                    if (group.ImageField is null)
+                    {
+                        (group.ImageField, group.Offset, group.Length) = (field, offset, entry.Length);
+                    }
+                }
+                else if (field is "cls" or "class")
+                {
+                    string text = await ReadTextAsync(entry, where, name, cancellationToken).ConfigureAwait(false);
+                    if (field == "class")
+                    {
+                        group.ClassName = text;
+                    }
+                    else if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+                    {
+                        group.ClassIndex = index;
+                    }
+                    else
+                    {
+                        group.BadClass = $"its cls field is \"{(text.Length > 40 ? text[..40] + "..." : text)}\", not a class index";
+                    }
+                }
+            }
+
+            foreach (Group group in order)
+            {
+                group.Flush(where, samples, ignored);
+            }
+        }
+
+        return (samples, ignored);
+    }
+
+    private static async Task<string> ReadTextAsync(TarEntry entry, string where, string name, CancellationToken cancellationToken)
+    {
+        if (entry.Length > MaxClassFieldBytes || entry.DataStream is null)
+        {
+            return entry.DataStream is null ? "" : $"<{entry.Length} bytes>";
+        }
+
+        var bytes = new byte[entry.Length];
+        try
+        {
+            await entry.DataStream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"The shard '{where}' is truncated inside member '{name}'.", e);
+        }
+
+        return Encoding.UTF8.GetString(bytes).Trim();
+    }
+
+    private static long SafePosition(Stream stream)
+    {
+        try
+        {
+            return stream.Position;
+        }
+        catch (Exception e) when (e is NotSupportedException or ObjectDisposedException)
+        {
+            return -1;
+        }
+    }
+
+    private sealed class Group
+    {
+        public required string Key { get; init; }
+
+        public List<string> Fields { get; } = [];
+
+        public string? ImageField { get; set; }
+
+        public long Offset { get; set; }
+
+        public long Length { get; set; }
+
+        public int? ClassIndex { get; set; }
+
+        public string? ClassName { get; set; }
+
+        public string? BadClass { get; set; }
+
+        public void Flush(string where, List<ScannedSample> samples, List<IgnoredEntry> ignored)
+        {
+            string fields = string.Join(", ", Fields);
+            if (ImageField is null)
+            {
+                ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample has no image field (fields: {fields})"));
+            }
+            else if (BadClass is not null)
+            {
+                ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample has no usable class: {BadClass}"));
+            }
+            else if (ClassIndex is null && string.IsNullOrEmpty(ClassName))
+            {
+                ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample has no class field, cls (index) or class (name) (fields: {fields})"));
+            }
+            else
+            {
+                samples.Add(new ScannedSample(Key, ImageField, Offset, Length, ClassIndex, string.IsNullOrEmpty(ClassName) ? null : ClassName));
+            }
+        }
+    }
+
+    /// <summary>Counts the bytes read from a forward-only stream, so a member's data offset is known without seeking.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Count(await inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _position += read;
+            return read;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Dataflow.Pipeline.Sources;
+
+/// <summary>
+/// A local folder as an <see cref="IObjectStore"/>: keys are paths relative to the folder. Reads are positional
+/// (<see cref="RandomAccess"/>) on a handle opened once per file and kept until the store is disposed, so reading
+/// the members of a shard costs no open per member.
+/// </summary>
+public sealed class LocalObjectStore : IObjectStore
+{
+    private readonly ConcurrentDictionary<string, SafeFileHandle> _handles = new(StringComparer.Ordinal);
+    private bool _disposed;
+
+    /// <summary>Creates a store over <paramref name="root"/>.</summary>
+    public LocalObjectStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The folder the keys are relative to.</summary>
+    public string Root { get; }
+
+    /// <summary>How many files are held open for positional reads.</summary>
+    public int OpenFiles => _handles.Count;
+
+    /// <inheritdoc />
+    public string Describe(string key) => PathOf(key);
+
+    /// <inheritdoc />
+    public Task CheckAccessAsync(CancellationToken cancellationToken) =>
+        Directory.Exists(Root) ? Task.CompletedTask : Task.FromException(new DirectoryNotFoundException($"The dataset folder '{Root}' does not exist."));
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        int cut = prefix.LastIndexOf('/');
+        string folder = cut < 0 ? Root : PathOf(prefix[..cut]);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System };
+        foreach (string file in Directory.EnumerateFiles(folder, "*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string key = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                yield return new StoredObject(key, new FileInfo(file).Length);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<StoredObject?> TryGetAsync(string key, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(PathOf(key));
+        return Task.FromResult(info.Exists ? new StoredObject(key, info.Length) : null);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        // Synchronous on the caller's worker, as the folder source's read (an "asynchronous" file read on Linux
+        // is a synchronous read on another pool thread).
+        try
+        {
+            SafeFileHandle handle = HandleOf(key);
+            int total = 0;
+            while (total < destination.Length)
+            {
+                int read = RandomAccess.Read(handle, destination.Span[total..], offset + total);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            return ValueTask.FromResult(total);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<int>(e);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    {
+        var stream = new FileStream(PathOf(key), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+        stream.Position = offset;
+        return Task.FromResult<Stream>(stream);
+    }
+
+    /// <summary>Closes the files held open.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (string key in _handles.Keys)
+        {
+            if (_handles.TryRemove(key, out SafeFileHandle? handle))
+            {
+                handle.Dispose();
+            }
+        }
+    }
+
+    private string PathOf(string key) => key.Length == 0 ? Root : Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar));
+
+    private SafeFileHandle HandleOf(string key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_handles.TryGetValue(key, out SafeFileHandle? handle))
+        {
+            return handle;
+        }
+
+        string path = PathOf(key);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The file '{path}' does not exist.", path);
+        }
+
+        handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (_handles.TryAdd(key, handle))
+        {
+            return handle;
+        }
+
+        handle.Dispose(); // another reader opened it first
+        return _handles[key];
+    }
+}

@@ -1,0 +1,83 @@
+using Amazon.Runtime;
+
+namespace Dataflow.Pipeline.Sources;
+
+/// <summary>
+/// How datasets in object storage are reached: endpoints, credentials, retries and the bound on bytes in flight.
+/// Each value left null falls back to the SDK's standard chain (environment variables, profiles).
+/// </summary>
+public sealed class StorageOptions
+{
+    /// <summary>
+    /// The most bytes that reads from one store may be fetching at once (summed over parallel requests), whatever
+    /// the dataset's size. A single object larger than the bound is fetched alone.
+    /// </summary>
+    /// <value>64 MiB.</value>
+    public long MaxBytesInFlight { get; init; } = 64L << 20;
+
+    /// <summary>How often the SDK retries a request that failed with a transient error (5xx, throttling, a dropped connection).</summary>
+    /// <value>4, with the SDK's exponential back-off and jitter.</value>
+    public int MaxRetries { get; init; } = 4;
+
+    /// <summary>The first back-off delay of the Azure retry policy (S3 uses its SDK's standard schedule).</summary>
+    /// <value>0.2 s, doubling up to 10 s.</value>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long one request may take before it counts as failed (and is retried).</summary>
+    /// <value>100 s.</value>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>The S3 endpoint, for S3-compatible servers; null for <c>AWS_ENDPOINT_URL_S3</c>, then <c>AWS_ENDPOINT_URL</c>, then AWS itself.</summary>
+    public string? S3ServiceUrl { get; init; }
+
+    /// <summary>Path-style addressing (<c>host/bucket/key</c>); null for "on when an endpoint is overridden".</summary>
+    public bool? S3ForcePathStyle { get; init; }
+
+    /// <summary>The S3 region; null for the SDK's chain (<c>AWS_REGION</c>, profile), or us-east-1 with an endpoint override.</summary>
+    public string? S3Region { get; init; }
+
+    /// <summary>S3 credentials; null for the SDK's default chain (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, profiles, instance roles).</summary>
+    public AWSCredentials? S3Credentials { get; init; }
+
+    /// <summary>The Azure Storage connection string for <c>az://</c> locations; null for <c>AZURE_STORAGE_CONNECTION_STRING</c>.</summary>
+    public string? AzureConnectionString { get; init; }
+
+    /// <summary>The defaults.</summary>
+    public static StorageOptions Default { get; } = new();
+
+    /// <summary>Checks every value; one exception lists every failure.</summary>
+    /// <exception cref="ArgumentException">A value is out of range; the message names it, the allowed values and the value given.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (MaxBytesInFlight < 4096)
+        {
+            errors.Add($"Parameter \"MaxBytesInFlight\" must be at least 4096, was {MaxBytesInFlight}.");
+        }
+
+        if (MaxRetries is < 0 or > 20)
+        {
+            errors.Add($"Parameter \"MaxRetries\" must be between 0 and 20, was {MaxRetries}.");
+        }
+
+        if (RetryDelay <= TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"Parameter \"RetryDelay\" must be between 0 and 1 minute (exclusive of 0), was {RetryDelay}.");
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"Parameter \"RequestTimeout\" must be positive, was {RequestTimeout}.");
+        }
+
+        if (S3ServiceUrl is not null && !Uri.TryCreate(S3ServiceUrl, UriKind.Absolute, out _))
+        {
+            errors.Add($"Parameter \"S3ServiceUrl\" must be an absolute URL, was \"{S3ServiceUrl}\".");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, errors), errors.Count == 1 ? errors[0].Split('"')[1] : "StorageOptions");
+        }
+    }
+}

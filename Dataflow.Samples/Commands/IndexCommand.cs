@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Globalization;
+using Dataflow.Pipeline.Sources;
+
+namespace Dataflow.Samples.Commands;
+
+/// <summary><c>index</c>: writes the index of a class-folder tree (sorted paths, classes, sizes) so runs start without listing it.</summary>
+public static class IndexCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CommandEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var data = new Option<string>("--data") { Description = "Dataset root with one sub-folder per class.", HelpName = "DIR", Required = true };
+        var output = new Option<string?>("--out") { Description = $"Index file to write. Default: DIR/{FolderIndex.FileName}.", HelpName = "FILE" };
+        var command = new Command("index", "Write the index of a class-folder tree (sorted paths, classes, sizes): runs given it start without listing the tree.")
+        {
+            data, output,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            string root = DatasetLocation.RequireFolder(parse.GetValue(data)!, "--data");
+            string file = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(root, FolderIndex.FileName));
+            FolderIndex index = FolderIndex.Create(root, cancellationToken: cancellationToken);
+            string temporary = file + ".tmp";
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                index.Save(stream);
+            }
+
+            File.Move(temporary, file, overwrite: true);
+            environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"indexed {index.Files.Count} files of {index.Classes.Count} classes ({index.Files.Sum(f => f.Size)} bytes) under {root} into {file}"));
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+}

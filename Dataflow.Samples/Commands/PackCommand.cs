@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Globalization;
+using Dataflow.Pipeline.Sources;
+
+namespace Dataflow.Samples.Commands;
+
+/// <summary>
+/// <c>pack</c>: class folders into tar shards (WebDataset layout) of a target size with a <c>dataset-index.json</c>
+/// beside them; the same input gives the same bytes.
+/// </summary>
+public static class PackCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CommandEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var data = new Option<string?>("--data") { Description = "Dataset root with one sub-folder per class. Default: the embedded handwritten digits.", HelpName = "DIR" };
+        var output = new Option<string>("--out") { Description = "Folder to write the shards and the index into (created; must hold no shards yet).", HelpName = "DIR", Required = true };
+        var shardBytes = new Option<long>("--shard-bytes") { Description = "Target shard size in bytes.", DefaultValueFactory = _ => new PackOptions().TargetShardBytes, HelpName = "BYTES" }
+            .Require<Option<long>, long>(v => v >= 4096, "must be at least 4096");
+        var seed = new Option<int?>("--shuffle-seed") { Description = "Shuffle the samples across shards from this seed (default: class-sorted order).", HelpName = "N" };
+        var command = new Command("pack", "Pack class folders into tar shards of a target size, with an index (classes; per shard: samples, bytes, SHA-256).")
+        {
+            data, output, shardBytes, seed,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(data), environment);
+            int? shuffleSeed = parse.GetValue(seed);
+            var options = new PackOptions { TargetShardBytes = parse.GetValue(shardBytes), Shuffle = shuffleSeed is not null, Seed = shuffleSeed ?? 0 };
+            string outFolder = Path.GetFullPath(parse.GetValue(output)!);
+            ShardIndex index = ShardWriter.Pack([dataset.Root], outFolder, options, cancellationToken);
+            long bytes = index.Shards.Sum(s => s.Bytes);
+            environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"packed {index.Shards.Sum(s => s.Samples)} samples of {index.Classes.Count} classes from {dataset.DisplayName} into {index.Shards.Count} shards ({bytes} bytes) in {outFolder}"));
+            environment.Out.WriteLine($"index: {Path.Combine(outFolder, ShardIndex.FileName)}");
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+}
