@@ -29,6 +29,7 @@ public static class TrainCommand
         var dropout = new Option<float>("--dropout") { Description = "Dropout probability of the MLP's hidden units during training.", DefaultValueFactory = _ => 0.2f };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum (0 for plain SGD).", DefaultValueFactory = _ => 0.9f };
         var save = new Option<string?>("--save") { Description = "Write the trained weights to this file.", HelpName = "FILE" };
+        var export = new Option<string?>("--export") { Description = "Write the trained model as ONNX (Flatten, Gemm, Relu, Softmax) for predict or any ONNX runtime.", HelpName = "FILE" };
         var load = new Option<string?>("--load") { Description = "Start from the weights in this file (with --epochs 0: only evaluate them).", HelpName = "FILE" };
         var json = JsonOption.Create();
         hidden.InRange(1, 65_536);
@@ -39,7 +40,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a classifier (softmax regression or a one-hidden-layer MLP) on a folder of images; the default command.");
         pipeline.AddTo(command);
-        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, load, json })
+        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, export, load, json })
         {
             command.Options.Add(option);
         }
@@ -51,14 +52,14 @@ public static class TrainCommand
                 parse.GetValue(model) == "softmax" ? ModelKind.Softmax : ModelKind.Mlp,
                 parse.GetValue(hidden),
                 new SgdSettings(parse.GetValue(learningRate), parse.GetValue(momentum), parse.GetValue(weightDecay), Cosine: true, parse.GetValue(dropout)));
-            return await RunAsync(environment, settings, training, parse.GetValue(load), parse.GetValue(save), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            return await RunAsync(environment, settings, training, parse.GetValue(load), parse.GetValue(save), parse.GetValue(json), cancellationToken, parse.GetValue(export)).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>Runs the training and writes its output; returns the exit code.</summary>
     public static async Task<int> RunAsync(CommandEnvironment environment, PipelineSettings settings, TrainingSettings training,
-        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken)
+        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken, string? exportPath = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(settings);
@@ -66,6 +67,11 @@ public static class TrainCommand
         if (evaluateOnly && loadPath is null)
         {
             throw new UsageException("--epochs 0 only evaluates a model: give the model with --load FILE.");
+        }
+
+        if (exportPath is not null && Path.GetDirectoryName(Path.GetFullPath(exportPath)) is string exportFolder && !Directory.Exists(exportFolder))
+        {
+            throw new UsageException($"--export: the folder '{exportFolder}' does not exist.");
         }
 
         MlpClassifier? initial = loadPath is null ? null : LoadModel(loadPath);
@@ -114,9 +120,14 @@ public static class TrainCommand
             SaveModel(result.Model, savePath);
         }
 
+        if (exportPath is not null)
+        {
+            Onnx.OnnxExport.Write(result.Model, Path.GetFullPath(exportPath));
+        }
+
         if (json)
         {
-            Json.Write(environment.Out, ToDocument(settings, result, savePath));
+            Json.Write(environment.Out, ToDocument(settings, result, savePath) with { ExportedTo = exportPath is null ? null : Path.GetFullPath(exportPath) });
             return ExitCodes.Success;
         }
 
@@ -131,6 +142,11 @@ public static class TrainCommand
         if (savePath is not null)
         {
             console.MarkupLine($"saved the model to {Markup.Escape(Path.GetFullPath(savePath))}");
+        }
+
+        if (exportPath is not null)
+        {
+            console.MarkupLine($"exported the model to ONNX: {Markup.Escape(Path.GetFullPath(exportPath))}");
         }
 
         return ExitCodes.Success;
@@ -216,7 +232,10 @@ public static class TrainCommand
         result.Validation is null ? null : ReportView.Data(result.Validation));
 
     private sealed record TrainDocument(string Command, string Dataset, bool Embedded, string Model, SettingsData Settings, IReadOnlyList<EpochData> Epochs,
-        double? ValidationAccuracy, double WallSeconds, string? SavedTo, ReportData? Training, ReportData? Validation);
+        double? ValidationAccuracy, double WallSeconds, string? SavedTo, ReportData? Training, ReportData? Validation)
+    {
+        public string? ExportedTo { get; init; }
+    }
 
     private sealed record SettingsData(string Size, string Color, long Seed, double ValidationSplit, int BatchSize, int Epochs, string Augment, string Normalization);
 
