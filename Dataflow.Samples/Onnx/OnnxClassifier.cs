@@ -148,33 +148,39 @@ public sealed class OnnxClassifier : IDisposable
         }
     }
 
-    /// <summary>Runs the model on <paramref name="batch"/> and returns each row's arg-max class.</summary>
-    /// <remarks>
-    /// The input <see cref="OrtValue"/> wraps <see cref="Batch.Memory"/> (pinned for the run, no copy). Only a
-    /// model with a fixed batch size, given a last batch with fewer rows, gets a padded copy.
-    /// </remarks>
-    /// <exception cref="InvalidDataException">The model's output does not have one row of scores per image.</exception>
-    public Prediction[] Predict(Batch batch)
+    /// <summary>
+    /// The model's input for <paramref name="batch"/>: an <see cref="OrtValue"/> over <see cref="Batch.Memory"/>
+    /// (pinned while the value lives, no copy). Only a model with a fixed batch size, given a last batch with
+    /// fewer rows, gets a padded copy. Dispose the value before the batch.
+    /// </summary>
+    public OrtValue CreateInput(Batch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         int fixedRows = InputDimensions[0];
-        Memory<float> input = batch.Memory;
         long[] shape = [.. batch.Shape.Select(d => (long)d)];
-        if (fixedRows > batch.Count)
+        if (fixedRows <= batch.Count)
         {
-            _padded ??= new float[fixedRows * batch.SampleLength];
-            input.Span.CopyTo(_padded);
-            input = _padded;
-            shape[0] = fixedRows;
+            return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Memory, shape);
         }
 
-        using OrtValue value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
+        _padded ??= new float[fixedRows * batch.SampleLength];
+        batch.Data.CopyTo(_padded);
+        shape[0] = fixedRows;
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _padded.AsMemory(), shape);
+    }
+
+    /// <summary>Runs the model on <paramref name="batch"/> (through <see cref="CreateInput"/>) and returns each row's arg-max class.</summary>
+    /// <exception cref="InvalidDataException">The model's output does not have one row of scores per image.</exception>
+    public Prediction[] Predict(Batch batch)
+    {
+        using OrtValue value = CreateInput(batch);
+        long inputRows = value.GetTensorTypeAndShape().Shape[0];
         using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, [value], _outputNames);
         ReadOnlySpan<float> scores = outputs[0].GetTensorDataAsSpan<float>();
         long rows = outputs[0].GetTensorTypeAndShape().Shape[0];
-        if (rows != shape[0] || scores.Length % rows != 0 || scores.Length == 0)
+        if (rows != inputRows || scores.Length % rows != 0 || scores.Length == 0)
         {
-            throw new InvalidDataException($"--model: the output '{_outputNames[0]}' has {scores.Length} values for {shape[0]} images; one row of class scores per image is needed.");
+            throw new InvalidDataException($"--model: the output '{_outputNames[0]}' has {scores.Length} values for {inputRows} images; one row of class scores per image is needed.");
         }
 
         int classes = (int)(scores.Length / rows);
