@@ -12,26 +12,27 @@ public sealed class BatchTests
 {
     private static PipelineOptions Options => new() { Width = 8, Height = 6, BatchSize = 4, Epochs = 1, Seed = 3 };
 
-    private static async Task<List<Batch>> ReadAllAsync(ImagePipeline pipeline, string root)
+    /// <summary>Streams <paramref name="data"/> to the end, keeping every batch (undisposed) in <paramref name="batches"/>.</summary>
+    private static async Task<ImagePipeline> StreamAsync(TempDataset data, List<Batch> batches)
     {
-        pipeline.Post(root);
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Options).BuildStream();
+        pipeline.Post(data.Root);
         pipeline.Complete();
-        var batches = new List<Batch>();
         await foreach (Batch batch in pipeline.ReadAllAsync())
         {
             batches.Add(batch);
         }
 
         await pipeline.Completion;
-        return batches;
+        return pipeline;
     }
 
     [TestMethod]
     public async Task Views_SameAddressAndShape_WritesThroughOneSeenThroughTheOthers()
     {
         using TempDataset data = new TempDataset().WithClasses(2, 3);
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(Options).BuildStream();
-        List<Batch> batches = await ReadAllAsync(pipeline, data.Root);
+        List<Batch> batches = [];
+        await using ImagePipeline pipeline = await StreamAsync(data, batches);
         Batch batch = batches[0];
         try
         {
@@ -87,8 +88,8 @@ public sealed class BatchTests
     public async Task Dispose_EveryViewThrows_IncludingMemoryTakenBefore()
     {
         using TempDataset data = new TempDataset().WithClasses(2, 2);
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(Options).BuildStream();
-        List<Batch> batches = await ReadAllAsync(pipeline, data.Root);
+        List<Batch> batches = [];
+        await using ImagePipeline pipeline = await StreamAsync(data, batches);
         Batch batch = batches[0];
         Memory<float> memory = batch.Memory;
         ReadOnlyMemory<float> readOnly = batch.ReadOnlyMemory;
@@ -111,8 +112,8 @@ public sealed class BatchTests
     public async Task Pin_HeldAcrossDispose_ArrayReturnsToThePoolWhenReleased()
     {
         using TempDataset data = new TempDataset().WithClasses(2, 2);
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(Options).BuildStream();
-        List<Batch> batches = await ReadAllAsync(pipeline, data.Root);
+        List<Batch> batches = [];
+        await using ImagePipeline pipeline = await StreamAsync(data, batches);
         MemoryHandle pin = batches[0].Pin();
         MemoryHandle memoryPin = batches[0].Memory.Pin();
         batches.ForEach(b => b.Dispose());
