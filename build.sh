@@ -26,13 +26,25 @@ ensure_native_prerequisites() {
   exit 1
 }
 
+# The permission tests run the samples app as the unprivileged user nobody (root reads any folder whatever its
+# mode) with setpriv, from util-linux.
+ensure_test_prerequisites() {
+  [ "$(uname -s)" = "Linux" ] || return 0
+  command -v setpriv >/dev/null && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "build.sh: installing util-linux (setpriv, needed by the permission tests)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null
+  fi
+}
+
 # Packs the library into artifacts/packages and builds and runs samples/consumer, an app that restores it from
 # there (not a project reference) with the OpenCV runtime for its platform, as a user's app would.
 # A version of its own each run, so the NuGet cache never serves an older pack of the same version.
 check_package() {
   local version
   version="0.1.0-local.$(date -u +%Y%m%d%H%M%S)"
-  rm -rf artifacts/packages "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/dataflow.pipeline/0.1.0-local.*
+  rm -rf artifacts/packages samples/consumer/bin "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/dataflow.pipeline/0.1.0-local.*
   dotnet build Dataflow.Pipeline -c Release -nologo -clp:ErrorsOnly >/dev/null
   dotnet pack Dataflow.Pipeline -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages -p:PackageVersion="$version" >/dev/null
   ls artifacts/packages/Dataflow.Pipeline."$version".nupkg artifacts/packages/Dataflow.Pipeline."$version".snupkg >/dev/null
@@ -47,12 +59,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 case "$command" in
   test)
+    ensure_test_prerequisites
     dotnet build Dataflow.sln -c Release -nologo -clp:ErrorsOnly
     log=$(mktemp)
     set +e
     dotnet test Dataflow.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
-    (check_package)
+    (set -e; check_package)
     package_status=$?
     set -e
     # One plain summary line over every test assembly (the package check counts as one more test).

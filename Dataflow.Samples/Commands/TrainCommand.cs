@@ -69,11 +69,9 @@ public static class TrainCommand
             throw new UsageException("--epochs 0 only evaluates a model: give the model with --load FILE.");
         }
 
-        if (exportPath is not null && Path.GetDirectoryName(Path.GetFullPath(exportPath)) is string exportFolder && !Directory.Exists(exportFolder))
-        {
-            throw new UsageException($"--export: the folder '{exportFolder}' does not exist.");
-        }
-
+        // A model that cannot be saved or exported fails now, not after the training it would have kept.
+        string? saveTarget = savePath is null ? null : CheckSaveTarget(savePath);
+        string? exportTarget = exportPath is null ? null : CheckSaveTarget(exportPath, "--export");
         MlpClassifier? initial = loadPath is null ? null : LoadModel(loadPath);
         IAnsiConsole console = environment.Console;
         if (!json)
@@ -115,19 +113,19 @@ public static class TrainCommand
             result = await run.RunAsync(initial, evaluateOnly, cancellationToken).ConfigureAwait(false);
         }
 
-        if (savePath is not null)
+        if (saveTarget is not null)
         {
-            SaveModel(result.Model, savePath);
+            SaveModel(result.Model, saveTarget);
         }
 
-        if (exportPath is not null)
+        if (exportTarget is not null)
         {
-            Onnx.OnnxExport.Write(result.Model, Path.GetFullPath(exportPath));
+            Onnx.OnnxExport.Write(result.Model, exportTarget);
         }
 
         if (json)
         {
-            Json.Write(environment.Out, ToDocument(settings, result, savePath) with { ExportedTo = exportPath is null ? null : Path.GetFullPath(exportPath) });
+            Json.Write(environment.Out, ToDocument(settings, result, savePath) with { ExportedTo = exportTarget });
             return ExitCodes.Success;
         }
 
@@ -144,9 +142,9 @@ public static class TrainCommand
             console.MarkupLine($"saved the model to {Markup.Escape(Path.GetFullPath(savePath))}");
         }
 
-        if (exportPath is not null)
+        if (exportTarget is not null)
         {
-            console.MarkupLine($"exported the model to ONNX: {Markup.Escape(Path.GetFullPath(exportPath))}");
+            console.MarkupLine($"exported the model to ONNX: {Markup.Escape(exportTarget)}");
         }
 
         return ExitCodes.Success;
@@ -197,15 +195,42 @@ public static class TrainCommand
         }
     }
 
-    private static void SaveModel(MlpClassifier model, string path)
+    /// <summary>The full path <c>--save</c> writes: its folder exists, it is not a folder, and a file can be written beside it.</summary>
+    /// <exception cref="UsageException">Any of these fails; the message names the path.</exception>
+    private static string CheckSaveTarget(string path, string option = "--save")
     {
         string full = Path.GetFullPath(path);
         string? folder = Path.GetDirectoryName(full);
         if (folder is not null && !Directory.Exists(folder))
         {
-            throw new UsageException($"--save: the folder '{folder}' does not exist.");
+            throw new UsageException($"{option}: the folder '{folder}' does not exist.");
         }
 
+        if (Directory.Exists(full))
+        {
+            throw new UsageException($"{option}: '{full}' is a folder, not a file.");
+        }
+
+        // The model is written to this temporary file first (see SaveModel): writing it now proves the folder takes it.
+        string temporary = full + ".tmp";
+        try
+        {
+            using (File.Create(temporary))
+            {
+            }
+
+            File.Delete(temporary);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{option}: cannot write '{temporary}': {e.Message}", e);
+        }
+
+        return full;
+    }
+
+    private static void SaveModel(MlpClassifier model, string full)
+    {
         // Written next to the target and moved into place, so a failed write never leaves half a model.
         string temporary = full + ".tmp";
         using (FileStream stream = File.Create(temporary))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dataflow.Pipeline;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
@@ -12,7 +13,7 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 /// <summary><c>train --export</c> and <c>predict</c>: the exported model through ONNX Runtime, and every bad model refused.</summary>
 [TestClass]
