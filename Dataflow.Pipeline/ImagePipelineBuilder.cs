@@ -120,7 +120,10 @@ public sealed class ImagePipelineBuilder
     {
         ThrowIfBuilt();
         _options.Validate();
-        ISampleSource source = _source ?? new FolderSampleSource(_options.ClassNames, _options.Extensions);
+        ISampleSource source = _source ?? new FolderSampleSource(_options.ClassNames, _options.Extensions)
+        {
+            Reader = new Reading.FileReader(_options.MaxFileBytes, _options.MaxImagePixels),
+        };
         _built = true;
         var pipeline = new ImagePipeline(_options, source, _planner ?? EpochPlanner.For(_options), [.. _stages], trainer, cancellationToken);
         Meter? meter = _meterFactory?.Create(new MeterOptions(PipelineInstruments.MeterName) { Version = typeof(ImagePipeline).Assembly.GetName().Version?.ToString() });

@@ -30,6 +30,7 @@ public static class Program
         MicroCommand.Create(),
         SoakCommand.Create(environment),
         AugmentPreviewCommand.Create(environment),
+        DecodeQualityCommand.Create(environment),
         PredictCommand.Create(environment),
     ];
 
