@@ -13,9 +13,9 @@ public sealed class BatchTests
     private static PipelineOptions Options => new() { Width = 8, Height = 6, BatchSize = 4, Epochs = 1, Seed = 3 };
 
     /// <summary>Streams <paramref name="data"/> to the end, keeping every batch (undisposed) in <paramref name="batches"/>.</summary>
-    private static async Task<ImagePipeline> StreamAsync(TempDataset data, List<Batch> batches)
+    private static async Task<ImagePipeline> StreamAsync(TempDataset data, List<Batch> batches, PipelineOptions? options = null)
     {
-        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Options).BuildStream();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(options ?? Options).BuildStream();
         pipeline.Post(data.Root);
         pipeline.Complete();
         await foreach (Batch batch in pipeline.ReadAllAsync())
@@ -122,6 +122,30 @@ public sealed class BatchTests
         pin.Dispose();
         Assert.AreEqual(1, pipeline.Tensors.Outstanding, "one pin is still held");
         memoryPin.Dispose();
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
+    public async Task FloatViews_ByteBatch_ThrowNamingByteData()
+    {
+        using TempDataset data = new TempDataset().WithClasses(2, 2);
+        List<Batch> batches = [];
+        await using ImagePipeline pipeline = await StreamAsync(data, batches, Options with { Output = Dataflow.Pipeline.Normalization.TensorElementType.UInt8, Normalization = Dataflow.Pipeline.Normalization.NormalizationOptions.None });
+        Batch batch = batches[0];
+        try
+        {
+            Assert.Contains("ByteData", Assert.ThrowsExactly<InvalidOperationException>(() => batch.Memory).Message);
+            Assert.ThrowsExactly<InvalidOperationException>(() => batch.ReadOnlyMemory);
+            Assert.ThrowsExactly<InvalidOperationException>(() => batch.AsTensorSpan().FlattenedLength);
+            Assert.ThrowsExactly<InvalidOperationException>(() => batch.Pin());
+            Assert.ThrowsExactly<InvalidOperationException>(() => batch.DataPointer);
+            Assert.AreEqual(batch.Count * batch.SampleLength, batch.ByteData.Length);
+        }
+        finally
+        {
+            batches.ForEach(b => b.Dispose());
+        }
+
         PipelineRunner.AssertNothingHeld(pipeline);
     }
 }

@@ -67,12 +67,13 @@ public sealed class Batch : IDisposable
     /// <summary>The tensor's layout.</summary>
     public TensorLayout Layout { get; }
 
-    /// <summary>Floats per row.</summary>
+    /// <summary>Elements (floats or bytes) per row.</summary>
     public int SampleLength => Shape[1] * Shape[2] * Shape[3];
 
     /// <summary>The tensor, row-major in <see cref="Shape"/>.</summary>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    public Span<float> Data => (_tensor ?? throw new ObjectDisposedException(nameof(Batch))).AsSpan(0, Count * SampleLength);
+    /// <exception cref="InvalidOperationException">The batch holds bytes (<see cref="ElementType"/> is <see cref="TensorElementType.UInt8"/>): read <see cref="ByteData"/>.</exception>
+    public Span<float> Data => (_tensor ?? throw NotHeld(TensorElementType.Float32)).AsSpan(0, Count * SampleLength);
 
     /// <summary>Row <paramref name="row"/> of the tensor.</summary>
     public Span<float> Row(int row) => Data.Slice(row * SampleLength, SampleLength);
@@ -85,7 +86,8 @@ public sealed class Batch : IDisposable
     /// until it is released (see the class remarks).
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    public Memory<float> Memory => _memory.IsDisposed ? throw new ObjectDisposedException(nameof(Batch)) : _memory.Memory;
+    /// <exception cref="InvalidOperationException">The batch holds bytes: read <see cref="ByteData"/>.</exception>
+    public Memory<float> Memory => _tensor is null ? throw NotHeld(TensorElementType.Float32) : _memory.Memory;
 
     /// <summary>The tensor as <see cref="ReadOnlyMemory{T}"/> (no copy); the same rules as <see cref="Memory"/>.</summary>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
@@ -105,7 +107,8 @@ public sealed class Batch : IDisposable
     /// code is done; until then a disposed batch keeps its array out of the pool.
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    public MemoryHandle Pin() => _memory.Pin();
+    /// <exception cref="InvalidOperationException">The batch holds bytes: read <see cref="ByteData"/>.</exception>
+    public MemoryHandle Pin() => _tensor is null ? throw NotHeld(TensorElementType.Float32) : _memory.Pin();
 
     /// <summary>The address of the tensor's first float, row-major in <see cref="Shape"/>, for native libraries.</summary>
     /// <remarks>
@@ -113,7 +116,8 @@ public sealed class Batch : IDisposable
     /// when native code may outlive the batch's scope.
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    public nint DataPointer => _memory.IsDisposed ? throw new ObjectDisposedException(nameof(Batch)) : _memory.Address;
+    /// <exception cref="InvalidOperationException">The batch holds bytes: read <see cref="ByteData"/>.</exception>
+    public nint DataPointer => _tensor is null ? throw NotHeld(TensorElementType.Float32) : _memory.Address;
 
     /// <summary>Class index per row.</summary>
     public int[] Labels { get; }
@@ -137,9 +141,50 @@ public sealed class Batch : IDisposable
         {
             _memory.Release();
         }
+
+        byte[]? bytes = Interlocked.Exchange(ref _bytes, null);
+        if (bytes is not null)
+        {
+            _returnBytes!(bytes);
+        }
     }
 
     private nint[] Lengths() => [.. Shape.Select(static n => (nint)n)];
+
+    // Byte output (PipelineOptions.Output = TensorElementType.UInt8): the same batch with a uint8 tensor.
+
+    private byte[]? _bytes;
+    private readonly Action<byte[]>? _returnBytes;
+
+    internal Batch(byte[] tensor, Action<byte[]> returnTensor, int epoch, int index, int[] shape, TensorLayout layout,
+        int[] labels, float[] oneHot, string[] paths, int[] sampleIndices, IReadOnlyList<string> classNames, int batchesInEpoch = 0)
+        : this((float[])null!, static (float[] _) => { }, epoch, index, shape, layout, labels, oneHot, paths, sampleIndices, classNames, batchesInEpoch)
+    {
+        _bytes = tensor;
+        _returnBytes = returnTensor;
+        ElementType = TensorElementType.UInt8;
+    }
+
+    /// <summary>The tensor's element type: <see cref="Data"/> holds float32 values, <see cref="ByteData"/> uint8 pixels.</summary>
+    /// <value><see cref="TensorElementType.Float32"/> unless the pipeline was built with <see cref="PipelineOptions.Output"/> = <see cref="TensorElementType.UInt8"/>.</value>
+    public TensorElementType ElementType { get; } = TensorElementType.Float32;
+
+    /// <summary>The uint8 tensor (0–255 pixels, no normalization), row-major in <see cref="Shape"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds floats: read <see cref="Data"/>.</exception>
+    public Span<byte> ByteData => (_bytes ?? throw NotHeld(TensorElementType.UInt8)).AsSpan(0, Count * SampleLength);
+
+    /// <summary>The uint8 tensor as memory (for asynchronous copies); valid until the batch is disposed.</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds floats: read <see cref="Data"/>.</exception>
+    public Memory<byte> ByteMemory => (_bytes ?? throw NotHeld(TensorElementType.UInt8)).AsMemory(0, Count * SampleLength);
+
+    /// <summary>Row <paramref name="row"/> of the uint8 tensor.</summary>
+    public Span<byte> ByteRow(int row) => ByteData.Slice(row * SampleLength, SampleLength);
+
+    private Exception NotHeld(TensorElementType asked) => ElementType == asked
+        ? new ObjectDisposedException(nameof(Batch))
+        : new InvalidOperationException($"This batch holds {ElementType} values; read {(ElementType == TensorElementType.UInt8 ? nameof(ByteData) : nameof(Data))} (PipelineOptions.Output).");
 
     /// <inheritdoc />
     public override string ToString() => $"batch {Index} of epoch {Epoch}: {Count} rows, shape [{string.Join(", ", Shape)}]";

@@ -5,6 +5,7 @@ using Dataflow.Pipeline.Normalization;
 using Dataflow.Samples.Commands;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 
 namespace Dataflow.Samples.Onnx;
 
