@@ -64,6 +64,12 @@ public sealed class OneOf : IAugmentation
         return _transforms[chosen].Apply(image, context);
     }
 
+    /// <summary>True when every transform handles either channel order.</summary>
+    public bool HandlesAnyChannelOrder => AugmentationContracts.HandleAnyChannelOrder(_transforms);
+
+    /// <summary>The transforms' common size; when they differ, one that differs from the input.</summary>
+    public Size? OutputSize(Size input) => AugmentationContracts.Either(_transforms.Select(t => t.OutputSize(input)), input);
+
     /// <inheritdoc />
     public override string ToString() =>
         $"OneOf([{string.Join(", ", _transforms.Select(t => t.ToString()))}], weights=[{string.Join(", ", Weights.Select(AugmentationOps.Format))}])";
