@@ -2,6 +2,7 @@
 # The project's two entry points on a fresh Linux x64 machine with only the .NET SDK:
 #   ./build.sh test            build everything and run the whole test suite
 #   ./build.sh train [ARGS]    run the main job: train a classifier on the embedded digits dataset
+#   ./build.sh package         pack the library and build and run an app that restores it from the local package folder
 # Any other Dataflow.Samples command runs the same way: ./build.sh scan --data DIR, ./build.sh bench --data DIR ...
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -81,6 +82,20 @@ ensure_mpi_prerequisites() {
   exit 1
 }
 
+# Packs the library into artifacts/packages and builds and runs samples/consumer, an app that restores it from
+# there (not a project reference) with the OpenCV runtime for its platform, as a user's app would.
+# A version of its own each run, so the NuGet cache never serves an older pack of the same version.
+check_package() {
+  local version
+  version="0.1.0-local.$(date -u +%Y%m%d%H%M%S)"
+  rm -rf artifacts/packages samples/consumer/bin "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/dataflow.pipeline/0.1.0-local.*
+  dotnet build Dataflow.Pipeline -c Release -nologo -clp:ErrorsOnly >/dev/null
+  dotnet pack Dataflow.Pipeline -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages -p:PackageVersion="$version" >/dev/null
+  ls artifacts/packages/Dataflow.Pipeline."$version".nupkg artifacts/packages/Dataflow.Pipeline."$version".snupkg >/dev/null
+  dotnet build samples/consumer -c Release -nologo -clp:ErrorsOnly -p:DataflowPipelineVersion="$version" >/dev/null
+  dotnet samples/consumer/bin/Release/net10.0/PackageConsumer.dll "$version"
+}
+
 command=${1:-train}
 [ $# -gt 0 ] && shift
 ensure_native_prerequisites
@@ -96,12 +111,18 @@ case "$command" in
     set +e
     dotnet test Dataflow.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
+    (set -e; check_package)
+    package_status=$?
     set -e
-    # One plain summary line over every test assembly.
-    awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-         END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+    # One plain summary line over every test assembly (the package check counts as one more test).
+    awk -v pkg="$package_status" '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+         END { gsub(",", "", p); if (pkg == 0) p++; else f++; printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
     rm -f "$log"
-    exit "$status"
+    [ "$status" = 0 ] || exit "$status"
+    exit "$package_status"
+    ;;
+  package)
+    check_package
     ;;
   *)
     dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly >/dev/null

@@ -37,6 +37,13 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _run = new PipelineRun(options, source, planner, stages, trainer, Report, ledger, cancellationToken);
     }
 
+    /// <summary>Feeds the meter and the logger from this run (before any root is posted).</summary>
+    internal void Attach(Diagnostics.PipelineDiagnostics diagnostics)
+    {
+        Report.Diagnostics = diagnostics;
+        diagnostics.Attach(_run.Blocks, Completion, Report);
+    }
+
     /// <summary>Creates a builder for a pipeline with these options.</summary>
     public static ImagePipelineBuilder CreateBuilder(PipelineOptions options) => new(options);
 

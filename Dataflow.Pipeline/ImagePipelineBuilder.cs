@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Diagnostics;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Planning;
+using Microsoft.Extensions.Logging;
 
 namespace Dataflow.Pipeline;
 
@@ -23,6 +26,8 @@ public sealed class ImagePipelineBuilder
     private IEpochPlanner? _planner;
     private Distributed.PipelineState? _resume;
     private Func<string, string?> _environment = Environment.GetEnvironmentVariable;
+    private ILogger? _logger;
+    private IMeterFactory? _meterFactory;
     private bool _built;
 
     /// <summary>Creates a builder.</summary>
@@ -103,6 +108,26 @@ public sealed class ImagePipelineBuilder
         return this;
     }
 
+    /// <summary>Logs every skipped sample (warning, with path, epoch, stage and reason) and the run's outcome (a fault as an error) to <paramref name="logger"/>.</summary>
+    /// <remarks>Without a logger nothing is logged; the report lists the skips either way.</remarks>
+    public ImagePipelineBuilder UseLogger(ILogger logger)
+    {
+        ThrowIfBuilt();
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        return this;
+    }
+
+    /// <summary>
+    /// Records the run's metrics (<see cref="PipelineInstruments"/>) on the <c>Dataflow.Pipeline</c> meter that
+    /// <paramref name="meterFactory"/> creates, instead of the process-wide one (as with dependency injection).
+    /// </summary>
+    public ImagePipelineBuilder UseMeterFactory(IMeterFactory meterFactory)
+    {
+        ThrowIfBuilt();
+        _meterFactory = meterFactory ?? throw new ArgumentNullException(nameof(meterFactory));
+        return this;
+    }
+
     /// <summary>Builds a pipeline that hands each batch to <paramref name="trainer"/>, then disposes the batch.</summary>
     /// <exception cref="PipelineOptionsException">Options are invalid; the message names each and its allowed values.</exception>
     public ImagePipeline Build(Func<Batch, CancellationToken, ValueTask> trainer, CancellationToken cancellationToken = default)
@@ -146,7 +171,10 @@ public sealed class ImagePipelineBuilder
             Reader = new Reading.FileReader(options.MaxFileBytes, options.MaxImagePixels),
         };
         _built = true;
-        return new ImagePipeline(options, source, planner, [.. _stages], trainer, cancellationToken);
+        var pipeline = new ImagePipeline(options, source, planner, [.. _stages], trainer, cancellationToken);
+        Meter? meter = _meterFactory?.Create(new MeterOptions(PipelineInstruments.MeterName) { Version = typeof(ImagePipeline).Assembly.GetName().Version?.ToString() });
+        pipeline.Attach(new PipelineDiagnostics(meter, _logger));
+        return pipeline;
     }
 
     private void ThrowIfBuilt()

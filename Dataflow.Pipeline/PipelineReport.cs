@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Dataflow.Pipeline.Diagnostics;
 using Dataflow.Pipeline.Discovery;
 
 namespace Dataflow.Pipeline;
@@ -99,8 +100,15 @@ public sealed class PipelineReport
     /// <summary>Rows handed over in <paramref name="epoch"/> so far.</summary>
     public long BatchedIn(int epoch) => (uint)epoch < (uint)_batchedPerEpoch.Length ? Interlocked.Read(ref _batchedPerEpoch[epoch]) : 0;
 
+    /// <summary>The meter and logger fed by this report's bookkeeping; null for none.</summary>
+    internal PipelineDiagnostics? Diagnostics { get; set; }
+
+    /// <summary>A stage finished <paramref name="sample"/>, which is still live.</summary>
+    internal void AddCompleted(string stage, ImageSample sample) => Diagnostics?.Completed(stage, sample);
+
     internal void AddSkipped(SkippedSample skipped)
     {
+        Diagnostics?.Skipped(skipped);
         // A file tends to fail the same way every epoch: its entries share one copy of the reason, so a long
         // run over a dataset with broken files keeps a few dozen bytes per entry rather than the whole text.
         string reason = _reasons.AddOrUpdate(skipped.Path, skipped.Reason, (_, known) => known == skipped.Reason ? known : skipped.Reason);
@@ -117,6 +125,7 @@ public sealed class PipelineReport
 
     internal void AddBatch(int epoch, int[] labels)
     {
+        Diagnostics?.Batched(labels.Length);
         Interlocked.Increment(ref _batches);
         if ((uint)epoch < (uint)_batchedPerEpoch.Length)
         {
@@ -130,7 +139,7 @@ public sealed class PipelineReport
         }
     }
 
-    internal StageClock Clock(string stage) => _clocks.GetOrAdd(stage, static _ => new StageClock());
+    internal StageClock Clock(string stage) => _clocks.GetOrAdd(stage, static (name, report) => new StageClock(name, report), this);
 
     /// <inheritdoc />
     public override string ToString() =>
@@ -140,9 +149,22 @@ public sealed class PipelineReport
 /// <summary>Accumulates one stage's busy time from many threads.</summary>
 internal sealed class StageClock
 {
+    private readonly string _stage;
+    private readonly PipelineReport _report;
     private long _ticks;
+
+    public StageClock(string stage, PipelineReport report)
+    {
+        _stage = stage;
+        _report = report;
+    }
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks));
 
-    public void AddSince(long startTimestamp) => Interlocked.Add(ref _ticks, Stopwatch.GetTimestamp() - startTimestamp);
+    public void AddSince(long startTimestamp)
+    {
+        long ticks = Stopwatch.GetTimestamp() - startTimestamp;
+        Interlocked.Add(ref _ticks, ticks);
+        _report.Diagnostics?.BusyTime(_stage, ticks);
+    }
 }

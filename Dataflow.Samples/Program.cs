@@ -34,6 +34,7 @@ public static class Program
         DecodeQualityCommand.Create(environment),
         PackCommand.Create(environment),
         IndexCommand.Create(environment),
+        PredictCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>

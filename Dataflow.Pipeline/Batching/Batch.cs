@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics.Tensors;
 using Dataflow.Pipeline.Normalization;
 
 namespace Dataflow.Pipeline.Batching;
@@ -7,21 +9,29 @@ namespace Dataflow.Pipeline.Batching;
 /// and where each row came from.
 /// </summary>
 /// <remarks>
-/// Ownership: the tensor is rented from the pipeline's pool. With a trainer callback the pipeline
+/// <para>Ownership: the tensor is rented from the pipeline's pool. With a trainer callback the pipeline
 /// disposes the batch when the callback returns; with <c>ReadAllAsync</c> the consumer disposes it.
-/// After <see cref="Dispose"/>, <see cref="Data"/> throws: copy out anything kept longer.
+/// After <see cref="Dispose"/>, <see cref="Data"/> throws: copy out anything kept longer.</para>
+/// <para>Every view of the tensor (<see cref="Data"/>, <see cref="Memory"/>, <see cref="ReadOnlyMemory"/>,
+/// <see cref="AsTensorSpan"/>, <see cref="Pin"/>, <see cref="DataPointer"/>) is the batch's own pooled array,
+/// never a copy: a write through one is seen through the others. They are valid until the batch is disposed.
+/// After it, <see cref="Data"/>, <see cref="AsTensorSpan"/>, <see cref="Pin"/> and <see cref="DataPointer"/>
+/// throw <see cref="ObjectDisposedException"/>, and so does <c>Span</c> or <c>Pin()</c> of a
+/// <see cref="Memory"/> taken before. A pin taken before the dispose (a <see cref="MemoryHandle"/>, or an
+/// ONNX Runtime <c>OrtValue</c> made from <see cref="Memory"/>) keeps the array out of the pool until it is
+/// released, so native code reading through it never sees another batch's pixels; a raw
+/// <see cref="DataPointer"/> has no such guard.</para>
 /// </remarks>
 public sealed class Batch : IDisposable
 {
     private float[]? _tensor;
-    private readonly Action<float[]> _return;
+    private readonly BatchMemoryManager _memory;
 
     internal Batch(float[] tensor, Action<float[]> returnTensor, int epoch, int index, int[] shape, TensorLayout layout,
         int[] labels, float[] oneHot, string[] paths, int[] sampleIndices, IReadOnlyList<string> classNames, int batchesInEpoch = 0)
     {
         BatchesInEpoch = batchesInEpoch;
         _tensor = tensor;
-        _return = returnTensor;
         Epoch = epoch;
         Index = index;
         Shape = shape;
@@ -31,6 +41,7 @@ public sealed class Batch : IDisposable
         Paths = paths;
         SampleIndices = sampleIndices;
         ClassNames = classNames;
+        _memory = new BatchMemoryManager(tensor, Count * SampleLength, returnTensor);
     }
 
     /// <summary>The epoch, from 0.</summary>
@@ -67,6 +78,47 @@ public sealed class Batch : IDisposable
     /// <summary>Row <paramref name="row"/> of the tensor.</summary>
     public Span<float> Row(int row) => Data.Slice(row * SampleLength, SampleLength);
 
+    /// <summary>The tensor as <see cref="Memory{T}"/>, for async APIs and libraries that take memory (no copy).</summary>
+    /// <remarks>
+    /// Backed by the batch's pooled array through a <see cref="MemoryManager{T}"/>: its <c>Span</c> and
+    /// <c>Pin()</c> throw <see cref="ObjectDisposedException"/> once the batch is disposed, so a kept
+    /// <see cref="Memory{T}"/> never reads a later batch's data. A pin taken before the dispose holds the array
+    /// until it is released (see the class remarks).
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds bytes: read <see cref="ByteData"/>.</exception>
+    public Memory<float> Memory => _tensor is null ? throw NotHeld(TensorElementType.Float32) : _memory.Memory;
+
+    /// <summary>The tensor as <see cref="ReadOnlyMemory{T}"/> (no copy); the same rules as <see cref="Memory"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public ReadOnlyMemory<float> ReadOnlyMemory => Memory;
+
+    /// <summary>The tensor as a <see cref="TensorSpan{T}"/> with the batch's <see cref="Shape"/> (no copy).</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public TensorSpan<float> AsTensorSpan() => new(Data, Lengths());
+
+    /// <summary>The tensor as a <see cref="ReadOnlyTensorSpan{T}"/> with the batch's <see cref="Shape"/> (no copy).</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public ReadOnlyTensorSpan<float> AsReadOnlyTensorSpan() => new(Data, Lengths());
+
+    /// <summary>Pins the tensor for native code: <c>handle.Pointer</c> is the first float, row-major in <see cref="Shape"/>.</summary>
+    /// <remarks>
+    /// The array lives on the pinned object heap, so the pointer never moves. Dispose the handle when the native
+    /// code is done; until then a disposed batch keeps its array out of the pool.
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds bytes: read <see cref="ByteData"/>.</exception>
+    public MemoryHandle Pin() => _tensor is null ? throw NotHeld(TensorElementType.Float32) : _memory.Pin();
+
+    /// <summary>The address of the tensor's first float, row-major in <see cref="Shape"/>, for native libraries.</summary>
+    /// <remarks>
+    /// Valid until the batch is disposed; afterwards the array may hold another batch. Prefer <see cref="Pin"/>
+    /// when native code may outlive the batch's scope.
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds bytes: read <see cref="ByteData"/>.</exception>
+    public nint DataPointer => _tensor is null ? throw NotHeld(TensorElementType.Float32) : _memory.Address;
+
     /// <summary>Class index per row.</summary>
     public int[] Labels { get; }
 
@@ -95,13 +147,12 @@ public sealed class Batch : IDisposable
     /// </summary>
     public Distributed.PipelineState? State { get; internal set; }
 
-    /// <summary>Returns the tensor to the pool. Runs once.</summary>
+    /// <summary>Returns the tensor to the pool (once every pin taken on it is released). Runs once.</summary>
     public void Dispose()
     {
-        float[]? tensor = Interlocked.Exchange(ref _tensor, null);
-        if (tensor is not null)
+        if (Interlocked.Exchange(ref _tensor, null) is not null)
         {
-            _return(tensor);
+            _memory.Release();
         }
 
         byte[]? bytes = Interlocked.Exchange(ref _bytes, null);
@@ -110,6 +161,8 @@ public sealed class Batch : IDisposable
             _returnBytes!(bytes);
         }
     }
+
+    private nint[] Lengths() => [.. Shape.Select(static n => (nint)n)];
 
     // Byte output (PipelineOptions.Output = TensorElementType.UInt8): the same batch with a uint8 tensor.
 

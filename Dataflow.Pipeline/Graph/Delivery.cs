@@ -33,10 +33,10 @@ internal sealed class Delivery
         if (_trainer is not null)
         {
             return new ActionBlock<Batch>(DeliverAsync,
-                new ExecutionDataflowBlockOptions { BoundedCapacity = prefetch, MaxDegreeOfParallelism = 1, CancellationToken = token });
+                new ExecutionDataflowBlockOptions { BoundedCapacity = prefetch, MaxDegreeOfParallelism = 1, CancellationToken = token, NameFormat = "deliver" });
         }
 
-        _output = new BufferBlock<Batch>(new DataflowBlockOptions { BoundedCapacity = prefetch, CancellationToken = token });
+        _output = new BufferBlock<Batch>(new DataflowBlockOptions { BoundedCapacity = prefetch, CancellationToken = token, NameFormat = "deliver" });
         // A BufferBlock completed while it still holds batches ignores a later cancellation until they are
         // taken: take them on cancellation, or a reader that left early would leave the run waiting for ever.
         token.Register(static state => ((Delivery)state!).ReclaimBuffered(), this);

@@ -41,7 +41,7 @@ internal sealed class PipelineGraph
             // One block decodes, augments and normalizes each image: two message hops fewer per image, and
             // exactly one CPU worker per core (docs/performance.md). Each step keeps its own clock and stage name.
             StageClock decode = report.Clock("decode"), augment = report.Clock("augment"), normalize = report.Clock("normalize");
-            chain.Add(Block(options.Decode, s =>
+            chain.Add(Block("decode", options.Decode, s =>
             {
                 runner.Run(s, "decode", decode, stages.Decode.Decode);
                 if (stages.Augment.HasWork)
@@ -63,13 +63,13 @@ internal sealed class PipelineGraph
 
             AddUserStages(chain, userStages, StagePosition.AfterAugment);
             StageClock normalize = report.Clock("normalize");
-            chain.Add(Block(options.Normalize, s => stages.Normalize.Finish(runner.Run(s, "normalize", normalize, stages.Normalize.Normalize))));
+            chain.Add(Block("normalize", options.Normalize, s => stages.Normalize.Finish(runner.Run(s, "normalize", normalize, stages.Normalize.Normalize))));
         }
 
         var batch = new BatchBlock<ImageSample>(options.BatchSize,
-            new GroupingDataflowBlockOptions { BoundedCapacity = 2 * options.BatchSize, CancellationToken = token });
+            new GroupingDataflowBlockOptions { BoundedCapacity = 2 * options.BatchSize, CancellationToken = token, NameFormat = "batch" });
         var assemble = new TransformManyBlock<ImageSample[], Batch>(stages.Assemble.Assemble,
-            new ExecutionDataflowBlockOptions { BoundedCapacity = 2, MaxDegreeOfParallelism = 1, CancellationToken = token });
+            new ExecutionDataflowBlockOptions { BoundedCapacity = 2, MaxDegreeOfParallelism = 1, CancellationToken = token, NameFormat = "assemble" });
         ITargetBlock<Batch> terminal = delivery.CreateTarget(options.PrefetchBatches, token);
 
         var link = new DataflowLinkOptions { PropagateCompletion = true };
@@ -103,24 +103,26 @@ internal sealed class PipelineGraph
     private TransformBlock<ImageSample, ImageSample> Stage(string name, StageOptions stage, Action<ImageSample> work)
     {
         StageClock clock = _report.Clock(name);
-        return Block(stage, s => _runner.Run(s, name, clock, work));
+        return Block(name, stage, s => _runner.Run(s, name, clock, work));
     }
 
     private TransformBlock<ImageSample, ImageSample> Async(string name, StageOptions stage, Func<ImageSample, CancellationToken, ValueTask> work)
     {
         StageClock clock = _report.Clock(name);
         _sampleCapacity += stage.BoundedCapacity;
-        return new TransformBlock<ImageSample, ImageSample>(s => _runner.RunAsync(s, name, clock, work), Options(stage));
+        return new TransformBlock<ImageSample, ImageSample>(s => _runner.RunAsync(s, name, clock, work), Options(stage, name));
     }
 
-    private TransformBlock<ImageSample, ImageSample> Block(StageOptions stage, Func<ImageSample, ImageSample> body)
+    private TransformBlock<ImageSample, ImageSample> Block(string name, StageOptions stage, Func<ImageSample, ImageSample> body)
     {
         _sampleCapacity += stage.BoundedCapacity;
-        return new TransformBlock<ImageSample, ImageSample>(body, Options(stage));
+        return new TransformBlock<ImageSample, ImageSample>(body, Options(stage, name));
     }
 
-    private ExecutionDataflowBlockOptions Options(StageOptions stage) => new()
+    // The block's name (its ToString) is the stage's: the queue-depth gauge reports it.
+    private ExecutionDataflowBlockOptions Options(StageOptions stage, string name) => new()
     {
+        NameFormat = name.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal),
         MaxDegreeOfParallelism = stage.MaxDegreeOfParallelism,
         BoundedCapacity = stage.BoundedCapacity,
         CancellationToken = _token,

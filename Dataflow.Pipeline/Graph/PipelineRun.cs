@@ -90,6 +90,9 @@ internal sealed class PipelineRun : IDisposable
 
     public int SampleCapacity => _graph.SampleCapacity;
 
+    /// <summary>Every block of the graph, in graph order.</summary>
+    public IReadOnlyList<IDataflowBlock> Blocks => _graph.Blocks;
+
     public bool IsStream => _delivery.IsStream;
 
     public void Cancel() => _run.Cancel();

@@ -44,6 +44,10 @@ internal sealed class StageRunner
                 _ledger.Forget(sample);
                 Report(sample, stage, reason);
             }
+            else
+            {
+                _report.AddCompleted(stage, sample);
+            }
         }
         catch (Exception e)
         {
@@ -66,6 +70,7 @@ internal sealed class StageRunner
         try
         {
             await work(sample, _run.Token).ConfigureAwait(false);
+            _report.AddCompleted(stage, sample);
         }
         catch (Exception e)
         {

@@ -29,6 +29,7 @@ public static class TrainCommand
         var dropout = new Option<float>("--dropout") { Description = "Dropout probability of the MLP's hidden units during training.", DefaultValueFactory = _ => 0.2f };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum (0 for plain SGD).", DefaultValueFactory = _ => 0.9f };
         var save = new Option<string?>("--save") { Description = "Write the trained weights to this file.", HelpName = "FILE" };
+        var export = new Option<string?>("--export") { Description = "Write the trained model as ONNX (Flatten, Gemm, Relu, Softmax) for predict or any ONNX runtime.", HelpName = "FILE" };
         var load = new Option<string?>("--load") { Description = "Start from the weights in this file (with --epochs 0: only evaluate them).", HelpName = "FILE" };
         var resume = new Option<string?>("--resume")
         {
@@ -47,7 +48,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a classifier (softmax regression or a one-hidden-layer MLP) on a folder of images; the default command.");
         pipeline.AddTo(command);
-        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, load, resume, stopAfter, json })
+        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, export, load, resume, stopAfter, json })
         {
             command.Options.Add(option);
         }
@@ -68,7 +69,7 @@ public static class TrainCommand
             }
 
             return await RunAsync(environment, settings, training, resumePath ?? parse.GetValue(load), parse.GetValue(save), parse.GetValue(json), cancellationToken,
-                resumePath is null ? null : StateFiles.Load(StateFiles.BesideModel(resumePath), "--resume"), parse.GetValue(stopAfter)).ConfigureAwait(false);
+                resumePath is null ? null : StateFiles.Load(StateFiles.BesideModel(resumePath), "--resume"), parse.GetValue(stopAfter), parse.GetValue(export)).ConfigureAwait(false);
         });
         return command;
     }
@@ -84,7 +85,7 @@ public static class TrainCommand
     /// <param name="resume">The loader state to continue from (with the weights of <paramref name="loadPath"/>), or null.</param>
     /// <param name="stopAfter">Stop after this many training batches, or null.</param>
     public static async Task<int> RunAsync(CommandEnvironment environment, PipelineSettings settings, TrainingSettings training,
-        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken, Dataflow.Pipeline.Distributed.PipelineState? resume = null, int? stopAfter = null)
+        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken, Dataflow.Pipeline.Distributed.PipelineState? resume = null, int? stopAfter = null, string? exportPath = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(settings);
@@ -94,8 +95,9 @@ public static class TrainCommand
             throw new UsageException("--epochs 0 only evaluates a model: give the model with --load FILE.");
         }
 
-        // A model that cannot be saved fails now, not after the training it would have kept.
+        // A model that cannot be saved or exported fails now, not after the training it would have kept.
         string? saveTarget = savePath is null ? null : CheckSaveTarget(savePath);
+        string? exportTarget = exportPath is null ? null : CheckSaveTarget(exportPath, "--export");
         MlpClassifier? initial = loadPath is null ? null : LoadModel(loadPath);
         IAnsiConsole console = environment.Console;
         if (!json)
@@ -151,9 +153,14 @@ public static class TrainCommand
             }
         }
 
+        if (exportTarget is not null)
+        {
+            Onnx.OnnxExport.Write(result.Model, exportTarget);
+        }
+
         if (json)
         {
-            Json.Write(environment.Out, ToDocument(settings, result, savePath));
+            Json.Write(environment.Out, ToDocument(settings, result, savePath) with { ExportedTo = exportTarget });
             return ExitCodes.Success;
         }
 
@@ -168,6 +175,11 @@ public static class TrainCommand
         if (savePath is not null)
         {
             console.MarkupLine($"saved the model to {Markup.Escape(Path.GetFullPath(savePath))}");
+        }
+
+        if (exportTarget is not null)
+        {
+            console.MarkupLine($"exported the model to ONNX: {Markup.Escape(exportTarget)}");
         }
 
         return ExitCodes.Success;
@@ -220,18 +232,18 @@ public static class TrainCommand
 
     /// <summary>The full path <c>--save</c> writes: its folder exists, it is not a folder, and a file can be written beside it.</summary>
     /// <exception cref="UsageException">Any of these fails; the message names the path.</exception>
-    private static string CheckSaveTarget(string path)
+    private static string CheckSaveTarget(string path, string option = "--save")
     {
         string full = Path.GetFullPath(path);
         string? folder = Path.GetDirectoryName(full);
         if (folder is not null && !Directory.Exists(folder))
         {
-            throw new UsageException($"--save: the folder '{folder}' does not exist.");
+            throw new UsageException($"{option}: the folder '{folder}' does not exist.");
         }
 
         if (Directory.Exists(full))
         {
-            throw new UsageException($"--save: '{full}' is a folder, not a file.");
+            throw new UsageException($"{option}: '{full}' is a folder, not a file.");
         }
 
         // The model is written to this temporary file first (see SaveModel): writing it now proves the folder takes it.
@@ -246,7 +258,7 @@ public static class TrainCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"--save: cannot write '{temporary}': {e.Message}", e);
+            throw new UsageException($"{option}: cannot write '{temporary}': {e.Message}", e);
         }
 
         return full;
@@ -280,7 +292,10 @@ public static class TrainCommand
         result.Validation is null ? null : ReportView.Data(result.Validation));
 
     private sealed record TrainDocument(string Command, string Dataset, bool Embedded, string Model, SettingsData Settings, IReadOnlyList<EpochData> Epochs,
-        double? ValidationAccuracy, double WallSeconds, string? SavedTo, ReportData? Training, ReportData? Validation);
+        double? ValidationAccuracy, double WallSeconds, string? SavedTo, ReportData? Training, ReportData? Validation)
+    {
+        public string? ExportedTo { get; init; }
+    }
 
     private sealed record SettingsData(string Size, string Color, long Seed, double ValidationSplit, int BatchSize, int Epochs, string Augment, string Normalization);
 

@@ -196,6 +196,11 @@ public sealed class MlpClassifier
         return TensorPrimitives.IndexOfMax<float>(_p);
     }
 
+    /// <summary>The dense layers from input to output (copies of the weights), for export: a softmax follows the last.</summary>
+    public IReadOnlyList<DenseLayer> Layers() => _hidden > 0
+        ? [new DenseLayer(_inputs, _hidden, [.. _w1], [.. _b1], Relu: true), new DenseLayer(_hidden, _classes, [.. _w2], [.. _b2], Relu: false)]
+        : [new DenseLayer(_inputs, _classes, [.. _w2], [.. _b2], Relu: false)];
+
     /// <summary>Writes the model (shape, class names, weights) to <paramref name="stream"/>.</summary>
     public void Save(Stream stream)
     {

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.Logging;
+
+namespace Dataflow.Pipeline.Diagnostics;
+
+/// <summary>
+/// What one run tells the outside while it runs: counts and busy time to the meter, queue depths to its gauge,
+/// skips and faults to the user's logger (when one was given). Fed by the report's own bookkeeping.
+/// </summary>
+internal sealed class PipelineDiagnostics
+{
+    private static readonly Action<ILogger, string, int, string, string, Exception?> LogSkipped = LoggerMessage.Define<string, int, string, string>(
+        LogLevel.Warning, new EventId(1, "SampleSkipped"), "Skipped {Path} in epoch {Epoch} at the {Stage} stage: {Reason}");
+
+    private static readonly Action<ILogger, string, Exception?> LogFaulted = LoggerMessage.Define<string>(
+        LogLevel.Error, new EventId(2, "RunFaulted"), "The pipeline run faulted: {Message}");
+
+    private static readonly Action<ILogger, string, Exception?> LogCompleted = LoggerMessage.Define<string>(
+        LogLevel.Information, new EventId(3, "RunCompleted"), "The pipeline run completed: {Report}");
+
+    private static readonly Action<ILogger, Exception?> LogCancelled = LoggerMessage.Define(
+        LogLevel.Information, new EventId(4, "RunCancelled"), "The pipeline run was cancelled.");
+
+    private readonly PipelineMetrics _metrics;
+    private readonly ILogger? _logger;
+
+    public PipelineDiagnostics(Meter? meter, ILogger? logger)
+    {
+        _metrics = PipelineMetrics.For(meter);
+        _logger = logger;
+    }
+
+    /// <summary>Reports the blocks' queue depths until <paramref name="completion"/> ends, then logs the outcome.</summary>
+    public void Attach(IReadOnlyList<IDataflowBlock> blocks, Task completion, PipelineReport report)
+    {
+        _metrics.Watch(blocks);
+        completion.ContinueWith(t =>
+        {
+            _metrics.Unwatch(blocks);
+            if (_logger is null)
+            {
+                return;
+            }
+
+            if (t.IsFaulted)
+            {
+                Exception e = t.Exception!.InnerExceptions.Count == 1 ? t.Exception.InnerException! : t.Exception;
+                LogFaulted(_logger, e.Message, e);
+            }
+            else if (t.IsCanceled)
+            {
+                LogCancelled(_logger, null);
+            }
+            else
+            {
+                LogCompleted(_logger, report.ToString(), null);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>A stage finished a sample that is still live.</summary>
+    public void Completed(string stage, ImageSample sample)
+    {
+        switch (stage)
+        {
+            case "read":
+                _metrics.ImagesRead.Add(1);
+                _metrics.BytesRead.Add(sample.Bytes?.Length ?? 0);
+                break;
+            case "decode":
+                _metrics.ImagesDecoded.Add(1);
+                break;
+        }
+    }
+
+    public void Skipped(SkippedSample skipped)
+    {
+        _metrics.ImagesSkipped.Add(1, new KeyValuePair<string, object?>("stage", skipped.Stage));
+        if (_logger is not null)
+        {
+            LogSkipped(_logger, skipped.Path, skipped.Epoch, skipped.Stage, skipped.Reason, null);
+        }
+    }
+
+    public void Batched(int rows)
+    {
+        _metrics.Batches.Add(1);
+        _metrics.ImagesBatched.Add(rows);
+    }
+
+    public void BusyTime(string stage, long stopwatchTicks) =>
+        _metrics.StageBusyTime.Add((double)stopwatchTicks / Stopwatch.Frequency, new KeyValuePair<string, object?>("stage", stage));
+}

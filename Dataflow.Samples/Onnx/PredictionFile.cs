@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Text;
+using Dataflow.Samples.Output;
+
+namespace Dataflow.Samples.Onnx;
+
+/// <summary>Writes per-file predictions: JSON for a <c>.json</c> path, CSV otherwise.</summary>
+public static class PredictionFile
+{
+    /// <summary>The CSV header.</summary>
+    public const string CsvHeader = "path,label,predicted,predicted_name,score,correct";
+
+    /// <summary>Writes <paramref name="records"/> to <paramref name="path"/> through a temporary file.</summary>
+    public static void Write(string path, IReadOnlyList<PredictionRecord> records)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(records);
+        string temporary = path + ".tmp";
+        using (var writer = new StreamWriter(temporary, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+        {
+            if (string.Equals(Path.GetExtension(path), ".json", StringComparison.OrdinalIgnoreCase))
+            {
+                Json.Write(writer, records);
+            }
+            else
+            {
+                writer.WriteLine(CsvHeader);
+                foreach (PredictionRecord r in records)
+                {
+                    writer.WriteLine(string.Join(',', Csv(r.Path), Csv(r.Label), r.Predicted.ToString(CultureInfo.InvariantCulture), Csv(r.PredictedName ?? ""),
+                        r.Score.ToString("R", CultureInfo.InvariantCulture), r.Correct switch { true => "true", false => "false", null => "" }));
+                }
+            }
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string Csv(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+}
