@@ -1,0 +1,41 @@
+using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Normalization;
+using Dataflow.Pipeline.Tests.Support;
+
+namespace Dataflow.Pipeline.Tests.Batching;
+
+/// <summary>
+/// Batches of real images for the batch-augmentation tests: three classes of PNGs decoded, normalized and batched by the
+/// real pipeline (8 rows of 24×20×3, in NCHW or NHWC), copied out, and handed back as fresh <see cref="Batch"/> objects.
+/// </summary>
+internal static class RealBatches
+{
+    private static readonly Lazy<SeenBatch> Nchw = new(() => Load(TensorLayout.Nchw));
+    private static readonly Lazy<SeenBatch> Nhwc = new(() => Load(TensorLayout.Nhwc));
+
+    public static readonly string[] ClassNames = ["class0", "class1", "class2"];
+
+    /// <summary>The pipeline's first batch in <paramref name="layout"/>, as it was delivered.</summary>
+    public static SeenBatch Original(TensorLayout layout) => layout == TensorLayout.Nchw ? Nchw.Value : Nhwc.Value;
+
+    /// <summary>A new batch holding a copy of <see cref="Original"/>'s tensor and labels (the first <paramref name="rows"/> rows).</summary>
+    public static Batch Fresh(TensorLayout layout, int rows = 8, int index = 0)
+    {
+        SeenBatch seen = Original(layout);
+        int length = seen.Data.Length / seen.Labels.Length, classes = ClassNames.Length;
+        int[] shape = [rows, seen.Shape[1], seen.Shape[2], seen.Shape[3]];
+        return new Batch(seen.Data.AsSpan(0, rows * length).ToArray(), _ => { }, 0, index, shape, layout, seen.Labels[..rows],
+            seen.OneHot.AsSpan(0, rows * classes).ToArray(), seen.Paths[..rows], seen.SampleIndices[..rows], ClassNames);
+    }
+
+    private static SeenBatch Load(TensorLayout layout)
+    {
+        using var data = new TempDataset().WithClasses(3, 3, width: 36, height: 30);
+        var options = new PipelineOptions { Width = 24, Height = 20, BatchSize = 8, Seed = 5, Layout = layout };
+        var (batches, _) = PipelineRunner.RunAsync(options, data.Root).GetAwaiter().GetResult();
+        SeenBatch first = batches[0];
+        Assert.HasCount(8, first.Labels);
+        Assert.IsGreaterThan(1, first.Labels.Distinct().Count(), "the batch mixes classes");
+        return first;
+    }
+}
