@@ -1,6 +1,7 @@
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Planning;
 
 namespace Dataflow.Pipeline;
 
@@ -13,6 +14,7 @@ public sealed class ImagePipelineBuilder
     private readonly PipelineOptions _options;
     private readonly List<ImagePipeline.UserStage> _stages = [];
     private ISampleSource? _source;
+    private IEpochPlanner? _planner;
     private bool _built;
 
     /// <summary>Creates a builder.</summary>
@@ -27,6 +29,17 @@ public sealed class ImagePipelineBuilder
     {
         ThrowIfBuilt();
         _source = source ?? throw new ArgumentNullException(nameof(source));
+        return this;
+    }
+
+    /// <summary>
+    /// Plans each epoch with <paramref name="planner"/> instead of the built-in <see cref="EpochPlanner"/> (which
+    /// follows the options' batch size, seed, shuffles and drop-last). Its batch size must equal the options'.
+    /// </summary>
+    public ImagePipelineBuilder UsePlanner(IEpochPlanner planner)
+    {
+        ThrowIfBuilt();
+        _planner = planner ?? throw new ArgumentNullException(nameof(planner));
         return this;
     }
 
@@ -84,7 +97,7 @@ public sealed class ImagePipelineBuilder
         _options.Validate();
         ISampleSource source = _source ?? new FolderSampleSource(_options.ClassNames, _options.Extensions);
         _built = true;
-        return new ImagePipeline(_options, source, [.. _stages], trainer, cancellationToken);
+        return new ImagePipeline(_options, source, _planner ?? EpochPlanner.For(_options), [.. _stages], trainer, cancellationToken);
     }
 
     private void ThrowIfBuilt()

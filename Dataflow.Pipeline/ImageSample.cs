@@ -9,18 +9,20 @@ namespace Dataflow.Pipeline;
 /// the sample's bytes after read and its pixels after decode. A user stage receives and returns it.
 /// </summary>
 /// <remarks>
-/// The pipeline owns <see cref="Bytes"/> and <see cref="Image"/> and disposes them on every path. A user
+/// The pipeline owns <see cref="Bytes"/> and <see cref="Image"/> and disposes them on every path: a stage must
+/// not dispose either (a stage that disposes the image has its sample skipped, naming the stage). A user
 /// stage that replaces the image calls <see cref="ReplaceImage"/>; one that rejects the sample calls
 /// <see cref="Skip"/>. Stages must pass every message on, in order (the batch block groups them by position).
 /// </remarks>
-public sealed class ImageSample : IDisposable
+public sealed class ImageSample
 {
     private readonly ImageCounter _counter;
     private PooledBuffer? _bytes;
     private Mat? _image;
     private int _loaded;
 
-    internal ImageSample(SampleInfo? info, int epoch, int batchIndex, int position, int slot, ImageCounter counter)
+    internal ImageSample(SampleInfo? info, int epoch, int batchIndex, int position, int slot, ImageCounter counter,
+        int epochLength = 0, int batchesInEpoch = 0)
     {
         Info = info;
         Epoch = epoch;
@@ -28,6 +30,8 @@ public sealed class ImageSample : IDisposable
         Position = position;
         Slot = slot;
         _counter = counter;
+        EpochLength = epochLength;
+        BatchesInEpoch = batchesInEpoch;
     }
 
     /// <summary>The sample, or null for padding that fills a short last batch's group in the batch block.</summary>
@@ -47,6 +51,18 @@ public sealed class ImageSample : IDisposable
 
     /// <summary>The sample's row in its batch after the in-batch shuffle.</summary>
     public int Slot { get; }
+
+    /// <summary>Positions in this epoch's plan.</summary>
+    public int EpochLength { get; }
+
+    /// <summary>Batches in this epoch's plan.</summary>
+    public int BatchesInEpoch { get; }
+
+    /// <summary>True once the sample's skip is in the run's report (or has faulted the run).</summary>
+    internal bool IsReported { get; set; }
+
+    /// <summary>A real sample that has not been skipped: the stages still work on it.</summary>
+    internal bool IsLive => Info is not null && SkipReason is null;
 
     /// <summary>Why the sample was skipped, or null.</summary>
     public string? SkipReason { get; private set; }
@@ -72,9 +88,15 @@ public sealed class ImageSample : IDisposable
     }
 
     /// <summary>Puts a new image in place of the current one, disposing the old one (unless it is the same Mat).</summary>
+    /// <exception cref="ObjectDisposedException"><paramref name="image"/> is disposed.</exception>
     public void ReplaceImage(Mat image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (image.IsDisposed)
+        {
+            throw new ObjectDisposedException(nameof(Mat), "The replacement image is already disposed.");
+        }
+
         if (ReferenceEquals(image, _image))
         {
             return;
@@ -105,6 +127,15 @@ public sealed class ImageSample : IDisposable
         Interlocked.Exchange(ref _bytes, null)?.Dispose();
     }
 
+    /// <summary>Throws if a stage disposed the sample's image (reading it would crash in native code).</summary>
+    internal void ThrowIfImageDisposed(string stage)
+    {
+        if (_image is { IsDisposed: true })
+        {
+            throw new ObjectDisposedException(nameof(Mat), $"Stage '{stage}' disposed the sample's image; stages must leave disposal to the pipeline (use ReplaceImage to swap it).");
+        }
+    }
+
     /// <summary>Frees the bytes and the pixels; runs once per load, safe on any path.</summary>
     internal void Release()
     {
@@ -121,9 +152,6 @@ public sealed class ImageSample : IDisposable
             _counter.SampleReleased();
         }
     }
-
-    /// <inheritdoc />
-    public void Dispose() => Release();
 
     /// <inheritdoc />
     public override string ToString() => IsPadding

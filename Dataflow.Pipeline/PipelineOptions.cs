@@ -147,6 +147,16 @@ public sealed record PipelineOptions
     /// <value><see cref="ErrorPolicy.SkipAndReport"/>.</value>
     public ErrorPolicy ErrorPolicy { get; init; } = ErrorPolicy.SkipAndReport;
 
+    /// <summary>Skipped samples tolerated over the whole run; one more faults the run with a summary of the reasons.</summary>
+    /// <remarks>Like SPDL's <c>max_failures</c>. Applies under <see cref="ErrorPolicy.SkipAndReport"/>. Whatever the budget, an
+    /// epoch in which no sample could be batched faults the run.</remarks>
+    /// <value>null: no limit by count; 0 to 2^31 - 1.</value>
+    public int? MaxFailures { get; init; }
+
+    /// <summary>The fraction of an epoch's samples that may be skipped; past it the run faults with a summary of the reasons.</summary>
+    /// <value>1: no limit by fraction; 0 to 1.</value>
+    public double MaxFailureFraction { get; init; } = 1.0;
+
     // Blocks
 
     /// <summary>The read block: asynchronous file reads, so its parallelism is about I/O depth.</summary>
@@ -198,6 +208,12 @@ public sealed record PipelineOptions
         Guard.InRange(BatchSize, 1, 65_536, nameof(BatchSize));
         Guard.InRange(Epochs, 1, 100_000, nameof(Epochs));
         Guard.InRange(PrefetchBatches, 1, 1024, nameof(PrefetchBatches));
+        if (MaxFailures is int maxFailures)
+        {
+            Guard.InRange(maxFailures, 0, int.MaxValue, nameof(MaxFailures));
+        }
+
+        Guard.InRange(MaxFailureFraction, 0.0, 1.0, nameof(MaxFailureFraction));
         ArgumentNullException.ThrowIfNull(Augmentations, nameof(Augmentations));
         for (int i = 0; i < Augmentations.Count; i++)
         {

@@ -24,6 +24,8 @@ public sealed class PipelineReport
     private long _batches;
     private long _droppedLast;
     private long[] _batchedPerClass = [];
+    private long[] _skippedPerEpoch = [];
+    private long[] _batchedPerEpoch = [];
 
     /// <summary>Class names, indexed by label (empty until discovery has run).</summary>
     public IReadOnlyList<string> ClassNames { get; private set; } = [];
@@ -83,7 +85,18 @@ public sealed class PipelineReport
 
         DiscoveredPerClass = perClass;
         _batchedPerClass = new long[set.ClassNames.Count];
+        _skippedPerEpoch = new long[epochs];
+        _batchedPerEpoch = new long[epochs];
     }
+
+    /// <summary>Samples skipped so far, over all epochs.</summary>
+    public long SkippedCount => _skipped.Count;
+
+    /// <summary>Samples skipped in <paramref name="epoch"/> so far.</summary>
+    public long SkippedIn(int epoch) => (uint)epoch < (uint)_skippedPerEpoch.Length ? Interlocked.Read(ref _skippedPerEpoch[epoch]) : 0;
+
+    /// <summary>Rows handed over in <paramref name="epoch"/> so far.</summary>
+    public long BatchedIn(int epoch) => (uint)epoch < (uint)_batchedPerEpoch.Length ? Interlocked.Read(ref _batchedPerEpoch[epoch]) : 0;
 
     internal void AddSkipped(SkippedSample skipped)
     {
@@ -91,13 +104,22 @@ public sealed class PipelineReport
         // run over a dataset with broken files keeps a few dozen bytes per entry rather than the whole text.
         string reason = _reasons.AddOrUpdate(skipped.Path, skipped.Reason, (_, known) => known == skipped.Reason ? known : skipped.Reason);
         _skipped.Enqueue(ReferenceEquals(reason, skipped.Reason) ? skipped : skipped with { Reason = reason });
+        if ((uint)skipped.Epoch < (uint)_skippedPerEpoch.Length)
+        {
+            Interlocked.Increment(ref _skippedPerEpoch[skipped.Epoch]);
+        }
     }
 
     internal void AddDroppedLast(int count) => Interlocked.Add(ref _droppedLast, count);
 
-    internal void AddBatch(int[] labels)
+    internal void AddBatch(int epoch, int[] labels)
     {
         Interlocked.Increment(ref _batches);
+        if ((uint)epoch < (uint)_batchedPerEpoch.Length)
+        {
+            Interlocked.Add(ref _batchedPerEpoch[epoch], labels.Length);
+        }
+
         Interlocked.Add(ref _batched, labels.Length);
         foreach (int label in labels)
         {

@@ -144,15 +144,39 @@ public sealed class AugmentationPipelineTests
     [TestMethod]
     public async Task Run_AugmentationThrows_SampleSkippedAndReportedNothingHeld()
     {
-        // A crop larger than the image cannot be taken: every sample fails in the augment stage.
-        using var data = new TempDataset().WithClasses(1, 3);
-        PipelineOptions options = Options(2, augmentations: [new RandomHorizontalFlip(), new RandomCrop(width: 30, height: 20)]) with { Epochs = 1 };
+        // An augmentation that fails on one sample in three: those are skipped, reported with the stage and reason.
+        using var data = new TempDataset().WithClasses(1, 6);
+        PipelineOptions options = Options(2, augmentations: [new RandomHorizontalFlip(), new FailingAugmentation(every: 3)]) with { Epochs = 1 };
         var (batches, pipeline) = await PipelineRunner.RunAsync(options, data.Root);
-        Assert.IsEmpty(batches);
-        Assert.HasCount(3, pipeline.Report.Skipped);
-        Assert.IsTrue(pipeline.Report.Skipped.All(s => s.Stage == "augment" && s.Reason.Contains("cannot crop 30x20 from a 24x20 image", StringComparison.Ordinal)),
+        Assert.AreEqual(4, batches.Sum(b => b.Labels.Length));
+        Assert.HasCount(2, pipeline.Report.Skipped);
+        Assert.IsTrue(pipeline.Report.Skipped.All(s => s.Stage == "augment" && s.Reason == "sample index divisible by 3"),
             string.Join("; ", pipeline.Report.Skipped));
         Assert.IsTrue(pipeline.Report.CountsAddUp, pipeline.Report.ToString());
+    }
+
+    [TestMethod]
+    public async Task Run_AugmentationThrowsForEverySample_FaultsWithTheReasonsNothingHeld()
+    {
+        // Nothing can be batched: the run does not "succeed" with zero batches, it faults and names the reason.
+        using var data = new TempDataset().WithClasses(1, 3);
+        PipelineOptions options = Options(2, augmentations: [new FailingAugmentation(every: 1)]) with { Epochs = 1 };
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).Build(_ => Assert.Fail("no batch expected"));
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        var e = await Assert.ThrowsExactlyAsync<FailureBudgetExceededException>(() => pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        StringAssert.Contains(e.Message, "None of the 3 samples of epoch 0 could be batched");
+        StringAssert.Contains(e.Message, "3 x augment: sample index divisible by 1");
+        Assert.HasCount(3, e.Failures);
+        Assert.HasCount(3, pipeline.Report.Skipped);
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    private sealed class FailingAugmentation(int every) : IAugmentation
+    {
+        public Mat Apply(Mat image, AugmentationContext context) => context.SampleIndex % every == 0
+            ? throw new InvalidDataException($"sample index divisible by {every}")
+            : image;
     }
 
     /// <summary>A large image of soft coloured blobs: resampling it at any scale gives nearly the same picture.</summary>

@@ -5,8 +5,8 @@ namespace Dataflow.Pipeline.Augmentation;
 /// <summary>What an augmentation knows about the image it transforms.</summary>
 public sealed class AugmentationContext
 {
-    private const long TransformStream = 0xA06;
-    private const long SourceCropStream = 0xC80;
+    private const long TransformStream = Planning.RandomStreams.Augmentation;
+    private const long SourceCropStream = Planning.RandomStreams.SourceCrop;
 
     /// <summary>Creates a context whose generator is keyed by (<paramref name="seed"/>, <paramref name="epoch"/>, <paramref name="sampleIndex"/>).</summary>
     /// <param name="seed">The pipeline's seed.</param>

@@ -17,8 +17,9 @@ public sealed class Batch : IDisposable
     private readonly Action<float[]> _return;
 
     internal Batch(float[] tensor, Action<float[]> returnTensor, int epoch, int index, int[] shape, TensorLayout layout,
-        int[] labels, float[] oneHot, string[] paths, int[] sampleIndices, IReadOnlyList<string> classNames)
+        int[] labels, float[] oneHot, string[] paths, int[] sampleIndices, IReadOnlyList<string> classNames, int batchesInEpoch = 0)
     {
+        BatchesInEpoch = batchesInEpoch;
         _tensor = tensor;
         _return = returnTensor;
         Epoch = epoch;
@@ -37,6 +38,14 @@ public sealed class Batch : IDisposable
 
     /// <summary>The batch's index within its epoch, from 0.</summary>
     public int Index { get; }
+
+    /// <summary>Batches planned for this epoch (a batch whose every sample failed is planned but not delivered).</summary>
+    public int BatchesInEpoch { get; }
+
+    /// <summary>True for the epoch's last planned batch: the epoch ends once this batch is consumed.</summary>
+    /// <remarks>When every sample of an epoch's last batch fails, that batch is not delivered: the epoch then
+    /// ends at the next batch of another epoch, or at the end of the run (its samples are in the report).</remarks>
+    public bool IsLastInEpoch => Index == BatchesInEpoch - 1;
 
     /// <summary>Rows (images) in the batch.</summary>
     public int Count => Labels.Length;

@@ -107,7 +107,7 @@ internal sealed class BatchAssembler
         }
 
         int[] shape = [rows.Count, _sampleShape[0], _sampleShape[1], _sampleShape[2]];
-        return new Batch(tensor!, _pool.Return, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames);
+        return new Batch(tensor!, _pool.Return, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames, first.BatchesInEpoch);
     }
 
     /// <summary>Returns every tensor still filling (after a fault or cancellation).</summary>

@@ -41,11 +41,11 @@ public static class DatasetSplit
         }
 
         var chosen = new List<int>();
-        var random = new SampleRandom(seed, 0x5EED_5917, 0, 0);
+        var random = new SampleRandom(seed, Planning.RandomStreams.ValidationSplit, 0, 0);
         for (int label = 0; label < byClass.Length; label++)
         {
             int[] members = [.. byClass[label]];
-            random.Reset(seed, 0x5EED_5917, label, 0);
+            random.Reset(seed, Planning.RandomStreams.ValidationSplit, label, 0);
             random.Shuffle<int>(members);
             int validation = (int)Math.Round(members.Length * validationFraction, MidpointRounding.AwayFromZero);
             chosen.AddRange(subset == Subset.Validation ? members.AsSpan(0, validation) : members.AsSpan(validation));

@@ -23,7 +23,7 @@ public sealed class TensorPool
     public long Allocated => Interlocked.Read(ref _allocated);
 
     /// <summary>Rents a pinned array of exactly <paramref name="length"/> floats; its content is undefined.</summary>
-    public float[] Rent(int length)
+    internal float[] Rent(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         long now = Interlocked.Increment(ref _outstanding);
@@ -38,7 +38,7 @@ public sealed class TensorPool
     }
 
     /// <summary>Gives an array back.</summary>
-    public void Return(float[] array)
+    internal void Return(float[] array)
     {
         ArgumentNullException.ThrowIfNull(array);
         _free.GetOrAdd(array.Length, static _ => new ConcurrentBag<float[]>()).Add(array);

@@ -1,0 +1,50 @@
+using Dataflow.Pipeline.Augmentation;
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline.Decoding;
+
+/// <summary>
+/// The decode stage: encoded bytes to pixels at the target size. A leading <see cref="ISourceCropAugmentation"/>
+/// is fused with the decoder's resize: it picks its region of the full-size image here, with draws of its own
+/// from (seed, epoch, sample index), and the augment stage skips it.
+/// </summary>
+internal sealed class DecodeStage
+{
+    private readonly ImageDecoder _decoder;
+    private readonly ISourceCropAugmentation? _crop;
+    private readonly long _seed;
+    private readonly ColorMode _pixelOrder;
+    private readonly Size _target;
+
+    public DecodeStage(ImageDecoder decoder, ISourceCropAugmentation? sourceCrop, long seed, ColorMode pixelOrder, Size target)
+    {
+        _decoder = decoder;
+        _crop = sourceCrop;
+        _seed = seed;
+        _pixelOrder = pixelOrder;
+        _target = target;
+    }
+
+    public void Decode(ImageSample sample)
+    {
+        Mat image = _decoder.Decode(sample.Bytes!.Span, sample.Info!.Id, SourceRegion(sample));
+        sample.ReleaseBytes();
+        sample.ReplaceImage(image);
+    }
+
+    private Func<Size, Rect>? SourceRegion(ImageSample sample)
+    {
+        if (_crop is null)
+        {
+            return null;
+        }
+
+        // A fresh context per call: the decoder may ask about several sizes, and each answer must not depend on the others.
+        ISourceCropAugmentation crop = _crop;
+        long seed = _seed;
+        int epoch = sample.Epoch, index = sample.Info!.Index;
+        ColorMode color = _pixelOrder;
+        Size target = _target;
+        return size => crop.SelectRegion(size, target, AugmentationContext.ForSourceCrop(seed, epoch, index, color));
+    }
+}

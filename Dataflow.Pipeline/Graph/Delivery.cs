@@ -1,0 +1,112 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Dataflow;
+using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Memory;
+
+namespace Dataflow.Pipeline.Graph;
+
+/// <summary>
+/// The end of the graph: batches go to a trainer callback (an action block), or wait in a bounded buffer for
+/// <c>ReadAllAsync</c>. A batch counts as batched only once it is handed over, and the hand-over is atomic with
+/// the clean-up (see <see cref="InFlightLedger"/>): a batch is either the consumer's or disposed, never both.
+/// </summary>
+internal sealed class Delivery
+{
+    private readonly Func<Batch, CancellationToken, ValueTask>? _trainer;
+    private readonly RunControl _run;
+    private readonly InFlightLedger _ledger;
+    private readonly PipelineReport _report;
+    private BufferBlock<Batch>? _output;
+
+    public Delivery(Func<Batch, CancellationToken, ValueTask>? trainer, RunControl run, InFlightLedger ledger, PipelineReport report)
+    {
+        _trainer = trainer;
+        _run = run;
+        _ledger = ledger;
+        _report = report;
+    }
+
+    public bool IsStream => _trainer is null;
+
+    public ITargetBlock<Batch> CreateTarget(int prefetch, CancellationToken token)
+    {
+        if (_trainer is not null)
+        {
+            return new ActionBlock<Batch>(DeliverAsync,
+                new ExecutionDataflowBlockOptions { BoundedCapacity = prefetch, MaxDegreeOfParallelism = 1, CancellationToken = token });
+        }
+
+        _output = new BufferBlock<Batch>(new DataflowBlockOptions { BoundedCapacity = prefetch, CancellationToken = token });
+        // A BufferBlock completed while it still holds batches ignores a later cancellation until they are
+        // taken: take them on cancellation, or a reader that left early would leave the run waiting for ever.
+        token.Register(static state => ((Delivery)state!).ReclaimBuffered(), this);
+        return _output;
+    }
+
+    /// <summary>The batches of a stream pipeline, each handed over to the consumer as it is yielded.</summary>
+    public async IAsyncEnumerable<Batch> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        BufferBlock<Batch> output = _output!;
+        while (await output.OutputAvailableAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (output.TryReceive(out Batch? batch))
+            {
+                if (!HandOver(batch))
+                {
+                    yield break; // The clean-up reclaimed it: the run is ending; its outcome follows.
+                }
+
+                yield return batch;
+            }
+        }
+    }
+
+    /// <summary>Disposes the batches still waiting in the stream's buffer.</summary>
+    public void ReclaimBuffered()
+    {
+        if (_output is not null && _output.TryReceiveAll(out IList<Batch>? left))
+        {
+            foreach (Batch b in left)
+            {
+                _ledger.Reclaim(b);
+            }
+        }
+    }
+
+    private bool HandOver(Batch batch)
+    {
+        if (!_ledger.TryHandOver(batch))
+        {
+            return false;
+        }
+
+        _report.AddBatch(batch.Epoch, batch.Labels);
+        return true;
+    }
+
+    private async Task DeliverAsync(Batch batch)
+    {
+        if (!HandOver(batch))
+        {
+            return;
+        }
+
+        try
+        {
+            await _trainer!(batch, _run.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_run.IsCancellationRequested)
+        {
+            // The run is being cancelled; the trainer stopped because of it.
+        }
+        catch (Exception e)
+        {
+            // As for a fail-fast sample: keep the original exception and cancel the whole graph.
+            _run.RecordFault(e);
+        }
+        finally
+        {
+            batch.Dispose();
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Threading.Tasks.Dataflow;
+using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Normalization;
+using Dataflow.Pipeline.Planning;
+using Dataflow.Pipeline.Reading;
+
+namespace Dataflow.Pipeline.Graph;
+
+/// <summary>
+/// One run, from the posted roots to the last batch: builds the stages and the graph, runs the producer, and
+/// ends only when every block has stopped and everything the run held is returned.
+/// </summary>
+internal sealed class PipelineRun : IDisposable
+{
+    private readonly PipelineOptions _options;
+    private readonly RunControl _run;
+    private readonly InFlightLedger _ledger;
+    private readonly PipelineReport _report;
+    private readonly Producer _producer;
+    private readonly PipelineGraph _graph;
+    private readonly AssembleStage _assemble;
+    private readonly NormalizeStage _normalize;
+    private readonly Delivery _delivery;
+
+    public PipelineRun(PipelineOptions options, ISampleSource source, IEpochPlanner planner, IReadOnlyList<ImagePipeline.UserStage> userStages,
+        Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, InFlightLedger ledger, CancellationToken cancellationToken)
+    {
+        _options = options;
+        _report = report;
+        _ledger = ledger;
+        _run = new RunControl(cancellationToken);
+        var runner = new StageRunner(_run, ledger, report, new FailureBudget(options.MaxFailures, options.MaxFailureFraction), options.ErrorPolicy);
+        bool fused = userStages.All(s => s.Position == StagePosition.AfterRead);
+        PixelOrder order = PixelOrder.Choose(options, fused);
+        ISourceCropAugmentation? crop = options.Augmentations.Count > 0 ? options.Augmentations[0] as ISourceCropAugmentation : null;
+        _normalize = new NormalizeStage(new Normalizer(options.Normalization, options.Layout, options.Width, options.Height, options.Channels), order.SwapInNormalizer, ledger);
+        _assemble = new AssembleStage(_run, ledger, report, runner);
+        var stages = new GraphStages(
+            new ReadStage(source, ledger),
+            new DecodeStage(options.CreateDecoder(leaveBgr: order.SwapInNormalizer), crop, options.Seed, order.Pixels, new OpenCvSharp.Size(options.Width, options.Height)),
+            new AugmentStage(options.Augmentations, skipFirst: crop is not null, options.Seed, order.Pixels),
+            _normalize,
+            _assemble);
+        _delivery = new Delivery(trainer, _run, ledger, report);
+        _graph = new PipelineGraph(options, stages, userStages, runner, report, _delivery, _run.Token);
+        _producer = new Producer(options, source, planner, report, ledger);
+
+        foreach (IDataflowBlock block in _graph.Blocks)
+        {
+            // A fault anywhere stops everything: the first exception is kept and the rest of the graph is cancelled.
+            block.Completion.ContinueWith(static (t, state) => ((PipelineRun)state!).OnBlockFaulted(t.Exception!),
+                this, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        if (_graph.UserBlocks.Count > 0)
+        {
+            // User blocks do not share the run's token: fault them on cancellation so they drop what they hold
+            // (the samples in them are released with the other leftovers) instead of waiting on a cancelled neighbour.
+            _run.Token.Register(() =>
+            {
+                foreach (IDataflowBlock block in _graph.UserBlocks)
+                {
+                    block.Fault(new OperationCanceledException("The pipeline run was cancelled.", _run.Token));
+                }
+            });
+        }
+
+        // An async method turns any OperationCanceledException it throws into cancellation: one the trainer or
+        // the source threw for its own reasons (not this run's token) must leave Completion faulted instead.
+        Completion = RunAsync().ContinueWith(static (run, state) => run.IsCanceled && ((PipelineRun)state!)._run.Fault is OperationCanceledException own
+                ? Task.FromException(own) : run,
+            this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>The roots the user posts.</summary>
+    public BufferBlock<string> Roots { get; } = new();
+
+    public Task Completion { get; }
+
+    public int SampleCapacity => _graph.SampleCapacity;
+
+    public bool IsStream => _delivery.IsStream;
+
+    public void Cancel() => _run.Cancel();
+
+    public IAsyncEnumerable<Batch> ReadAllAsync(CancellationToken cancellationToken) => _delivery.ReadAllAsync(cancellationToken);
+
+    public void Dispose() => _run.Dispose();
+
+    private void DatasetKnown(SampleSet set)
+    {
+        var assembler = new BatchAssembler(_ledger.Tensors, _options.BatchSize, _normalize.Normalizer.SampleShape, _options.Layout, set.ClassNames);
+        _normalize.Attach(assembler);
+        _assemble.Attach(assembler);
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await _producer.RunAsync(Roots, _graph.Head, DatasetKnown, _run.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_run.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _run.RecordFault(e);
+        }
+        finally
+        {
+            _graph.Head.Complete();
+        }
+
+        // Wait for every block, whatever its outcome, before returning memory: no delegate may still run.
+        try
+        {
+            await Task.WhenAll(_graph.Blocks.Select(b => b.Completion)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Outcomes are read below: the first fault wins over the cancellations it caused.
+        }
+
+        if (!_run.IsCancellationRequested && _assemble.Received != _producer.Sent)
+        {
+            // Every position must reach the batch stage: a user block that drops or adds messages loses samples.
+            _run.RecordFault(new InvalidOperationException(
+                $"{_producer.Sent} messages entered the graph but {_assemble.Received} reached the batch stage: a block added with AddBlock dropped or added messages (it must pass on every message it receives, in order)."));
+        }
+
+        _ledger.ReleaseAll();
+        _delivery.ReclaimBuffered();
+        _assemble.Assembler?.ReturnAll();
+        _run.ThrowIfFaulted();
+        if (_run.IsCancellationRequested || _graph.Blocks.Any(b => b.Completion.IsCanceled))
+        {
+            throw new OperationCanceledException("The pipeline run was cancelled.", _run.Token);
+        }
+    }
+
+    private void OnBlockFaulted(AggregateException exception)
+    {
+        if (_run.IsCancellationRequested)
+        {
+            // Once the run is stopping (cancelled, or a first fault recorded), a block may fault for Dataflow's own
+            // reasons: a reservation released after its source was cancelled throws "The target does not have the
+            // message reserved". The run's outcome is already decided; such faults are its consequence, not a cause.
+            return;
+        }
+
+        // A block faulted by a linked source carries that source's exception wrapped again: unwrap to the original.
+        _run.RecordFault(exception.Flatten().InnerExceptions[0]);
+    }
+}

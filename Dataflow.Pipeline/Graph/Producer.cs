@@ -1,0 +1,110 @@
+using System.Threading.Tasks.Dataflow;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Planning;
+
+namespace Dataflow.Pipeline.Graph;
+
+/// <summary>
+/// The head of a run: gathers the posted roots, discovers the dataset, selects the subset, then follows the
+/// planner epoch by epoch, sending each planned position into the graph (waiting when the graph is full).
+/// </summary>
+internal sealed class Producer
+{
+    private readonly PipelineOptions _options;
+    private readonly ISampleSource _source;
+    private readonly IEpochPlanner _planner;
+    private readonly PipelineReport _report;
+    private readonly InFlightLedger _ledger;
+    private long _sent;
+
+    public Producer(PipelineOptions options, ISampleSource source, IEpochPlanner planner, PipelineReport report, InFlightLedger ledger)
+    {
+        _options = options;
+        _source = source;
+        _planner = planner;
+        _report = report;
+        _ledger = ledger;
+    }
+
+    /// <summary>Messages (positions and padding) sent into the graph.</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Runs until every epoch is sent, the graph refuses a message (it is shutting down), or cancellation.</summary>
+    /// <param name="roots">The roots the user posts; read until completed.</param>
+    /// <param name="head">The graph's first block.</param>
+    /// <param name="datasetKnown">Called once discovery is done, before the first message is sent.</param>
+    /// <param name="cancellationToken">The run's token.</param>
+    public async Task RunAsync(BufferBlock<string> roots, ITargetBlock<ImageSample> head, Action<SampleSet> datasetKnown, CancellationToken cancellationToken)
+    {
+        var posted = new List<string>();
+        while (await roots.OutputAvailableAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (roots.TryReceiveAll(out IList<string>? more))
+            {
+                posted.AddRange(more);
+            }
+        }
+
+        // A faulted root block (IDataflowBlock.Fault) ends the run with that exception.
+        await roots.Completion.ConfigureAwait(false);
+        SampleSet set = await _source.DiscoverAsync(posted, cancellationToken).ConfigureAwait(false);
+        int[] selected = DatasetSplit.Select(set, _options.ValidationSplit, _options.Subset, _options.Seed);
+        if (selected.Length == 0)
+        {
+            throw new InvalidDataException($"The {_options.Subset} subset is empty: {set.Samples.Count} samples with ValidationSplit {_options.ValidationSplit}.");
+        }
+
+        _report.SetDiscovery(set, selected.Length, _options.Epochs);
+        datasetKnown(set);
+        for (int epoch = 0; epoch < _options.Epochs; epoch++)
+        {
+            EpochPlan plan = _planner.Plan(set, selected, epoch);
+            if (plan.BatchSize != _options.BatchSize)
+            {
+                throw new InvalidOperationException($"The planner {_planner} planned batches of {plan.BatchSize}; the pipeline's {nameof(PipelineOptions.BatchSize)} is {_options.BatchSize}.");
+            }
+
+            if (plan.Count == 0)
+            {
+                throw new InvalidDataException(
+                    $"Epoch {epoch} has no batch: {selected.Length} selected samples, {nameof(PipelineOptions.BatchSize)} {plan.BatchSize}, {plan.Dropped} dropped (DropLast = {_options.DropLast}).");
+            }
+
+            _report.AddDroppedLast(plan.Dropped);
+            if (!await SendEpochAsync(set, plan, head, cancellationToken).ConfigureAwait(false))
+            {
+                return; // The graph is shutting down (a fault); the outcome is recorded there.
+            }
+
+            _report.EpochsStarted = epoch + 1;
+        }
+    }
+
+    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, CancellationToken cancellationToken)
+    {
+        int batchSize = plan.BatchSize;
+        int batches = plan.BatchCount;
+        for (int b = 0; b < batches; b++)
+        {
+            int start = b * batchSize;
+            int count = plan.BatchLength(b);
+
+            // A short last batch is padded to a full group so that the batch block cuts exactly here.
+            for (int j = 0; j < batchSize; j++)
+            {
+                var sample = j < count
+                    ? new ImageSample(set.Samples[plan.Order[start + j]], plan.Epoch, b, start + j, plan.Rows[start + j], _ledger.Images, plan.Count, batches)
+                    : new ImageSample(null, plan.Epoch, b, start + j, -1, _ledger.Images, plan.Count, batches);
+                if (!await head.SendAsync(sample, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                Interlocked.Increment(ref _sent);
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,38 @@
+using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Memory;
+
+namespace Dataflow.Pipeline.Normalization;
+
+/// <summary>The normalize stage: a sample's pixels, normalized, straight into its row of the batch tensor.</summary>
+internal sealed class NormalizeStage
+{
+    private readonly Normalizer _normalizer;
+    private readonly bool _swapRedBlue;
+    private readonly InFlightLedger _ledger;
+    private BatchAssembler? _assembler;
+
+    public NormalizeStage(Normalizer normalizer, bool swapRedBlue, InFlightLedger ledger)
+    {
+        _normalizer = normalizer;
+        _swapRedBlue = swapRedBlue;
+        _ledger = ledger;
+    }
+
+    public Normalizer Normalizer => _normalizer;
+
+    /// <summary>Set once the dataset (and so the class count) is known, before the first sample arrives.</summary>
+    public void Attach(BatchAssembler assembler) => _assembler = assembler;
+
+    public void Normalize(ImageSample sample)
+    {
+        _normalizer.Write(sample.Image!, _assembler!.RowFor(sample), _swapRedBlue);
+        sample.IsWritten = true;
+    }
+
+    /// <summary>Past this stage a sample is only metadata: its pixels live in the batch tensor (or it was skipped).</summary>
+    public ImageSample Finish(ImageSample sample)
+    {
+        _ledger.Release(sample);
+        return sample;
+    }
+}

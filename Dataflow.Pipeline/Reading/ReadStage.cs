@@ -1,0 +1,25 @@
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Memory;
+
+namespace Dataflow.Pipeline.Reading;
+
+/// <summary>The read stage: a sample's encoded bytes from its source into a pooled buffer.</summary>
+internal sealed class ReadStage
+{
+    private readonly ISampleSource _source;
+    private readonly InFlightLedger _ledger;
+
+    public ReadStage(ISampleSource source, InFlightLedger ledger)
+    {
+        _source = source;
+        _ledger = ledger;
+    }
+
+    public async ValueTask ReadAsync(ImageSample sample, CancellationToken cancellationToken)
+    {
+        // Listed before the bytes exist: a cancellation that lands mid-read still finds the sample to release.
+        _ledger.Track(sample);
+        PooledBuffer bytes = await _source.ReadAsync(sample.Info!, _ledger.Buffers, cancellationToken).ConfigureAwait(false);
+        sample.SetBytes(bytes);
+    }
+}
