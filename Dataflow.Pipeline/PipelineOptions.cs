@@ -1,4 +1,5 @@
 using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Internal;
@@ -108,6 +109,11 @@ public sealed record PipelineOptions
     /// with the decode stage's resize: its region of the full-size image is resized once, straight to the target.</remarks>
     /// <value>None.</value>
     public IReadOnlyList<IAugmentation> Augmentations { get; init; } = [];
+
+    /// <summary>Transforms applied in order to every assembled batch, after the in-batch shuffle and before delivery (such as <see cref="MixUp"/> and <see cref="CutMix"/>).</summary>
+    /// <remarks>They draw from a generator keyed by (seed, epoch, batch index), so a batch's result does not depend on the parallelism.</remarks>
+    /// <value>None.</value>
+    public IReadOnlyList<IBatchAugmentation> BatchAugmentations { get; init; } = [];
 
     /// <summary>Pixel scaling, mean and std.</summary>
     /// <value><see cref="NormalizationOptions.ZeroToOne"/>.</value>
@@ -220,6 +226,15 @@ public sealed record PipelineOptions
             if (Augmentations[i] is null)
             {
                 throw new ArgumentException($"Parameter \"{nameof(Augmentations)}\" must not hold null, was null at index {i}.", nameof(Augmentations));
+            }
+        }
+
+        ArgumentNullException.ThrowIfNull(BatchAugmentations, nameof(BatchAugmentations));
+        for (int i = 0; i < BatchAugmentations.Count; i++)
+        {
+            if (BatchAugmentations[i] is null)
+            {
+                throw new ArgumentException($"Parameter \"{nameof(BatchAugmentations)}\" must not hold null, was null at index {i}.", nameof(BatchAugmentations));
             }
         }
 

@@ -1,10 +1,10 @@
+using Dataflow.Pipeline.Planning;
+
 namespace Dataflow.Pipeline.Batching;
 
 /// <summary>What a batch-level augmentation knows about the batch it transforms: its key and its own generator.</summary>
 public sealed class BatchAugmentationContext
 {
-    private const long BatchAugmentationStream = 0xB7A6;
-
     /// <summary>Creates a context whose generator is keyed by (<paramref name="seed"/>, <paramref name="epoch"/>, <paramref name="batchIndex"/>).</summary>
     /// <param name="seed">The pipeline's seed.</param>
     /// <param name="epoch">The epoch, from 0.</param>
@@ -14,7 +14,7 @@ public sealed class BatchAugmentationContext
         Seed = seed;
         Epoch = epoch;
         BatchIndex = batchIndex;
-        Random = new SampleRandom(seed, BatchAugmentationStream, epoch, batchIndex);
+        Random = new SampleRandom(seed, RandomStreams.BatchAugmentation, epoch, batchIndex);
     }
 
     /// <summary>The pipeline's seed.</summary>

@@ -38,7 +38,7 @@ internal sealed class PipelineRun : IDisposable
         PixelOrder order = PixelOrder.Choose(options, fused);
         ISourceCropAugmentation? crop = options.Augmentations.Count > 0 ? options.Augmentations[0] as ISourceCropAugmentation : null;
         _normalize = new NormalizeStage(new Normalizer(options.Normalization, options.Layout, options.Width, options.Height, options.Channels), order.SwapInNormalizer, ledger);
-        _assemble = new AssembleStage(_run, ledger, report, runner);
+        _assemble = new AssembleStage(_run, ledger, report, runner, BatchAugmentStage.Create(options, report));
         var stages = new GraphStages(
             new ReadStage(source, ledger),
             new DecodeStage(options.CreateDecoder(leaveBgr: order.SwapInNormalizer), crop, options.Seed, order.Pixels, new OpenCvSharp.Size(options.Width, options.Height)),

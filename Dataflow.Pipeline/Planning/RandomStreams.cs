@@ -21,4 +21,7 @@ internal static class RandomStreams
 
     /// <summary>A source crop fused with the decoder's resize: (seed, SourceCrop, epoch, sample index).</summary>
     public const long SourceCrop = 0xC80;
+
+    /// <summary>A batch's batch-level augmentations (MixUp, CutMix): (seed, BatchAugmentation, epoch, batch index).</summary>
+    public const long BatchAugmentation = 0xB7A6;
 }
