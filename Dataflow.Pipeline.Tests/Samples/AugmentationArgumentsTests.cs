@@ -61,7 +61,7 @@ public sealed class AugmentationArgumentsTests
     }
 
     [TestMethod]
-    [DataRow("--augment heavy", "--augment must be one of none, flip, light, imagenet, was 'heavy'.")]
+    [DataRow("--augment heavy", "--augment must be one of none, flip, light, imagenet, randaugment, trivialaugment, autoaugment, was 'heavy'.")]
     [DataRow("--flip 1.5", "--flip must be between 0 and 1, was 1.5.")]
     [DataRow("--rotate 200", "--rotate must be between 0 and 180, was 200.")]
     [DataRow("--crop-scale 0", "--crop-scale must be above 0 and at most 1, was 0.")]
@@ -92,6 +92,6 @@ public sealed class AugmentationArgumentsTests
     public async Task Train_UnknownPreset_FailsWithOneLine()
     {
         SampleRun run = await SampleRun.RunAsync("train", "--augment", "heavy");
-        run.AssertOneLineError("--augment must be one of none, flip, light, imagenet, was 'heavy'.", ExitCodes.UsageError);
+        run.AssertOneLineError("--augment must be one of none, flip, light, imagenet, randaugment, trivialaugment, autoaugment, was 'heavy'.", ExitCodes.UsageError);
     }
 }

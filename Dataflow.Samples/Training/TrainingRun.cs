@@ -93,7 +93,9 @@ public sealed class TrainingRun
             model ??= new MlpClassifier(_training.Model, batch.Shape[1..], batch.ClassNames, _training.Hidden, _pipeline.Seed);
             EnsureFits(model, batch);
             long totalSteps = (long)Math.Ceiling((double)trainPipeline!.Report.Selected / batch.Count) * epochs;
-            score += model.TrainStep(batch.Data, batch.Labels, _training.Sgd.At(step++, Math.Max(totalSteps, step)));
+            // With MixUp or CutMix the one-hot rows are soft: train towards them.
+            ReadOnlySpan<float> targets = _pipeline.BatchAugmentations.Count > 0 ? batch.OneHot : default;
+            score += model.TrainStep(batch.Data, batch.Labels, targets, _training.Sgd.At(step++, Math.Max(totalSteps, step)));
             done += batch.Count;
             // Discovery has run by the first batch, so the subset's size is known.
             Progress?.Invoke(done, (long)trainPipeline!.Report.Selected * epochs);
