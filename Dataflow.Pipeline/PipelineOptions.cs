@@ -7,41 +7,6 @@ using Dataflow.Pipeline.Normalization;
 
 namespace Dataflow.Pipeline;
 
-/// <summary>What to do with a sample that cannot be read or decoded.</summary>
-public enum ErrorPolicy
-{
-    /// <summary>Leave it out of its batch and list it (path and reason) in the run's report.</summary>
-    SkipAndReport,
-    /// <summary>Fault the run with an exception that names the file.</summary>
-    FailFast,
-}
-
-/// <summary>Parallelism and buffering of one block.</summary>
-public sealed record StageOptions
-{
-    /// <summary>Creates stage options.</summary>
-    public StageOptions(int maxDegreeOfParallelism, int boundedCapacity)
-    {
-        MaxDegreeOfParallelism = maxDegreeOfParallelism;
-        BoundedCapacity = boundedCapacity;
-    }
-
-    /// <summary>How many messages the block processes at once.</summary>
-    public int MaxDegreeOfParallelism { get; init; }
-
-    /// <summary>The most messages the block holds (waiting, running and finished but not yet taken).</summary>
-    public int BoundedCapacity { get; init; }
-
-    internal void Validate(string name)
-    {
-        Guard.InRange(MaxDegreeOfParallelism, 1, 256, name + ".MaxDegreeOfParallelism");
-        Guard.InRange(BoundedCapacity, MaxDegreeOfParallelism, 65_536, name + ".BoundedCapacity");
-    }
-
-    /// <summary>The default for a CPU-bound stage on this machine: one worker per core, two messages each.</summary>
-    public static StageOptions ForCpu() => new(Environment.ProcessorCount, 2 * Environment.ProcessorCount);
-}
-
 /// <summary>
 /// Every setting of an <see cref="ImagePipeline"/>. Validated once, when the pipeline is built: an invalid
 /// value throws an <see cref="ArgumentException"/> naming the option, the allowed values and the value given.

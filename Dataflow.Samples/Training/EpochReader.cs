@@ -4,7 +4,8 @@ namespace Dataflow.Samples.Training;
 
 /// <summary>
 /// Reads a streamed pipeline one epoch at a time: <see cref="ScoreEpochAsync"/> consumes the batches of
-/// one epoch and keeps the first batch of the next for the following call.
+/// one epoch, up to the one marked <see cref="Batch.IsLastInEpoch"/> (or, when that batch was not delivered,
+/// up to the first batch of the next epoch, which it keeps for the following call).
 /// </summary>
 internal sealed class EpochReader : IAsyncDisposable
 {
@@ -45,6 +46,10 @@ internal sealed class EpochReader : IAsyncDisposable
             using (batch)
             {
                 score += model.Evaluate(batch.Data, batch.Labels);
+                if (batch.IsLastInEpoch)
+                {
+                    return score;
+                }
             }
         }
     }

@@ -82,6 +82,7 @@ public sealed class TrainingRun
             {
                 if (current >= 0)
                 {
+                    // The previous epoch's last batch was not delivered (every sample of it failed).
                     await FinishEpochAsync().ConfigureAwait(false);
                 }
 
@@ -99,6 +100,11 @@ public sealed class TrainingRun
             done += batch.Count;
             // Discovery has run by the first batch, so the subset's size is known.
             Progress?.Invoke(done, (long)trainPipeline!.Report.Selected * epochs);
+            if (batch.IsLastInEpoch)
+            {
+                await FinishEpochAsync().ConfigureAwait(false);
+                current = -1;
+            }
         }, cancellationToken);
 
         trainPipeline = train;

@@ -1,0 +1,37 @@
+namespace Dataflow.Pipeline.Discovery;
+
+/// <summary>What a source discovered: the classes, the samples and what it passed over.</summary>
+public sealed class SampleSet
+{
+    /// <summary>Creates a set; the samples' <see cref="SampleInfo.Index"/> must equal their position.</summary>
+    public SampleSet(IReadOnlyList<string> classNames, IReadOnlyList<SampleInfo> samples, IReadOnlyList<IgnoredEntry>? ignored = null)
+    {
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentNullException.ThrowIfNull(samples);
+        for (int i = 0; i < samples.Count; i++)
+        {
+            if (samples[i].Index != i)
+            {
+                throw new ArgumentException($"Sample {samples[i]} is at position {i} but has index {samples[i].Index}.", nameof(samples));
+            }
+
+            if ((uint)samples[i].Label >= (uint)classNames.Count)
+            {
+                throw new ArgumentException($"Sample {samples[i]} has label {samples[i].Label}; there are {classNames.Count} classes.", nameof(samples));
+            }
+        }
+
+        ClassNames = classNames;
+        Samples = samples;
+        Ignored = ignored ?? [];
+    }
+
+    /// <summary>Class names, indexed by label.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Every sample, in discovery order.</summary>
+    public IReadOnlyList<SampleInfo> Samples { get; }
+
+    /// <summary>Entries found that are not samples, each with the reason.</summary>
+    public IReadOnlyList<IgnoredEntry> Ignored { get; }
+}
