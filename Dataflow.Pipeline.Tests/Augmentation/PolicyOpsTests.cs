@@ -43,6 +43,17 @@ public sealed class PolicyOpsTests
         Assert.IsGreaterThan(0, covered, message + ": some pixels come from the image");
     }
 
+    /// <summary>Asserts that every value of <paramref name="result"/> is <paramref name="expected"/> of the same value of <paramref name="source"/>.</summary>
+    private static void AssertEveryValue(Mat source, Mat result, Func<byte, double> expected, double tolerance = 0)
+    {
+        byte[] before = ReferenceImages.Bytes(source), after = ReferenceImages.Bytes(result);
+        Assert.HasCount(before.Length, after);
+        for (int i = 0; i < before.Length; i++)
+        {
+            Assert.AreEqual(expected(before[i]), after[i], tolerance, $"value {i} (was {before[i]})");
+        }
+    }
+
     [TestMethod]
     public void Identity_LeavesEveryPixel()
     {
@@ -112,11 +123,7 @@ public sealed class PolicyOpsTests
     {
         using Mat source = Source();
         using Mat result = Op(source, PolicyOperation.Brightness, m);
-        byte[] before = ReferenceImages.Bytes(source), after = ReferenceImages.Bytes(result);
-        for (int i = 0; i < before.Length; i++)
-        {
-            Assert.AreEqual(Math.Min(255, before[i] * (1 + m)), after[i], 0.5, $"value {i}");
-        }
+        AssertEveryValue(source, result, v => Math.Min(255, v * (1 + m)), tolerance: 0.5);
     }
 
     [TestMethod]
@@ -232,12 +239,8 @@ public sealed class PolicyOpsTests
     {
         using Mat source = Source();
         using Mat result = Op(source, PolicyOperation.Posterize, bits);
-        byte[] before = ReferenceImages.Bytes(source), after = ReferenceImages.Bytes(result);
         int mask = 0xFF & (0xFF << (8 - bits));
-        for (int i = 0; i < before.Length; i++)
-        {
-            Assert.AreEqual(before[i] & mask, after[i], $"value {i}");
-        }
+        AssertEveryValue(source, result, v => v & mask);
     }
 
     [TestMethod]
@@ -257,11 +260,7 @@ public sealed class PolicyOpsTests
     {
         using Mat source = Source();
         using Mat result = Op(source, PolicyOperation.Solarize, threshold);
-        byte[] before = ReferenceImages.Bytes(source), after = ReferenceImages.Bytes(result);
-        for (int i = 0; i < before.Length; i++)
-        {
-            Assert.AreEqual(before[i] >= threshold ? 255 - before[i] : before[i], after[i], $"value {i}");
-        }
+        AssertEveryValue(source, result, v => v >= threshold ? 255 - v : v);
     }
 
     [TestMethod]
@@ -333,11 +332,7 @@ public sealed class PolicyOpsTests
     {
         using Mat source = Source();
         using Mat result = Op(source, PolicyOperation.Invert, 0);
-        byte[] before = ReferenceImages.Bytes(source), after = ReferenceImages.Bytes(result);
-        for (int i = 0; i < before.Length; i++)
-        {
-            Assert.AreEqual(255 - before[i], after[i], $"value {i}");
-        }
+        AssertEveryValue(source, result, v => 255 - v);
     }
 
     [TestMethod]

@@ -28,6 +28,28 @@ internal static class RealBatches
             seen.OneHot.AsSpan(0, rows * classes).ToArray(), seen.Paths[..rows], seen.SampleIndices[..rows], ClassNames);
     }
 
+    /// <summary>
+    /// Asserts that each one-hot row of <paramref name="batch"/> is λ · its own row of <paramref name="original"/> + (1 − λ) · the
+    /// previous row's (row 0: the last row's), and sums to 1.
+    /// </summary>
+    public static void AssertSoftLabels(SeenBatch original, Batch batch, double lambda, string message)
+    {
+        int rows = batch.Count, classes = ClassNames.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            int partner = (r + rows - 1) % rows;
+            double sum = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                double expected = lambda * (original.Labels[r] == c ? 1 : 0) + (1 - lambda) * (original.Labels[partner] == c ? 1 : 0);
+                Assert.AreEqual(expected, batch.OneHot[r * classes + c], 1e-6, $"{message}, row {r}, class {c}");
+                sum += batch.OneHot[r * classes + c];
+            }
+
+            Assert.AreEqual(1.0, sum, 1e-6, $"{message}, row {r}: soft labels sum to 1");
+        }
+    }
+
     private static SeenBatch Load(TensorLayout layout)
     {
         using var data = new TempDataset().WithClasses(3, 3, width: 36, height: 30);
