@@ -25,6 +25,18 @@ ensure_native_prerequisites() {
   exit 1
 }
 
+# The permission tests run the samples app as the unprivileged user nobody (root reads any folder whatever its
+# mode) with setpriv, from util-linux.
+ensure_test_prerequisites() {
+  [ "$(uname -s)" = "Linux" ] || return 0
+  command -v setpriv >/dev/null && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "build.sh: installing util-linux (setpriv, needed by the permission tests)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null
+  fi
+}
+
 command=${1:-train}
 [ $# -gt 0 ] && shift
 ensure_native_prerequisites
@@ -32,6 +44,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 case "$command" in
   test)
+    ensure_test_prerequisites
     dotnet build Dataflow.sln -c Release -nologo -clp:ErrorsOnly
     log=$(mktemp)
     set +e

@@ -42,6 +42,8 @@ public static class Program
             root.Subcommands.Add(command);
         }
 
+        // One number parser for every command's numeric options: a value that is not a number is one line naming it.
+        OptionRules.ParseNumbers(root);
         return root;
     }
 

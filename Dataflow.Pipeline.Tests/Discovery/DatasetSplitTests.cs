@@ -40,6 +40,29 @@ public sealed class DatasetSplitTests
     }
 
     [TestMethod]
+    public void Select_SameIdSeveralTimes_AlwaysInOneSubset()
+    {
+        // A source that lists files twice: within a class (x1, x2) and across classes (y in c0 and c1).
+        string[] ids = ["c0/x1", "c0/x1", "c0/x2", "c0/x2", "c0/y", "c0/a", "c0/b", "c1/p", "c0/y", "c1/q", "c1/x1"];
+        int[] labels = [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
+        SampleSet set = new(["c0", "c1"], [.. ids.Select((id, i) => new SampleInfo(i, id, labels[i]))]);
+
+        for (long seed = 0; seed < 50; seed++)
+        {
+            int[] train = DatasetSplit.Select(set, 0.5, Subset.Training, seed);
+            int[] val = DatasetSplit.Select(set, 0.5, Subset.Validation, seed);
+
+            CollectionAssert.AreEquivalent(Enumerable.Range(0, ids.Length).ToArray(), train.Concat(val).ToArray());
+            string[] trainIds = [.. train.Select(i => ids[i]).Distinct()];
+            string[] valIds = [.. val.Select(i => ids[i]).Distinct()];
+            Assert.IsEmpty(trainIds.Intersect(valIds), $"seed {seed}: a file in both subsets");
+            // c0 splits its 5 distinct files (3 to validation: 2.5 rounded away from zero); c1 its 3 others (2), y went with c0.
+            Assert.AreEqual(3, valIds.Count(id => id.StartsWith("c0/", StringComparison.Ordinal)), $"seed {seed}");
+            Assert.AreEqual(2, valIds.Count(id => id.StartsWith("c1/", StringComparison.Ordinal)), $"seed {seed}");
+        }
+    }
+
+    [TestMethod]
     public void Select_NoSplit_TrainingIsEverything()
     {
         SampleSet set = Set(3, 4);

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
@@ -601,9 +600,8 @@ public sealed class ImagePipelineTests
 
     private static Mat LoadDigitsSheet()
     {
-        Assembly samples = Assembly.Load("Dataflow.Samples");
-        using Stream stream = samples.GetManifestResourceStream("Dataflow.Samples.Data.digits.png")
-            ?? throw new InvalidOperationException("The digits sheet is not embedded in Dataflow.Samples.");
+        using Stream stream = typeof(ImagePipelineTests).Assembly.GetManifestResourceStream("Dataflow.Pipeline.Tests.Data.digits.png")
+            ?? throw new InvalidOperationException("The digits sheet (Dataflow.Samples/Data/digits.png) is not embedded in the test assembly.");
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
         Mat sheet = Cv2.ImDecode(memory.ToArray(), ImreadModes.Grayscale);

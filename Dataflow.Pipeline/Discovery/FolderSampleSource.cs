@@ -13,6 +13,18 @@ namespace Dataflow.Pipeline.Discovery;
 /// the hidden attribute) are passed over. Several roots are merged: a class is the union of its folders.
 /// Files lying directly in a root, non-image files and folders that are not requested classes are
 /// listed in <see cref="SampleSet.Ignored"/> with the reason.
+/// <para>
+/// Each real folder and file is discovered once, whatever paths reach it: a root posted twice or under another
+/// spelling (<c>root/</c>, <c>a/../root</c>, a symbolic link to it), a class folder or sub-folder reached again
+/// through a link, or a file linked from elsewhere in the dataset. The first path in discovery order (roots as
+/// posted, classes by label, paths in order) is kept; every other one is listed in <see cref="SampleSet.Ignored"/>
+/// naming the path kept and the real path. A folder that is the only folder of two classes is refused.
+/// </para>
+/// <para>
+/// A root or class folder that cannot be listed (permission denied) throws an <see cref="UnauthorizedAccessException"/>
+/// naming it; a sub-folder that cannot be listed is listed in <see cref="SampleSet.Ignored"/>, and named as the cause
+/// when its class ends up with no files.
+/// </para>
 /// </remarks>
 public sealed class FolderSampleSource : ISampleSource
 {
@@ -61,39 +73,54 @@ public sealed class FolderSampleSource : ISampleSource
     }
 
     /// <summary>Discovers synchronously; see <see cref="DiscoverAsync"/>.</summary>
+    /// <exception cref="DirectoryNotFoundException">A root (or a requested class) does not exist, or is a file.</exception>
+    /// <exception cref="InvalidDataException">A root holds no classes, a class holds no image files, or two classes are one folder.</exception>
+    /// <exception cref="UnauthorizedAccessException">A root or a class folder cannot be listed (permission denied); the message names it.</exception>
     public SampleSet Discover(IReadOnlyList<string> roots, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(roots);
         if (roots.Count == 0)
         {
             throw new InvalidOperationException("No root folder was posted to the pipeline before it was completed.");
         }
 
         var ignored = new List<IgnoredEntry>();
-        var classFolders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        // Every folder discovery has taken (roots and class folders), by real path: the path it was taken through.
+        // A folder reached again, by the same root posted twice or through a symbolic link, is listed once.
+        var taken = new Dictionary<string, string>(StringComparer.Ordinal);
+        var classFolders = new Dictionary<string, List<(string Path, string Real)>>(StringComparer.Ordinal);
+        var shared = new Dictionary<string, (string Path, string Owner, string Real)>(StringComparer.Ordinal);
         foreach (string root in roots)
         {
             string full = Path.GetFullPath(root);
-            if (!Directory.Exists(full))
+            RequireFolder(full);
+            string real = RealPath(full);
+            if (taken.TryGetValue(real, out string? first))
             {
-                if (File.Exists(full))
+                ignored.Add(new IgnoredEntry(full, AlreadyDiscovered("root is the same folder as", first, real)));
+                continue;
+            }
+
+            taken[real] = full;
+            var found = new List<string>();
+            foreach (FileSystemInfo entry in List(full, "dataset root"))
+            {
+                if (entry is DirectoryInfo)
                 {
-                    throw new DirectoryNotFoundException($"The dataset root '{full}' is a file, not a folder of class folders.");
+                    found.Add(entry.FullName);
                 }
-
-                throw new DirectoryNotFoundException($"The dataset root '{full}' does not exist.");
+                else
+                {
+                    ignored.Add(new IgnoredEntry(entry.FullName, "file directly in the root, not inside a class folder"));
+                }
             }
 
-            foreach (string file in Directory.EnumerateFiles(full, "*", TopLevel))
-            {
-                ignored.Add(new IgnoredEntry(file, "file directly in the root, not inside a class folder"));
-            }
-
-            var found = Directory.EnumerateDirectories(full, "*", TopLevel).ToList();
             if (found.Count == 0)
             {
                 throw new InvalidDataException($"The dataset root '{full}' has no class folders (expected one sub-folder per class).");
             }
 
+            found.Sort(CodePointComparer.Instance);
             foreach (string dir in found)
             {
                 string name = Path.GetFileName(dir);
@@ -103,12 +130,30 @@ public sealed class FolderSampleSource : ISampleSource
                     continue;
                 }
 
+                string dirReal = RealPath(dir);
+                if (taken.TryGetValue(dirReal, out string? owner))
+                {
+                    ignored.Add(new IgnoredEntry(dir, AlreadyDiscovered("folder is the same folder as", owner, dirReal)));
+                    shared.TryAdd(name, (dir, owner, dirReal));
+                    continue;
+                }
+
+                taken[dirReal] = dir;
                 if (!classFolders.TryGetValue(name, out var dirs))
                 {
                     classFolders[name] = dirs = [];
                 }
 
-                dirs.Add(dir);
+                dirs.Add((dir, dirReal));
+            }
+        }
+
+        foreach ((string name, (string dir, string owner, string real)) in shared)
+        {
+            if (!classFolders.ContainsKey(name))
+            {
+                // Its only folder is another class's (or a root): which label its files would get is not for us to guess.
+                throw new InvalidDataException($"The class folder '{dir}' is the same folder as '{owner}' (real path '{real}'): one folder cannot be two classes.");
             }
         }
 
@@ -131,39 +176,44 @@ public sealed class FolderSampleSource : ISampleSource
             classNames = [.. classFolders.Keys.Order(CodePointComparer.Instance)];
         }
 
-        var samples = new List<SampleInfo>();
+        var files = new List<DiscoveredFile>[classNames.Count];
         for (int label = 0; label < classNames.Count; label++)
         {
-            var files = new List<string>();
-            foreach (string dir in classFolders[classNames[label]])
+            files[label] = [];
+            var unlisted = new List<IgnoredEntry>();
+            foreach ((string dir, string dirReal) in classFolders[classNames[label]])
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                foreach (string file in FilesUnder(dir, ignored, cancellationToken))
+                foreach (DiscoveredFile file in FilesUnder(dir, dirReal, taken, ignored, unlisted, cancellationToken))
                 {
-                    if (_extensions.Contains(Path.GetExtension(file)))
+                    if (_extensions.Contains(Path.GetExtension(file.Path)))
                     {
-                        files.Add(file);
+                        files[label].Add(file);
                     }
                     else
                     {
-                        ignored.Add(new IgnoredEntry(file, "not an image file extension"));
+                        ignored.Add(new IgnoredEntry(file.Path, "not an image file extension"));
                     }
                 }
             }
 
-            if (files.Count == 0)
+            if (files[label].Count == 0)
             {
-                string where = string.Join("', '", classFolders[classNames[label]]);
+                string where = string.Join("', '", classFolders[classNames[label]].Select(d => d.Path));
+                if (unlisted.Count > 0)
+                {
+                    // Nothing found because something could not be listed: that is the cause to name.
+                    throw new UnauthorizedAccessException(
+                        $"The class folder '{where}' holds no image files that can be listed: {string.Join("; ", unlisted.Select(u => $"'{u.Path}' {u.Reason}"))}.");
+                }
+
                 throw new InvalidDataException($"The class folder '{where}' holds no image files ({string.Join(", ", _extensions.Order(StringComparer.Ordinal))}).");
             }
 
-            files.Sort(CodePointComparer.Instance);
-            foreach (string file in files)
-            {
-                samples.Add(new SampleInfo(samples.Count, file, label));
-            }
+            files[label].Sort((a, b) => CodePointComparer.Instance.Compare(a.Path, b.Path));
         }
 
+        List<SampleInfo> samples = DistinctSamples(files, ignored);
         ignored.Sort((a, b) => CodePointComparer.Instance.Compare(a.Path, b.Path));
         return new SampleSet(classNames, samples, ignored);
     }
@@ -242,14 +292,7 @@ public sealed class FolderSampleSource : ISampleSource
         }
     }
 
-    private static readonly EnumerationOptions TopLevel = new()
-    {
-        RecurseSubdirectories = false,
-        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
-        IgnoreInaccessible = true,
-    };
-
-    // Inside class folders a folder that cannot be listed throws (and is reported) rather than looking empty.
+    // A folder that cannot be listed throws (and is reported), rather than looking empty.
     private static readonly EnumerationOptions Listing = new()
     {
         RecurseSubdirectories = false,
@@ -257,50 +300,181 @@ public sealed class FolderSampleSource : ISampleSource
         IgnoreInaccessible = false,
     };
 
-    /// <summary>
-    /// Every file under a class folder, walking its sub-folders (and symbolic links to folders) once each: a
-    /// folder reached again, through a link that loops back or a second link to it, is listed in
-    /// <paramref name="ignored"/> and not walked again, so discovery ends and lists each file once.
-    /// </summary>
-    private static IEnumerable<string> FilesUnder(string classFolder, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    /// <summary>A file found under a class folder; <see cref="IsLink"/> when its own entry is a symbolic link.</summary>
+    private readonly record struct DiscoveredFile(string Path, string FolderReal, bool IsLink);
+
+    /// <summary>Checks that a root is a folder, naming the real cause when it is not one (absent, a file, out of reach).</summary>
+    private static void RequireFolder(string full)
     {
-        string real = RealPath(classFolder);
-        var walked = new HashSet<string>(StringComparer.Ordinal) { real };
+        if (Directory.Exists(full))
+        {
+            return;
+        }
+
+        if (File.Exists(full))
+        {
+            throw new DirectoryNotFoundException($"The dataset root '{full}' is a file, not a folder of class folders.");
+        }
+
+        try
+        {
+            // Exists says false for a folder that is there but out of reach: listing it tells which.
+            using IEnumerator<string> probe = Directory.EnumerateFileSystemEntries(full).GetEnumerator();
+            probe.MoveNext();
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"The dataset root '{full}' cannot be reached: permission denied.", e);
+        }
+        catch (IOException)
+        {
+        }
+
+        throw new DirectoryNotFoundException($"The dataset root '{full}' does not exist.");
+    }
+
+    /// <summary>The entries of a folder; one that cannot be listed throws naming it.</summary>
+    private static List<FileSystemInfo> List(string folder, string what)
+    {
+        try
+        {
+            return [.. new DirectoryInfo(folder).EnumerateFileSystemInfos("*", Listing)];
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"The {what} '{folder}' cannot be listed: permission denied.", e);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"The {what} '{folder}' cannot be listed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// True when the entry itself is a symbolic link. Read from the attributes the listing already holds (a link is a
+    /// reparse point), not with <see cref="FileSystemInfo.LinkTarget"/>, which costs a readlink call per file.
+    /// </summary>
+    private static bool IsLink(FileSystemInfo entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
+
+    private static string AlreadyDiscovered(string relation, string first, string real) =>
+        $"{relation} '{first}' (real path '{real}'), already discovered: not walked again";
+
+    /// <summary>
+    /// Every file under a class folder, walking its sub-folders (and symbolic links to folders) once each, in name
+    /// order: a folder reached again (a link that loops back, a second link to it, a link to a root or to another
+    /// class) is listed in <paramref name="ignored"/> and not walked again, so discovery ends and lists each folder
+    /// once. A sub-folder that cannot be listed goes to <paramref name="ignored"/> and <paramref name="unlisted"/>;
+    /// the class folder itself throws.
+    /// </summary>
+    private static IEnumerable<DiscoveredFile> FilesUnder(string classFolder, string classReal, Dictionary<string, string> taken,
+        List<IgnoredEntry> ignored, List<IgnoredEntry> unlisted, CancellationToken cancellationToken)
+    {
         var pending = new Stack<(string Path, string Real)>();
-        pending.Push((classFolder, real));
+        pending.Push((classFolder, classReal));
         while (pending.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             (string dir, string dirReal) = pending.Pop();
             List<FileSystemInfo> entries;
-            try
+            if (dir == classFolder)
             {
-                entries = [.. new DirectoryInfo(dir).EnumerateFileSystemInfos("*", Listing)];
+                entries = List(dir, "class folder");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            else
             {
-                ignored.Add(new IgnoredEntry(dir, $"folder cannot be listed: {e.Message}"));
-                continue;
+                try
+                {
+                    entries = List(dir, "folder");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    var entry = new IgnoredEntry(dir, e is UnauthorizedAccessException ? "cannot be listed: permission denied" : $"cannot be listed: {e.InnerException?.Message}");
+                    ignored.Add(entry);
+                    unlisted.Add(entry);
+                    continue;
+                }
+            }
+
+            // Taken in name order and walked in name order (pushed in reverse): which path of a folder reached twice
+            // is kept does not depend on the order the file system lists entries in.
+            var subs = new List<(string Path, string Real)>();
+            foreach (DirectoryInfo sub in entries.OfType<DirectoryInfo>().OrderBy(d => d.Name, CodePointComparer.Instance))
+            {
+                string subReal = IsLink(sub) ? RealPath(sub.FullName) : Path.Combine(dirReal, sub.Name);
+                if (taken.TryAdd(subReal, sub.FullName))
+                {
+                    subs.Add((sub.FullName, subReal));
+                }
+                else
+                {
+                    ignored.Add(new IgnoredEntry(sub.FullName, AlreadyDiscovered("folder is the same folder as", taken[subReal], subReal)));
+                }
+            }
+
+            for (int i = subs.Count - 1; i >= 0; i--)
+            {
+                pending.Push(subs[i]);
             }
 
             foreach (FileSystemInfo entry in entries)
             {
-                if (entry is not DirectoryInfo sub)
+                if (entry is not DirectoryInfo)
                 {
-                    yield return entry.FullName;
-                    continue;
-                }
-
-                string subReal = sub.LinkTarget is null ? Path.Combine(dirReal, sub.Name) : RealPath(sub.FullName);
-                if (walked.Add(subReal))
-                {
-                    pending.Push((sub.FullName, subReal));
-                }
-                else
-                {
-                    ignored.Add(new IgnoredEntry(sub.FullName, $"folder '{subReal}' is already part of this class (a symbolic link loop or a second link to it): not walked again"));
+                    yield return new DiscoveredFile(entry.FullName, dirReal, IsLink(entry));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The samples, in order (by label, then path), each real file once: a file reached again through a symbolic
+    /// link (or a link reaching a file already discovered) is listed in <paramref name="ignored"/> and the first kept.
+    /// </summary>
+    /// <remarks>
+    /// Folders are walked once each, so two files in them can only be one file when one of them is a link:
+    /// without links nothing is resolved.
+    /// </remarks>
+    private static List<SampleInfo> DistinctSamples(List<DiscoveredFile>[] byLabel, List<IgnoredEntry> ignored)
+    {
+        bool anyLink = byLabel.Any(files => files.Any(f => f.IsLink));
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var samples = new List<SampleInfo>();
+        for (int label = 0; label < byLabel.Length; label++)
+        {
+            foreach (DiscoveredFile file in byLabel[label])
+            {
+                if (anyLink)
+                {
+                    string real = RealFile(file);
+                    if (!seen.TryAdd(real, file.Path))
+                    {
+                        ignored.Add(new IgnoredEntry(file.Path, $"file is the same file as '{seen[real]}' (real path '{real}'), already discovered: listed once"));
+                        continue;
+                    }
+                }
+
+                samples.Add(new SampleInfo(samples.Count, file.Path, label));
+            }
+        }
+
+        return samples;
+    }
+
+    private static string RealFile(DiscoveredFile file)
+    {
+        if (!file.IsLink)
+        {
+            return Path.Combine(file.FolderReal, Path.GetFileName(file.Path));
+        }
+
+        try
+        {
+            return RealPath(file.Path);
+        }
+        catch (IOException)
+        {
+            // A link loop is no file at all: it stays, and reading it reports the loop.
+            return file.Path;
         }
     }
 

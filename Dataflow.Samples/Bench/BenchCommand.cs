@@ -225,15 +225,12 @@ internal static class BenchCommand
                 throw new ArgumentException($"--normalization: unknown preset '{normalization}'; use {string.Join(", ", NormalizationOptions.Presets.Keys)}.", "--normalization");
             }
 
-            string data = parse.GetValue(_data)!;
-            if (!Directory.Exists(data))
-            {
-                throw new DirectoryNotFoundException($"--data: the folder '{Path.GetFullPath(data)}' does not exist.");
-            }
+            // A missing folder is a usage error (exit 2), as in every other command.
+            string data = DatasetLocation.RequireFolder(parse.GetValue(_data)!, "--data");
 
             return new BenchSettings
             {
-                Data = Path.GetFullPath(data),
+                Data = data,
                 Width = parse.GetValue(_width),
                 Height = parse.GetValue(_height),
                 Color = parse.GetValue(_color),

@@ -68,6 +68,8 @@ public static class TrainCommand
             throw new UsageException("--epochs 0 only evaluates a model: give the model with --load FILE.");
         }
 
+        // A model that cannot be saved fails now, not after the training it would have kept.
+        string? saveTarget = savePath is null ? null : CheckSaveTarget(savePath);
         MlpClassifier? initial = loadPath is null ? null : LoadModel(loadPath);
         IAnsiConsole console = environment.Console;
         if (!json)
@@ -109,9 +111,9 @@ public static class TrainCommand
             result = await run.RunAsync(initial, evaluateOnly, cancellationToken).ConfigureAwait(false);
         }
 
-        if (savePath is not null)
+        if (saveTarget is not null)
         {
-            SaveModel(result.Model, savePath);
+            SaveModel(result.Model, saveTarget);
         }
 
         if (json)
@@ -181,7 +183,9 @@ public static class TrainCommand
         }
     }
 
-    private static void SaveModel(MlpClassifier model, string path)
+    /// <summary>The full path <c>--save</c> writes: its folder exists, it is not a folder, and a file can be written beside it.</summary>
+    /// <exception cref="UsageException">Any of these fails; the message names the path.</exception>
+    private static string CheckSaveTarget(string path)
     {
         string full = Path.GetFullPath(path);
         string? folder = Path.GetDirectoryName(full);
@@ -190,6 +194,31 @@ public static class TrainCommand
             throw new UsageException($"--save: the folder '{folder}' does not exist.");
         }
 
+        if (Directory.Exists(full))
+        {
+            throw new UsageException($"--save: '{full}' is a folder, not a file.");
+        }
+
+        // The model is written to this temporary file first (see SaveModel): writing it now proves the folder takes it.
+        string temporary = full + ".tmp";
+        try
+        {
+            using (File.Create(temporary))
+            {
+            }
+
+            File.Delete(temporary);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--save: cannot write '{temporary}': {e.Message}", e);
+        }
+
+        return full;
+    }
+
+    private static void SaveModel(MlpClassifier model, string full)
+    {
         // Written next to the target and moved into place, so a failed write never leaves half a model.
         string temporary = full + ".tmp";
         using (FileStream stream = File.Create(temporary))

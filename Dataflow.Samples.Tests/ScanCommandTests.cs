@@ -3,7 +3,7 @@ using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
 using Dataflow.Samples.Data;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class ScanCommandTests

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class CheckpointsCommandTests

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class DigestCommandTests

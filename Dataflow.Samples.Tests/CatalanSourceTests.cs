@@ -1,7 +1,7 @@
 using System.Numerics;
 using Dataflow.Samples.Generators;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class CatalanSourceTests

@@ -4,7 +4,7 @@ using Dataflow.Samples.Commands;
 using Dataflow.Samples.Preview;
 using OpenCvSharp;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class PreviewCommandTests

@@ -6,7 +6,7 @@ using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Preview;
 using OpenCvSharp;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class AugmentPreviewCommandTests

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dataflow.Samples;
 using Dataflow.Samples.Commands;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 /// <summary>Runs a samples command line in-process and keeps what it wrote.</summary>
 internal sealed record SampleRun(int ExitCode, string Output, string Error)

@@ -1,6 +1,6 @@
 using Dataflow.Samples.Checkpoints;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class CheckpointScannerTests

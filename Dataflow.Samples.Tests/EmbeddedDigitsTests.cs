@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Dataflow.Samples.Data;
 using OpenCvSharp;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class EmbeddedDigitsTests

@@ -4,7 +4,7 @@ using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class AugmentationArgumentsTests

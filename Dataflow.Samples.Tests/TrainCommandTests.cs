@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class TrainCommandTests
@@ -131,6 +131,31 @@ public sealed class TrainCommandTests
         SampleRun run = await SampleRun.RunAsync("train", option, value);
 
         run.AssertOneLineError(expected, ExitCodes.UsageError);
+    }
+
+    [TestMethod]
+    public async Task Train_SaveIntoMissingFolder_FailsBeforeTrainingNamingIt()
+    {
+        string folder = SampleRun.AbsentPath("no-such-folder");
+        string model = Path.Combine(folder, "m.bin");
+
+        SampleRun run = await SampleRun.RunAsync("train", "--epochs", "1", "--save", model);
+
+        run.AssertOneLineError($"--save: the folder '{folder}' does not exist.", ExitCodes.UsageError);
+        // Training prints its header first: nothing printed means it never started.
+        Assert.AreEqual(string.Empty, run.Output);
+        Assert.IsFalse(Directory.Exists(folder));
+    }
+
+    [TestMethod]
+    public async Task Train_SaveOntoAFolder_FailsBeforeTrainingNamingIt()
+    {
+        using var data = new TempDataset().WithClasses(2, 2, 8, 8);
+
+        SampleRun run = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "1", "--save", data.Root);
+
+        run.AssertOneLineError($"--save: '{data.Root}' is a folder, not a file.", ExitCodes.UsageError);
+        Assert.AreEqual(string.Empty, run.Output);
     }
 
     [TestMethod]

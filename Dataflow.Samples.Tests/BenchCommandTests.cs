@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
 
-namespace Dataflow.Pipeline.Tests.Samples;
+namespace Dataflow.Samples.Tests;
 
 /// <summary>The bench's measurements run for real on a small folder (what they count, not how fast: no timings are asserted).</summary>
 [TestClass]
@@ -66,6 +66,6 @@ public sealed class BenchCommandTests
 
         SampleRun run = await SampleRun.RunAsync("bench", "--data", absent);
 
-        run.AssertOneLineError(absent, 1);
+        run.AssertOneLineError($"--data: the folder '{absent}' does not exist.", Commands.ExitCodes.UsageError);
     }
 }
