@@ -57,32 +57,10 @@ public sealed class CutMixTests
     }
 
     [TestMethod]
-    public void Apply_SameKeySameBatchOtherKeysDiffer()
-    {
-        var cutmix = new CutMix();
-        using Batch first = RealBatches.Fresh(TensorLayout.Nhwc);
-        using Batch again = RealBatches.Fresh(TensorLayout.Nhwc);
-        using Batch other = RealBatches.Fresh(TensorLayout.Nhwc);
-        cutmix.Apply(first, Context(2));
-        cutmix.Apply(again, Context(2));
-        cutmix.Apply(other, Context(2, seed: 9));
-        Assert.IsTrue(first.Data.SequenceEqual(again.Data));
-        CollectionAssert.AreEqual(first.OneHot, again.OneHot);
-        Assert.IsFalse(first.Data.SequenceEqual(other.Data), "seeds 7 and 9 cut alike");
-    }
+    public void Apply_SameKeySameBatchOtherKeysDiffer() => RealBatches.AssertDeterministic(new CutMix(), TensorLayout.Nhwc);
 
     [TestMethod]
-    public void Apply_PZeroOrOneRow_Unchanged()
-    {
-        SeenBatch original = RealBatches.Original(TensorLayout.Nchw);
-        using Batch batch = RealBatches.Fresh(TensorLayout.Nchw);
-        new CutMix(p: 0).Apply(batch, Context());
-        CollectionAssert.AreEqual(original.Data, batch.Data.ToArray());
-        CollectionAssert.AreEqual(original.OneHot, batch.OneHot);
-        using Batch single = RealBatches.Fresh(TensorLayout.Nchw, rows: 1);
-        new CutMix().Apply(single, Context());
-        CollectionAssert.AreEqual(original.Data[..single.SampleLength], single.Data.ToArray());
-    }
+    public void Apply_PZeroOrOneRow_Unchanged() => RealBatches.AssertUnchangedAtPZeroAndOnOneRow(new CutMix(p: 0), new CutMix());
 
     [TestMethod]
     public void Constructor_InvalidArguments_ThrowNamingParameterAndRange()

@@ -40,36 +40,10 @@ public sealed class MixUpTests
     }
 
     [TestMethod]
-    public void Apply_SameKeySameBatchOtherKeysDiffer()
-    {
-        var mixup = new MixUp(0.4);
-        using Batch first = RealBatches.Fresh(TensorLayout.Nchw);
-        using Batch again = RealBatches.Fresh(TensorLayout.Nchw);
-        using Batch otherIndex = RealBatches.Fresh(TensorLayout.Nchw);
-        using Batch otherSeed = RealBatches.Fresh(TensorLayout.Nchw);
-        mixup.Apply(first, Context(3));
-        mixup.Apply(again, Context(3));
-        mixup.Apply(otherIndex, Context(4));
-        mixup.Apply(otherSeed, Context(3, seed: 8));
-        Assert.IsTrue(first.Data.SequenceEqual(again.Data));
-        CollectionAssert.AreEqual(first.OneHot, again.OneHot);
-        Assert.IsFalse(first.Data.SequenceEqual(otherIndex.Data), "batch indices 3 and 4 mixed alike");
-        Assert.IsFalse(first.Data.SequenceEqual(otherSeed.Data), "seeds 7 and 8 mixed alike");
-    }
+    public void Apply_SameKeySameBatchOtherKeysDiffer() => RealBatches.AssertDeterministic(new MixUp(0.4), TensorLayout.Nchw);
 
     [TestMethod]
-    public void Apply_PZeroOrOneRow_Unchanged()
-    {
-        SeenBatch original = RealBatches.Original(TensorLayout.Nchw);
-        using Batch batch = RealBatches.Fresh(TensorLayout.Nchw);
-        new MixUp(p: 0).Apply(batch, Context());
-        CollectionAssert.AreEqual(original.Data, batch.Data.ToArray());
-        CollectionAssert.AreEqual(original.OneHot, batch.OneHot);
-        using Batch single = RealBatches.Fresh(TensorLayout.Nchw, rows: 1);
-        new MixUp().Apply(single, Context());
-        CollectionAssert.AreEqual(original.Data[..single.SampleLength], single.Data.ToArray());
-        CollectionAssert.AreEqual(original.OneHot[..3], single.OneHot);
-    }
+    public void Apply_PZeroOrOneRow_Unchanged() => RealBatches.AssertUnchangedAtPZeroAndOnOneRow(new MixUp(p: 0), new MixUp());
 
     [TestMethod]
     [DataRow(0.2)]

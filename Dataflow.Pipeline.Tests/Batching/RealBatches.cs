@@ -50,6 +50,37 @@ internal static class RealBatches
         }
     }
 
+    /// <summary><paramref name="atPZero"/> leaves a batch alone, and <paramref name="transform"/> leaves a one-row batch alone.</summary>
+    public static void AssertUnchangedAtPZeroAndOnOneRow(IBatchAugmentation atPZero, IBatchAugmentation transform)
+    {
+        SeenBatch original = Original(TensorLayout.Nchw);
+        var context = new BatchAugmentationContext(7, 0, 0);
+        using Batch batch = Fresh(TensorLayout.Nchw);
+        atPZero.Apply(batch, context);
+        CollectionAssert.AreEqual(original.Data, batch.Data.ToArray());
+        CollectionAssert.AreEqual(original.OneHot, batch.OneHot);
+        using Batch single = Fresh(TensorLayout.Nchw, rows: 1);
+        transform.Apply(single, new BatchAugmentationContext(7, 0, 0));
+        CollectionAssert.AreEqual(original.Data[..single.SampleLength], single.Data.ToArray());
+        CollectionAssert.AreEqual(original.OneHot[..ClassNames.Length], single.OneHot);
+    }
+
+    /// <summary>The same (seed, epoch, batch index) gives the same batch; another seed or batch index another.</summary>
+    public static void AssertDeterministic(IBatchAugmentation transform, TensorLayout layout)
+    {
+        float[] Run(long seed, int index)
+        {
+            using Batch batch = Fresh(layout);
+            transform.Apply(batch, new BatchAugmentationContext(seed, 0, index));
+            return [.. batch.Data.ToArray(), .. batch.OneHot];
+        }
+
+        float[] first = Run(7, 3);
+        CollectionAssert.AreEqual(first, Run(7, 3), "same key");
+        CollectionAssert.AreNotEqual(first, Run(8, 3), $"{transform}: seeds 7 and 8 gave the same batch");
+        CollectionAssert.AreNotEqual(first, Run(7, 4), $"{transform}: batch indices 3 and 4 gave the same batch");
+    }
+
     private static SeenBatch Load(TensorLayout layout)
     {
         using var data = new TempDataset().WithClasses(3, 3, width: 36, height: 30);
