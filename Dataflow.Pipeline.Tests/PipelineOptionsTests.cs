@@ -28,6 +28,8 @@ public sealed class PipelineOptionsTests
         Assert.AreSame(NormalizationOptions.ZeroToOne, o.Normalization);
         Assert.AreEqual(TensorLayout.Nchw, o.Layout);
         Assert.AreEqual(ErrorPolicy.SkipAndReport, o.ErrorPolicy);
+        Assert.AreEqual(256L * 1024 * 1024, o.MaxFileBytes);
+        Assert.AreEqual(0.875, o.CenterCropFraction);
         Assert.AreEqual(Environment.ProcessorCount, o.Decode.MaxDegreeOfParallelism);
         Assert.IsGreaterThanOrEqualTo(o.Decode.MaxDegreeOfParallelism, o.Decode.BoundedCapacity);
         o.Validate();
@@ -44,11 +46,16 @@ public sealed class PipelineOptionsTests
         [new PipelineOptions { ValidationSplit = -0.1 }, "ValidationSplit", "at least 0 and below 1, was -0.1"],
         [new PipelineOptions { Subset = Subset.Validation }, "Subset", "set a split above 0 and below 1"],
         [new PipelineOptions { ColorMode = (ColorMode)7 }, "ColorMode", "must be one of Rgb, Bgr, Grayscale, was 7"],
-        [new PipelineOptions { ResizeMode = (ResizeMode)9 }, "ResizeMode", "must be one of Stretch, CenterCrop, Letterbox, was 9"],
+        [new PipelineOptions { ResizeMode = (ResizeMode)9 }, "ResizeMode", "must be one of Stretch, CenterCrop, Letterbox, ShorterSideThenCenterCrop, was 9"],
         [new PipelineOptions { Interpolation = (Interpolation)9 }, "Interpolation", "must be one of Nearest, Bilinear, Area, Cubic, was 9"],
         [new PipelineOptions { Layout = (TensorLayout)3 }, "Layout", "must be one of Nchw, Nhwc, was 3"],
         [new PipelineOptions { ErrorPolicy = (ErrorPolicy)3 }, "ErrorPolicy", "must be one of SkipAndReport, FailFast, was 3"],
         [new PipelineOptions { MaxImagePixels = 0 }, "MaxImagePixels", "between 1 and 2147483648, was 0"],
+        [new PipelineOptions { MaxFileBytes = 0 }, "MaxFileBytes", "between 1 and 2147483591, was 0"],
+        [new PipelineOptions { MaxFileBytes = 1L << 31 }, "MaxFileBytes", "between 1 and 2147483591, was 2147483648"],
+        [new PipelineOptions { CenterCropFraction = 0 }, "CenterCropFraction", "must be above 0 and at most 1, was 0"],
+        [new PipelineOptions { CenterCropFraction = 1.5 }, "CenterCropFraction", "must be above 0 and at most 1, was 1.5"],
+        [new PipelineOptions { CenterCropFraction = double.NaN }, "CenterCropFraction", "must be above 0 and at most 1, was NaN"],
         [new PipelineOptions { Decode = new StageOptions(0, 4) }, "Decode.MaxDegreeOfParallelism", "between 1 and 256, was 0"],
         [new PipelineOptions { Read = new StageOptions(4, 2) }, "Read.BoundedCapacity", "between 4 and 65536, was 2"],
         [new PipelineOptions { Normalize = new StageOptions(2, 100_000) }, "Normalize.BoundedCapacity", "between 2 and 65536, was 100000"],

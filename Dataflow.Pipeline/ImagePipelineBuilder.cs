@@ -95,7 +95,10 @@ public sealed class ImagePipelineBuilder
     {
         ThrowIfBuilt();
         _options.Validate();
-        ISampleSource source = _source ?? new FolderSampleSource(_options.ClassNames, _options.Extensions);
+        ISampleSource source = _source ?? new FolderSampleSource(_options.ClassNames, _options.Extensions)
+        {
+            Reader = new Reading.FileReader(_options.MaxFileBytes, _options.MaxImagePixels),
+        };
         _built = true;
         return new ImagePipeline(_options, source, _planner ?? EpochPlanner.For(_options), [.. _stages], trainer, cancellationToken);
     }

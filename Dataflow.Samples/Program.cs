@@ -30,6 +30,7 @@ public static class Program
         MicroCommand.Create(),
         SoakCommand.Create(environment),
         AugmentPreviewCommand.Create(environment),
+        DecodeQualityCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>

@@ -167,4 +167,102 @@ public sealed class ImageDecoderTests
         Assert.AreEqual(corner.Item0, corner.Item1);
         Assert.AreEqual(corner.Item1, corner.Item2);
     }
+
+    [TestMethod]
+    public void Decode_JpegWhoseSizeCannotBeRead_RefusedNamingTheLimit()
+    {
+        using Mat image = TempDataset.Pattern(40, 30, 1);
+        Cv2.ImEncode(".jpg", image, out byte[] jpeg);
+        int sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        // The frame header's length runs past the data: no size can be read, so it is not decoded.
+        byte[] cut = [.. jpeg[..(sof + 4)], 0xFF, 0xD9];
+
+        var e = Assert.ThrowsExactly<ImageDecodeException>(() => new ImageDecoder(8, 8).Decode(cut, "/data/c/x.jpg"));
+        Assert.AreEqual("the Jpeg header's image size cannot be read, so it cannot be checked against the limit of 178956970 pixels (MaxImagePixels): corrupt header", e.Reason);
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(3)]
+    public void Decode_FloatTiff_RefusedAsUnsupportedSampleType(int channels)
+    {
+        using var image = new Mat(10, 12, MatType.CV_32FC(channels), Scalar.All(0.25));
+        Assert.IsTrue(Cv2.ImEncode(".tiff", image, out byte[] tiff), "OpenCV writes float TIFFs");
+
+        var e = Assert.ThrowsExactly<ImageDecodeException>(() => new ImageDecoder(8, 8).Decode(tiff, "/data/c/x.tif"));
+        StringAssert.StartsWith(e.Reason, "unsupported TIFF sample type: 32-bit floating-point samples");
+    }
+
+    [TestMethod]
+    [DataRow(500, 375, 341, 256, 58, 16)] // landscape: 256 × 500 / 375 = 341.3, crop left round(58.5) = 58 (to even)
+    [DataRow(375, 500, 256, 341, 16, 58)] // portrait
+    [DataRow(300, 300, 256, 256, 16, 16)] // square
+    [DataRow(1000, 257, 996, 256, 386, 16)] // 256 × 1000 / 257 = 996.1
+    [DataRow(224, 100, 573, 256, 174, 16)] // upsized: 256 × 224 / 100 = 573.44, left round(174.5) = 174
+    [DataRow(100, 151, 256, 386, 16, 81)] // 256 × 151 / 100 = 386.56 truncated, top round(81) = 81
+    public void ShorterSideSize_TorchvisionRounding(int w, int h, int resizedW, int resizedH, int left, int top)
+    {
+        var decoder = new ImageDecoder(224, 224, resize: ResizeMode.ShorterSideThenCenterCrop);
+        Assert.AreEqual(new Size(resizedW, resizedH), decoder.ShorterSideSize(new Size(w, h)));
+        Assert.AreEqual(left, (int)Math.Round((resizedW - 224) / 2.0, MidpointRounding.ToEven));
+        Assert.AreEqual(top, (int)Math.Round((resizedH - 224) / 2.0, MidpointRounding.ToEven));
+    }
+
+    [TestMethod]
+    [DataRow(61, 47, 24, 24, 0.875)]
+    [DataRow(47, 61, 24, 24, 0.875)]
+    [DataRow(90, 50, 32, 20, 0.875)] // non-square target: S from the larger side, 36
+    [DataRow(33, 80, 20, 32, 0.5)]
+    [DataRow(25, 25, 25, 25, 1.0)] // S equals the image: no resize, the crop is the whole image
+    [DataRow(13, 9, 24, 24, 0.875)] // upsizing
+    public void Decode_ShorterSideThenCenterCrop_EqualsOpenCvResizeThenCrop(int w, int h, int tw, int th, double fraction)
+    {
+        using var data = new TempDataset();
+        foreach (string extension in (string[])[".png", ".jpg"])
+        {
+            string path = data.AddImage("c", "x" + extension, w, h, seed: 3);
+            foreach (Interpolation interpolation in Enum.GetValues<Interpolation>())
+            {
+                var decoder = new ImageDecoder(tw, th, ColorMode.Rgb, ResizeMode.ShorterSideThenCenterCrop, interpolation, reducedDecode: false) { CenterCropFraction = fraction };
+                using Mat actual = decoder.Decode(File.ReadAllBytes(path), path);
+
+                using Mat source = Cv2.ImRead(path, ImreadModes.Color);
+                using Mat expected = ReferenceImages.ResizeShorterSideThenCenterCrop(source, (int)Math.Floor(Math.Max(tw, th) / fraction), new Size(w, h), tw, th, ImageDecoder.ToOpenCv(interpolation));
+                CollectionAssert.AreEqual(ReferenceImages.Bytes(expected), ReferenceImages.Bytes(actual), $"{path} {interpolation}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Decode_ShorterSideThenCenterCropReducedJpeg_IntermediateSizeFromTheFullImage()
+    {
+        using var data = new TempDataset();
+        string path;
+        using (var picture = new Mat(900, 1200, MatType.CV_8UC3, new Scalar(40, 90, 200)))
+        {
+            // Smooth shapes, so that a full decode and a reduced one resample to nearly the same picture.
+            Cv2.Rectangle(picture, new Rect(0, 0, 600, 450), new Scalar(250, 250, 250), -1);
+            Cv2.Circle(picture, new Point(700, 500), 300, new Scalar(0, 0, 0), -1);
+            path = data.Write("c", "big.jpg", picture, [(int)ImwriteFlags.JpegQuality, 95]);
+        }
+
+        var decoder = new ImageDecoder(56, 56, resize: ResizeMode.ShorterSideThenCenterCrop);
+
+        // S = 64, so the intermediate is 85×64 (or 64×85 turned): 1/8 (150×113) still covers it in both orientations.
+        Assert.AreEqual(8, decoder.ReductionFor(1200, 900));
+        // A 112 target: S = 128, intermediate 170×128; 1/8 (150×113) no longer covers it, 1/4 (300×225) does.
+        Assert.AreEqual(4, new ImageDecoder(112, 112, resize: ResizeMode.ShorterSideThenCenterCrop).ReductionFor(1200, 900));
+        using Mat actual = decoder.Decode(File.ReadAllBytes(path), path);
+
+        // OpenCV's 1/8 decode resized to the intermediate of the full 1200×900 image (85×64; from 150×113 it would be 84×64).
+        using Mat reduced = Cv2.ImRead(path, ImreadModes.ReducedColor8);
+        Assert.AreEqual(new Size(150, 113), reduced.Size());
+        using Mat expected = ReferenceImages.ResizeShorterSideThenCenterCrop(reduced, 64, new Size(1200, 900), 56, 56, InterpolationFlags.Linear);
+        CollectionAssert.AreEqual(ReferenceImages.Bytes(expected), ReferenceImages.Bytes(actual));
+
+        // And close to an anti-aliased resize of the full decode: the reduction only changes the resampling.
+        using Mat full = Cv2.ImRead(path, ImreadModes.Color);
+        using Mat fullExpected = ReferenceImages.ResizeShorterSideThenCenterCrop(full, 64, new Size(1200, 900), 56, 56, InterpolationFlags.Area);
+        Assert.IsLessThanOrEqualTo(3.0, Reliability.Pixels.MeanDifference(fullExpected, actual));
+    }
 }

@@ -141,7 +141,7 @@ public sealed class FolderSampleSourceTests
         using var data = new TempDataset();
         byte[] bytes = [.. Enumerable.Range(0, 5000).Select(i => (byte)(i * 7))];
         string path = data.WriteBytes(Path.Combine("c", "x.png"), bytes);
-        var pool = new Memory.BufferPool();
+        var pool = new Pipeline.Memory.BufferPool();
 
         using (var buffer = await new FolderSampleSource().ReadAsync(new SampleInfo(0, path, 0), pool, CancellationToken.None))
         {

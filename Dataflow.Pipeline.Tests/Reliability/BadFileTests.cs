@@ -129,6 +129,80 @@ public sealed class BadFileTests
         $"pixels, above the limit of 178956970 (MaxImagePixels)");
 
     [TestMethod]
+    public Task Run_JpegBombWithStrayByteAfterApp0_RefusedAboveMaxImagePixels() => AssertSkippedAsync(
+        // libjpeg skips the stray byte (with a warning) and would decode all 400 Mpx: the header reader must skip it too.
+        d => d.WriteBytes("b/bomb-stray.jpg", EncodedImages.WithJunkAfterApp0(Bomb("jpg", out _, out _), [0x42])),
+        "the header declares 20000x20000 = 400000000 pixels, above the limit of 178956970 (MaxImagePixels)");
+
+    [TestMethod]
+    public Task Run_JpegWithJunkBetweenSegments_DecodedAsOpenCvDecodesIt() => AssertDecodedAsync(
+        d =>
+        {
+            using Mat image = TempDataset.Pattern(40, 30, seed: 14);
+            Cv2.ImEncode(".jpg", image, out byte[] jpeg, [(int)ImwriteFlags.JpegQuality, 95]);
+            return d.WriteBytes("b/junk.jpg", EncodedImages.WithJunkAfterApp0(jpeg, [0x42, 0x00, 0xFF, 0x00, 0x17]));
+        },
+        path =>
+        {
+            using Mat decoded = Cv2.ImRead(path, ImreadModes.Color);
+            Assert.AreEqual(new Size(40, 30), decoded.Size(), "OpenCV's decode");
+            return Pixels.Expected(decoded, W, H);
+        },
+        tolerance: 0);
+
+    [TestMethod]
+    public Task Run_JpegWhoseSizeCannotBeRead_RefusedNotDecoded() => AssertSkippedAsync(
+        d =>
+        {
+            using Mat image = TempDataset.Pattern(40, 30, seed: 15);
+            Cv2.ImEncode(".jpg", image, out byte[] jpeg);
+            int sof = IndexOf(jpeg, [0xFF, 0xC0]);
+            return d.WriteBytes("b/no-size.jpg", [.. jpeg[..(sof + 4)], 0xFF, 0xD9]);
+        },
+        "the Jpeg header's image size cannot be read, so it cannot be checked against the limit of 178956970 pixels (MaxImagePixels)");
+
+    [TestMethod]
+    public async Task Run_Os2Bitmap_DecodedToItsPixels()
+    {
+        // A 12-byte BITMAPCOREHEADER has 16-bit width and height: read as 32-bit fields, this 300×200 image looked
+        // like 13 107 500 × 1 572 865 pixels and was refused as a bomb.
+        const int w = 300, h = 200;
+        static (byte B, byte G, byte R) Colour(int x, int y) => ((byte)(x * 255 / (w - 1)), (byte)(y * 255 / (h - 1)), (byte)((x / 20 + y / 20) % 2 * 200));
+        using var written = new Mat(h, w, MatType.CV_8UC3);
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                (byte b, byte g, byte r) = Colour(x, y);
+                written.Set(y, x, new Vec3b(b, g, r));
+            }
+        }
+
+        await AssertDecodedAsync(
+            d => d.WriteBytes("b/os2.bmp", EncodedImages.Os2Bitmap(w, h, Colour)),
+            path =>
+            {
+                // OpenCV decodes exactly the pixels written; the pipeline must give its resize of them.
+                using Mat decoded = Cv2.ImRead(path, ImreadModes.Color);
+                Assert.AreEqual(0, Pixels.MaxDifference(written, decoded), "OpenCV's decode of the OS/2 bitmap");
+                return Pixels.Expected(written, W, H);
+            },
+            tolerance: 0);
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(3)]
+    public Task Run_FloatTiff_SkippedAsUnsupportedSampleType(int channels) => AssertSkippedAsync(
+        d =>
+        {
+            using var image = new Mat(30, 40, MatType.CV_32FC(channels), Scalar.All(0.5));
+            Assert.IsTrue(Cv2.ImEncode(".tif", image, out byte[] tiff), "OpenCV writes float TIFFs");
+            return d.WriteBytes("b/float.tif", tiff);
+        },
+        "unsupported TIFF sample type: 32-bit floating-point samples");
+
+    [TestMethod]
     public Task Run_ImageAboveLoweredMaxImagePixels_SkippedNamingTheOption() => AssertSkippedAsync(
         d => d.AddImage("b", "fifty.png", 50, 50, seed: 5),
         "the header declares 50x50 = 2500 pixels, above the limit of 2000 (MaxImagePixels)",

@@ -114,6 +114,50 @@ internal static class EncodedImages
         return s.ToArray();
     }
 
+    /// <summary>
+    /// Inserts <paramref name="junk"/> right after the APP0 segment that OpenCV's encoder writes first: bytes between
+    /// segments, which libjpeg skips up to the next marker with only a warning ("extraneous bytes before marker").
+    /// </summary>
+    public static byte[] WithJunkAfterApp0(byte[] jpeg, ReadOnlySpan<byte> junk)
+    {
+        if (jpeg.Length < 6 || jpeg[2] != 0xFF || jpeg[3] != 0xE0)
+        {
+            throw new ArgumentException("Not a JPEG starting with an APP0 segment.", nameof(jpeg));
+        }
+
+        int end = 4 + BinaryPrimitives.ReadUInt16BigEndian(jpeg.AsSpan(4));
+        return [.. jpeg.AsSpan(0, end), .. junk, .. jpeg.AsSpan(end)];
+    }
+
+    /// <summary>
+    /// An OS/2 bitmap (BITMAPCOREHEADER: a 12-byte info header with 16-bit width and height) of a BGR image, 24 bits
+    /// per pixel, rows bottom-up and padded to 4 bytes, as the format stores them.
+    /// </summary>
+    public static byte[] Os2Bitmap(int width, int height, Func<int, int, (byte B, byte G, byte R)> pixel)
+    {
+        int stride = (width * 3 + 3) & ~3;
+        var bmp = new byte[14 + 12 + stride * height];
+        bmp[0] = (byte)'B';
+        bmp[1] = (byte)'M';
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(2), bmp.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(10), 14 + 12); // pixel data offset
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(14), 12); // BITMAPCOREHEADER
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(18), (ushort)width);
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(20), (ushort)height);
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(22), 1); // planes
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(24), 24); // bits per pixel
+        for (int y = 0; y < height; y++)
+        {
+            Span<byte> row = bmp.AsSpan(26 + (height - 1 - y) * stride, width * 3);
+            for (int x = 0; x < width; x++)
+            {
+                (row[3 * x], row[3 * x + 1], row[3 * x + 2]) = pixel(x, y);
+            }
+        }
+
+        return bmp;
+    }
+
     /// <summary>Inserts an APP1 Exif segment whose IFD0 holds only the Orientation tag (1-8) right after the SOI marker.</summary>
     public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
     {

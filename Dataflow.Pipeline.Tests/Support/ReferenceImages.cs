@@ -44,4 +44,25 @@ internal static class ReferenceImages
 
         return bytes;
     }
+
+    /// <summary>
+    /// torchvision's <c>Resize(s)</c> + <c>CenterCrop((th, tw))</c> for an image whose full size is <paramref name="full"/>,
+    /// written with OpenCV on the BGR <paramref name="source"/> (the full decode, or a reduced one): Cv2.Resize to the
+    /// intermediate size, then the centred sub-rectangle, in RGB order.
+    /// </summary>
+    public static Mat ResizeShorterSideThenCenterCrop(Mat source, int s, Size full, int tw, int th, InterpolationFlags interpolation)
+    {
+        // torchvision: the shorter side becomes s, the longer int(s * long / short); the crop starts at int(round((size - crop) / 2.0)).
+        Size resized = full.Width <= full.Height
+            ? new Size(s, (int)((double)s * full.Height / full.Width))
+            : new Size((int)((double)s * full.Width / full.Height), s);
+        using var whole = new Mat();
+        Cv2.Resize(source, whole, resized, 0, 0, interpolation);
+        int left = (int)Math.Round((resized.Width - tw) / 2.0, MidpointRounding.ToEven);
+        int top = (int)Math.Round((resized.Height - th) / 2.0, MidpointRounding.ToEven);
+        using var crop = new Mat(whole, new Rect(left, top, tw, th));
+        var rgb = new Mat();
+        Cv2.CvtColor(crop, rgb, ColorConversionCodes.BGR2RGB);
+        return rgb;
+    }
 }

@@ -5,10 +5,12 @@ namespace Dataflow.Pipeline.Augmentation;
 
 /// <summary>
 /// Keeps the centred window of the target's aspect ratio, <see cref="Fraction"/> of the largest such window
-/// on each side, resized to the target (torchvision <c>Resize(256)</c> + <c>CenterCrop(224)</c> is a fraction
-/// of 0.875; Keras <c>central_crop</c>). Deterministic: it draws nothing.
+/// on each side, resized to the target (Keras <c>central_crop</c>). Deterministic: it draws nothing.
 /// </summary>
 /// <remarks>
+/// A fraction of 0.875 keeps the window torchvision's <c>Resize(256)</c> + <c>CenterCrop(224)</c> keeps, but crops
+/// before resizing, so its pixels differ from torchvision's; <see cref="Decoding.ResizeMode.ShorterSideThenCenterCrop"/> is
+/// that transform exactly.
 /// As the first augmentation of a pipeline it is fused with the decoder's resize
 /// (see <see cref="ISourceCropAugmentation"/>): the full-size image is resized once.
 /// </remarks>

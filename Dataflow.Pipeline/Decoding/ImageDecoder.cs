@@ -46,8 +46,18 @@ public sealed class ImageDecoder
     /// <summary>Whether large JPEGs are decoded at a reduced resolution.</summary>
     public bool ReducedDecode { get; }
 
+    /// <summary>
+    /// With <see cref="ResizeMode.ShorterSideThenCenterCrop"/>: the target's larger side over the resized shorter side
+    /// (timm's <c>crop_pct</c>); the shorter side is resized to floor(max(target) / fraction) before the centre crop.
+    /// </summary>
+    /// <value>0.875 (224 of 256, torchvision's ImageNet evaluation transform); above 0, at most 1.</value>
+    public double CenterCropFraction { get; init; } = 0.875;
+
     /// <summary>Pixels refused when the header declares more than this (decompression bombs).</summary>
-    public long MaxPixels { get; init; } = 178_956_970;
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>The default of <see cref="MaxPixels"/>: Pillow's limit.</summary>
+    internal const long DefaultMaxPixels = 178_956_970;
 
     /// <summary>Whether a JPEG without its end-of-image marker (truncated) is decoded anyway.</summary>
     public bool AcceptTruncatedJpeg { get; init; }
@@ -89,16 +99,7 @@ public sealed class ImageDecoder
         }
 
         ImageHeader header = ImageHeader.Read(data);
-        if (header.Format == ImageFormat.Unknown)
-        {
-            throw new ImageDecodeException(id, data.Length, "not a recognised image format (unknown signature)");
-        }
-
-        if (header.Pixels > MaxPixels)
-        {
-            throw new ImageDecodeException(id, data.Length,
-                $"the header declares {header.Width}x{header.Height} = {header.Pixels} pixels, above the limit of {MaxPixels} (MaxImagePixels)");
-        }
+        CheckHeader(header, id, data.Length, MaxPixels, complete: true);
 
         byte[]? patched = null;
         if (header.Format == ImageFormat.Jpeg && !ImageHeader.JpegHasEndMarker(data))
@@ -137,6 +138,12 @@ public sealed class ImageDecoder
         if (decoded.Empty())
         {
             decoded.Dispose();
+            if (ImageHeader.TiffWideSampleType(data) is string samples)
+            {
+                throw new ImageDecodeException(id, data.Length,
+                    $"unsupported TIFF sample type: {samples} samples (OpenCV decodes TIFF samples of up to 16 bits into 8-bit images; convert the file to 8 or 16 bits per sample)");
+            }
+
             throw new ImageDecodeException(id, data.Length, $"OpenCV could not decode the {header.Format} data (corrupt or truncated)");
         }
 
@@ -148,6 +155,32 @@ public sealed class ImageDecoder
         {
             decoded.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses an image from its header alone: an unknown signature, or a declared size above
+    /// <paramref name="maxPixels"/>; and, when <paramref name="complete"/> (the header was read from the whole file),
+    /// a size that cannot be read at all, as the image would then be decoded without its size checked.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The image is refused; the reason names the limit and its option.</exception>
+    internal static void CheckHeader(ImageHeader header, string id, long length, long maxPixels, bool complete)
+    {
+        if (header.Format == ImageFormat.Unknown)
+        {
+            throw new ImageDecodeException(id, length, "not a recognised image format (unknown signature)");
+        }
+
+        if (complete && (header.Width <= 0 || header.Height <= 0))
+        {
+            throw new ImageDecodeException(id, length,
+                $"the {header.Format} header's image size cannot be read, so it cannot be checked against the limit of {maxPixels} pixels (MaxImagePixels): corrupt header");
+        }
+
+        if (header.Pixels > maxPixels)
+        {
+            throw new ImageDecodeException(id, length,
+                $"the header declares {header.Width}x{header.Height} = {header.Pixels} pixels, above the limit of {maxPixels} (MaxImagePixels)");
         }
     }
 
@@ -208,6 +241,13 @@ public sealed class ImageDecoder
 
     private int Reduction(int w, int h)
     {
+        if (Resize == ResizeMode.ShorterSideThenCenterCrop)
+        {
+            // The resize needs the whole intermediate image (shorter side S), not only the crop.
+            Size resized = ShorterSideSize(new Size(w, h));
+            return LargestReductionCovering(w, h, resized.Width, resized.Height);
+        }
+
         // Scale from source to target along each axis, as the resize mode will apply it.
         double sx = (double)Width / w, sy = (double)Height / h;
         (sx, sy) = Resize switch
@@ -217,7 +257,11 @@ public sealed class ImageDecoder
             _ => (sx, sy),
         };
         // The size the resize needs from the source: the target size, or the crop window's size.
-        double needW = Math.Ceiling(w * sx - 1e-9), needH = Math.Ceiling(h * sy - 1e-9);
+        return LargestReductionCovering(w, h, Math.Ceiling(w * sx - 1e-9), Math.Ceiling(h * sy - 1e-9));
+    }
+
+    private static int LargestReductionCovering(int w, int h, double needW, double needH)
+    {
         foreach (int r in (ReadOnlySpan<int>)[8, 4, 2])
         {
             // libjpeg's scaled size is ceil(w / r); it must still cover what the resize needs.
@@ -230,11 +274,25 @@ public sealed class ImageDecoder
         return 1;
     }
 
+    /// <summary>
+    /// The size torchvision's <c>Resize(S)</c> gives an image of <paramref name="full"/> size: the shorter side
+    /// becomes S = floor(max(target) / <see cref="CenterCropFraction"/>), the longer one int(S × long / short).
+    /// </summary>
+    internal Size ShorterSideSize(Size full)
+    {
+        int s = (int)Math.Floor(Math.Max(Width, Height) / CenterCropFraction);
+        bool portrait = full.Width <= full.Height;
+        (int shortSide, int longSide) = portrait ? (full.Width, full.Height) : (full.Height, full.Width);
+        int other = (int)((double)((long)s * longSide) / shortSide);
+        return portrait ? new Size(s, other) : new Size(other, s);
+    }
+
     private Mat ToTarget(Mat decoded, ImageHeader header, Func<Size, Rect>? sourceRegion)
     {
         Mat sized = sourceRegion is not null ? RegionToTarget(decoded, SourceRegionOf(decoded.Size(), header, sourceRegion)) : Resize switch
         {
             ResizeMode.CenterCrop => CropThenResize(decoded),
+            ResizeMode.ShorterSideThenCenterCrop => ResizeThenCrop(decoded, FullSizeOf(decoded.Size(), header)),
             ResizeMode.Letterbox => FitAndPad(decoded),
             _ => ResizeTo(decoded, new Size(Width, Height)),
         };
@@ -291,10 +349,28 @@ public sealed class ImageDecoder
     }
 
     /// <summary>
-    /// The source crop's region of the full-size image, in the coordinates of the decoded one: the same when it was
-    /// decoded at full size, scaled down (edges rounded outwards) when a JPEG was decoded at a reduction.
+    /// torchvision's evaluation transform: <c>Resize(S)</c> (the shorter side to S, from the full-size image's size
+    /// <paramref name="full"/> even when <paramref name="src"/> was decoded at a reduction) then <c>CenterCrop</c> of
+    /// the target, its offset int(round((size - target) / 2)) as torchvision's <c>center_crop</c>. Disposes <paramref name="src"/>.
     /// </summary>
-    private static Rect SourceRegionOf(Size decoded, ImageHeader header, Func<Size, Rect> sourceRegion)
+    private Mat ResizeThenCrop(Mat src, Size full)
+    {
+        Size resized = ShorterSideSize(full);
+        using Mat whole = ResizeTo(src, resized);
+        var crop = new Rect(
+            (int)Math.Round((resized.Width - Width) / 2.0, MidpointRounding.ToEven),
+            (int)Math.Round((resized.Height - Height) / 2.0, MidpointRounding.ToEven),
+            Width,
+            Height);
+        using Mat view = new Mat(whole, crop);
+        return view.Clone();
+    }
+
+    /// <summary>
+    /// The full-size image's size (after EXIF orientation) for an image decoded to <paramref name="decoded"/>: the same
+    /// when it was decoded at full size; the header's size, in the decoded image's orientation, after a JPEG reduction.
+    /// </summary>
+    private static Size FullSizeOf(Size decoded, ImageHeader header)
     {
         int w = header.Width, h = header.Height;
         int r = (int)Math.Round((double)Math.Max(w, h) / Math.Max(1, Math.Max(decoded.Width, decoded.Height)));
@@ -312,6 +388,16 @@ public sealed class ImageDecoder
             }
         }
 
+        return full;
+    }
+
+    /// <summary>
+    /// The source crop's region of the full-size image, in the coordinates of the decoded one: the same when it was
+    /// decoded at full size, scaled down (edges rounded outwards) when a JPEG was decoded at a reduction.
+    /// </summary>
+    private static Rect SourceRegionOf(Size decoded, ImageHeader header, Func<Size, Rect> sourceRegion)
+    {
+        Size full = FullSizeOf(decoded, header);
         Rect region = sourceRegion(full);
         if (full == decoded || region.Width <= 0 || region.Height <= 0)
         {

@@ -40,7 +40,7 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
         {
             ImageFormat.Jpeg => JpegSize(data),
             ImageFormat.Png when data.Length >= 24 => (Clamp(BinaryPrimitives.ReadUInt32BigEndian(data[16..])), Clamp(BinaryPrimitives.ReadUInt32BigEndian(data[20..]))),
-            ImageFormat.Bmp when data.Length >= 26 => (Clamp(Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(data[18..]))), Clamp(Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(data[22..])))),
+            ImageFormat.Bmp => BmpSize(data),
             ImageFormat.Gif when data.Length >= 10 => (BinaryPrimitives.ReadUInt16LittleEndian(data[6..]), BinaryPrimitives.ReadUInt16LittleEndian(data[8..])),
             ImageFormat.WebP => WebPSize(data),
             ImageFormat.Tiff => TiffSize(data),
@@ -109,47 +109,80 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
 
     private static ReadOnlySpan<byte> PngMagic => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
+    /// <summary>
+    /// The frame size from the first start-of-frame marker, found the way libjpeg's marker reader finds it: bytes
+    /// that are not a marker (junk between segments, which libjpeg only warns about) are skipped up to the next
+    /// 0xFF, fill bytes (0xFF 0xFF) and stuffed zeros (0xFF 0x00) are passed over, and every other segment is
+    /// skipped by its length. (0, 0) when no frame header is found before the scan, the end of the image or the
+    /// end of the data: the decoder then refuses the image rather than decode a size it could not check.
+    /// </summary>
     private static (int W, int H) JpegSize(ReadOnlySpan<byte> d)
     {
-        int i = 2;
-        while (i + 9 < d.Length)
+        int i = 2; // past SOI (FF D8), which the signature check found
+        while (true)
         {
-            if (d[i] != 0xFF)
-            {
-                return (0, 0);
-            }
-
-            byte marker = d[i + 1];
-            if (marker == 0xFF)
+            // libjpeg's next_marker: skip anything up to an 0xFF, then any run of 0xFF; 0x00 after it is stuffing.
+            while (i < d.Length && d[i] != 0xFF)
             {
                 i++;
-                continue;
             }
 
-            if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7))
+            while (i < d.Length && d[i] == 0xFF)
             {
-                i += 2;
-                continue;
+                i++;
             }
 
-            int length = BinaryPrimitives.ReadUInt16BigEndian(d[(i + 2)..]);
-            // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
-            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
-            {
-                int h = BinaryPrimitives.ReadUInt16BigEndian(d[(i + 5)..]);
-                int w = BinaryPrimitives.ReadUInt16BigEndian(d[(i + 7)..]);
-                return (w, h);
-            }
-
-            if (marker == 0xDA || length < 2)
+            if (i >= d.Length)
             {
                 return (0, 0);
             }
 
-            i += 2 + length;
+            byte marker = d[i++];
+            if (marker is 0x00 or 0x01 or 0xD8 or (>= 0xD0 and <= 0xD7))
+            {
+                continue; // stuffed zero, TEM, a stray SOI or RSTn: no length follows
+            }
+
+            if (marker is 0xD9 or 0xDA || i + 2 > d.Length)
+            {
+                return (0, 0); // end of image or start of scan before any frame header
+            }
+
+            int length = BinaryPrimitives.ReadUInt16BigEndian(d[i..]);
+            // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size: P, Y (height), X (width).
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                return i + 7 > d.Length || length < 8 ? (0, 0)
+                    : (BinaryPrimitives.ReadUInt16BigEndian(d[(i + 5)..]), BinaryPrimitives.ReadUInt16BigEndian(d[(i + 3)..]));
+            }
+
+            if (length < 2)
+            {
+                return (0, 0);
+            }
+
+            i += length;
+        }
+    }
+
+    private static (int W, int H) BmpSize(ReadOnlySpan<byte> d)
+    {
+        if (d.Length < 18)
+        {
+            return (0, 0);
         }
 
-        return (0, 0);
+        // The info header's size says which one it is: the OS/2 BITMAPCOREHEADER (12 bytes) has 16-bit unsigned
+        // width and height; every later one (BITMAPINFOHEADER and its V4/V5 extensions, OS/2 2.x) 32-bit signed,
+        // a negative height meaning rows stored top-down.
+        uint infoSize = BinaryPrimitives.ReadUInt32LittleEndian(d[14..]);
+        if (infoSize == 12)
+        {
+            return d.Length < 22 ? (0, 0) : (BinaryPrimitives.ReadUInt16LittleEndian(d[18..]), BinaryPrimitives.ReadUInt16LittleEndian(d[20..]));
+        }
+
+        return infoSize < 16 || d.Length < 26 ? (0, 0)
+            : (Clamp(Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(d[18..]))), Clamp(Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(d[22..]))));
     }
 
     // A declared size beyond int stays "huge" rather than wrapping to a small or negative number.
@@ -158,38 +191,76 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
     private static (int W, int H) TiffSize(ReadOnlySpan<byte> d)
     {
         // IFD0's ImageWidth (256) and ImageLength (257) entries, SHORT or LONG, in the file's byte order.
+        long w = TiffFirstValue(d, 256), h = TiffFirstValue(d, 257);
+        return (w < 0 ? 0 : Clamp(w), h < 0 ? 0 : Clamp(h));
+    }
+
+    /// <summary>
+    /// For a TIFF whose samples OpenCV cannot turn into an 8-bit image (more than 16 bits per sample: 32-bit
+    /// float or integer, 64-bit float), what they are, e.g. "32-bit floating-point"; otherwise null.
+    /// </summary>
+    internal static string? TiffWideSampleType(ReadOnlySpan<byte> d)
+    {
+        if (Sniff(d) != ImageFormat.Tiff)
+        {
+            return null;
+        }
+
+        long bits = TiffFirstValue(d, 258), format = TiffFirstValue(d, 339);
+        if (bits <= 16)
+        {
+            return null;
+        }
+
+        string kind = format switch
+        {
+            2 => "signed integer",
+            3 => "floating-point",
+            _ => "unsigned integer",
+        };
+        return $"{bits}-bit {kind}";
+    }
+
+    /// <summary>The first value of a SHORT or LONG entry of IFD0 (inline or at its offset); -1 when absent or unreadable.</summary>
+    private static long TiffFirstValue(ReadOnlySpan<byte> d, ushort wanted)
+    {
+        if (d.Length < 8)
+        {
+            return -1;
+        }
+
         bool little = d[0] == (byte)'I';
         uint U32(ReadOnlySpan<byte> s) => little ? BinaryPrimitives.ReadUInt32LittleEndian(s) : BinaryPrimitives.ReadUInt32BigEndian(s);
         ushort U16(ReadOnlySpan<byte> s) => little ? BinaryPrimitives.ReadUInt16LittleEndian(s) : BinaryPrimitives.ReadUInt16BigEndian(s);
-        if (d.Length < 8)
-        {
-            return (0, 0);
-        }
-
         long ifd = U32(d[4..]);
         if (ifd + 2 > d.Length)
         {
-            return (0, 0);
+            return -1;
         }
 
-        int w = 0, h = 0;
         int count = U16(d[(int)ifd..]);
         for (int i = 0; i < count && ifd + 2 + 12 * (i + 1) <= d.Length; i++)
         {
             ReadOnlySpan<byte> entry = d.Slice((int)ifd + 2 + 12 * i, 12);
-            ushort tag = U16(entry), type = U16(entry[2..]);
-            long value = type switch { 3 => U16(entry[8..]), 4 => U32(entry[8..]), _ => -1 };
-            if (value >= 0 && tag == 256)
+            if (U16(entry) != wanted)
             {
-                w = Clamp(value);
+                continue;
             }
-            else if (value >= 0 && tag == 257)
+
+            ushort type = U16(entry[2..]);
+            int size = type switch { 3 => 2, 4 => 4, _ => 0 };
+            if (size == 0)
             {
-                h = Clamp(value);
+                return -1;
             }
+
+            // Values that fit in four bytes are stored in the entry; longer arrays at the offset it holds.
+            long at = U32(entry[4..]) * size <= 4 ? 0 : U32(entry[8..]);
+            ReadOnlySpan<byte> value = at == 0 ? entry[8..] : at + size <= d.Length ? d[(int)at..] : [];
+            return value.Length < size ? -1 : size == 2 ? U16(value) : U32(value);
         }
 
-        return (w, h);
+        return -1;
     }
 
     private static (int W, int H) PnmSize(ReadOnlySpan<byte> d)

@@ -1,4 +1,5 @@
 using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Reading;
 
 namespace Dataflow.Pipeline.Discovery;
 
@@ -218,12 +219,19 @@ public sealed class FolderSampleSource : ISampleSource
         return new SampleSet(classNames, samples, ignored);
     }
 
+    /// <summary>Reads files, refusing those above the pipeline's MaxFileBytes (the builder sets it from the options).</summary>
+    internal FileReader Reader { get; init; } = new();
+
     /// <inheritdoc />
     /// <remarks>
     /// The file is read synchronously by the calling worker (the read block's), and the returned task is already
     /// complete: on Linux .NET runs an "asynchronous" file read as a synchronous read on another thread-pool
     /// thread anyway, so this saves one thread hop per image, which is most of the read cost of small files
     /// (docs/performance.md). The read block's parallelism still overlaps reads with decoding.
+    /// A file above <see cref="PipelineOptions.MaxFileBytes"/> is refused unread, and a file over 64 KiB whose first
+    /// bytes are no image, or declare more than <see cref="PipelineOptions.MaxImagePixels"/>, is refused before the
+    /// rest is read (an <see cref="IOException"/> naming the file). The pipeline's own folder source takes both limits
+    /// from its options; one constructed by hand and passed to <c>UseSource</c> uses their defaults.
     /// </remarks>
     public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
     {
@@ -236,59 +244,11 @@ public sealed class FolderSampleSource : ISampleSource
 
         try
         {
-            return ValueTask.FromResult(Read(sample, pool));
+            return ValueTask.FromResult(Reader.Read(sample.Id, pool));
         }
         catch (Exception e)
         {
             return ValueTask.FromException<PooledBuffer>(e);
-        }
-    }
-
-    private PooledBuffer Read(SampleInfo sample, BufferPool pool)
-    {
-        if (ReportsNoData(sample.Id))
-        {
-            return pool.Rent(0);
-        }
-
-        using var handle = File.OpenHandle(sample.Id, FileMode.Open, FileAccess.Read, FileShare.Read);
-        long length = RandomAccess.GetLength(handle);
-        if (length > Array.MaxLength)
-        {
-            throw new IOException($"The file '{sample.Id}' is {length} bytes, more than one buffer can hold.");
-        }
-
-        PooledBuffer buffer = pool.Rent((int)length);
-        try
-        {
-            int total = 0;
-            while (true)
-            {
-                if (total == buffer.Array.Length)
-                {
-                    // The file grew since its length was read: move to a larger buffer.
-                    PooledBuffer larger = pool.Rent(total * 2);
-                    buffer.Array.AsSpan(0, total).CopyTo(larger.Array);
-                    buffer.Dispose();
-                    buffer = larger;
-                }
-
-                int read = RandomAccess.Read(handle, buffer.Array.AsSpan(total), total);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                total += read;
-            }
-
-            buffer.Length = total;
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
         }
     }
 
@@ -529,21 +489,5 @@ public sealed class FolderSampleSource : ISampleSource
         return current;
 
         static string[] Parts(string relative) => relative.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
-    }
-
-    /// <summary>
-    /// True for an entry that reports no data: an empty file, or a FIFO, socket or device (all report 0 bytes).
-    /// Such an entry is not opened, as opening a FIFO blocks until a writer appears and no cancellation can
-    /// interrupt it; the decoder then reports the sample as empty.
-    /// </summary>
-    private static bool ReportsNoData(string path)
-    {
-        FileSystemInfo file = new FileInfo(path);
-        if (file.LinkTarget is not null)
-        {
-            file = file.ResolveLinkTarget(returnFinalTarget: true) ?? file;
-        }
-
-        return file is FileInfo { Exists: true, Length: 0 };
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Dataflow.Pipeline.Memory;
 
 /// <summary>
@@ -37,55 +35,6 @@ public sealed class PooledBuffer : IDisposable
         if (array is not null)
         {
             _pool.Return(array);
-        }
-    }
-}
-
-/// <summary>A byte-array pool over <see cref="ArrayPool{T}.Shared"/> that counts what is rented and not yet returned.</summary>
-public sealed class BufferPool
-{
-    private long _outstanding;
-    private long _peak;
-    private long _rentals;
-
-    /// <summary>Buffers rented and not yet returned.</summary>
-    public long Outstanding => Interlocked.Read(ref _outstanding);
-
-    /// <summary>The most buffers outstanding at one time.</summary>
-    public long Peak => Interlocked.Read(ref _peak);
-
-    /// <summary>How many rentals there were in all.</summary>
-    public long Rentals => Interlocked.Read(ref _rentals);
-
-    /// <summary>Rents a buffer of at least <paramref name="minimumLength"/> bytes, its <see cref="PooledBuffer.Length"/> set to that.</summary>
-    public PooledBuffer Rent(int minimumLength)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(minimumLength);
-        var buffer = new PooledBuffer(this, ArrayPool<byte>.Shared.Rent(Math.Max(1, minimumLength))) { Length = minimumLength };
-        Interlocked.Increment(ref _rentals);
-        long now = Interlocked.Increment(ref _outstanding);
-        InterlockedMax(ref _peak, now);
-        return buffer;
-    }
-
-    internal void Return(byte[] array)
-    {
-        ArrayPool<byte>.Shared.Return(array);
-        Interlocked.Decrement(ref _outstanding);
-    }
-
-    internal static void InterlockedMax(ref long target, long value)
-    {
-        long current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            long seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
         }
     }
 }

@@ -1,0 +1,148 @@
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Memory;
+using Microsoft.Win32.SafeHandles;
+
+namespace Dataflow.Pipeline.Reading;
+
+/// <summary>
+/// Reads one image file into a pooled buffer, refusing what must not be read whole: a file above
+/// <see cref="MaxFileBytes"/> is not read at all, and of a file larger than <see cref="HeadBytes"/> the first bytes
+/// are read and checked (a known image signature, a declared size within <see cref="MaxImagePixels"/>) before the
+/// rest is. Thread-safe: holds only its settings.
+/// </summary>
+internal sealed class FileReader
+{
+    /// <summary>How much of a file is read, and checked, before the rest.</summary>
+    internal const int HeadBytes = 64 * 1024;
+
+    /// <summary>Creates a reader.</summary>
+    public FileReader(long maxFileBytes = PipelineOptions.DefaultMaxFileBytes, long maxImagePixels = ImageDecoder.DefaultMaxPixels)
+    {
+        MaxFileBytes = maxFileBytes;
+        MaxImagePixels = maxImagePixels;
+    }
+
+    /// <summary>Files with more bytes are refused unread (<see cref="PipelineOptions.MaxFileBytes"/>).</summary>
+    public long MaxFileBytes { get; }
+
+    /// <summary>Files whose header declares more pixels are refused after their first bytes (<see cref="PipelineOptions.MaxImagePixels"/>).</summary>
+    public long MaxImagePixels { get; }
+
+    /// <summary>Reads the file at <paramref name="path"/>; the caller owns the returned buffer.</summary>
+    /// <exception cref="IOException">The file cannot be read, is above <see cref="MaxFileBytes"/>, or its first bytes are not an acceptable image (an <see cref="ImageDecodeException"/>); the message names the file.</exception>
+    public PooledBuffer Read(string path, BufferPool pool)
+    {
+        if (ReportsNoData(path))
+        {
+            return pool.Rent(0);
+        }
+
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = RandomAccess.GetLength(handle);
+        if (length > MaxFileBytes)
+        {
+            throw TooLarge(path, $"{length} bytes");
+        }
+
+        PooledBuffer buffer = pool.Rent((int)Math.Min(length, HeadBytes));
+        try
+        {
+            int total = ReadInto(handle, buffer, 0, buffer.Length);
+            if (total == buffer.Length && length > HeadBytes)
+            {
+                // A large file: its first bytes must be an image whose declared size is acceptable before the
+                // rest is read (a 2 GB file of noise or a decompression bomb costs 64 KiB, not its size).
+                ImageDecoder.CheckHeader(ImageHeader.Read(buffer.Array.AsSpan(0, total)), path, length, MaxImagePixels, complete: false);
+                PooledBuffer whole = pool.Rent((int)length);
+                buffer.Array.AsSpan(0, total).CopyTo(whole.Array);
+                buffer.Dispose();
+                buffer = whole;
+            }
+
+            total = ReadRest(handle, path, ref buffer, pool, total);
+            buffer.Length = total;
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads from <paramref name="total"/> to the end of the file, moving to a larger buffer if the file grew since its length was read.</summary>
+    private int ReadRest(SafeFileHandle handle, string path, ref PooledBuffer buffer, BufferPool pool, int total)
+    {
+        // One byte past the limit is enough to know a growing file went past it.
+        long limit = Math.Min(MaxFileBytes + 1, Array.MaxLength);
+        Span<byte> probe = stackalloc byte[1];
+        while (true)
+        {
+            if (total == buffer.Array.Length)
+            {
+                // The buffer is full: a one-byte probe says whether the file goes on, before a larger one is rented.
+                if (RandomAccess.Read(handle, probe, total) == 0)
+                {
+                    return total;
+                }
+
+                PooledBuffer larger = pool.Rent((int)Math.Min(Math.Max(2L * total, 4096), limit));
+                buffer.Array.AsSpan(0, total).CopyTo(larger.Array);
+                buffer.Dispose();
+                buffer = larger;
+                buffer.Array[total++] = probe[0];
+            }
+            else
+            {
+                int read = ReadInto(handle, buffer, total, (int)Math.Min(buffer.Array.Length, limit) - total);
+                if (read == 0)
+                {
+                    return total;
+                }
+
+                total += read;
+            }
+
+            if (total > MaxFileBytes)
+            {
+                throw TooLarge(path, $"more than {MaxFileBytes} bytes (it grew while being read)");
+            }
+        }
+    }
+
+    private static int ReadInto(SafeFileHandle handle, PooledBuffer buffer, int offset, int count)
+    {
+        int done = 0;
+        while (done < count)
+        {
+            int read = RandomAccess.Read(handle, buffer.Array.AsSpan(offset + done, count - done), offset + done);
+            if (read == 0)
+            {
+                break;
+            }
+
+            done += read;
+        }
+
+        return done;
+    }
+
+    private IOException TooLarge(string path, string size) =>
+        new($"The file '{path}' is {size}, above the limit of {MaxFileBytes} bytes (MaxFileBytes): not read.");
+
+    /// <summary>
+    /// True for an entry that reports no data: an empty file, or a FIFO, socket or device (all report 0 bytes).
+    /// Such an entry is not opened, as opening a FIFO blocks until a writer appears and no cancellation can
+    /// interrupt it; the decoder then reports the sample as empty.
+    /// </summary>
+    internal static bool ReportsNoData(string path)
+    {
+        FileSystemInfo file = new FileInfo(path);
+        if (file.LinkTarget is not null)
+        {
+            file = file.ResolveLinkTarget(returnFinalTarget: true) ?? file;
+        }
+
+        return file is FileInfo { Exists: true, Length: 0 };
+    }
+}
