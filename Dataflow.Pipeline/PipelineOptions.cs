@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Caching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Internal;
@@ -243,6 +244,8 @@ public sealed record PipelineOptions
         ValidateStage(Decode, nameof(Decode));
         ValidateStage(Augment, nameof(Augment));
         ValidateStage(Normalize, nameof(Normalize));
+        ValidateOutput();
+        Cache?.Validate(Width, Height);
     }
 
     private static void ValidateStage(StageOptions? stage, string name)
@@ -265,4 +268,30 @@ public sealed record PipelineOptions
     };
 
     internal int Channels => ColorMode == ColorMode.Grayscale ? 1 : 3;
+
+    // Output
+
+    /// <summary>The element type of the batch tensors: normalized float32, or the uint8 pixels as they are.</summary>
+    /// <remarks>With <see cref="TensorElementType.UInt8"/> the batches hold 0–255 pixels in <see cref="Batching.Batch.ByteData"/> (the values
+    /// a <see cref="NormalizationOptions.None"/> float batch holds), in <see cref="Layout"/>, for a trainer that normalizes on the device;
+    /// <see cref="Normalization"/> must then be <see cref="NormalizationOptions.None"/> (scale 1, mean 0, std 1), so that nothing is
+    /// asked of the pipeline that it would silently not do.</remarks>
+    /// <value><see cref="TensorElementType.Float32"/>.</value>
+    public TensorElementType Output { get; init; } = TensorElementType.Float32;
+
+    /// <summary>The decoded-image cache: later epochs take each sample's decoded, resized pixels from memory or a file instead of reading and decoding it again.</summary>
+    /// <remarks>See <see cref="DecodedImageCacheOptions"/> for where entries live, and when batches are bit-identical to an uncached run.</remarks>
+    /// <value>null: no cache.</value>
+    public DecodedImageCacheOptions? Cache { get; init; }
+
+    private void ValidateOutput()
+    {
+        Guard.Defined(Output, nameof(Output));
+        if (Output == TensorElementType.UInt8 && !Normalization.IsIdentity)
+        {
+            throw new ArgumentException(
+                $"Parameter \"{nameof(Output)}\" is {nameof(TensorElementType.UInt8)}, which writes pixels unnormalized: \"{nameof(Normalization)}\" must be none (scale 1, mean 0, std 1), was {Normalization}.",
+                nameof(Normalization));
+        }
+    }
 }

@@ -26,6 +26,9 @@ public sealed class PipelineReport
     /// <summary>Samples found in class folders (both subsets).</summary>
     public int Discovered { get; private set; }
 
+    /// <summary>The decoded-image cache's counts (<see cref="PipelineOptions.Cache"/>), once discovery has run; null without a cache.</summary>
+    public Caching.CacheReport? Cache { get; internal set; }
+
     /// <summary>Samples in the streamed subset.</summary>
     public int Selected { get; private set; }
 

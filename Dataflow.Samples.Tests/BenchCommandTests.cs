@@ -36,6 +36,21 @@ public sealed class BenchCommandTests
     }
 
     [TestMethod]
+    [DataRow("pipeline-bytes")]
+    [DataRow("pipeline-cache")]
+    [DataRow("pipeline-cache-bytes")]
+    public async Task BenchVariant_ByteOutputAndCache_CountEveryImageAndTheLaterEpochs(string variant)
+    {
+        using var data = new TempDataset().WithClasses(2, 3, 40, 30);
+
+        JsonElement m = await VariantAsync(data.Root, variant, "--epochs", "3");
+
+        Assert.AreEqual(variant, m.GetProperty("Variant").GetString());
+        Assert.AreEqual(18, m.GetProperty("Images").GetInt64());
+        Assert.IsGreaterThan(0, m.GetProperty("LaterEpochsImagesPerSecond").GetDouble());
+    }
+
+    [TestMethod]
     [DataRow("ceiling")]
     [DataRow("ceiling-reduced")]
     public async Task BenchVariant_Ceiling_DecodesEveryFileOncePerEpoch(string variant)

@@ -83,6 +83,54 @@ public sealed class BatchAugmentationPipelineTests
     }
 
     [TestMethod]
+    public async Task Run_ByteOutput_CutMixPastesExactlyAndMixUpRoundsToTheNearestByte()
+    {
+        using var data = new TempDataset().WithClasses(3, 4, width: 36, height: 30);
+        async Task<List<(byte[] Pixels, float[] OneHot, int Epoch, int Index)>> RunAsync(IReadOnlyList<IBatchAugmentation> mixing)
+        {
+            var seen = new List<(byte[], float[], int, int)>();
+            PipelineOptions options = Options(2, mixing) with { Output = TensorElementType.UInt8, Normalization = NormalizationOptions.None };
+            ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).Build(b => seen.Add((b.ByteData.ToArray(), [.. b.OneHot], b.Epoch, b.Index)));
+            pipeline.Post(data.Root);
+            pipeline.Complete();
+            await pipeline.Completion;
+            PipelineRunner.AssertNothingHeld(pipeline);
+            return seen;
+        }
+
+        var plain = await RunAsync([]);
+        var mixup = new MixUp();
+        var cutmix = new CutMix();
+        var blended = await RunAsync([mixup]);
+        var pasted = await RunAsync([cutmix]);
+        int length = 3 * 20 * 24;
+        for (int b = 0; b < plain.Count; b++)
+        {
+            byte[] before = plain[b].Pixels;
+            int rows = before.Length / length;
+            var context = new BatchAugmentationContext(11, plain[b].Epoch, plain[b].Index);
+            double lambda = mixup.Draw(context.Random)!.Value;
+            var ((x1, y1, x2, y2), cutLambda) = cutmix.Draw(new BatchAugmentationContext(11, plain[b].Epoch, plain[b].Index).Random, 24, 20)!.Value;
+            for (int r = 0; r < rows; r++)
+            {
+                int partner = (r + rows - 1) % rows;
+                for (int k = 0; k < length; k++)
+                {
+                    double expected = lambda * before[r * length + k] + (1 - lambda) * before[partner * length + k];
+                    Assert.AreEqual(expected, blended[b].Pixels[r * length + k], 0.5 + 1e-4, $"MixUp batch {b}, row {r}, value {k}");
+                    int x = k % 24, y = k / 24 % 20;
+                    bool inside = x >= x1 && x < x2 && y >= y1 && y < y2;
+                    Assert.AreEqual(before[(inside ? partner : r) * length + k], pasted[b].Pixels[r * length + k], $"CutMix batch {b}, row {r}, value {k}");
+                }
+            }
+
+            Assert.AreEqual(1.0, blended[b].OneHot.Sum() / rows, 1e-6, "MixUp: soft labels sum to 1 per row");
+            Assert.AreEqual(1.0, pasted[b].OneHot.Sum() / rows, 1e-6, "CutMix: soft labels sum to 1 per row");
+            Assert.IsInRange(0.0, 1.0, cutLambda);
+        }
+    }
+
+    [TestMethod]
     public async Task Run_BatchAugmentationThrows_RunFaultsNamingItAndTheBatchNothingHeld()
     {
         using var data = new TempDataset().WithClasses(2, 6, width: 24, height: 20);

@@ -56,12 +56,13 @@ public sealed class Batch : IDisposable
     /// <summary>The tensor's layout.</summary>
     public TensorLayout Layout { get; }
 
-    /// <summary>Floats per row.</summary>
+    /// <summary>Elements (floats or bytes) per row.</summary>
     public int SampleLength => Shape[1] * Shape[2] * Shape[3];
 
     /// <summary>The tensor, row-major in <see cref="Shape"/>.</summary>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    public Span<float> Data => (_tensor ?? throw new ObjectDisposedException(nameof(Batch))).AsSpan(0, Count * SampleLength);
+    /// <exception cref="InvalidOperationException">The batch holds bytes (<see cref="ElementType"/> is <see cref="TensorElementType.UInt8"/>): read <see cref="ByteData"/>.</exception>
+    public Span<float> Data => (_tensor ?? throw NotHeld(TensorElementType.Float32)).AsSpan(0, Count * SampleLength);
 
     /// <summary>Row <paramref name="row"/> of the tensor.</summary>
     public Span<float> Row(int row) => Data.Slice(row * SampleLength, SampleLength);
@@ -89,7 +90,48 @@ public sealed class Batch : IDisposable
         {
             _return(tensor);
         }
+
+        byte[]? bytes = Interlocked.Exchange(ref _bytes, null);
+        if (bytes is not null)
+        {
+            _returnBytes!(bytes);
+        }
     }
+
+    // Byte output (PipelineOptions.Output = TensorElementType.UInt8): the same batch with a uint8 tensor.
+
+    private byte[]? _bytes;
+    private readonly Action<byte[]>? _returnBytes;
+
+    internal Batch(byte[] tensor, Action<byte[]> returnTensor, int epoch, int index, int[] shape, TensorLayout layout,
+        int[] labels, float[] oneHot, string[] paths, int[] sampleIndices, IReadOnlyList<string> classNames, int batchesInEpoch = 0)
+        : this((float[])null!, static (float[] _) => { }, epoch, index, shape, layout, labels, oneHot, paths, sampleIndices, classNames, batchesInEpoch)
+    {
+        _bytes = tensor;
+        _returnBytes = returnTensor;
+        ElementType = TensorElementType.UInt8;
+    }
+
+    /// <summary>The tensor's element type: <see cref="Data"/> holds float32 values, <see cref="ByteData"/> uint8 pixels.</summary>
+    /// <value><see cref="TensorElementType.Float32"/> unless the pipeline was built with <see cref="PipelineOptions.Output"/> = <see cref="TensorElementType.UInt8"/>.</value>
+    public TensorElementType ElementType { get; } = TensorElementType.Float32;
+
+    /// <summary>The uint8 tensor (0–255 pixels, no normalization), row-major in <see cref="Shape"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds floats: read <see cref="Data"/>.</exception>
+    public Span<byte> ByteData => (_bytes ?? throw NotHeld(TensorElementType.UInt8)).AsSpan(0, Count * SampleLength);
+
+    /// <summary>The uint8 tensor as memory (for asynchronous copies); valid until the batch is disposed.</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds floats: read <see cref="Data"/>.</exception>
+    public Memory<byte> ByteMemory => (_bytes ?? throw NotHeld(TensorElementType.UInt8)).AsMemory(0, Count * SampleLength);
+
+    /// <summary>Row <paramref name="row"/> of the uint8 tensor.</summary>
+    public Span<byte> ByteRow(int row) => ByteData.Slice(row * SampleLength, SampleLength);
+
+    private Exception NotHeld(TensorElementType asked) => ElementType == asked
+        ? new ObjectDisposedException(nameof(Batch))
+        : new InvalidOperationException($"This batch holds {ElementType} values; read {(ElementType == TensorElementType.UInt8 ? nameof(ByteData) : nameof(Data))} (PipelineOptions.Output).");
 
     /// <inheritdoc />
     public override string ToString() => $"batch {Index} of epoch {Epoch}: {Count} rows, shape [{string.Join(", ", Shape)}]";

@@ -10,16 +10,19 @@ namespace Dataflow.Pipeline.Batching;
 /// </summary>
 internal sealed class BatchAssembler
 {
-    private readonly Dictionary<(int Epoch, int Batch), float[]> _filling = [];
+    private readonly Dictionary<(int Epoch, int Batch), Array> _filling = [];
     private readonly TensorPool _pool;
     private readonly int _batchSize;
     private readonly int _sampleLength;
     private readonly int[] _sampleShape;
     private readonly TensorLayout _layout;
     private readonly IReadOnlyList<string> _classNames;
+    private readonly bool _bytes;
 
-    public BatchAssembler(TensorPool pool, int batchSize, int[] sampleShape, TensorLayout layout, IReadOnlyList<string> classNames)
+    public BatchAssembler(TensorPool pool, int batchSize, int[] sampleShape, TensorLayout layout, IReadOnlyList<string> classNames,
+        TensorElementType elementType = TensorElementType.Float32)
     {
+        _bytes = elementType == TensorElementType.UInt8;
         _pool = pool;
         _batchSize = batchSize;
         _sampleShape = sampleShape;
@@ -28,23 +31,41 @@ internal sealed class BatchAssembler
         _classNames = classNames;
     }
 
-    /// <summary>The tensor of a batch being filled, rented on first use.</summary>
-    public float[] TensorFor(int epoch, int batch)
+    /// <summary>The float tensor of a batch being filled, rented on first use.</summary>
+    public float[] TensorFor(int epoch, int batch) => (float[])Filling(epoch, batch);
+
+    /// <summary>The row of a sample in its batch tensor.</summary>
+    public Span<float> RowFor(ImageSample sample) => TensorFor(sample.Epoch, sample.BatchIndex).AsSpan(sample.Slot * _sampleLength, _sampleLength);
+
+    /// <summary>The row of a sample in its uint8 batch tensor (byte output).</summary>
+    public Span<byte> ByteRowFor(ImageSample sample) => ((byte[])Filling(sample.Epoch, sample.BatchIndex)).AsSpan(sample.Slot * _sampleLength, _sampleLength);
+
+    private Array Filling(int epoch, int batch)
     {
         // A lock rather than ConcurrentDictionary.GetOrAdd, whose factory may run twice and leak a rental.
         lock (_filling)
         {
-            if (!_filling.TryGetValue((epoch, batch), out float[]? tensor))
+            if (!_filling.TryGetValue((epoch, batch), out Array? tensor))
             {
-                _filling[(epoch, batch)] = tensor = _pool.Rent(_batchSize * _sampleLength);
+                int length = _batchSize * _sampleLength;
+                _filling[(epoch, batch)] = tensor = _bytes ? _pool.RentBytes(length) : _pool.Rent(length);
             }
 
             return tensor;
         }
     }
 
-    /// <summary>The row of a sample in its batch tensor.</summary>
-    public Span<float> RowFor(ImageSample sample) => TensorFor(sample.Epoch, sample.BatchIndex).AsSpan(sample.Slot * _sampleLength, _sampleLength);
+    private void Return(Array tensor)
+    {
+        if (tensor is byte[] bytes)
+        {
+            _pool.ReturnBytes(bytes);
+        }
+        else
+        {
+            _pool.Return((float[])tensor);
+        }
+    }
 
     /// <summary>Builds the batch from a group of the batch block; null when no sample of it survived.</summary>
     /// <exception cref="InvalidOperationException">The group mixes batches: a stage dropped, added or reordered messages.</exception>
@@ -69,7 +90,7 @@ internal sealed class BatchAssembler
             }
         }
 
-        float[]? tensor;
+        Array? tensor;
         lock (_filling)
         {
             _filling.Remove((first.Epoch, first.BatchIndex), out tensor);
@@ -79,7 +100,7 @@ internal sealed class BatchAssembler
         {
             if (tensor is not null)
             {
-                _pool.Return(tensor);
+                Return(tensor);
             }
 
             return null;
@@ -97,7 +118,7 @@ internal sealed class BatchAssembler
             if (s.Slot != r)
             {
                 // A skipped sample left a gap: move this row up (rows only move towards the front).
-                tensor.AsSpan(s.Slot * _sampleLength, _sampleLength).CopyTo(tensor.AsSpan(r * _sampleLength, _sampleLength));
+                MoveRow(tensor!, s.Slot, r);
             }
 
             labels[r] = s.Info!.Label;
@@ -107,7 +128,22 @@ internal sealed class BatchAssembler
         }
 
         int[] shape = [rows.Count, _sampleShape[0], _sampleShape[1], _sampleShape[2]];
-        return new Batch(tensor!, _pool.Return, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames, first.BatchesInEpoch);
+        return tensor is byte[] bytes
+            ? new Batch(bytes, _pool.ReturnBytes, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames, first.BatchesInEpoch)
+            : new Batch((float[])tensor!, _pool.Return, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames, first.BatchesInEpoch);
+    }
+
+    private void MoveRow(Array tensor, int from, int to)
+    {
+        if (tensor is byte[] bytes)
+        {
+            bytes.AsSpan(from * _sampleLength, _sampleLength).CopyTo(bytes.AsSpan(to * _sampleLength, _sampleLength));
+        }
+        else
+        {
+            var floats = (float[])tensor;
+            floats.AsSpan(from * _sampleLength, _sampleLength).CopyTo(floats.AsSpan(to * _sampleLength, _sampleLength));
+        }
     }
 
     /// <summary>Returns every tensor still filling (after a fault or cancellation).</summary>
@@ -115,9 +151,9 @@ internal sealed class BatchAssembler
     {
         lock (_filling)
         {
-            foreach (float[] tensor in _filling.Values)
+            foreach (Array tensor in _filling.Values)
             {
-                _pool.Return(tensor);
+                Return(tensor);
             }
 
             _filling.Clear();

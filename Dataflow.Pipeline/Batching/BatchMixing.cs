@@ -42,10 +42,43 @@ internal static class BatchMixing
     }
 
     /// <summary>
+    /// The byte tensor's blend: every value becomes <paramref name="lambda"/> · value + (1 − <paramref name="lambda"/>) · partner's,
+    /// computed in float32 and rounded to the nearest byte.
+    /// </summary>
+    public static void Blend(Span<byte> data, int rows, int rowLength, double lambda)
+    {
+        if (rows < 2)
+        {
+            return;
+        }
+
+        float own = (float)lambda, other = (float)(1 - lambda);
+        byte[] last = ArrayPool<byte>.Shared.Rent(rowLength);
+        try
+        {
+            data.Slice((rows - 1) * rowLength, rowLength).CopyTo(last);
+            for (int i = rows - 1; i >= 0; i--)
+            {
+                ReadOnlySpan<byte> partner = i > 0 ? data.Slice((i - 1) * rowLength, rowLength) : last.AsSpan(0, rowLength);
+                Span<byte> row = data.Slice(i * rowLength, rowLength);
+                for (int k = 0; k < rowLength; k++)
+                {
+                    row[k] = (byte)MathF.Round(row[k] * own + partner[k] * other);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(last);
+        }
+    }
+
+    /// <summary>
     /// Copies the box [x1, x2) × [y1, y2) of every row's partner into the row, on every channel. <paramref name="shape"/> is
     /// the batch's [N, C, H, W] (NCHW) or [N, H, W, C] (NHWC).
     /// </summary>
-    public static void PasteBox(Span<float> data, ReadOnlySpan<int> shape, TensorLayout layout, (int X1, int Y1, int X2, int Y2) box)
+    public static void PasteBox<T>(Span<T> data, ReadOnlySpan<int> shape, TensorLayout layout, (int X1, int Y1, int X2, int Y2) box)
+        where T : unmanaged
     {
         int rows = shape[0];
         if (rows < 2 || box.X2 <= box.X1 || box.Y2 <= box.Y1)
@@ -54,19 +87,19 @@ internal static class BatchMixing
         }
 
         int rowLength = shape[1] * shape[2] * shape[3];
-        float[] last = ArrayPool<float>.Shared.Rent(rowLength);
+        T[] last = ArrayPool<T>.Shared.Rent(rowLength);
         try
         {
             data.Slice((rows - 1) * rowLength, rowLength).CopyTo(last);
             for (int i = rows - 1; i >= 0; i--)
             {
-                ReadOnlySpan<float> partner = i > 0 ? data.Slice((i - 1) * rowLength, rowLength) : last.AsSpan(0, rowLength);
+                ReadOnlySpan<T> partner = i > 0 ? data.Slice((i - 1) * rowLength, rowLength) : last.AsSpan(0, rowLength);
                 CopyBox(partner, data.Slice(i * rowLength, rowLength), shape, layout, box);
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(last);
+            ArrayPool<T>.Shared.Return(last);
         }
     }
 
@@ -74,7 +107,7 @@ internal static class BatchMixing
     public static (int Width, int Height) ImageSize(ReadOnlySpan<int> shape, TensorLayout layout) =>
         layout == TensorLayout.Nchw ? (shape[3], shape[2]) : (shape[2], shape[1]);
 
-    private static void CopyBox(ReadOnlySpan<float> from, Span<float> to, ReadOnlySpan<int> shape, TensorLayout layout, (int X1, int Y1, int X2, int Y2) box)
+    private static void CopyBox<T>(ReadOnlySpan<T> from, Span<T> to, ReadOnlySpan<int> shape, TensorLayout layout, (int X1, int Y1, int X2, int Y2) box)
     {
         if (layout == TensorLayout.Nchw)
         {

@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Internal;
+using Dataflow.Pipeline.Normalization;
 
 namespace Dataflow.Pipeline.Batching;
 
@@ -13,7 +14,9 @@ namespace Dataflow.Pipeline.Batching;
 /// half-sides are ⌊½·√(1 − λ₀)·W⌋ and ⌊½·√(1 − λ₀)·H⌋; it is clipped to the image. One box per batch, on every channel,
 /// in NCHW and NHWC alike. Row i is paired with row i − 1 and row 0 with the last row. After it, <see cref="Batch.OneHot"/>
 /// holds soft labels (each row still sums to 1); <see cref="Batch.Labels"/> keeps each row's own class. A one-row batch is
-/// left as it is. Draws: one number for <see cref="P"/>, then λ₀, the centre's x, its y.
+/// left as it is. Draws: one number for <see cref="P"/>, then λ₀, the centre's x, its y. With byte output
+/// (<see cref="PipelineOptions.Output"/> = <see cref="TensorElementType.UInt8"/>) the box is pasted byte for byte; the
+/// soft labels are the same float rows.
 /// </remarks>
 public sealed class CutMix : IBatchAugmentation
 {
@@ -45,7 +48,15 @@ public sealed class CutMix : IBatchAugmentation
         (int width, int height) = BatchMixing.ImageSize(batch.Shape, batch.Layout);
         if (Draw(context.Random, width, height) is var (box, lambda))
         {
-            BatchMixing.PasteBox(batch.Data, batch.Shape, batch.Layout, box);
+            if (batch.ElementType == TensorElementType.UInt8)
+            {
+                BatchMixing.PasteBox(batch.ByteData, batch.Shape, batch.Layout, box);
+            }
+            else
+            {
+                BatchMixing.PasteBox(batch.Data, batch.Shape, batch.Layout, box);
+            }
+
             BatchMixing.Blend(batch.OneHot, batch.Count, batch.ClassNames.Count, lambda);
         }
     }

@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Internal;
+using Dataflow.Pipeline.Normalization;
 
 namespace Dataflow.Pipeline.Batching;
 
@@ -12,7 +13,9 @@ namespace Dataflow.Pipeline.Batching;
 /// Row i is paired with row i − 1 and row 0 with the last row (torchvision's <c>batch.roll(1, 0)</c>); the rows are
 /// already in their shuffled order. Pixels and labels are blended in float32 as torchvision does. After it,
 /// <see cref="Batch.OneHot"/> holds soft labels (each row still sums to 1); <see cref="Batch.Labels"/> keeps each
-/// row's own class. A one-row batch is left as it is. Draws: one number for <see cref="P"/>, then λ.
+/// row's own class. A one-row batch is left as it is. Draws: one number for <see cref="P"/>, then λ. With byte output
+/// (<see cref="PipelineOptions.Output"/> = <see cref="TensorElementType.UInt8"/>) the blended pixels are rounded to the
+/// nearest byte; the soft labels are the same float rows.
 /// </remarks>
 public sealed class MixUp : IBatchAugmentation
 {
@@ -43,7 +46,15 @@ public sealed class MixUp : IBatchAugmentation
         ArgumentNullException.ThrowIfNull(context);
         if (Draw(context.Random) is double lambda)
         {
-            BatchMixing.Blend(batch.Data, batch.Count, batch.SampleLength, lambda);
+            if (batch.ElementType == TensorElementType.UInt8)
+            {
+                BatchMixing.Blend(batch.ByteData, batch.Count, batch.SampleLength, lambda);
+            }
+            else
+            {
+                BatchMixing.Blend(batch.Data, batch.Count, batch.SampleLength, lambda);
+            }
+
             BatchMixing.Blend(batch.OneHot, batch.Count, batch.ClassNames.Count, lambda);
         }
     }

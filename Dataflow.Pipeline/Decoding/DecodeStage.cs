@@ -1,4 +1,5 @@
 using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Caching;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Decoding;
@@ -15,9 +16,11 @@ internal sealed class DecodeStage
     private readonly long _seed;
     private readonly ColorMode _pixelOrder;
     private readonly Size _target;
+    private readonly ImageCache? _cache;
 
-    public DecodeStage(ImageDecoder decoder, ISourceCropAugmentation? sourceCrop, long seed, ColorMode pixelOrder, Size target)
+    public DecodeStage(ImageDecoder decoder, ISourceCropAugmentation? sourceCrop, long seed, ColorMode pixelOrder, Size target, ImageCache? cache = null)
     {
+        _cache = cache;
         _decoder = decoder;
         _crop = sourceCrop;
         _seed = seed;
@@ -27,6 +30,15 @@ internal sealed class DecodeStage
 
     public void Decode(ImageSample sample)
     {
+        if (_cache is not null)
+        {
+            // From the cache, or decoded at the cache size and stored there; then as for the uncached path.
+            Mat pixels = _cache.Decode(sample);
+            sample.ReleaseBytes();
+            sample.ReplaceImage(pixels);
+            return;
+        }
+
         Mat image = _decoder.Decode(sample.Bytes!.Span, sample.Info!.Id, SourceRegion(sample));
         sample.ReleaseBytes();
         sample.ReplaceImage(image);

@@ -411,33 +411,41 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view, to the target; disposes <paramref name="src"/>.</summary>
-    private Mat RegionToTarget(Mat src, Rect roi)
+    private Mat RegionToTarget(Mat src, Rect roi) => ResizeRegion(src, roi, new Size(Width, Height), ToOpenCv(Interpolation), "decoded");
+
+    /// <summary>
+    /// Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view (copied when it already has the size), to
+    /// <paramref name="size"/>; disposes <paramref name="src"/> once the result exists. <paramref name="what"/> names the image in the error.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The region is empty or not inside <paramref name="src"/>.</exception>
+    internal static Mat ResizeRegion(Mat src, Rect roi, Size size, InterpolationFlags interpolation, string what)
     {
         if (roi.Width <= 0 || roi.Height <= 0 || roi.X < 0 || roi.Y < 0 || roi.Right > src.Width || roi.Bottom > src.Height)
         {
-            throw new InvalidOperationException($"The source region {roi} is not a non-empty region of the {src.Width}x{src.Height} decoded image.");
+            throw new InvalidOperationException($"The source region {roi} is not a non-empty region of the {src.Width}x{src.Height} {what} image.");
         }
 
-        Mat view = new Mat(src, roi);
+        using var view = new Mat(src, roi);
+        var dst = new Mat();
         try
         {
-            var dst = new Mat();
-            if (roi.Width == Width && roi.Height == Height)
+            if (roi.Size == size)
             {
                 view.CopyTo(dst);
             }
             else
             {
-                Cv2.Resize(view, dst, new Size(Width, Height), 0, 0, ToOpenCv(Interpolation));
+                Cv2.Resize(view, dst, size, 0, 0, interpolation);
             }
-
-            src.Dispose();
-            return dst;
         }
-        finally
+        catch
         {
-            view.Dispose();
+            dst.Dispose();
+            throw;
         }
+
+        src.Dispose();
+        return dst;
     }
 
     private Mat FitAndPad(Mat src)

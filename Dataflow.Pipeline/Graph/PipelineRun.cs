@@ -1,6 +1,7 @@
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Caching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Memory;
@@ -25,6 +26,7 @@ internal sealed class PipelineRun : IDisposable
     private readonly AssembleStage _assemble;
     private readonly NormalizeStage _normalize;
     private readonly Delivery _delivery;
+    private readonly ImageCache? _cache;
 
     public PipelineRun(PipelineOptions options, ISampleSource source, IEpochPlanner planner, IReadOnlyList<ImagePipeline.UserStage> userStages,
         Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, InFlightLedger ledger, CancellationToken cancellationToken)
@@ -37,11 +39,12 @@ internal sealed class PipelineRun : IDisposable
         bool fused = userStages.All(s => s.Position == StagePosition.AfterRead);
         PixelOrder order = PixelOrder.Choose(options, fused);
         ISourceCropAugmentation? crop = options.Augmentations.Count > 0 ? options.Augmentations[0] as ISourceCropAugmentation : null;
-        _normalize = new NormalizeStage(new Normalizer(options.Normalization, options.Layout, options.Width, options.Height, options.Channels), order.SwapInNormalizer, ledger);
+        _normalize = new NormalizeStage(new Normalizer(options.Normalization, options.Layout, options.Width, options.Height, options.Channels), order.SwapInNormalizer, ledger, options.Output);
         _assemble = new AssembleStage(_run, ledger, report, runner, BatchAugmentStage.Create(options, report));
+        _cache = ImageCache.For(options, order.SwapInNormalizer, crop, order.Pixels);
         var stages = new GraphStages(
-            new ReadStage(source, ledger),
-            new DecodeStage(options.CreateDecoder(leaveBgr: order.SwapInNormalizer), crop, options.Seed, order.Pixels, new OpenCvSharp.Size(options.Width, options.Height)),
+            new ReadStage(source, ledger, _cache),
+            new DecodeStage(options.CreateDecoder(leaveBgr: order.SwapInNormalizer), crop, options.Seed, order.Pixels, new OpenCvSharp.Size(options.Width, options.Height), _cache),
             new AugmentStage(options.Augmentations, skipFirst: crop is not null, options.Seed, order.Pixels),
             _normalize,
             _assemble);
@@ -93,9 +96,10 @@ internal sealed class PipelineRun : IDisposable
 
     private void DatasetKnown(SampleSet set)
     {
-        var assembler = new BatchAssembler(_ledger.Tensors, _options.BatchSize, _normalize.Normalizer.SampleShape, _options.Layout, set.ClassNames);
+        var assembler = new BatchAssembler(_ledger.Tensors, _options.BatchSize, _normalize.Normalizer.SampleShape, _options.Layout, set.ClassNames, _options.Output);
         _normalize.Attach(assembler);
         _assemble.Attach(assembler);
+        _report.Cache = _cache?.Attach(set);
     }
 
     private async Task RunAsync()
@@ -136,6 +140,7 @@ internal sealed class PipelineRun : IDisposable
         _ledger.ReleaseAll();
         _delivery.ReclaimBuffered();
         _assemble.Assembler?.ReturnAll();
+        _cache?.Dispose();
         _run.ThrowIfFaulted();
         if (_run.IsCancellationRequested || _graph.Blocks.Any(b => b.Completion.IsCanceled))
         {

@@ -61,6 +61,9 @@ public sealed class NormalizationOptions
     /// <summary>A short name for reports.</summary>
     public string Name { get; }
 
+    /// <summary>True when the normalization changes nothing: scale 1, every mean 0, every std 1 (<see cref="None"/>).</summary>
+    public bool IsIdentity => Scale == 1f && Mean.All(m => m == 0f) && Std.All(s => s == 1f);
+
     /// <summary>The per-channel affine form: out = pixel × A[c] + B[c].</summary>
     internal (double[] A, double[] B) Affine(int channels)
     {

@@ -10,6 +10,11 @@ namespace Dataflow.Pipeline.Normalization;
 /// each row (and does all of it where SIMD is missing); both compute the same float expression, so the result does
 /// not depend on the path taken.
 /// </summary>
+/// <remarks>
+/// The row kernels are compiled fully optimised on first call (<see cref="MethodImplOptions.AggressiveOptimization"/>): with
+/// tiered compilation they would start as unoptimised tier-0 code, where the SIMD helpers are calls rather than
+/// instructions, and a one-epoch run spent about 1 % of its CPU in those slow first versions (docs/performance.md).
+/// </remarks>
 internal static unsafe class NormalizeKernels
 {
     // For each channel of an interleaved 3-channel row: a pshufb mask per 16-byte load that gathers that channel's
@@ -17,6 +22,7 @@ internal static unsafe class NormalizeKernels
     private static readonly Vector128<byte>[] DeinterleaveMasks = CreateDeinterleaveMasks();
 
     /// <summary>One channel (or a plane): <paramref name="count"/> bytes to floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Plane(byte* source, float* destination, int count, float a, float b)
     {
         int i = 0;
@@ -36,6 +42,7 @@ internal static unsafe class NormalizeKernels
     }
 
     /// <summary>An interleaved 3-channel row of <paramref name="width"/> pixels to interleaved floats (NHWC).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Interleaved3(byte* source, float* destination, int width, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         int count = width * 3, i = 0;
@@ -61,6 +68,7 @@ internal static unsafe class NormalizeKernels
     }
 
     /// <summary>An interleaved 3-channel row to three planes (NCHW): channel c goes to <c>destination + c × planeLength</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Deinterleave3(byte* source, float* destination, long planeLength, int width, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         float* d0 = destination, d1 = destination + planeLength, d2 = destination + 2 * planeLength;
@@ -90,6 +98,37 @@ internal static unsafe class NormalizeKernels
             d0[x] = s[0] * a[0] + b[0];
             d1[x] = s[1] * a[1] + b[1];
             d2[x] = s[2] * a[2] + b[2];
+        }
+    }
+
+    /// <summary>
+    /// An interleaved 3-channel row to three byte planes (NCHW, no conversion): channel c goes to
+    /// <c>destination + c × planeLength</c>. The byte output's kernel: the same shuffles as <see cref="Deinterleave3"/>, stored as they are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Deinterleave3Bytes(byte* source, byte* destination, long planeLength, int width)
+    {
+        byte* d0 = destination, d1 = destination + planeLength, d2 = destination + 2 * planeLength;
+        int x = 0;
+        if (Ssse3.IsSupported)
+        {
+            Vector128<byte>[] m = DeinterleaveMasks;
+            for (; x + 16 <= width; x += 16)
+            {
+                byte* s = source + 3 * x;
+                Vector128<byte> v0 = Vector128.Load(s), v1 = Vector128.Load(s + 16), v2 = Vector128.Load(s + 32);
+                (Ssse3.Shuffle(v0, m[0]) | Ssse3.Shuffle(v1, m[1]) | Ssse3.Shuffle(v2, m[2])).Store(d0 + x);
+                (Ssse3.Shuffle(v0, m[3]) | Ssse3.Shuffle(v1, m[4]) | Ssse3.Shuffle(v2, m[5])).Store(d1 + x);
+                (Ssse3.Shuffle(v0, m[6]) | Ssse3.Shuffle(v1, m[7]) | Ssse3.Shuffle(v2, m[8])).Store(d2 + x);
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            byte* s = source + 3 * x;
+            d0[x] = s[0];
+            d1[x] = s[1];
+            d2[x] = s[2];
         }
     }
 

@@ -3,16 +3,18 @@ using Dataflow.Pipeline.Memory;
 
 namespace Dataflow.Pipeline.Normalization;
 
-/// <summary>The normalize stage: a sample's pixels, normalized, straight into its row of the batch tensor.</summary>
+/// <summary>The normalize stage: a sample's pixels, normalized (or as bytes, for the byte output), straight into its row of the batch tensor.</summary>
 internal sealed class NormalizeStage
 {
     private readonly Normalizer _normalizer;
     private readonly bool _swapRedBlue;
     private readonly InFlightLedger _ledger;
+    private readonly bool _bytes;
     private BatchAssembler? _assembler;
 
-    public NormalizeStage(Normalizer normalizer, bool swapRedBlue, InFlightLedger ledger)
+    public NormalizeStage(Normalizer normalizer, bool swapRedBlue, InFlightLedger ledger, TensorElementType output = TensorElementType.Float32)
     {
+        _bytes = output == TensorElementType.UInt8;
         _normalizer = normalizer;
         _swapRedBlue = swapRedBlue;
         _ledger = ledger;
@@ -25,7 +27,15 @@ internal sealed class NormalizeStage
 
     public void Normalize(ImageSample sample)
     {
-        _normalizer.Write(sample.Image!, _assembler!.RowFor(sample), _swapRedBlue);
+        if (_bytes)
+        {
+            _normalizer.WriteBytes(sample.Image!, _assembler!.ByteRowFor(sample), _swapRedBlue);
+        }
+        else
+        {
+            _normalizer.Write(sample.Image!, _assembler!.RowFor(sample), _swapRedBlue);
+        }
+
         sample.IsWritten = true;
     }
 

@@ -57,17 +57,7 @@ public sealed class Normalizer
     /// <summary>As <see cref="Write(Mat, Span{float})"/>; with <paramref name="swapRedBlue"/> a BGR image is written as RGB (NCHW).</summary>
     internal unsafe void Write(Mat image, Span<float> destination, bool swapRedBlue)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        if (destination.Length != SampleLength)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} floats; one sample needs {SampleLength}.", nameof(destination));
-        }
-
-        if (image.Width != Width || image.Height != Height || image.Channels() != Channels || image.Depth() != MatType.CV_8U)
-        {
-            throw new ArgumentException($"Expected an 8-bit {Width}x{Height}x{Channels} image, got {image.Width}x{image.Height}x{image.Channels()} depth {image.Depth()}.", nameof(image));
-        }
-
+        Check(image, destination.Length, "floats");
         fixed (float* dst = destination)
         {
             Write(image, dst, swapRedBlue);
@@ -107,6 +97,73 @@ public sealed class Normalizer
             {
                 NormalizeKernels.Deinterleave3(row, destination + (long)y * Width, plane, Width, a, b);
             }
+        }
+    }
+
+    /// <summary>Copies <paramref name="image"/> as 8-bit pixels into <paramref name="destination"/> (exactly <see cref="SampleLength"/> bytes) in <see cref="Layout"/>, without normalizing.</summary>
+    /// <remarks>The byte output (<see cref="TensorElementType.UInt8"/>): the values a <see cref="NormalizationOptions.None"/> float tensor holds, as bytes.</remarks>
+    public void WriteBytes(Mat image, Span<byte> destination) => WriteBytes(image, destination, swapRedBlue: false);
+
+    /// <summary>As <see cref="WriteBytes(Mat, Span{byte})"/>; with <paramref name="swapRedBlue"/> a BGR image is written as RGB (NCHW).</summary>
+    internal unsafe void WriteBytes(Mat image, Span<byte> destination, bool swapRedBlue)
+    {
+        Check(image, destination.Length, "bytes");
+        fixed (byte* dst = destination)
+        {
+            WriteBytes(image, dst, swapRedBlue);
+        }
+    }
+
+    /// <summary>Copies the pixels into pinned memory at <paramref name="destination"/>: rows as they are (NHWC, gray), or de-interleaved into planes (NCHW).</summary>
+    internal unsafe void WriteBytes(Mat image, byte* destination, bool swapRedBlue = false)
+    {
+        byte* pixels = (byte*)image.DataPointer;
+        long step = image.Step();
+        long plane = (long)Width * Height;
+        int rowBytes = Width * Channels;
+        bool swap = swapRedBlue && Channels == 3 && Layout == TensorLayout.Nchw;
+        if (Channels == 1 || Layout == TensorLayout.Nhwc)
+        {
+            if (step == rowBytes)
+            {
+                Buffer.MemoryCopy(pixels, destination, (long)rowBytes * Height, (long)rowBytes * Height);
+                return;
+            }
+
+            for (int y = 0; y < Height; y++)
+            {
+                Buffer.MemoryCopy(pixels + y * step, destination + (long)y * rowBytes, rowBytes, rowBytes);
+            }
+
+            return;
+        }
+
+        for (int y = 0; y < Height; y++)
+        {
+            byte* row = pixels + y * step;
+            if (swap)
+            {
+                NormalizeKernels.Deinterleave3Bytes(row, destination + 2 * plane + (long)y * Width, -plane, Width);
+            }
+            else
+            {
+                NormalizeKernels.Deinterleave3Bytes(row, destination + (long)y * Width, plane, Width);
+            }
+        }
+    }
+
+    /// <summary>Checks an image and a destination of <paramref name="length"/> elements against this normalizer's shape.</summary>
+    private void Check(Mat image, int length, string unit)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (length != SampleLength)
+        {
+            throw new ArgumentException($"Destination holds {length} {unit}; one sample needs {SampleLength}.", "destination");
+        }
+
+        if (image.Width != Width || image.Height != Height || image.Channels() != Channels || image.Depth() != MatType.CV_8U)
+        {
+            throw new ArgumentException($"Expected an 8-bit {Width}x{Height}x{Channels} image, got {image.Width}x{image.Height}x{image.Channels()} depth {image.Depth()}.", nameof(image));
         }
     }
 }

@@ -1,3 +1,4 @@
+using Dataflow.Pipeline.Caching;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Memory;
 
@@ -8,17 +9,24 @@ internal sealed class ReadStage
 {
     private readonly ISampleSource _source;
     private readonly InFlightLedger _ledger;
+    private readonly ImageCache? _cache;
 
-    public ReadStage(ISampleSource source, InFlightLedger ledger)
+    public ReadStage(ISampleSource source, InFlightLedger ledger, ImageCache? cache = null)
     {
         _source = source;
         _ledger = ledger;
+        _cache = cache;
     }
 
     public async ValueTask ReadAsync(ImageSample sample, CancellationToken cancellationToken)
     {
         // Listed before the bytes exist: a cancellation that lands mid-read still finds the sample to release.
         _ledger.Track(sample);
+        if (_cache?.TryServe(sample) == true)
+        {
+            return; // Its pixels are cached: the decode stage takes them from there, with no bytes to read.
+        }
+
         PooledBuffer bytes = await _source.ReadAsync(sample.Info!, _ledger.Buffers, cancellationToken).ConfigureAwait(false);
         sample.SetBytes(bytes);
     }

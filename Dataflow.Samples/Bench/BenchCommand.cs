@@ -146,6 +146,10 @@ internal static class BenchCommand
         foreach (BenchRatio ratio in ratios)
         {
             console.MarkupLineInterpolated($"{ratio.Numerator} / {ratio.Denominator}: [bold]{ratio.MedianOfRoundRatios:F3}[/] images/s (median of per-round ratios; rounds {ratio.Min:F3}..{ratio.Max:F3}); from CPU ms/image {ratio.CpuRatioMedian:F3}, without the trainer's time {ratio.CpuRatioWithoutTrainerMedian:F3}");
+            if (ratio.LaterEpochsMedian is double later)
+            {
+                console.MarkupLineInterpolated($"  epochs after the first: [bold]{later:F3}[/]x the ceiling's images/s (median of rounds)");
+            }
         }
 
         return 0;
@@ -280,6 +284,9 @@ internal sealed record BenchSummary(
 /// </summary>
 internal sealed record BenchRatio(string Numerator, string Denominator, double MedianOfRoundRatios, double Min, double Max, double CpuRatioMedian, double CpuRatioWithoutTrainerMedian)
 {
+    /// <summary>The epochs after the first of the numerator over the ceiling's whole run, median of the rounds (null with one epoch).</summary>
+    public double? LaterEpochsMedian { get; init; }
+
     /// <summary>Every pipeline variant over every ceiling variant that ran.</summary>
     public static List<BenchRatio> All(IReadOnlyList<string> variants, IReadOnlyList<BenchMeasurement> runs, int rounds)
     {
@@ -293,7 +300,13 @@ internal sealed record BenchRatio(string Numerator, string Denominator, double M
                 var perRound = Enumerable.Range(0, rounds).Select(i => pr[i].ImagesPerSecond / cr[i].ImagesPerSecond).ToList();
                 var cpu = Enumerable.Range(0, rounds).Select(i => cr[i].CpuMsPerImage / pr[i].CpuMsPerImage);
                 var cpuOwn = Enumerable.Range(0, rounds).Select(i => cr[i].CpuMsPerImage / (pr[i].CpuMsPerImage - pr[i].TrainerMsPerImage));
-                result.Add(new BenchRatio(p, c, BenchSummary.Median(perRound), perRound.Min(), perRound.Max(), BenchSummary.Median(cpu), BenchSummary.Median(cpuOwn)));
+                double? later = pr.All(m => m.LaterEpochsImagesPerSecond is not null)
+                    ? BenchSummary.Median(Enumerable.Range(0, rounds).Select(i => pr[i].LaterEpochsImagesPerSecond!.Value / cr[i].ImagesPerSecond))
+                    : null;
+                result.Add(new BenchRatio(p, c, BenchSummary.Median(perRound), perRound.Min(), perRound.Max(), BenchSummary.Median(cpu), BenchSummary.Median(cpuOwn))
+                {
+                    LaterEpochsMedian = later,
+                });
             }
         }
 

@@ -1,7 +1,7 @@
 namespace Dataflow.Samples.Bench;
 
 /// <summary>One variant measured once, in its own process.</summary>
-/// <param name="Variant">ceiling, ceiling-reduced, pipeline or pipeline-full.</param>
+/// <param name="Variant">One of <see cref="BenchVariant.Names"/>.</param>
 /// <param name="Images">Images processed.</param>
 /// <param name="Seconds">Wall time from start to the last image.</param>
 /// <param name="CpuMsPerImage">Process CPU time (user + system, all threads) per image.</param>
@@ -29,6 +29,10 @@ internal sealed record BenchMeasurement(
 {
     /// <summary>Busy time per pipeline stage per image, summed over its workers (wall time inside the stage, so it includes waiting for a core).</summary>
     public IReadOnlyDictionary<string, double>? StageMsPerImage { get; init; }
+
+    /// <summary>Throughput of the epochs after the first: their images over the time from the first epoch's last batch to the end (null for one epoch, or a ceiling).</summary>
+    /// <remarks>What a cache is for: the ceiling decodes every epoch, a cached pipeline only the first.</remarks>
+    public double? LaterEpochsImagesPerSecond { get; init; }
 
     /// <summary>Throughput.</summary>
     public double ImagesPerSecond => Images / Seconds;

@@ -47,8 +47,9 @@ internal sealed record BenchSettings
     /// <summary>Adds a no-op user stage after augment, which splits decode, augment and normalize into their own blocks (for comparison with the fused block).</summary>
     public bool SplitStages { get; init; }
 
-    /// <summary>The pipeline options this bench runs with, reduced decode on or off.</summary>
-    public PipelineOptions PipelineOptions(bool reducedDecode)
+    /// <summary>The pipeline options this bench runs with, reduced decode on or off; with <paramref name="bytes"/> uint8 batches
+    /// (no normalization), with <paramref name="cache"/> the decoded-image cache in memory.</summary>
+    public PipelineOptions PipelineOptions(bool reducedDecode, bool bytes = false, bool cache = false)
     {
         var defaults = new PipelineOptions();
         StageOptions? cpu = Parallelism is int p ? new StageOptions(p, 2 * p) : null;
@@ -59,7 +60,9 @@ internal sealed record BenchSettings
             ColorMode = Color,
             Interpolation = Interpolation,
             ReducedDecode = reducedDecode,
-            Normalization = NormalizationOptions.Presets[Normalization],
+            Normalization = bytes ? NormalizationOptions.None : NormalizationOptions.Presets[Normalization],
+            Output = bytes ? TensorElementType.UInt8 : TensorElementType.Float32,
+            Cache = cache ? new Dataflow.Pipeline.Caching.DecodedImageCacheOptions() : null,
             Layout = TensorLayout.Nchw,
             BatchSize = BatchSize,
             Epochs = Epochs,

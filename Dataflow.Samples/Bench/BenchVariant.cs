@@ -4,6 +4,7 @@ using Dataflow.Pipeline;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Normalization;
 using OpenCvSharp;
 
 namespace Dataflow.Samples.Bench;
@@ -15,7 +16,7 @@ namespace Dataflow.Samples.Bench;
 internal static class BenchVariant
 {
     /// <summary>The variants a bench can run.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full"];
+    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full", "pipeline-bytes", "pipeline-cache", "pipeline-cache-bytes"];
 
     /// <summary>Measures <paramref name="variant"/> once.</summary>
     public static BenchMeasurement Run(string variant, BenchSettings settings)
@@ -31,8 +32,11 @@ internal static class BenchVariant
         {
             "ceiling" => Ceiling(settings, reduced: false),
             "ceiling-reduced" => Ceiling(settings, reduced: true),
-            "pipeline" => Pipeline(settings, reducedDecode: true),
-            "pipeline-full" => Pipeline(settings, reducedDecode: false),
+            "pipeline" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true)),
+            "pipeline-full" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: false)),
+            "pipeline-bytes" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true, bytes: true)),
+            "pipeline-cache" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true, cache: true)),
+            "pipeline-cache-bytes" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true, bytes: true, cache: true)),
             _ => throw new ArgumentException($"Unknown variant '{variant}'; use one of {string.Join(", ", Names)}.", nameof(variant)),
         };
     }
@@ -130,18 +134,19 @@ internal static class BenchVariant
         return total;
     }
 
-    private static BenchMeasurement Pipeline(BenchSettings settings, bool reducedDecode)
+    private static BenchMeasurement Pipeline(BenchSettings settings, string variant, PipelineOptions options)
     {
         // The batch count comes from the pipeline's own discovery (a second discovery here would add its garbage
         // to this process's peak memory). Steady state: from the batch a tenth of the way through to the last one.
         long totalBatches = 0, markBatch = 0;
         long batches = 0, images = 0, imagesAtMark = 0, allocatedAtMark = 0, allocatedAtEnd = 0;
         ImagePipeline? pipeline = null;
-        double checksum = 0, firstBatch = 0;
+        double checksum = 0, firstBatch = 0, firstEpochEnd = 0;
+        long imagesFirstEpoch = 0;
         long trainerTicks = 0;
 
         var probe = Probe.Start();
-        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(settings.PipelineOptions(reducedDecode));
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options);
         if (settings.SplitStages)
         {
             builder.AddStage(StagePosition.AfterAugment, "no-op", static _ => { });
@@ -159,10 +164,16 @@ internal static class BenchVariant
 
             // A trainer reads every value of the batch (as a copy to a device would).
             long start = Stopwatch.GetTimestamp();
-            checksum += TensorPrimitives.Sum<float>(batch.Data);
+            checksum += batch.ElementType == TensorElementType.UInt8 ? SumBytes(batch.ByteData) : TensorPrimitives.Sum<float>(batch.Data);
             trainerTicks += Stopwatch.GetTimestamp() - start;
             images += batch.Count;
             batches++;
+            if (batch.Epoch == 0 && batch.IsLastInEpoch)
+            {
+                firstEpochEnd = probe.Elapsed;
+                imagesFirstEpoch = images;
+            }
+
             if (batches == markBatch)
             {
                 imagesAtMark = images;
@@ -176,7 +187,6 @@ internal static class BenchVariant
         pipeline.Post(settings.Data);
         pipeline.Complete();
         pipeline.Completion.GetAwaiter().GetResult();
-        string variant = reducedDecode ? "pipeline" : "pipeline-full";
         if (batches != totalBatches)
         {
             throw new InvalidOperationException($"{variant}: expected {totalBatches} batches, got {batches} ({pipeline.Report}).");
@@ -184,11 +194,16 @@ internal static class BenchVariant
 
         double allocated = (double)(allocatedAtEnd - allocatedAtMark) / Math.Max(1, images - imagesAtMark);
         var stages = pipeline.Report.StageTime.ToDictionary(kv => kv.Key, kv => kv.Value.TotalMilliseconds / images, StringComparer.Ordinal);
-        return probe.Stop(variant, images, allocated, firstBatch, Stopwatch.GetElapsedTime(0, trainerTicks).TotalMilliseconds / images, checksum) with
+        BenchMeasurement measured = probe.Stop(variant, images, allocated, firstBatch, Stopwatch.GetElapsedTime(0, trainerTicks).TotalMilliseconds / images, checksum);
+        return measured with
         {
             StageMsPerImage = stages,
+            LaterEpochsImagesPerSecond = settings.Epochs > 1 && firstEpochEnd > 0 ? (images - imagesFirstEpoch) / (measured.Seconds - firstEpochEnd) : null,
         };
     }
+
+    /// <summary>A value read from every byte (as a trainer copying the batch reads each one): their sum, wrapping, 32 bytes at a time.</summary>
+    private static double SumBytes(ReadOnlySpan<byte> values) => TensorPrimitives.Sum(values);
 
     /// <summary>Clocks, CPU time, allocations and collections from the start of a run.</summary>
     private sealed class Probe

@@ -1,0 +1,78 @@
+using Dataflow.Pipeline.Internal;
+
+namespace Dataflow.Pipeline.Caching;
+
+/// <summary>
+/// The decoded-image cache (<see cref="PipelineOptions.Cache"/>): the first epoch stores each sample after decode and
+/// resize as 8-bit pixels; later epochs take it from there, skipping read and decode, and run augmentation and
+/// normalization on it. Like tf.data's <c>cache()</c> or FFCV's pre-resized store, with no conversion step.
+/// </summary>
+/// <remarks>
+/// <para>Entries are kept in memory up to <see cref="MemoryBudgetBytes"/>; past it, in a memory-mapped file in
+/// <see cref="Folder"/> (without a folder, the samples past the budget are decoded every epoch). The file is deleted
+/// at the end of the run unless <see cref="KeepFile"/> is set; a kept file is reused by a later run only when its header
+/// (format version and a fingerprint of the dataset and the decode options) matches, and each entry's length and
+/// checksum are verified before it is first used: a corrupt or foreign file, or entry, is rebuilt, never trusted.</para>
+/// <para>At the target size with no <see cref="Augmentation.ISourceCropAugmentation"/> first in the augmentation list,
+/// the batches are bit-identical to an uncached run. With a larger cache size (<see cref="Width"/>, <see cref="Height"/>),
+/// or with a source crop, they differ; docs/performance.md says exactly how.</para>
+/// </remarks>
+public sealed record DecodedImageCacheOptions
+{
+    /// <summary>The name of the kept cache file in <see cref="Folder"/> (<see cref="KeepFile"/>); a file that is not kept gets a unique name.</summary>
+    /// <remarks>Two pipelines that keep their files at the same time need folders of their own: the file is opened for one run at a time.</remarks>
+    public const string FileName = "decoded-images.cache";
+
+    /// <summary>The most bytes of pixels held in memory.</summary>
+    /// <value>1 GiB; 0 (everything in the file) to 2^40.</value>
+    public long MemoryBudgetBytes { get; init; } = 1L << 30;
+
+    /// <summary>Where the memory-mapped file for the entries past the budget is written; null keeps no file.</summary>
+    /// <value>null.</value>
+    public string? Folder { get; init; }
+
+    /// <summary>
+    /// Keep the file after the run, so that a later run with the same dataset and decode options starts from it. Every entry
+    /// then goes to the file (memory holds none), since only the file outlives the run.
+    /// </summary>
+    /// <value>false: the file is deleted when the run ends.</value>
+    public bool KeepFile { get; init; }
+
+    /// <summary>The width the cache stores; larger than the target leaves pixels for crop augmentations. Null: the target width.</summary>
+    /// <value>null; at least <see cref="PipelineOptions.Width"/> and at most 16384.</value>
+    public int? Width { get; init; }
+
+    /// <summary>The height the cache stores. Null: the target height.</summary>
+    /// <value>null; at least <see cref="PipelineOptions.Height"/> and at most 16384.</value>
+    public int? Height { get; init; }
+
+    /// <summary>Checks the values against the pipeline's target size; throws naming the option.</summary>
+    internal void Validate(int targetWidth, int targetHeight)
+    {
+        if (MemoryBudgetBytes < 0 || MemoryBudgetBytes > 1L << 40)
+        {
+            throw new ArgumentOutOfRangeException("Cache.MemoryBudgetBytes", MemoryBudgetBytes,
+                $"Parameter \"Cache.MemoryBudgetBytes\" must be between 0 and {1L << 40}, was {MemoryBudgetBytes}.");
+        }
+
+        if (Width is int w)
+        {
+            Guard.InRange(w, targetWidth, 16_384, "Cache.Width");
+        }
+
+        if (Height is int h)
+        {
+            Guard.InRange(h, targetHeight, 16_384, "Cache.Height");
+        }
+
+        if (KeepFile && Folder is null)
+        {
+            throw new ArgumentException("Parameter \"Cache.KeepFile\" is true but \"Cache.Folder\" is null: name the folder the file is kept in.", "Cache.KeepFile");
+        }
+
+        if (Folder is not null && !Directory.Exists(Folder))
+        {
+            throw new DirectoryNotFoundException($"Parameter \"Cache.Folder\": the folder '{Path.GetFullPath(Folder)}' does not exist.");
+        }
+    }
+}
