@@ -9,6 +9,12 @@ namespace Dataflow.Pipeline;
 /// Builds an <see cref="ImagePipeline"/>: options, the sample source, and user stages placed between the
 /// built-in ones. Single-use: a builder that has built once refuses further calls.
 /// </summary>
+/// <remarks>
+/// <see cref="Build(Func{Batch, CancellationToken, ValueTask}, CancellationToken)"/> takes a frozen copy of the options
+/// (as Dataflow's blocks copy theirs): their lists are copied and the normalization's per-channel values are put in the
+/// order of <see cref="PipelineOptions.ColorMode"/>, so changing the caller's options, lists or presets afterwards changes
+/// nothing for the built pipeline. <see cref="ImagePipeline.Options"/> returns that copy.
+/// </remarks>
 public sealed class ImagePipelineBuilder
 {
     private readonly PipelineOptions _options;
@@ -70,7 +76,7 @@ public sealed class ImagePipelineBuilder
     }
 
     /// <summary>Builds a pipeline that hands each batch to <paramref name="trainer"/>, then disposes the batch.</summary>
-    /// <exception cref="ArgumentException">An option is invalid; the message names it and the allowed values.</exception>
+    /// <exception cref="PipelineOptionsException">Options are invalid; the message names each and its allowed values.</exception>
     public ImagePipeline Build(Func<Batch, CancellationToken, ValueTask> trainer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trainer);
@@ -94,13 +100,15 @@ public sealed class ImagePipelineBuilder
     private ImagePipeline Create(Func<Batch, CancellationToken, ValueTask>? trainer, CancellationToken cancellationToken)
     {
         ThrowIfBuilt();
-        _options.Validate();
-        ISampleSource source = _source ?? new FolderSampleSource(_options.ClassNames, _options.Extensions)
+        // Validate the copy, not the caller's object: a list changed between the check and the copy cannot slip through.
+        PipelineOptions frozen = _options.Freeze();
+        frozen.Validate();
+        ISampleSource source = _source ?? new FolderSampleSource(frozen.ClassNames, frozen.Extensions)
         {
-            Reader = new Reading.FileReader(_options.MaxFileBytes, _options.MaxImagePixels),
+            Reader = new Reading.FileReader(frozen.MaxFileBytes, frozen.MaxImagePixels),
         };
         _built = true;
-        return new ImagePipeline(_options, source, _planner ?? EpochPlanner.For(_options), [.. _stages], trainer, cancellationToken);
+        return new ImagePipeline(frozen, source, _planner ?? EpochPlanner.For(frozen), [.. _stages], trainer, cancellationToken);
     }
 
     private void ThrowIfBuilt()

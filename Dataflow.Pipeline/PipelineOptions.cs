@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Caching;
@@ -9,8 +10,9 @@ using Dataflow.Pipeline.Normalization;
 namespace Dataflow.Pipeline;
 
 /// <summary>
-/// Every setting of an <see cref="ImagePipeline"/>. Validated once, when the pipeline is built: an invalid
-/// value throws an <see cref="ArgumentException"/> naming the option, the allowed values and the value given.
+/// Every setting of an <see cref="ImagePipeline"/>. Validated once, when the pipeline is built: invalid values
+/// throw one <see cref="PipelineOptionsException"/> (an <see cref="ArgumentException"/>) listing each option, the
+/// allowed values and the value given. The builder keeps a frozen copy (see <see cref="ImagePipelineBuilder"/>).
 /// </summary>
 public sealed record PipelineOptions
 {
@@ -84,7 +86,7 @@ public sealed record PipelineOptions
     /// <summary>An explicit class list whose order gives the labels; null takes every class folder, sorted.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
-    /// <summary>File extensions that are images; null for <see cref="FolderSampleSource.DefaultExtensions"/>.</summary>
+    /// <summary>File extensions that are images, each with its dot (<c>".jpg"</c>); null for <see cref="FolderSampleSource.DefaultExtensions"/>.</summary>
     public IReadOnlyList<string>? Extensions { get; init; }
 
     /// <summary>Fraction of each class held out for validation (Keras <c>validation_split</c>).</summary>
@@ -99,7 +101,8 @@ public sealed record PipelineOptions
 
     /// <summary>Transforms applied in order to every image (see <see cref="AugmentationPresets"/> for ready-made lists).</summary>
     /// <remarks>A first entry that is an <see cref="ISourceCropAugmentation"/> (such as <see cref="RandomResizedCrop"/>) is fused
-    /// with the decode stage's resize: its region of the full-size image is resized once, straight to the target.</remarks>
+    /// with the decode stage's resize: its region of the full-size image is resized once, straight to the target. The list must
+    /// end at the target size: one whose last declared size (<see cref="IAugmentation.OutputSize"/>) differs is refused at build.</remarks>
     /// <value>None.</value>
     public IReadOnlyList<IAugmentation> Augmentations { get; init; } = [];
 
@@ -109,6 +112,8 @@ public sealed record PipelineOptions
     public IReadOnlyList<IBatchAugmentation> BatchAugmentations { get; init; } = [];
 
     /// <summary>Pixel scaling, mean and std.</summary>
+    /// <remarks>Per-channel values go to the channel of their colour (<see cref="NormalizationOptions.ChannelOrder"/>), whatever
+    /// <see cref="ColorMode"/> is: a built pipeline's options hold them listed in its own channel order.</remarks>
     /// <value><see cref="NormalizationOptions.ZeroToOne"/>.</value>
     public NormalizationOptions Normalization { get; init; } = NormalizationOptions.ZeroToOne;
 
@@ -179,83 +184,173 @@ public sealed record PipelineOptions
     /// <value>2; 1 to 1024.</value>
     public int PrefetchBatches { get; init; } = 2;
 
-    /// <summary>Checks every option; throws the first failure, naming it.</summary>
-    /// <exception cref="ArgumentException">An option is out of range or inconsistent with another.</exception>
+    /// <summary>
+    /// Checks every option and how they fit together; throws one exception listing every failure, each naming the
+    /// option, the allowed values and the value given.
+    /// </summary>
+    /// <remarks>
+    /// Besides each option's range: every extension starts with a dot; no augmentation is null (the index is named);
+    /// augmentations that declare their output size (<see cref="IAugmentation.OutputSize"/>) end at the target size;
+    /// one batch tensor (<see cref="BatchSize"/> × <see cref="Width"/> × <see cref="Height"/> × channels floats) fits in
+    /// one .NET array; the normalization has one value or one per channel.
+    /// </remarks>
+    /// <exception cref="PipelineOptionsException">At least one option is out of range or inconsistent with another;
+    /// <see cref="PipelineOptionsException.Failures"/> lists them all.</exception>
     public void Validate()
     {
-        Guard.InRange(Width, 1, 16_384, nameof(Width));
-        Guard.InRange(Height, 1, 16_384, nameof(Height));
-        Guard.Defined(ColorMode, nameof(ColorMode));
-        Guard.Defined(ResizeMode, nameof(ResizeMode));
-        Guard.Defined(Interpolation, nameof(Interpolation));
-        Guard.Defined(Layout, nameof(Layout));
-        Guard.Defined(Subset, nameof(Subset));
-        Guard.Defined(ErrorPolicy, nameof(ErrorPolicy));
-        if (MaxImagePixels < 1 || MaxImagePixels > int.MaxValue + 1L)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxImagePixels), MaxImagePixels,
-                $"Parameter \"{nameof(MaxImagePixels)}\" must be between 1 and {int.MaxValue + 1L}, was {MaxImagePixels}.");
-        }
-
-        if (MaxFileBytes < 1 || MaxFileBytes > Array.MaxLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), MaxFileBytes,
-                $"Parameter \"{nameof(MaxFileBytes)}\" must be between 1 and {Array.MaxLength}, was {MaxFileBytes}.");
-        }
-
-        Guard.InRange(CenterCropFraction, 0.0, 1.0, nameof(CenterCropFraction), minExclusive: true);
-        Guard.InRange(ValidationSplit, 0.0, 1.0, nameof(ValidationSplit), maxExclusive: true);
+        var checks = new OptionChecks();
+        bool sized = checks.InRange(Width, 1, 16_384, nameof(Width)) & checks.InRange(Height, 1, 16_384, nameof(Height));
+        checks.Defined(ColorMode, nameof(ColorMode));
+        checks.Defined(ResizeMode, nameof(ResizeMode));
+        checks.Defined(Interpolation, nameof(Interpolation));
+        checks.Defined(Layout, nameof(Layout));
+        checks.Defined(Subset, nameof(Subset));
+        checks.Defined(ErrorPolicy, nameof(ErrorPolicy));
+        checks.InRange(MaxImagePixels, 1, int.MaxValue + 1L, nameof(MaxImagePixels));
+        checks.InRange(MaxFileBytes, 1, Array.MaxLength, nameof(MaxFileBytes));
+        checks.InRange(CenterCropFraction, 0.0, 1.0, nameof(CenterCropFraction), minExclusive: true);
+        CheckExtensions(checks);
+        checks.InRange(ValidationSplit, 0.0, 1.0, nameof(ValidationSplit), maxExclusive: true);
         if (Subset == Subset.Validation && ValidationSplit == 0)
         {
-            throw new ArgumentException(
-                $"Parameter \"{nameof(Subset)}\" is Validation but \"{nameof(ValidationSplit)}\" is 0: set a split above 0 and below 1.", nameof(Subset));
+            checks.Add(nameof(Subset), $"Parameter \"{nameof(Subset)}\" is Validation but \"{nameof(ValidationSplit)}\" is 0: set a split above 0 and below 1.");
         }
 
-        Guard.InRange(BatchSize, 1, 65_536, nameof(BatchSize));
-        Guard.InRange(Epochs, 1, 100_000, nameof(Epochs));
-        Guard.InRange(PrefetchBatches, 1, 1024, nameof(PrefetchBatches));
+        if (checks.InRange(BatchSize, 1, 65_536, nameof(BatchSize)) && sized)
+        {
+            CheckTensorLength(checks);
+        }
+
+        checks.InRange(Epochs, 1, 100_000, nameof(Epochs));
+        checks.InRange(PrefetchBatches, 1, 1024, nameof(PrefetchBatches));
         if (MaxFailures is int maxFailures)
         {
-            Guard.InRange(maxFailures, 0, int.MaxValue, nameof(MaxFailures));
+            checks.InRange(maxFailures, 0, int.MaxValue, nameof(MaxFailures));
         }
 
-        Guard.InRange(MaxFailureFraction, 0.0, 1.0, nameof(MaxFailureFraction));
-        ArgumentNullException.ThrowIfNull(Augmentations, nameof(Augmentations));
+        checks.InRange(MaxFailureFraction, 0.0, 1.0, nameof(MaxFailureFraction));
+        CheckAugmentations(checks, sized);
+        CheckBatchAugmentations(checks);
+        if (Normalization is null)
+        {
+            checks.Add(nameof(Normalization), $"Parameter \"{nameof(Normalization)}\" must be set, was null.");
+        }
+        else
+        {
+            Normalization.Check(ColorMode == ColorMode.Grayscale ? 1 : 3, checks);
+        }
+
+        CheckStage(Read, nameof(Read), checks);
+        CheckStage(Decode, nameof(Decode), checks);
+        CheckStage(Augment, nameof(Augment), checks);
+        CheckStage(Normalize, nameof(Normalize), checks);
+        CheckOutput(checks);
+        checks.ThrowIfAny();
+
+        // The cache's own checks (it also looks at the disk) run once the rest is valid, and throw their first failure.
+        Cache?.Validate(Width, Height);
+    }
+
+    /// <summary>
+    /// A copy that shares nothing the caller can change: lists copied into read-only arrays, and the normalization's
+    /// per-channel values put in the order of <see cref="ColorMode"/> (<see cref="NormalizationOptions.InChannelOrder"/>).
+    /// </summary>
+    /// <remarks>What <see cref="ImagePipelineBuilder"/> builds from (as Dataflow's blocks copy their options): changing the
+    /// caller's options, lists or presets afterwards changes nothing for a built pipeline. Augmentations themselves are
+    /// shared, not copied: the library's are immutable, and a user's must be thread-safe anyway.</remarks>
+    internal PipelineOptions Freeze() => this with
+    {
+        ClassNames = ClassNames is null ? null : [.. ClassNames],
+        Extensions = Extensions is null ? null : [.. Extensions],
+        Augmentations = Augmentations is null ? null! : [.. Augmentations],
+        BatchAugmentations = BatchAugmentations is null ? null! : [.. BatchAugmentations],
+        Normalization = Normalization?.InChannelOrder(ColorMode)!,
+    };
+
+    private void CheckExtensions(OptionChecks checks)
+    {
+        if (Extensions is null)
+        {
+            return;
+        }
+
+        if (Extensions.Count == 0)
+        {
+            checks.Add(nameof(Extensions), $"Parameter \"{nameof(Extensions)}\" must hold at least one extension, was empty.");
+        }
+
+        for (int i = 0; i < Extensions.Count; i++)
+        {
+            string? extension = Extensions[i];
+            if (extension is null || extension.Length < 2 || extension[0] != '.' || extension.IndexOfAny(['/', '\\', '*', '?']) >= 0)
+            {
+                checks.Add(nameof(Extensions), extension is null
+                    ? $"Parameter \"{nameof(Extensions)}\" must hold extensions that start with a dot, as \".jpg\", was null at index {i}."
+                    : $"Parameter \"{nameof(Extensions)}\" must hold extensions that start with a dot, as \".jpg\", was \"{extension}\" at index {i}.");
+            }
+        }
+    }
+
+    private void CheckTensorLength(OptionChecks checks)
+    {
+        long sample = (long)Width * Height * Channels;
+        long length = sample * BatchSize;
+        if (length > Array.MaxLength)
+        {
+            checks.Add(nameof(BatchSize), string.Create(CultureInfo.InvariantCulture,
+                $"Parameter \"{nameof(BatchSize)}\" × sample length (\"{nameof(Width)}\" × \"{nameof(Height)}\" × channels = {Width} × {Height} × {Channels} = {sample}) must be at most {Array.MaxLength} floats (the largest .NET array) for one batch tensor, was {BatchSize} × {sample} = {length}."));
+        }
+    }
+
+    private void CheckAugmentations(OptionChecks checks, bool sized)
+    {
+        if (Augmentations is null)
+        {
+            checks.Add(nameof(Augmentations), $"Parameter \"{nameof(Augmentations)}\" must be set (empty for none), was null.");
+            return;
+        }
+
         for (int i = 0; i < Augmentations.Count; i++)
         {
             if (Augmentations[i] is null)
             {
-                throw new ArgumentException($"Parameter \"{nameof(Augmentations)}\" must not hold null, was null at index {i}.", nameof(Augmentations));
+                checks.Add(nameof(Augmentations), $"Parameter \"{nameof(Augmentations)}\" must not hold null, was null at index {i}.");
             }
         }
 
-        ArgumentNullException.ThrowIfNull(BatchAugmentations, nameof(BatchAugmentations));
+        if (sized)
+        {
+            checks.Add(nameof(Augmentations), AugmentationContracts.OutputSizeFailure(Augmentations, new OpenCvSharp.Size(Width, Height), nameof(Augmentations)));
+        }
+    }
+
+    private void CheckBatchAugmentations(OptionChecks checks)
+    {
+        if (BatchAugmentations is null)
+        {
+            checks.Add(nameof(BatchAugmentations), $"Parameter \"{nameof(BatchAugmentations)}\" must be set (empty for none), was null.");
+            return;
+        }
+
         for (int i = 0; i < BatchAugmentations.Count; i++)
         {
             if (BatchAugmentations[i] is null)
             {
-                throw new ArgumentException($"Parameter \"{nameof(BatchAugmentations)}\" must not hold null, was null at index {i}.", nameof(BatchAugmentations));
+                checks.Add(nameof(BatchAugmentations), $"Parameter \"{nameof(BatchAugmentations)}\" must not hold null, was null at index {i}.");
             }
         }
-
-        ArgumentNullException.ThrowIfNull(Normalization, nameof(Normalization));
-        Normalization.Validate(ColorMode == ColorMode.Grayscale ? 1 : 3);
-        ValidateStage(Read, nameof(Read));
-        ValidateStage(Decode, nameof(Decode));
-        ValidateStage(Augment, nameof(Augment));
-        ValidateStage(Normalize, nameof(Normalize));
-        ValidateOutput();
-        Cache?.Validate(Width, Height);
     }
 
-    private static void ValidateStage(StageOptions? stage, string name)
+    private static void CheckStage(StageOptions? stage, string name, OptionChecks checks)
     {
         if (stage is null)
         {
-            throw new ArgumentNullException(name, $"Parameter \"{name}\" must be set.");
+            checks.Add(name, $"Parameter \"{name}\" must be set, was null.");
         }
-
-        stage.Validate(name);
+        else
+        {
+            stage.Check(name, checks);
+        }
     }
 
     internal ImageDecoder CreateDecoder(bool leaveBgr = false) => new(Width, Height, ColorMode, ResizeMode, Interpolation, ReducedDecode)
@@ -284,14 +379,12 @@ public sealed record PipelineOptions
     /// <value>null: no cache.</value>
     public DecodedImageCacheOptions? Cache { get; init; }
 
-    private void ValidateOutput()
+    private void CheckOutput(OptionChecks checks)
     {
-        Guard.Defined(Output, nameof(Output));
-        if (Output == TensorElementType.UInt8 && !Normalization.IsIdentity)
+        if (checks.Defined(Output, nameof(Output)) && Output == TensorElementType.UInt8 && Normalization is not null && !Normalization.IsIdentity)
         {
-            throw new ArgumentException(
-                $"Parameter \"{nameof(Output)}\" is {nameof(TensorElementType.UInt8)}, which writes pixels unnormalized: \"{nameof(Normalization)}\" must be none (scale 1, mean 0, std 1), was {Normalization}.",
-                nameof(Normalization));
+            checks.Add(nameof(Normalization),
+                $"Parameter \"{nameof(Output)}\" is {nameof(TensorElementType.UInt8)}, which writes pixels unnormalized: \"{nameof(Normalization)}\" must be none (scale 1, mean 0, std 1), was {Normalization}.");
         }
     }
 }

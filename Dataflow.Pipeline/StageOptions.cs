@@ -18,10 +18,19 @@ public sealed record StageOptions
     /// <summary>The most messages the block holds (waiting, running and finished but not yet taken).</summary>
     public int BoundedCapacity { get; init; }
 
+    /// <summary>Checks the values; throws every failure at once, naming them after <paramref name="name"/>.</summary>
+    /// <exception cref="PipelineOptionsException">A value is out of range.</exception>
     internal void Validate(string name)
     {
-        Guard.InRange(MaxDegreeOfParallelism, 1, 256, name + ".MaxDegreeOfParallelism");
-        Guard.InRange(BoundedCapacity, MaxDegreeOfParallelism, 65_536, name + ".BoundedCapacity");
+        var checks = new OptionChecks();
+        Check(name, checks);
+        checks.ThrowIfAny();
+    }
+
+    internal void Check(string name, OptionChecks checks)
+    {
+        checks.InRange(MaxDegreeOfParallelism, 1, 256, name + ".MaxDegreeOfParallelism");
+        checks.InRange(BoundedCapacity, MaxDegreeOfParallelism, 65_536, name + ".BoundedCapacity");
     }
 
     /// <summary>The default for a CPU-bound stage on this machine: one worker per core, two messages each.</summary>

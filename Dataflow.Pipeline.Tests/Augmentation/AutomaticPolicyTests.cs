@@ -208,6 +208,16 @@ public sealed class AutomaticPolicyTests
     }
 
     [TestMethod]
+    public void Policies_DeclareAnyChannelOrderAndKeepTheSize()
+    {
+        foreach (IAugmentation policy in new IAugmentation[] { new RandAugment(), new TrivialAugmentWide(), new AutoAugment() })
+        {
+            Assert.IsTrue(policy.HandlesAnyChannelOrder, policy.ToString());
+            Assert.AreEqual(new Size(24, 20), policy.OutputSize(new Size(24, 20)), policy.ToString());
+        }
+    }
+
+    [TestMethod]
     public void ToString_ListsParameters()
     {
         Assert.AreEqual("RandAugment(numOps=2, magnitude=9, numMagnitudeBins=31, interpolation=Nearest, fill=0)", new RandAugment().ToString());

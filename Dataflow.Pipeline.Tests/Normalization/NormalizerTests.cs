@@ -123,12 +123,14 @@ public sealed class NormalizerTests
     [TestMethod]
     public void Constructor_InvalidNormalization_ThrowsNamingTheOption()
     {
-        var std = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Normalizer(new NormalizationOptions(1, [0], [0]), TensorLayout.Nchw, 2, 2, 3));
+        var std = Assert.ThrowsExactly<PipelineOptionsException>(() => new Normalizer(new NormalizationOptions(1, [0], [0]), TensorLayout.Nchw, 2, 2, 3));
         Assert.AreEqual("Normalization.Std", std.ParamName);
-        var mean = Assert.ThrowsExactly<ArgumentException>(() => new Normalizer(new NormalizationOptions(1, [0, 0], [1]), TensorLayout.Nchw, 2, 2, 3));
+        Assert.AreEqual("Parameter \"Normalization.Std\" values must be finite and above 0, was [0].", std.Message);
+        var mean = Assert.ThrowsExactly<PipelineOptionsException>(() => new Normalizer(new NormalizationOptions(1, [0, 0], [1]), TensorLayout.Nchw, 2, 2, 3));
         Assert.AreEqual("Normalization.Mean", mean.ParamName);
-        StringAssert.Contains(mean.Message, "1 or 3 values");
-        var scale = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Normalizer(new NormalizationOptions(-1, [0], [1]), TensorLayout.Nchw, 2, 2, 1));
+        Assert.AreEqual("Parameter \"Normalization.Mean\" must have 1 or 3 values for a 3-channel image, had 2.", mean.Message);
+        var scale = Assert.ThrowsExactly<PipelineOptionsException>(() => new Normalizer(new NormalizationOptions(-1, [0], [1]), TensorLayout.Nchw, 2, 2, 1));
         Assert.AreEqual("Normalization.Scale", scale.ParamName);
+        Assert.AreEqual("Parameter \"Normalization.Scale\" must be a finite number above 0, was -1.", scale.Message);
     }
 }

@@ -71,6 +71,12 @@ public sealed class AutoAugment : IAugmentation
             plan[i].Run ? PolicyOps.Apply(current, subPolicy[i].Op, plan[i].Magnitude, interpolation, Fill, context.ColorMode) : current);
     }
 
+    /// <summary>True: colour operations take the channel order from the context.</summary>
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: every operation keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
     /// <inheritdoc />
     public override string ToString() => $"AutoAugment(policy={Policy}, interpolation={Interpolation}, fill={AugmentationOps.Format(Fill)})";
 

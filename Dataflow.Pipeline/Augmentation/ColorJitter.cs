@@ -158,6 +158,12 @@ public sealed class ColorJitter : IAugmentation
     }
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: this transform keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
+    /// <inheritdoc />
     public override string ToString() =>
         $"ColorJitter(brightness={AugmentationOps.Format(Brightness)}, contrast={AugmentationOps.Format(Contrast)}, saturation={AugmentationOps.Format(Saturation)}, hue={AugmentationOps.Format(Hue)}, p={AugmentationOps.Format(P)})";
 }

@@ -53,5 +53,11 @@ public sealed class GaussianBlur : IAugmentation
     }
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: this transform keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
+    /// <inheritdoc />
     public override string ToString() => $"GaussianBlur(kernelSize={KernelSize}, sigma={AugmentationOps.Format(Sigma)}, p={AugmentationOps.Format(P)})";
 }

@@ -38,6 +38,12 @@ public sealed class OneOf : IAugmentation
         return _choice.Pick(context.Random).Apply(image, context);
     }
 
+    /// <summary>True when every transform handles either channel order.</summary>
+    public bool HandlesAnyChannelOrder => AugmentationContracts.HandleAnyChannelOrder(_choice.Items);
+
+    /// <summary>The transforms' common size; when they differ, one that differs from the input.</summary>
+    public Size? OutputSize(Size input) => AugmentationContracts.Either(_choice.Items.Select(t => t.OutputSize(input)), input);
+
     /// <inheritdoc />
     public override string ToString() => $"OneOf({_choice.Describe()})";
 }

@@ -75,6 +75,12 @@ public sealed class RandAugment : IAugmentation
         });
     }
 
+    /// <summary>True: colour operations take the channel order from the context.</summary>
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: every operation keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
     /// <inheritdoc />
     public override string ToString() =>
         $"RandAugment(numOps={NumOps}, magnitude={Magnitude}, numMagnitudeBins={NumMagnitudeBins}, interpolation={Interpolation}, fill={AugmentationOps.Format(Fill)})";

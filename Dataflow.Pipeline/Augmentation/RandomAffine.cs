@@ -101,6 +101,12 @@ public sealed class RandomAffine : IAugmentation
     }
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: this transform keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
+    /// <inheritdoc />
     public override string ToString() =>
         $"RandomAffine(degrees={AugmentationOps.Format(Degrees)}, translate={AugmentationOps.Format(Translate)}, scale={AugmentationOps.Format(Scale)}, " +
         $"shear={AugmentationOps.Format(Shear)}, shearY={AugmentationOps.Format(ShearY)}, fill={AugmentationOps.Format(Fill)}, interpolation={Interpolation}, p={AugmentationOps.Format(P)})";

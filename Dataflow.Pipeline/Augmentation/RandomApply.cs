@@ -33,6 +33,12 @@ public sealed class RandomApply : IAugmentation
         return context.Random.Chance(P) ? AugmentationOps.ApplyAll(_transforms, image, context) : image;
     }
 
+    /// <summary>True when every transform handles either channel order.</summary>
+    public bool HandlesAnyChannelOrder => AugmentationContracts.HandleAnyChannelOrder(_transforms);
+
+    /// <summary>The input's size when the transforms keep it; otherwise the size they give (the output then depends on the draw).</summary>
+    public Size? OutputSize(Size input) => AugmentationContracts.Either([AugmentationContracts.Sequence(_transforms, input), input], input);
+
     /// <inheritdoc />
     public override string ToString() => $"RandomApply(p={AugmentationOps.Format(P)}, [{string.Join(", ", _transforms.Select(t => t.ToString()))}])";
 }

@@ -119,6 +119,12 @@ public sealed class RandomCrop : IAugmentation
     };
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The crop's size: <see cref="Width"/> and <see cref="Height"/>, or the input's where unset.</summary>
+    public Size? OutputSize(Size input) => new Size(Width ?? input.Width, Height ?? input.Height);
+
+    /// <inheritdoc />
     public override string ToString() =>
         $"RandomCrop(size={(Width is null && Height is null ? "input" : $"{Width?.ToString() ?? "input"}x{Height?.ToString() ?? "input"}")}, padding={Padding}, mode={PaddingMode}, fill={AugmentationOps.Format(Fill)})";
 }

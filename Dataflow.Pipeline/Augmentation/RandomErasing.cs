@@ -61,6 +61,12 @@ public sealed class RandomErasing : IAugmentation
     }
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: this transform keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
+    /// <inheritdoc />
     public override string ToString() =>
         $"RandomErasing(p={AugmentationOps.Format(P)}, scale={AugmentationOps.Format(Scale)}, ratio={AugmentationOps.Format(Ratio)}, fill={AugmentationOps.Format(Fill)})";
 }

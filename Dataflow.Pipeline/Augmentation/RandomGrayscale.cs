@@ -38,5 +38,11 @@ public sealed class RandomGrayscale : IAugmentation
     }
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: this transform keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
+    /// <inheritdoc />
     public override string ToString() => $"RandomGrayscale(p={AugmentationOps.Format(P)})";
 }

@@ -33,5 +33,11 @@ public sealed class RandomHorizontalFlip : IAugmentation
     }
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: this transform keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
+    /// <inheritdoc />
     public override string ToString() => $"RandomHorizontalFlip(p={AugmentationOps.Format(P)})";
 }

@@ -66,5 +66,11 @@ public sealed class RandomResizedCrop : ISourceCropAugmentation
     public Mat Apply(Mat image, AugmentationContext context) => AugmentationOps.ApplySourceCrop(this, image, context);
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: this transform keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
+    /// <inheritdoc />
     public override string ToString() => $"RandomResizedCrop(scale={AugmentationOps.Format(Scale)}, ratio={AugmentationOps.Format(Ratio)})";
 }

@@ -63,6 +63,12 @@ public sealed class RandomRotation : IAugmentation
     public Mat Apply(Mat image, AugmentationContext context) => _affine.Apply(image, context);
 
     /// <inheritdoc />
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: this transform keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
+    /// <inheritdoc />
     public override string ToString() =>
         $"RandomRotation(degrees={AugmentationOps.Format(Degrees)}, fill={AugmentationOps.Format(Fill)}, interpolation={Interpolation}, p={AugmentationOps.Format(P)})";
 }

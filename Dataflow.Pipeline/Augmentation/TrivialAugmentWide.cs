@@ -54,6 +54,12 @@ public sealed class TrivialAugmentWide : IAugmentation
         return PolicyOps.Apply(image, op, PolicyOps.WithRandomSign(op, m, random), ImageDecoder.ToOpenCv(Interpolation), Fill, context.ColorMode);
     }
 
+    /// <summary>True: colour operations take the channel order from the context.</summary>
+    public bool HandlesAnyChannelOrder => true;
+
+    /// <summary>The input's size: every operation keeps it.</summary>
+    public Size? OutputSize(Size input) => input;
+
     /// <inheritdoc />
     public override string ToString() =>
         $"TrivialAugmentWide(numMagnitudeBins={NumMagnitudeBins}, interpolation={Interpolation}, fill={AugmentationOps.Format(Fill)})";

@@ -21,11 +21,6 @@ internal readonly record struct PixelOrder(ColorMode Pixels, bool SwapInNormaliz
         return new PixelOrder(swap ? ColorMode.Bgr : options.ColorMode, swap);
     }
 
-    /// <summary>True for the library's own augmentations (and combinators of them): they take the channel order from their context.</summary>
-    private static bool ReadsChannelOrderFromContext(IAugmentation augmentation) => augmentation switch
-    {
-        OneOf oneOf => oneOf.Transforms.All(ReadsChannelOrderFromContext),
-        RandomApply apply => apply.Transforms.All(ReadsChannelOrderFromContext),
-        _ => augmentation.GetType().Assembly == typeof(IAugmentation).Assembly,
-    };
+    /// <summary>True when the augmentation declares <see cref="IAugmentation.HandlesAnyChannelOrder"/> (the library's own, and combinators of such).</summary>
+    private static bool ReadsChannelOrderFromContext(IAugmentation augmentation) => AugmentationContracts.HandlesAnyChannelOrder(augmentation);
 }

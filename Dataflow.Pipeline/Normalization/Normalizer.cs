@@ -1,3 +1,4 @@
+using Dataflow.Pipeline.Decoding;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Normalization;
@@ -13,7 +14,22 @@ public sealed class Normalizer
     private readonly float[] _faReversed;
     private readonly float[] _fbReversed;
 
-    /// <summary>Creates a normalizer for images of <paramref name="width"/>×<paramref name="height"/>×<paramref name="channels"/>.</summary>
+    /// <summary>
+    /// Creates a normalizer for images of <paramref name="width"/>×<paramref name="height"/> in <paramref name="colorMode"/>:
+    /// each per-channel value of <paramref name="options"/> goes to the channel of its colour.
+    /// </summary>
+    /// <exception cref="PipelineOptionsException">The normalization does not fit the colour mode or holds an invalid value.</exception>
+    public Normalizer(NormalizationOptions options, TensorLayout layout, int width, int height, ColorMode colorMode)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).InChannelOrder(colorMode), layout, width, height, colorMode == ColorMode.Grayscale ? 1 : 3)
+    {
+    }
+
+    /// <summary>
+    /// Creates a normalizer for images of <paramref name="width"/>×<paramref name="height"/>×<paramref name="channels"/> whose
+    /// channels are in the colour order of <paramref name="options"/> (<see cref="NormalizationOptions.ChannelOrder"/>): value c
+    /// goes to channel c. For images in a known colour mode use the constructor that takes it.
+    /// </summary>
+    /// <exception cref="PipelineOptionsException">The normalization does not fit the channel count or holds an invalid value.</exception>
     public Normalizer(NormalizationOptions options, TensorLayout layout, int width, int height, int channels)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -30,7 +46,7 @@ public sealed class Normalizer
         _fbReversed = [.. _fb.Reverse()];
     }
 
-    /// <summary>The normalization applied.</summary>
+    /// <summary>The normalization applied, its per-channel values in the order of the image's channels.</summary>
     public NormalizationOptions Options { get; }
 
     /// <summary>The tensor layout written.</summary>

@@ -71,6 +71,8 @@ public static class ContactSheet
     public static unsafe Mat Denormalize(ReadOnlySpan<float> row, int channels, int height, int width, NormalizationOptions normalization, ColorMode color)
     {
         ArgumentNullException.ThrowIfNull(normalization);
+        // Per-channel values belong to colours: list them in the order of the tensor's channels.
+        normalization = normalization.InChannelOrder(color);
         if (row.Length != channels * height * width)
         {
             throw new ArgumentException($"A {channels}x{height}x{width} row holds {channels * height * width} floats, had {row.Length}.", nameof(row));
