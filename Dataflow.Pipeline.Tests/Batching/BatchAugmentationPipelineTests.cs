@@ -145,9 +145,9 @@ public sealed class BatchAugmentationPipelineTests
     [TestMethod]
     public void Build_NullBatchAugmentation_RefusedNamingTheOption()
     {
-        var e = Assert.ThrowsExactly<ArgumentException>(() => ImagePipeline.CreateBuilder(Options(1, [new MixUp(), null!])).Build(_ => { }));
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(() => ImagePipeline.CreateBuilder(Options(1, [new MixUp(), null!])).Build(_ => { }));
         Assert.AreEqual("BatchAugmentations", e.ParamName);
-        Assert.StartsWith("Parameter \"BatchAugmentations\" must not hold null, was null at index 1.", e.Message);
+        Assert.Contains("Parameter \"BatchAugmentations\" must not hold null, was null at index 1.", e.Message);
     }
 
     /// <summary>A user's batch transform that always throws.</summary>
