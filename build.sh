@@ -37,6 +37,21 @@ ensure_test_prerequisites() {
   fi
 }
 
+# The distributed tests launch the samples app with Open MPI's mpirun (real processes, a real launcher).
+ensure_mpi_prerequisites() {
+  [ "$(uname -s)" = "Linux" ] || return 0
+  if command -v mpirun >/dev/null; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "build.sh: installing openmpi-bin (mpirun, for the distributed tests)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin >/dev/null
+    return 0
+  fi
+  echo "build.sh: the distributed tests need Open MPI's mpirun, which is not installed. Run:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y openmpi-bin" >&2
+  exit 1
+}
+
 command=${1:-train}
 [ $# -gt 0 ] && shift
 ensure_native_prerequisites
@@ -45,6 +60,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 case "$command" in
   test)
     ensure_test_prerequisites
+    ensure_mpi_prerequisites
     dotnet build Dataflow.sln -c Release -nologo -clp:ErrorsOnly
     log=$(mktemp)
     set +e

@@ -21,6 +21,8 @@ public sealed class ImagePipelineBuilder
     private readonly List<ImagePipeline.UserStage> _stages = [];
     private ISampleSource? _source;
     private IEpochPlanner? _planner;
+    private Distributed.PipelineState? _resume;
+    private Func<string, string?> _environment = Environment.GetEnvironmentVariable;
     private bool _built;
 
     /// <summary>Creates a builder.</summary>
@@ -46,6 +48,32 @@ public sealed class ImagePipelineBuilder
     {
         ThrowIfBuilt();
         _planner = planner ?? throw new ArgumentNullException(nameof(planner));
+        return this;
+    }
+
+    /// <summary>
+    /// Continues a run from <paramref name="state"/> (a <see cref="Batch.State"/> saved with a checkpoint): the pipeline
+    /// starts at the state's epoch and position, planned without reading or decoding what came before, and delivers
+    /// exactly the batches the uninterrupted run would have delivered next. The world size may differ from the saved
+    /// run's: the rest of the epoch is then split between the new ranks (each remaining sample exactly once).
+    /// </summary>
+    /// <remarks>The seed and the options that shape batches must be those of the saved run, and the dataset the same:
+    /// otherwise building (options) or the run (dataset, checked at discovery) fails naming what differs.</remarks>
+    public ImagePipelineBuilder ResumeFrom(Distributed.PipelineState state)
+    {
+        ThrowIfBuilt();
+        _resume = state ?? throw new ArgumentNullException(nameof(state));
+        return this;
+    }
+
+    /// <summary>
+    /// Reads the launcher variables (rank and world size, see <see cref="Distributed.LauncherEnvironment"/>) through
+    /// <paramref name="variable"/> instead of the process's environment.
+    /// </summary>
+    public ImagePipelineBuilder UseEnvironment(Func<string, string?> variable)
+    {
+        ThrowIfBuilt();
+        _environment = variable ?? throw new ArgumentNullException(nameof(variable));
         return this;
     }
 
@@ -103,12 +131,22 @@ public sealed class ImagePipelineBuilder
         // Validate the copy, not the caller's object: a list changed between the check and the copy cannot slip through.
         PipelineOptions frozen = _options.Freeze();
         frozen.Validate();
-        ISampleSource source = _source ?? new FolderSampleSource(frozen.ClassNames, frozen.Extensions)
+        Distributed.RankAssignment place = Distributed.LauncherEnvironment.Resolve(frozen.Rank, frozen.WorldSize,
+            frozen.ReadLauncherEnvironment ? _environment : static _ => null);
+        PipelineOptions options = frozen with { Rank = place.Rank, WorldSize = place.WorldSize };
+        if (_planner is not null && (place.WorldSize > 1 || _resume is not null))
         {
-            Reader = new Reading.FileReader(frozen.MaxFileBytes, frozen.MaxImagePixels),
+            throw new ArgumentException(
+                $"A planner set with UsePlanner cannot be split between ranks or resumed: {place} and {(_resume is null ? "no state" : "a state to resume")}; these need the built-in planner.", nameof(PipelineOptions.WorldSize));
+        }
+
+        IEpochPlanner planner = _planner ?? new Distributed.PartitionPlanner(options, _resume);
+        ISampleSource source = _source ?? new FolderSampleSource(options.ClassNames, options.Extensions)
+        {
+            Reader = new Reading.FileReader(options.MaxFileBytes, options.MaxImagePixels),
         };
         _built = true;
-        return new ImagePipeline(frozen, source, _planner ?? EpochPlanner.For(frozen), [.. _stages], trainer, cancellationToken);
+        return new ImagePipeline(options, source, planner, [.. _stages], trainer, cancellationToken);
     }
 
     private void ThrowIfBuilt()

@@ -37,6 +37,12 @@ public sealed class ImageSample
     /// <summary>The sample, or null for padding that fills a short last batch's group in the batch block.</summary>
     public SampleInfo? Info { get; }
 
+    /// <summary>True when the sample repeats one the epoch already holds, to even out the ranks' step counts (its row is weighted 0).</summary>
+    public bool IsRepeat { get; internal init; }
+
+    /// <summary>The run's state once this sample's batch is consumed (null when the planner cannot resume).</summary>
+    internal Distributed.PipelineState? StateAfterBatch { get; init; }
+
     /// <summary>True for padding (no sample).</summary>
     public bool IsPadding => Info is null;
 

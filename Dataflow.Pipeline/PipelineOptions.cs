@@ -184,6 +184,28 @@ public sealed record PipelineOptions
     /// <value>2; 1 to 1024.</value>
     public int PrefetchBatches { get; init; } = 2;
 
+    // Distributed
+
+    /// <summary>This process's rank among the processes of a data-parallel run, from 0.</summary>
+    /// <remarks>Null reads it from the launcher's variables (see <see cref="ReadLauncherEnvironment"/>), else 0. Each rank
+    /// streams its own part of every epoch (docs/distributed.md).</remarks>
+    /// <value>null; 0 to WorldSize - 1.</value>
+    public int? Rank { get; init; }
+
+    /// <summary>Processes in the data-parallel run: each epoch's global order is split between them.</summary>
+    /// <remarks>Null reads it from the launcher's variables (see <see cref="ReadLauncherEnvironment"/>), else 1.</remarks>
+    /// <value>null; 1 to 1 000 000.</value>
+    public int? WorldSize { get; init; }
+
+    /// <summary>What happens to an epoch's last samples when they do not fill a batch on every rank.</summary>
+    /// <value><see cref="Distributed.RemainderPolicy.Pad"/>: equal step counts on every rank, repeats weighted 0.</value>
+    public Distributed.RemainderPolicy Remainder { get; init; } = Distributed.RemainderPolicy.Pad;
+
+    /// <summary>Read <see cref="Rank"/> and <see cref="WorldSize"/>, where not set, from the launchers' variables
+    /// (torchrun, Open MPI, MPICH / Intel MPI, SLURM; see <see cref="Distributed.LauncherEnvironment"/>).</summary>
+    /// <value>true.</value>
+    public bool ReadLauncherEnvironment { get; init; } = true;
+
     /// <summary>
     /// Checks every option and how they fit together; throws one exception listing every failure, each naming the
     /// option, the allowed values and the value given.
@@ -245,6 +267,17 @@ public sealed record PipelineOptions
         CheckStage(Augment, nameof(Augment), checks);
         CheckStage(Normalize, nameof(Normalize), checks);
         CheckOutput(checks);
+        checks.Defined(Remainder, nameof(Remainder));
+        if (WorldSize is int worldSize)
+        {
+            checks.InRange(worldSize, 1, 1_000_000, nameof(WorldSize));
+        }
+
+        if (Rank is int rank)
+        {
+            checks.InRange(rank, 0, WorldSize is int size ? size - 1 : 999_999, nameof(Rank));
+        }
+
         checks.ThrowIfAny();
 
         // The cache's own checks (it also looks at the disk) run once the rest is valid, and throw their first failure.

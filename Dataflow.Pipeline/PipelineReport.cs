@@ -6,7 +6,8 @@ namespace Dataflow.Pipeline;
 
 /// <summary>
 /// What a run did with every discovered file. For every epoch,
-/// <c>Selected = Batched + Skipped + DroppedLast</c>; <see cref="CountsAddUp"/> checks it.
+/// <c>Selected = Batched + Skipped + DroppedLast</c> (with several ranks, or a resumed epoch: the positions planned for
+/// this process, repeats included, plus the dropped samples); <see cref="CountsAddUp"/> checks it.
 /// </summary>
 public sealed class PipelineReport
 {
@@ -16,6 +17,7 @@ public sealed class PipelineReport
     private long _batched;
     private long _batches;
     private long _droppedLast;
+    private long _planned;
     private long[] _batchedPerClass = [];
     private long[] _skippedPerEpoch = [];
     private long[] _batchedPerEpoch = [];
@@ -63,8 +65,11 @@ public sealed class PipelineReport
     public IReadOnlyDictionary<string, TimeSpan> StageTime =>
         _clocks.ToDictionary(kv => kv.Key, kv => kv.Value.Elapsed, StringComparer.Ordinal);
 
-    /// <summary>True when every selected sample of every epoch is batched, skipped or dropped (for a run that finished).</summary>
-    public bool CountsAddUp => (long)Selected * Epochs == Batched + _skipped.Count + DroppedLast;
+    /// <summary>Positions planned for this process over the epochs started (repeats included), plus the samples dropped.</summary>
+    public long Planned => Interlocked.Read(ref _planned);
+
+    /// <summary>True when every planned sample of every epoch is batched, skipped or dropped (for a run that finished).</summary>
+    public bool CountsAddUp => Planned == Batched + _skipped.Count + DroppedLast;
 
     internal void SetDiscovery(SampleSet set, int selected, int epochs)
     {
@@ -105,6 +110,8 @@ public sealed class PipelineReport
             Interlocked.Increment(ref _skippedPerEpoch[skipped.Epoch]);
         }
     }
+
+    internal void AddPlanned(long count) => Interlocked.Add(ref _planned, count);
 
     internal void AddDroppedLast(int count) => Interlocked.Add(ref _droppedLast, count);
 

@@ -23,6 +23,7 @@ public static class Program
         ScanCommand.Create(environment),
         PreviewCommand.Create(environment),
         DigestCommand.Create(environment),
+        PlanCommand.Create(environment),
         CatalanCommand.Create(environment),
         CheckpointsCommand.Create(environment),
         BenchCommand.Create(environment),

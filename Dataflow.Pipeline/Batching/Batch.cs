@@ -82,6 +82,19 @@ public sealed class Batch : IDisposable
     /// <summary>Class names, indexed by label.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>Per row: 1 for a sample of the epoch, 0 for a row that repeats a sample to even out the ranks' step counts
+    /// (<see cref="Distributed.RemainderPolicy.Pad"/>). Multiply per-row losses and metrics by it to count every sample once.</summary>
+    public float[] Weights { get; internal set; } = [];
+
+    /// <summary>Rows that repeat a sample as padding (weight 0); 0 in a single-process run.</summary>
+    public int RepeatCount { get; internal set; }
+
+    /// <summary>
+    /// The run's state once this batch is consumed: save it with the model, and build a pipeline with
+    /// <see cref="ImagePipelineBuilder.ResumeFrom"/> to continue exactly after this batch. Null with a custom planner.
+    /// </summary>
+    public Distributed.PipelineState? State { get; internal set; }
+
     /// <summary>Returns the tensor to the pool. Runs once.</summary>
     public void Dispose()
     {

@@ -112,6 +112,8 @@ internal sealed class BatchAssembler
         var oneHot = new float[rows.Count * classes];
         var paths = new string[rows.Count];
         var indices = new int[rows.Count];
+        var weights = new float[rows.Count];
+        int repeats = 0;
         for (int r = 0; r < rows.Count; r++)
         {
             ImageSample s = rows[r];
@@ -125,12 +127,18 @@ internal sealed class BatchAssembler
             oneHot[r * classes + s.Info.Label] = 1f;
             paths[r] = s.Info.Id;
             indices[r] = s.Info.Index;
+            weights[r] = s.IsRepeat ? 0f : 1f;
+            repeats += s.IsRepeat ? 1 : 0;
         }
 
         int[] shape = [rows.Count, _sampleShape[0], _sampleShape[1], _sampleShape[2]];
-        return tensor is byte[] bytes
+        Batch batch = tensor is byte[] bytes
             ? new Batch(bytes, _pool.ReturnBytes, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames, first.BatchesInEpoch)
             : new Batch((float[])tensor!, _pool.Return, first.Epoch, first.BatchIndex, shape, _layout, labels, oneHot, paths, indices, _classNames, first.BatchesInEpoch);
+        batch.Weights = weights;
+        batch.RepeatCount = repeats;
+        batch.State = first.StateAfterBatch;
+        return batch;
     }
 
     private void MoveRow(Array tensor, int from, int to)

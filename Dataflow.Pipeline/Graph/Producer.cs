@@ -57,12 +57,21 @@ internal sealed class Producer
 
         _report.SetDiscovery(set, selected.Length, _options.Epochs);
         datasetKnown(set);
-        for (int epoch = 0; epoch < _options.Epochs; epoch++)
+        for (int epoch = _planner.FirstEpoch; epoch < _options.Epochs; epoch++)
         {
             EpochPlan plan = _planner.Plan(set, selected, epoch);
             if (plan.BatchSize != _options.BatchSize)
             {
                 throw new InvalidOperationException($"The planner {_planner} planned batches of {plan.BatchSize}; the pipeline's {nameof(PipelineOptions.BatchSize)} is {_options.BatchSize}.");
+            }
+
+            if (plan.Count == 0 && plan.FirstBatch > 0)
+            {
+                // An epoch resumed part-way whose rest gives this rank nothing (all dropped, or fewer samples than ranks).
+                _report.AddPlanned(plan.Dropped);
+                _report.AddDroppedLast(plan.Dropped);
+                _report.EpochsStarted = epoch + 1;
+                continue;
             }
 
             if (plan.Count == 0)
@@ -71,6 +80,7 @@ internal sealed class Producer
                     $"Epoch {epoch} has no batch: {selected.Length} selected samples, {nameof(PipelineOptions.BatchSize)} {plan.BatchSize}, {plan.Dropped} dropped (DropLast = {_options.DropLast}).");
             }
 
+            _report.AddPlanned(plan.Count + plan.Dropped);
             _report.AddDroppedLast(plan.Dropped);
             if (!await SendEpochAsync(set, plan, head, cancellationToken).ConfigureAwait(false))
             {
@@ -89,13 +99,19 @@ internal sealed class Producer
         {
             int start = b * batchSize;
             int count = plan.BatchLength(b);
+            int index = plan.FirstBatch + b;
+            Distributed.PipelineState? state = _planner.StateAfter(plan, b);
 
             // A short last batch is padded to a full group so that the batch block cuts exactly here.
             for (int j = 0; j < batchSize; j++)
             {
                 var sample = j < count
-                    ? new ImageSample(set.Samples[plan.Order[start + j]], plan.Epoch, b, start + j, plan.Rows[start + j], _ledger.Images, plan.Count, batches)
-                    : new ImageSample(null, plan.Epoch, b, start + j, -1, _ledger.Images, plan.Count, batches);
+                    ? new ImageSample(set.Samples[plan.Order[start + j]], plan.Epoch, index, start + j, plan.Rows[start + j], _ledger.Images, plan.Count, plan.BatchesInEpoch)
+                    {
+                        IsRepeat = plan.IsRepeat(start + j),
+                        StateAfterBatch = state,
+                    }
+                    : new ImageSample(null, plan.Epoch, index, start + j, -1, _ledger.Images, plan.Count, plan.BatchesInEpoch) { StateAfterBatch = state };
                 if (!await head.SendAsync(sample, cancellationToken).ConfigureAwait(false))
                 {
                     return false;

@@ -13,11 +13,26 @@ public sealed class EpochPlan
 {
     private readonly int[] _order;
     private readonly int[] _rows;
+    private readonly bool[]? _repeats;
 
     /// <summary>Creates a plan; <paramref name="rows"/> must map the positions of each batch one-to-one onto its rows.</summary>
+    /// <param name="epoch">The epoch, from 0.</param>
+    /// <param name="batchSize">Positions per batch.</param>
+    /// <param name="order">The sample index at each position.</param>
+    /// <param name="rows">The row of each position within its batch.</param>
+    /// <param name="dropped">Selected samples of the epoch that no batch holds.</param>
+    /// <param name="firstBatch">The index of the plan's first batch in its epoch: above 0 for the rest of an epoch resumed part-way.</param>
+    /// <param name="repeats">Per position, true where the sample repeats one the epoch already holds (padding that evens out
+    /// the step counts of several processes); null for none.</param>
     /// <exception cref="ArgumentException">The arrays differ in length, or a batch's rows are not a permutation.</exception>
-    public EpochPlan(int epoch, int batchSize, int[] order, int[] rows, int dropped)
+    public EpochPlan(int epoch, int batchSize, int[] order, int[] rows, int dropped, int firstBatch = 0, bool[]? repeats = null)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstBatch);
+        if (repeats is not null && repeats.Length != order?.Length)
+        {
+            throw new ArgumentException($"The plan has {order?.Length} positions but {repeats.Length} repeat flags.", nameof(repeats));
+        }
+
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
@@ -59,6 +74,9 @@ public sealed class EpochPlan
         _order = order;
         _rows = rows;
         Dropped = dropped;
+        FirstBatch = firstBatch;
+        _repeats = repeats;
+        RepeatCount = repeats is null ? 0 : repeats.Count(static r => r);
     }
 
     /// <summary>The epoch, from 0.</summary>
@@ -82,9 +100,21 @@ public sealed class EpochPlan
     /// <summary>Selected samples the plan leaves out of this epoch (a short last batch under drop-last).</summary>
     public int Dropped { get; }
 
+    /// <summary>The index in its epoch of the plan's first batch (0 unless the epoch was resumed part-way).</summary>
+    public int FirstBatch { get; }
+
+    /// <summary>Batches in the whole epoch: those before <see cref="FirstBatch"/> and this plan's.</summary>
+    public int BatchesInEpoch => FirstBatch + BatchCount;
+
+    /// <summary>Positions whose sample repeats one the epoch already holds (padding rows, weighted 0).</summary>
+    public int RepeatCount { get; }
+
+    /// <summary>True when position <paramref name="position"/> repeats a sample as padding.</summary>
+    public bool IsRepeat(int position) => _repeats is not null && _repeats[position];
+
     /// <summary>The number of positions in batch <paramref name="batch"/>.</summary>
     public int BatchLength(int batch) => Math.Min(BatchSize, _order.Length - batch * BatchSize);
 
     /// <inheritdoc />
-    public override string ToString() => $"epoch {Epoch}: {Count} positions in {BatchCount} batches of {BatchSize}, {Dropped} dropped";
+    public override string ToString() => $"epoch {Epoch}: {Count} positions in {BatchCount} batches of {BatchSize}, {Dropped} dropped, {RepeatCount} repeated, from batch {FirstBatch}";
 }

@@ -54,15 +54,7 @@ public sealed class EpochPlanner : IEpochPlanner
     public EpochPlan Plan(SampleSet set, ReadOnlySpan<int> selected, int epoch)
     {
         ArgumentNullException.ThrowIfNull(set);
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        int[] order = selected.ToArray();
-        var random = new SampleRandom(Seed);
-        if (Shuffle)
-        {
-            random.Reset(Seed, RandomStreams.EpochOrder, epoch);
-            random.Shuffle<int>(order);
-        }
-
+        int[] order = Order(selected, epoch);
         int kept = DropLast ? order.Length / BatchSize * BatchSize : order.Length;
         int dropped = order.Length - kept;
         if (dropped > 0)
@@ -73,20 +65,43 @@ public sealed class EpochPlanner : IEpochPlanner
         int[] rows = new int[kept];
         for (int start = 0, batch = 0; start < kept; start += BatchSize, batch++)
         {
-            Span<int> batchRows = rows.AsSpan(start, Math.Min(BatchSize, kept - start));
-            for (int j = 0; j < batchRows.Length; j++)
-            {
-                batchRows[j] = j;
-            }
-
-            if (ShuffleWithinBatch)
-            {
-                random.Reset(Seed, RandomStreams.BatchRows, epoch, batch);
-                random.Shuffle(batchRows);
-            }
+            ArrangeRows(rows.AsSpan(start, Math.Min(BatchSize, kept - start)), epoch, batch);
         }
 
         return new EpochPlan(epoch, BatchSize, order, rows, dropped);
+    }
+
+    /// <summary>
+    /// The epoch's global order: the selection permuted from (seed, epoch) when <see cref="Shuffle"/> is on, else as
+    /// it is. The same in every process; a partition of an epoch between processes cuts this order.
+    /// </summary>
+    public int[] Order(ReadOnlySpan<int> selected, int epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        int[] order = selected.ToArray();
+        if (Shuffle)
+        {
+            new SampleRandom(Seed, RandomStreams.EpochOrder, epoch).Shuffle<int>(order);
+        }
+
+        return order;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="rows"/> with the rows of batch <paramref name="batch"/> of <paramref name="epoch"/>:
+    /// 0, 1, … permuted from (seed, epoch, batch) when <see cref="ShuffleWithinBatch"/> is on.
+    /// </summary>
+    public void ArrangeRows(Span<int> rows, int epoch, int batch)
+    {
+        for (int j = 0; j < rows.Length; j++)
+        {
+            rows[j] = j;
+        }
+
+        if (ShuffleWithinBatch)
+        {
+            new SampleRandom(Seed, RandomStreams.BatchRows, epoch, batch).Shuffle(rows);
+        }
     }
 
     /// <inheritdoc />

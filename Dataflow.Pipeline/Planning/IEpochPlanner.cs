@@ -14,4 +14,11 @@ public interface IEpochPlanner
     /// <param name="selected">The indices of the samples to stream (the chosen subset), ascending.</param>
     /// <param name="epoch">The epoch, from 0.</param>
     EpochPlan Plan(SampleSet set, ReadOnlySpan<int> selected, int epoch);
+
+    /// <summary>The first epoch to plan: above 0 for a run resumed from a saved state.</summary>
+    int FirstEpoch => 0;
+
+    /// <summary>The state to save once batch <paramref name="batch"/> (counted from the plan's first) of <paramref name="plan"/> is
+    /// consumed, or null when the planner cannot resume.</summary>
+    Distributed.PipelineState? StateAfter(EpochPlan plan, int batch) => null;
 }

@@ -5,6 +5,7 @@ using System.Text;
 using Dataflow.Pipeline;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Distributed;
 using Dataflow.Samples.Output;
 using Spectre.Console;
 
@@ -22,14 +23,41 @@ public static class DigestCommand
     {
         ArgumentNullException.ThrowIfNull(environment);
         var pipeline = new PipelineArguments(defaultEpochs: 1, defaultValidationSplit: 0);
+        var distributed = new DistributedArguments();
+        var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many batches (as a run that is interrupted), e.g. to save the state there.", HelpName = "N" };
+        stopAfter.Require<Option<int?>, int?>(v => v is null or >= 1, "must be at least 1");
+        var saveState = new Option<string?>("--save-state") { Description = "Write the loader state after the last delivered batch to this file.", HelpName = "FILE" };
+        var resume = new Option<string?>("--resume") { Description = "Continue from a loader state saved with --save-state (or by train --save).", HelpName = "FILE" };
+        var samples = new Option<string?>("--samples")
+        {
+            Description = "Write the delivered rows to this file: epoch, batch, path, weight (0 = repeated padding); {rank} in the name is replaced by the rank.",
+            HelpName = "FILE",
+        };
         var json = JsonOption.Create();
         var command = new Command("digest", "Print one SHA-256 over every batch's tensor bytes, labels and order: the same data, options and seed give the same digest whatever the parallelism.");
         pipeline.AddTo(command);
-        command.Options.Add(json);
+        distributed.AddTo(command);
+        foreach (Option option in new Option[] { stopAfter, saveState, resume, samples, json })
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
-            PipelineSettings settings = pipeline.Resolve(parse, environment);
-            DigestResult result = await ComputeAsync(settings, cancellationToken).ConfigureAwait(false);
+            PipelineSettings settings = distributed.Apply(parse, pipeline.Resolve(parse, environment));
+            string? resumePath = parse.GetValue(resume);
+            var request = new DigestRequest
+            {
+                StopAfter = parse.GetValue(stopAfter),
+                Resume = resumePath is null ? null : StateFiles.Load(resumePath, "--resume"),
+                SamplesPath = parse.GetValue(samples),
+            };
+            DigestResult result = await ComputeAsync(settings, request, cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(saveState) is string statePath)
+            {
+                StateFiles.Save(result.State, statePath, "--save-state");
+            }
+
             if (parse.GetValue(json))
             {
                 Json.Write(environment.Out, new
@@ -40,6 +68,14 @@ public static class DigestCommand
                     result.Batches,
                     result.Images,
                     Epochs = settings.Epochs,
+                    result.Rank,
+                    result.WorldSize,
+                    result.Repeats,
+                    result.BatchDigests,
+                    State = result.State?.ToString(),
+                    Seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
+                    FirstBatchSeconds = result.FirstBatch is TimeSpan first ? Math.Round(first.TotalSeconds, 3) : (double?)null,
+                    ImagesPerSecond = result.Elapsed.TotalSeconds > 0 ? Math.Round(result.Images / result.Elapsed.TotalSeconds, 1) : 0,
                     Settings = settings.ToString(),
                     Report = ReportView.Data(result.Report),
                 });
@@ -49,7 +85,9 @@ public static class DigestCommand
             IAnsiConsole console = environment.Console;
             console.MarkupLine($"[bold]digest[/] of {Markup.Escape(settings.Dataset.DisplayName)}");
             console.MarkupLine(Markup.Escape($"  pipeline: {settings}, validation split {settings.ValidationSplit}, {settings.Epochs} epoch(s), training subset"));
-            console.MarkupLine($"  {result.Batches} batches, {result.Images} images");
+            console.MarkupLine(result.WorldSize == 1
+                ? $"  {result.Batches} batches, {result.Images} images"
+                : $"  rank {result.Rank} of {result.WorldSize}: {result.Batches} batches, {result.Images} images ({result.Repeats} repeated as padding)");
             console.MarkupLine($"sha256 [bold]{result.Sha256}[/]");
             ReportView.Write(console, ("digest", result.Report));
             return ExitCodes.Success;
@@ -58,23 +96,73 @@ public static class DigestCommand
     }
 
     /// <summary>Streams the training subset of <paramref name="settings"/> and hashes every batch in order.</summary>
-    public static async Task<DigestResult> ComputeAsync(PipelineSettings settings, CancellationToken cancellationToken = default)
+    public static Task<DigestResult> ComputeAsync(PipelineSettings settings, CancellationToken cancellationToken = default) =>
+        ComputeAsync(settings, new DigestRequest(), cancellationToken);
+
+    /// <summary>
+    /// Streams this rank's part of the training subset of <paramref name="settings"/> (from a saved state when
+    /// <paramref name="request"/> has one) and hashes every batch in order, and each batch alone.
+    /// </summary>
+    public static async Task<DigestResult> ComputeAsync(PipelineSettings settings, DigestRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(request);
         string root = settings.Dataset.Root;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long batches = 0, images = 0;
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(settings.For(Subset.Training)).Build((batch, _) =>
+        using var one = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long batches = 0, images = 0, repeats = 0;
+        var digests = new List<string>();
+        PipelineState? state = request.Resume;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan? firstBatch = null;
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(settings.For(Subset.Training));
+        if (request.Resume is not null)
         {
-            Append(hash, batch, root);
-            batches++;
-            images += batch.Count;
-            return ValueTask.CompletedTask;
-        }, cancellationToken);
-        pipeline.Post(root);
-        pipeline.Complete();
-        await pipeline.Completion.ConfigureAwait(false);
-        return new DigestResult(Convert.ToHexStringLower(hash.GetHashAndReset()), batches, images, pipeline.Report);
+            builder.ResumeFrom(request.Resume);
+        }
+
+        await using ImagePipeline pipeline = builder.BuildStream(cancellationToken);
+        StreamWriter? list = request.SamplesPath is null ? null : SampleList.Create(request.SamplesPath, pipeline.Options.Rank ?? 0, "--samples");
+        await using (list)
+        {
+            pipeline.Post(root);
+            pipeline.Complete();
+            await foreach (Batch batch in pipeline.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                firstBatch ??= clock.Elapsed;
+                using (batch)
+                {
+                    Append(hash, batch, root);
+                    Append(one, batch, root);
+                    digests.Add(Convert.ToHexStringLower(one.GetHashAndReset()));
+                    for (int r = 0; r < batch.Count; r++)
+                    {
+                        list?.WriteLine(SampleList.Line(batch.Epoch, batch.Index, root, batch.Paths[r], batch.Weights[r]));
+                    }
+
+                    batches++;
+                    images += batch.Count;
+                    repeats += batch.RepeatCount;
+                    state = batch.State;
+                }
+
+                if (batches == request.StopAfter)
+                {
+                    break;
+                }
+            }
+        }
+
+        return new DigestResult(Convert.ToHexStringLower(hash.GetHashAndReset()), batches, images, pipeline.Report)
+        {
+            Rank = pipeline.Options.Rank ?? 0,
+            WorldSize = pipeline.Options.WorldSize ?? 1,
+            Repeats = repeats,
+            BatchDigests = digests,
+            State = state,
+            Elapsed = clock.Elapsed,
+            FirstBatch = firstBatch,
+        };
     }
 
     private static void Append(IncrementalHash hash, Batch batch, string root)
@@ -88,6 +176,11 @@ public static class DigestCommand
         }
 
         hash.AppendData(MemoryMarshal.AsBytes(batch.Data));
+        if (batch.RepeatCount > 0)
+        {
+            // Only batches with repeated rows hash their weights, so a single-process digest is what it always was.
+            hash.AppendData(MemoryMarshal.AsBytes<float>(batch.Weights));
+        }
     }
 }
 
@@ -96,4 +189,26 @@ public static class DigestCommand
 /// <param name="Batches">Batches hashed.</param>
 /// <param name="Images">Rows hashed.</param>
 /// <param name="Report">The pipeline's report.</param>
-public sealed record DigestResult(string Sha256, long Batches, long Images, PipelineReport Report);
+public sealed record DigestResult(string Sha256, long Batches, long Images, PipelineReport Report)
+{
+    /// <summary>The rank the pipeline ran as.</summary>
+    public int Rank { get; init; }
+
+    /// <summary>The world size the pipeline ran with.</summary>
+    public int WorldSize { get; init; } = 1;
+
+    /// <summary>Rows that repeat a sample as padding (weight 0).</summary>
+    public long Repeats { get; init; }
+
+    /// <summary>One SHA-256 per batch, in order: a run stopped and resumed gives the uninterrupted run's list in two parts.</summary>
+    public IReadOnlyList<string> BatchDigests { get; init; } = [];
+
+    /// <summary>The loader state after the last delivered batch (the resumed state when none was delivered).</summary>
+    public PipelineState? State { get; init; }
+
+    /// <summary>Wall time from building the pipeline to its last batch.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Wall time from building the pipeline (with a state: resuming) to its first batch; null without one.</summary>
+    public TimeSpan? FirstBatch { get; init; }
+}

@@ -8,7 +8,7 @@ using Dataflow.Pipeline.Normalization;
 namespace Dataflow.Samples.Commands;
 
 /// <summary>The pipeline choices read from the command line, from which each command builds its pipelines.</summary>
-public sealed class PipelineSettings
+public sealed record PipelineSettings
 {
     /// <summary>The dataset.</summary>
     public required DatasetLocation Dataset { get; init; }
@@ -58,6 +58,15 @@ public sealed class PipelineSettings
     /// <summary>What to do with unreadable images.</summary>
     public ErrorPolicy ErrorPolicy { get; init; }
 
+    /// <summary>This process's rank (<c>--rank</c>), or null to read the launcher's variables.</summary>
+    public int? Rank { get; init; }
+
+    /// <summary>Processes in the run (<c>--world-size</c>), or null to read the launcher's variables.</summary>
+    public int? WorldSize { get; init; }
+
+    /// <summary>The remainder policy (<c>--remainder</c>).</summary>
+    public Dataflow.Pipeline.Distributed.RemainderPolicy Remainder { get; init; }
+
     /// <summary>
     /// Options for one subset. The training subset gets the augmentations and a per-epoch shuffle; the
     /// validation subset neither, nor does any subset read <paramref name="forEvaluation"/>. Both subsets
@@ -88,6 +97,10 @@ public sealed class PipelineSettings
             Decode = Decode ?? defaults.Decode,
             Augment = Augment ?? defaults.Augment,
             Normalize = Normalize ?? defaults.Normalize,
+            // The training subset is split between the ranks; every rank scores the whole validation subset.
+            Rank = training ? Rank : 0,
+            WorldSize = training ? WorldSize : 1,
+            Remainder = Remainder,
         };
     }
 

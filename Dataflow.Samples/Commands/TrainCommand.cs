@@ -30,6 +30,14 @@ public static class TrainCommand
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum (0 for plain SGD).", DefaultValueFactory = _ => 0.9f };
         var save = new Option<string?>("--save") { Description = "Write the trained weights to this file.", HelpName = "FILE" };
         var load = new Option<string?>("--load") { Description = "Start from the weights in this file (with --epochs 0: only evaluate them).", HelpName = "FILE" };
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue a run saved with --save FILE: its weights and its loader state (FILE.loader.json); the batches are those the saved run would have had next.",
+            HelpName = "FILE",
+        };
+        var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many training batches (as an interrupted run; with --save, to resume later).", HelpName = "N" };
+        stopAfter.Require<Option<int?>, int?>(v => v is null or >= 1, "must be at least 1");
+        var distributed = new DistributedArguments();
         var json = JsonOption.Create();
         hidden.InRange(1, 65_536);
         learningRate.InRange(1e-6f, 10f);
@@ -39,26 +47,44 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a classifier (softmax regression or a one-hidden-layer MLP) on a folder of images; the default command.");
         pipeline.AddTo(command);
-        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, load, json })
+        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, load, resume, stopAfter, json })
         {
             command.Options.Add(option);
         }
 
+        distributed.AddTo(command);
+
         command.SetAction(async (parse, cancellationToken) =>
         {
-            PipelineSettings settings = pipeline.Resolve(parse, environment);
+            PipelineSettings settings = distributed.Apply(parse, pipeline.Resolve(parse, environment));
             var training = new TrainingSettings(
                 parse.GetValue(model) == "softmax" ? ModelKind.Softmax : ModelKind.Mlp,
                 parse.GetValue(hidden),
                 new SgdSettings(parse.GetValue(learningRate), parse.GetValue(momentum), parse.GetValue(weightDecay), Cosine: true, parse.GetValue(dropout)));
-            return await RunAsync(environment, settings, training, parse.GetValue(load), parse.GetValue(save), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            string? resumePath = parse.GetValue(resume);
+            if (resumePath is not null && parse.GetValue(load) is not null)
+            {
+                throw new UsageException("--resume and --load both give the starting weights: use one of them.");
+            }
+
+            return await RunAsync(environment, settings, training, resumePath ?? parse.GetValue(load), parse.GetValue(save), parse.GetValue(json), cancellationToken,
+                resumePath is null ? null : StateFiles.Load(StateFiles.BesideModel(resumePath), "--resume"), parse.GetValue(stopAfter)).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>Runs the training and writes its output; returns the exit code.</summary>
+    /// <param name="environment">Where to write.</param>
+    /// <param name="settings">The pipeline settings.</param>
+    /// <param name="training">The model and optimizer settings.</param>
+    /// <param name="loadPath">Starting weights, or null.</param>
+    /// <param name="savePath">Where to save the weights (and the loader state beside them), or null.</param>
+    /// <param name="json">Write JSON instead of text.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <param name="resume">The loader state to continue from (with the weights of <paramref name="loadPath"/>), or null.</param>
+    /// <param name="stopAfter">Stop after this many training batches, or null.</param>
     public static async Task<int> RunAsync(CommandEnvironment environment, PipelineSettings settings, TrainingSettings training,
-        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken)
+        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken, Dataflow.Pipeline.Distributed.PipelineState? resume = null, int? stopAfter = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(settings);
@@ -82,6 +108,8 @@ public static class TrainCommand
 
         var run = new TrainingRun(settings, training)
         {
+            Resume = resume,
+            StopAfter = stopAfter,
             EpochCompleted = json ? null : result => console.MarkupLine(Markup.Escape(FormatEpoch(result))),
         };
         TrainingResult result;
@@ -96,6 +124,8 @@ public static class TrainCommand
                     ProgressTask task = context.AddTask("training", maxValue: 1);
                     var tracked = new TrainingRun(settings, training)
                     {
+                        Resume = resume,
+                        StopAfter = stopAfter,
                         EpochCompleted = run.EpochCompleted,
                         Progress = (done, total) =>
                         {
@@ -114,6 +144,11 @@ public static class TrainCommand
         if (saveTarget is not null)
         {
             SaveModel(result.Model, saveTarget);
+            if (result.LoaderState is not null)
+            {
+                // Beside the weights, so that --resume finds both: the run continues with the batches it would have had next.
+                StateFiles.Save(result.LoaderState, StateFiles.BesideModel(saveTarget), "--save");
+            }
         }
 
         if (json)

@@ -12,4 +12,7 @@ public sealed record TrainingResult(MlpClassifier Model, IReadOnlyList<EpochResu
 {
     /// <summary>The last epoch's validation accuracy, or null without a split.</summary>
     public double? FinalValidationAccuracy => Epochs.Count > 0 ? Epochs[^1].Validation?.Accuracy : null;
+
+    /// <summary>The training loader's state after its last batch (saved with the model to resume), or null.</summary>
+    public Dataflow.Pipeline.Distributed.PipelineState? LoaderState { get; init; }
 }

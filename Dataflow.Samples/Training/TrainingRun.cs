@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dataflow.Pipeline;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Distributed;
 using Dataflow.Samples.Commands;
 
 namespace Dataflow.Samples.Training;
@@ -28,6 +29,12 @@ public sealed class TrainingRun
     /// <summary>Called after every training batch with (images done, images in the whole run).</summary>
     public Action<long, long>? Progress { get; init; }
 
+    /// <summary>A loader state to continue the training pipeline from (with the model it was saved with), or null.</summary>
+    public PipelineState? Resume { get; init; }
+
+    /// <summary>Stop after this many training batches (as an interrupted run), or null for every epoch.</summary>
+    public int? StopAfter { get; init; }
+
     /// <summary>Called at the end of every epoch.</summary>
     public Action<EpochResult>? EpochCompleted { get; init; }
 
@@ -48,8 +55,15 @@ public sealed class TrainingRun
 
         string root = _pipeline.Dataset.Root;
         int epochs = _pipeline.Epochs;
+        int firstEpoch = Resume?.Epoch ?? 0;
+        if (firstEpoch >= epochs)
+        {
+            throw new UsageException($"--resume: the loader state is at epoch {firstEpoch + 1} but the run has --epochs {epochs}: raise --epochs to continue.");
+        }
+
+        // The validation subset is the same every epoch: stream only the epochs this run scores.
         await using ImagePipeline? validation = _pipeline.ValidationSplit > 0
-            ? ImagePipeline.CreateBuilder(_pipeline.For(Subset.Validation)).BuildStream(cancellationToken)
+            ? ImagePipeline.CreateBuilder(_pipeline.For(Subset.Validation, epochs - firstEpoch)).BuildStream(cancellationToken)
             : null;
         await using EpochReader? validationEpochs = validation is null ? null : new EpochReader(validation.ReadAllAsync(cancellationToken), cancellationToken);
         if (validation is not null)
@@ -64,19 +78,26 @@ public sealed class TrainingRun
         var score = default(Score);
         var epochClock = new Stopwatch();
         long done = 0;
-        long step = 0;
-        ImagePipeline? trainPipeline = null;
+        long batches = 0;
+        PipelineState? state = Resume;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         async ValueTask FinishEpochAsync()
         {
             epochClock.Stop();
-            Score? validationScore = validationEpochs is null ? null : await validationEpochs.ScoreEpochAsync(current, model!).ConfigureAwait(false);
+            Score? validationScore = validationEpochs is null ? null : await validationEpochs.ScoreEpochAsync(current - firstEpoch, model!).ConfigureAwait(false);
             var result = new EpochResult(current + 1, epochs, score, validationScore, epochClock.Elapsed);
             results.Add(result);
             EpochCompleted?.Invoke(result);
         }
 
-        await using ImagePipeline train = ImagePipeline.CreateBuilder(_pipeline.For(Subset.Training)).Build(async (batch, _) =>
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(_pipeline.For(Subset.Training));
+        if (Resume is not null)
+        {
+            builder.ResumeFrom(Resume);
+        }
+
+        await using ImagePipeline train = builder.Build(async (batch, _) =>
         {
             if (batch.Epoch != current)
             {
@@ -93,24 +114,38 @@ public sealed class TrainingRun
 
             model ??= new MlpClassifier(_training.Model, batch.Shape[1..], batch.ClassNames, _training.Hidden, _pipeline.Seed);
             EnsureFits(model, batch);
-            long totalSteps = (long)Math.Ceiling((double)trainPipeline!.Report.Selected / batch.Count) * epochs;
+            // The schedule follows the plan's step numbers, so a resumed run (or another world size) is where it would be.
+            long totalSteps = (long)batch.BatchesInEpoch * epochs;
+            long step = (long)batch.Epoch * batch.BatchesInEpoch + batch.Index;
             // With MixUp or CutMix the one-hot rows are soft: train towards them.
             ReadOnlySpan<float> targets = _pipeline.BatchAugmentations.Count > 0 ? batch.OneHot : default;
-            score += model.TrainStep(batch.Data, batch.Labels, targets, _training.Sgd.At(step++, Math.Max(totalSteps, step)));
+            score += model.TrainStep(batch.Data, batch.Labels, targets, _training.Sgd.At(step, Math.Max(totalSteps, step + 1)));
             done += batch.Count;
-            // Discovery has run by the first batch, so the subset's size is known.
-            Progress?.Invoke(done, (long)trainPipeline!.Report.Selected * epochs);
+            state = batch.State;
+            Progress?.Invoke(done, (long)batch.Count * totalSteps);
             if (batch.IsLastInEpoch)
             {
                 await FinishEpochAsync().ConfigureAwait(false);
                 current = -1;
             }
-        }, cancellationToken);
 
-        trainPipeline = train;
+            if (++batches == StopAfter)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+        }, stop.Token);
+
         train.Post(root);
         train.Complete();
-        await train.Completion.ConfigureAwait(false);
+        try
+        {
+            await train.Completion.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Stopped after StopAfter batches, as asked.
+        }
+
         if (current >= 0)
         {
             await FinishEpochAsync().ConfigureAwait(false);
@@ -121,7 +156,7 @@ public sealed class TrainingRun
             throw new InvalidDataException($"No image of '{root}' could be decoded: nothing to train on (see the skipped files in the report).");
         }
 
-        return new TrainingResult(model, results, train.Report, validation?.Report, clock.Elapsed);
+        return new TrainingResult(model, results, train.Report, validation?.Report, clock.Elapsed) { LoaderState = state };
     }
 
     private async Task<TrainingResult> EvaluateAsync(MlpClassifier model, Stopwatch clock, CancellationToken cancellationToken)

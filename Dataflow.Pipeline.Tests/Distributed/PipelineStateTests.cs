@@ -1,0 +1,81 @@
+using System.Text;
+using Dataflow.Pipeline.Distributed;
+
+namespace Dataflow.Pipeline.Tests.Distributed;
+
+[TestClass]
+public sealed class PipelineStateTests
+{
+    private static PipelineState State(int samples = 21)
+    {
+        var planner = new PartitionPlanner(PartitionPlannerTests.Options(2, 1, 4));
+        return planner.StateAfter(planner.Plan(PartitionPlannerTests.Set(samples), [.. Enumerable.Range(0, samples)], 1), 0)!;
+    }
+
+    [TestMethod]
+    public void ToBytes_Parse_RoundTrips()
+    {
+        PipelineState state = State();
+        PipelineState back = PipelineState.Parse(state.ToBytes());
+        Assert.AreEqual((1, 8L, 1, 4), (back.Epoch, back.Position, back.Step, back.WorldSize));
+        Assert.AreEqual(state.Identity, back.Identity);
+    }
+
+    [TestMethod]
+    public void ToBytes_AnyDatasetSize_IsUnderOneKilobyte()
+    {
+        Assert.IsLessThan(1024, State(21).ToBytes().Length);
+        Assert.IsLessThan(1024, State(50_000).ToBytes().Length);
+    }
+
+    [TestMethod]
+    public void Parse_Truncated_SaysSo()
+    {
+        byte[] bytes = State().ToBytes();
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(bytes.AsSpan(0, bytes.Length / 2), "state.json"));
+        StringAssert.StartsWith(e.Message, "state.json is not a pipeline state (truncated or damaged JSON");
+    }
+
+    [TestMethod]
+    public void Parse_NewerFormat_SaysToUpdate()
+    {
+        string json = Encoding.UTF8.GetString(State().ToBytes()).Replace("\"format\":1", "\"format\":2", StringComparison.Ordinal);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(Encoding.UTF8.GetBytes(json), "state.json"));
+        Assert.AreEqual("state.json was written in format 2, newer than this library reads (1): update the library to resume from it.", e.Message);
+    }
+
+    [TestMethod]
+    public void Parse_GarbageEmptyOrMissingField_SaysWhat()
+    {
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse([0xFF, 0x00, 0x13], "x")).Message, "not a pipeline state");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse([], "x")).Message, "x is empty");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse("[1,2]"u8, "x")).Message, "has no \"format\" number");
+        var missing = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse("{\"format\":1,\"epoch\":0}"u8, "x"));
+        Assert.AreEqual("x is not a usable pipeline state: \"position\" must be a whole number, was missing.", missing.Message);
+    }
+
+    [TestMethod]
+    public void Load_MissingFile_NamesIt()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "dataflow-tests", Guid.NewGuid().ToString("N") + ".json");
+        var e = Assert.ThrowsExactly<FileNotFoundException>(() => PipelineState.Load(path));
+        StringAssert.Contains(e.Message, path);
+    }
+
+    [TestMethod]
+    public void Save_Load_RoundTripsThroughAFile()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "dataflow-tests", Guid.NewGuid().ToString("N") + ".json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            PipelineState state = State();
+            state.Save(path);
+            Assert.AreEqual(state.ToString(), PipelineState.Load(path).ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Planning;
+
+namespace Dataflow.Pipeline.Distributed;
+
+/// <summary>
+/// The built-in planner: one global order per epoch from (seed, epoch) (that of <see cref="EpochPlanner"/>), the same
+/// in every process without communication, of which each rank takes its part; it can start an epoch part-way, from
+/// a saved <see cref="PipelineState"/>.
+/// </summary>
+/// <remarks>
+/// <para>A global step covers <c>BatchSize × WorldSize</c> consecutive positions of the global order, starting at the
+/// epoch's start position <c>P</c> (0, or a resumed state's): rank <c>r</c> takes the <c>r</c>-th run of
+/// <c>BatchSize</c> of them. The last step's <c>L</c> positions, when fewer, are split as evenly as possible (each rank
+/// <c>⌊L/W⌋</c> or <c>⌈L/W⌉</c>, contiguous) and settled by the <see cref="RemainderPolicy"/>; with
+/// <c>DropLast</c> the whole short step is left out. So every sample of the epoch goes to exactly one rank (or is
+/// dropped and counted), and with one process the batches are exactly <see cref="EpochPlanner"/>'s.</para>
+/// <para>Batch <c>k</c> of an epoch shuffles its rows from (seed, epoch, k), and a sample's augmentation comes from
+/// (seed, epoch, sample index), so neither depends on the rank or on where the run was resumed.</para>
+/// </remarks>
+public sealed class PartitionPlanner : IEpochPlanner
+{
+    private readonly EpochPlanner _order;
+    private readonly PipelineOptions _options;
+    private readonly PipelineState? _resume;
+    private SampleSet? _set;
+    private PipelineStateIdentity? _identity;
+
+    /// <summary>Creates the planner of <paramref name="options"/> (rank and world size as set there: null means 0 of 1).</summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="resumeFrom">A saved state to continue from, or null to start at epoch 0.</param>
+    /// <exception cref="ArgumentException">The state was saved with other options; the message names each difference.</exception>
+    public PartitionPlanner(PipelineOptions options, PipelineState? resumeFrom = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        resumeFrom?.EnsureResumes(options);
+        _options = options;
+        _order = EpochPlanner.For(options);
+        _resume = resumeFrom;
+        Rank = options.Rank ?? 0;
+        WorldSize = options.WorldSize ?? 1;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(WorldSize);
+        if ((uint)Rank >= (uint)WorldSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Rank, $"Parameter \"{nameof(PipelineOptions.Rank)}\" must be between 0 and {WorldSize - 1}, was {Rank}.");
+        }
+    }
+
+    /// <summary>This process's rank.</summary>
+    public int Rank { get; }
+
+    /// <summary>Processes in the run.</summary>
+    public int WorldSize { get; }
+
+    /// <summary>Positions per batch and rank.</summary>
+    public int BatchSize => _order.BatchSize;
+
+    /// <summary>The remainder policy.</summary>
+    public RemainderPolicy Remainder => _options.Remainder;
+
+    /// <inheritdoc />
+    public int FirstEpoch => _resume?.Epoch ?? 0;
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">The run resumes a state saved over another dataset.</exception>
+    public EpochPlan Plan(SampleSet set, ReadOnlySpan<int> selected, int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        if (!ReferenceEquals(set, _set))
+        {
+            _resume?.EnsureDataset(set, selected.Length);
+            _identity = PipelineStateIdentity.For(_options, PipelineStateIdentity.Fingerprint(set), selected.Length);
+            _set = set;
+        }
+
+        (long start, int step) = Start(epoch);
+        return Plan(_order.Order(selected, epoch), epoch, start, step);
+    }
+
+    /// <summary>
+    /// This rank's plan of <paramref name="epoch"/> from position <paramref name="start"/> of the global order
+    /// <paramref name="order"/>, its first batch numbered <paramref name="firstBatch"/>.
+    /// </summary>
+    public EpochPlan Plan(int[] order, int epoch, long start, int firstBatch)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, order.Length);
+        int n = order.Length, b = BatchSize, w = WorldSize, r = Rank;
+        int p = (int)start;
+        long stride = (long)b * w;
+        int fullSteps = (int)((n - p) / stride);
+        int last = (int)((n - p) - fullSteps * stride);
+        var positions = new List<int>(fullSteps * b + b);
+        for (int s = 0; s < fullSteps; s++)
+        {
+            positions.AddRange(order.AsSpan((int)(p + s * stride + (long)r * b), b));
+        }
+
+        int dropped = 0;
+        int repeats = 0;
+        if (last > 0)
+        {
+            int quotient = last / w, extra = last % w;
+            int offset = (int)(p + fullSteps * stride);
+            int mine = quotient + (r < extra ? 1 : 0);
+            int from = offset + r * quotient + Math.Min(r, extra);
+            if (_options.DropLast)
+            {
+                dropped = last;
+            }
+            else if (Remainder == RemainderPolicy.Drop)
+            {
+                dropped = extra;
+                positions.AddRange(order.AsSpan(from, quotient));
+            }
+            else
+            {
+                positions.AddRange(order.AsSpan(from, mine));
+                if (Remainder == RemainderPolicy.Pad && extra > 0 && r >= extra)
+                {
+                    // As PyTorch's DistributedSampler: repeat from the start of the epoch's order (marked, weight 0).
+                    positions.Add(order[(r - extra) % n]);
+                    repeats = 1;
+                }
+            }
+        }
+
+        int[] planned = [.. positions];
+        int[] rows = new int[planned.Length];
+        for (int start0 = 0, k = 0; start0 < planned.Length; start0 += b, k++)
+        {
+            _order.ArrangeRows(rows.AsSpan(start0, Math.Min(b, planned.Length - start0)), epoch, firstBatch + k);
+        }
+
+        bool[]? repeated = null;
+        if (repeats > 0)
+        {
+            repeated = new bool[planned.Length];
+            repeated[^1] = true;
+        }
+
+        return new EpochPlan(epoch, b, planned, rows, dropped, firstBatch, repeated);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>After an epoch's last batch, the state points at the start of the next epoch. Under
+    /// <see cref="RemainderPolicy.Uneven"/> a rank with one step fewer reaches that point one step early: keep rank 0's
+    /// state, which has the most steps. Under the other policies every rank's state is the same after each step.</remarks>
+    public PipelineState? StateAfter(EpochPlan plan, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        PipelineStateIdentity identity = _identity ?? throw new InvalidOperationException("The state is known once an epoch has been planned.");
+        if (batch >= plan.BatchCount - 1)
+        {
+            return new PipelineState(plan.Epoch + 1, 0, 0, WorldSize, identity);
+        }
+
+        (long start, _) = Start(plan.Epoch);
+        return new PipelineState(plan.Epoch, start + (batch + 1L) * BatchSize * WorldSize, plan.FirstBatch + batch + 1, WorldSize, identity);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"PartitionPlanner(rank {Rank} of {WorldSize}, {Remainder}, {_order})";
+
+    private (long Start, int Step) Start(int epoch) => _resume is not null && epoch == _resume.Epoch ? (_resume.Position, _resume.Step) : (0, 0);
+}

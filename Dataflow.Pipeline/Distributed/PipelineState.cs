@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dataflow.Pipeline.Discovery;
+
+namespace Dataflow.Pipeline.Distributed;
+
+/// <summary>
+/// Where a run is in its plan, small enough to save with every checkpoint: the epoch, how far the epoch's global
+/// order has been consumed, and what identifies the dataset and the options that shape the batches.
+/// </summary>
+/// <remarks>
+/// <para>Every delivered batch carries the state to save once it is consumed (<see cref="Batching.Batch.State"/>).
+/// A pipeline built with <see cref="ImagePipelineBuilder.ResumeFrom"/> continues with exactly the batches the
+/// uninterrupted run would have produced next, planned rather than replayed: nothing before the position is read
+/// or decoded. A state taken with one world size resumes with another: the rest of the epoch is split between the
+/// new ranks, each sample exactly once, and the following epochs are those of a run of the new size.</para>
+/// <para>The state is position, never history: its size does not depend on the dataset (about 500 bytes of JSON).</para>
+/// </remarks>
+public sealed class PipelineState
+{
+    /// <summary>The format this library writes and the newest it reads.</summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>Creates a state (the pipeline makes them; a test or a tool may too).</summary>
+    public PipelineState(int epoch, long position, int step, int worldSize, PipelineStateIdentity identity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(worldSize);
+        ArgumentNullException.ThrowIfNull(identity);
+        Epoch = epoch;
+        Position = position;
+        Step = step;
+        WorldSize = worldSize;
+        Identity = identity;
+    }
+
+    /// <summary>The epoch to continue, from 0.</summary>
+    public int Epoch { get; }
+
+    /// <summary>Samples of the epoch's global order consumed by all ranks together (0 at an epoch's start).</summary>
+    public long Position { get; }
+
+    /// <summary>Steps (batches per rank) made in the epoch: the index of the next batch.</summary>
+    public int Step { get; }
+
+    /// <summary>The number of processes of the run that saved the state.</summary>
+    public int WorldSize { get; }
+
+    /// <summary>The seed, the dataset and the options the position refers to.</summary>
+    public PipelineStateIdentity Identity { get; }
+
+    /// <summary>The state as UTF-8 JSON (the file format; see <see cref="Parse"/>).</summary>
+    public byte[] ToBytes()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("format", CurrentFormat);
+            json.WriteNumber("epoch", Epoch);
+            json.WriteNumber("position", Position);
+            json.WriteNumber("step", Step);
+            json.WriteNumber("worldSize", WorldSize);
+            Identity.WriteTo(json);
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Reads a state written by <see cref="ToBytes"/>.</summary>
+    /// <param name="bytes">The saved bytes.</param>
+    /// <param name="origin">What the bytes are named in messages (a file path).</param>
+    /// <exception cref="InvalidDataException">The bytes are empty, truncated or not a state, come from a newer format, or lack a field; the message names <paramref name="origin"/>.</exception>
+    public static PipelineState Parse(ReadOnlySpan<byte> bytes, string origin = "the pipeline state")
+    {
+        if (bytes.IsEmpty)
+        {
+            throw new InvalidDataException($"{origin} is empty: no pipeline state.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(bytes.ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{origin} is not a pipeline state (truncated or damaged JSON: {e.Message}).", e);
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out JsonElement format) || format.ValueKind != JsonValueKind.Number)
+            {
+                throw new InvalidDataException($"{origin} is not a pipeline state: it has no \"format\" number.");
+            }
+
+            if (!format.TryGetInt32(out int version) || version < 1)
+            {
+                throw new InvalidDataException($"{origin} has format {format.GetRawText()}; this library reads format {CurrentFormat}.");
+            }
+
+            if (version > CurrentFormat)
+            {
+                throw new InvalidDataException($"{origin} was written in format {version}, newer than this library reads ({CurrentFormat}): update the library to resume from it.");
+            }
+
+            var reader = new StateReader(root, origin);
+            return new PipelineState(reader.Int("epoch", 0), reader.Long("position"), reader.Int("step", 0), reader.Int("worldSize", 1), PipelineStateIdentity.ReadFrom(reader));
+        }
+    }
+
+    /// <summary>Writes the state to <paramref name="path"/> (through a temporary file, so a crash never leaves half a state).</summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, ToBytes());
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads a state saved with <see cref="Save"/>.</summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a usable state; the message names it and why.</exception>
+    public static PipelineState Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"The pipeline state file '{full}' does not exist.", full);
+        }
+
+        return Parse(File.ReadAllBytes(full), $"The pipeline state file '{full}'");
+    }
+
+    /// <summary>
+    /// Checks that this state can resume a run with <paramref name="options"/>: same seed and batch-shaping options.
+    /// The world size may differ (an elastic resumption).
+    /// </summary>
+    /// <exception cref="ArgumentException">Something differs; the message names every difference with both values.</exception>
+    public void EnsureResumes(PipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        IReadOnlyList<string> differences = Identity.Differences(PipelineStateIdentity.For(options, Identity.Dataset, Identity.Samples));
+        if (differences.Count > 0)
+        {
+            throw new ArgumentException($"The pipeline state was saved with other options: {string.Join("; ", differences)}.", nameof(options));
+        }
+
+        if (Epoch >= options.Epochs)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The pipeline state is at epoch {Epoch} (from 0) but the run has {nameof(PipelineOptions.Epochs)} {options.Epochs}: nothing is left to run; raise Epochs to continue."), nameof(options));
+        }
+    }
+
+    /// <summary>Checks that the discovered dataset is the one the state was saved over.</summary>
+    /// <exception cref="InvalidDataException">It is another dataset (or another selection of it); the message says how it differs.</exception>
+    public void EnsureDataset(SampleSet set, int selected)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        string fingerprint = PipelineStateIdentity.Fingerprint(set);
+        if (fingerprint != Identity.Dataset || selected != Identity.Samples)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"The pipeline state was saved over another dataset: {Identity.Samples} selected samples with fingerprint {Identity.Dataset}, this run has {selected} with fingerprint {fingerprint} ({set.Samples.Count} discovered in {set.ClassNames.Count} classes)."));
+        }
+
+        if (Position > selected)
+        {
+            throw new InvalidDataException($"The pipeline state's position {Position} is past the end of the epoch ({selected} samples).");
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"epoch {Epoch}, position {Position}, step {Step}, world size {WorldSize}, seed {Identity.Seed}, dataset {Identity.Dataset}";
+
+    /// <summary>The fields of a parsed state, each missing or mistyped one named.</summary>
+    internal readonly struct StateReader(JsonElement root, string origin)
+    {
+        public int Int(string name, int min)
+        {
+            long value = Long(name, min);
+            return value <= int.MaxValue ? (int)value : throw Invalid(name, $"at most {int.MaxValue}");
+        }
+
+        public long Long(string name, long min = 0)
+        {
+            if (!root.TryGetProperty(name, out JsonElement e) || e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out long value))
+            {
+                throw Invalid(name, "a whole number");
+            }
+
+            return value >= min ? value : throw Invalid(name, $"at least {min}");
+        }
+
+        public double Double(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Number ? e.GetDouble() : throw Invalid(name, "a number");
+
+        public bool Bool(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? e.GetBoolean() : throw Invalid(name, "true or false");
+
+        public string String(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Invalid(name, "a string");
+
+        public TEnum Enum<TEnum>(string name)
+            where TEnum : struct, Enum =>
+            System.Enum.TryParse(String(name), ignoreCase: false, out TEnum value) && System.Enum.IsDefined(value) ? value
+                : throw Invalid(name, $"one of {string.Join(", ", System.Enum.GetNames<TEnum>())}");
+
+        private InvalidDataException Invalid(string name, string what) =>
+            new($"{origin} is not a usable pipeline state: \"{name}\" must be {what}, was {(root.TryGetProperty(name, out JsonElement e) ? e.GetRawText() : "missing")}.");
+    }
+}

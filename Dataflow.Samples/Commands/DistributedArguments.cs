@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Dataflow.Pipeline.Distributed;
+
+namespace Dataflow.Samples.Commands;
+
+/// <summary>
+/// <c>--rank</c>, <c>--world-size</c> and <c>--remainder</c>: this process's part of a data-parallel run. Without them
+/// the library reads the launcher's variables (torchrun, mpirun, srun), else runs as rank 0 of 1.
+/// </summary>
+public sealed class DistributedArguments
+{
+    /// <summary>The <c>--remainder</c> choices.</summary>
+    public static IReadOnlyList<string> RemainderChoices { get; } = ["pad", "drop", "uneven"];
+
+    /// <summary>Declares the options.</summary>
+    public DistributedArguments()
+    {
+        Rank.Require<Option<int?>, int?>(v => v is null or >= 0, "must be at least 0");
+        WorldSize.Require<Option<int?>, int?>(v => v is null or (>= 1 and <= 1_000_000), "must be between 1 and 1000000");
+        Remainder.OneOf(RemainderChoices);
+    }
+
+    /// <summary><c>--rank N</c>.</summary>
+    public Option<int?> Rank { get; } = new("--rank")
+    {
+        Description = "This process's rank, from 0. Default: from RANK, OMPI_COMM_WORLD_RANK, PMI_RANK or SLURM_PROCID, else 0.",
+    };
+
+    /// <summary><c>--world-size N</c>.</summary>
+    public Option<int?> WorldSize { get; } = new("--world-size")
+    {
+        Description = "Processes sharing each epoch. Default: from WORLD_SIZE, OMPI_COMM_WORLD_SIZE, PMI_SIZE or SLURM_NTASKS, else 1.",
+    };
+
+    /// <summary><c>--remainder pad|drop|uneven</c>.</summary>
+    public Option<string> Remainder { get; } = new("--remainder")
+    {
+        Description = "An epoch's last samples that do not fill every rank's batch: pad (repeat, weight 0; equal steps), drop (leave out; equal steps) or uneven.",
+        DefaultValueFactory = _ => "pad",
+    };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Options.Add(Rank);
+        command.Options.Add(WorldSize);
+        command.Options.Add(Remainder);
+    }
+
+    /// <summary><paramref name="settings"/> with the rank, world size and policy read from <paramref name="parse"/>.</summary>
+    public PipelineSettings Apply(ParseResult parse, PipelineSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings with
+        {
+            Rank = parse.GetValue(Rank),
+            WorldSize = parse.GetValue(WorldSize),
+            Remainder = parse.GetValue(Remainder) switch { "drop" => RemainderPolicy.Drop, "uneven" => RemainderPolicy.Uneven, _ => RemainderPolicy.Pad },
+        };
+    }
+}
