@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Caching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
@@ -104,6 +105,11 @@ public sealed record PipelineOptions
     /// end at the target size: one whose last declared size (<see cref="IAugmentation.OutputSize"/>) differs is refused at build.</remarks>
     /// <value>None.</value>
     public IReadOnlyList<IAugmentation> Augmentations { get; init; } = [];
+
+    /// <summary>Transforms applied in order to every assembled batch, after the in-batch shuffle and before delivery (such as <see cref="MixUp"/> and <see cref="CutMix"/>).</summary>
+    /// <remarks>They draw from a generator keyed by (seed, epoch, batch index), so a batch's result does not depend on the parallelism.</remarks>
+    /// <value>None.</value>
+    public IReadOnlyList<IBatchAugmentation> BatchAugmentations { get; init; } = [];
 
     /// <summary>Pixel scaling, mean and std.</summary>
     /// <remarks>Per-channel values go to the channel of their colour (<see cref="NormalizationOptions.ChannelOrder"/>), whatever
@@ -246,6 +252,7 @@ public sealed record PipelineOptions
 
         checks.InRange(MaxFailureFraction, 0.0, 1.0, nameof(MaxFailureFraction));
         CheckAugmentations(checks, sized);
+        CheckBatchAugmentations(checks);
         if (Normalization is null)
         {
             checks.Add(nameof(Normalization), $"Parameter \"{nameof(Normalization)}\" must be set, was null.");
@@ -289,6 +296,7 @@ public sealed record PipelineOptions
         ClassNames = ClassNames is null ? null : [.. ClassNames],
         Extensions = Extensions is null ? null : [.. Extensions],
         Augmentations = Augmentations is null ? null! : [.. Augmentations],
+        BatchAugmentations = BatchAugmentations is null ? null! : [.. BatchAugmentations],
         Normalization = Normalization?.InChannelOrder(ColorMode)!,
     };
 
@@ -346,6 +354,23 @@ public sealed record PipelineOptions
         if (sized)
         {
             checks.Add(nameof(Augmentations), AugmentationContracts.OutputSizeFailure(Augmentations, new OpenCvSharp.Size(Width, Height), nameof(Augmentations)));
+        }
+    }
+
+    private void CheckBatchAugmentations(OptionChecks checks)
+    {
+        if (BatchAugmentations is null)
+        {
+            checks.Add(nameof(BatchAugmentations), $"Parameter \"{nameof(BatchAugmentations)}\" must be set (empty for none), was null.");
+            return;
+        }
+
+        for (int i = 0; i < BatchAugmentations.Count; i++)
+        {
+            if (BatchAugmentations[i] is null)
+            {
+                checks.Add(nameof(BatchAugmentations), $"Parameter \"{nameof(BatchAugmentations)}\" must not hold null, was null at index {i}.");
+            }
         }
     }
 

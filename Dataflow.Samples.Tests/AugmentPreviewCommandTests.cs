@@ -1,4 +1,7 @@
+using System.Globalization;
 using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Batching;
+using Dataflow.Samples.Commands;
 using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Preview;
 using OpenCvSharp;
@@ -32,13 +35,70 @@ public sealed class AugmentPreviewCommandTests
         string image = data.AddImage("a", "source.png", 64, 48, seed: 2);
         string output = Path.Combine(data.Root, "out");
 
-        SampleRun run = await SampleRun.RunAsync("augment-preview", "--image", image, "--out", output, "--size", "24", "--count", "2");
+        data.WithClasses(3, 4, 20, 20);
+        SampleRun run = await SampleRun.RunAsync("augment-preview", "--image", image, "--out", output, "--size", "24", "--count", "2", "--data", data.Root);
 
         Assert.AreEqual(0, run.ExitCode, run.Error);
-        string[] expected = ["source", .. AugmentationStrip.DocsCatalogue.Select(e => e.Name)];
+        string[] expected = ["source", .. AugmentationStrip.DocsCatalogue.Select(e => e.Name), .. AugmentPreviewCommand.MixedBatches.Select(e => e.Name)];
         CollectionAssert.AreEquivalent(expected.Select(n => n + ".png").ToArray(), Directory.GetFiles(output).Select(Path.GetFileName).ToArray());
         using Mat rotation = Cv2.ImRead(Path.Combine(output, "rotation.png"));
         Assert.AreEqual(new Size(2 * 24 + 4, 24), rotation.Size());
+        using Mat mixup = Cv2.ImRead(Path.Combine(output, "mixup.png"));
+        Assert.AreEqual(new Size(4 + 8 * (96 + 4), 2 * (4 + 96 + 18 + 4)), mixup.Size(), "two contact sheets of 8 tiles of 96 px, one above the other");
+    }
+
+    [TestMethod]
+    public async Task MixedBatchSheet_MixUp_BottomRowIsTheBlendOfTheTopRowAndItsNeighbour()
+    {
+        using var data = new TempDataset().WithClasses(3, 4, 20, 20);
+        (Mat sheet, string label) = await MixedBatchSheet.RenderAsync(data.Root, new MixUp(alpha: 1), 20, 20, seed: 4);
+        using (sheet)
+        {
+            // Tiles at 1:1 scale: tile i of the bottom row is λ·(tile i) + (1 − λ)·(tile i − 1) of the top row, to rounding,
+            // with one λ for the batch: fit it by least squares over every tile, then check each tile against it.
+            const int Cell = 20 + 4, SheetHeight = 4 + 20 + 18 + 4;
+            var tiles = new List<(byte[] Own, byte[] Other, byte[] Mixed)>();
+            for (int i = 0; i < MixedBatchSheet.Rows; i++)
+            {
+                int partner = (i + MixedBatchSheet.Rows - 1) % MixedBatchSheet.Rows;
+                using var own = new Mat(sheet, new Rect(4 + i * Cell, 4, 20, 20));
+                using var other = new Mat(sheet, new Rect(4 + partner * Cell, 4, 20, 20));
+                using var mixed = new Mat(sheet, new Rect(4 + i * Cell, SheetHeight + 4, 20, 20));
+                tiles.Add((Bytes(own), Bytes(other), Bytes(mixed)));
+            }
+
+            double numerator = 0, denominator = 0;
+            foreach (var (own, other, mixed) in tiles)
+            {
+                for (int k = 0; k < own.Length; k++)
+                {
+                    numerator += (mixed[k] - other[k]) * (double)(own[k] - other[k]);
+                    denominator += (own[k] - other[k]) * (double)(own[k] - other[k]);
+                }
+            }
+
+            double lambda = numerator / denominator;
+            Assert.IsInRange(0.0, 1.0, lambda);
+            for (int i = 0; i < tiles.Count; i++)
+            {
+                var (own, other, mixed) = tiles[i];
+                for (int k = 0; k < own.Length; k++)
+                {
+                    Assert.AreEqual(lambda * own[k] + (1 - lambda) * other[k], mixed[k], 1.5, $"tile {i}, value {k}, lambda {lambda}");
+                }
+            }
+
+            string ownWeight = lambda.ToString(".00", CultureInfo.InvariantCulture), otherWeight = (1 - lambda).ToString(".00", CultureInfo.InvariantCulture);
+            Assert.IsTrue(label.Contains(ownWeight, StringComparison.Ordinal) || label.Contains(otherWeight, StringComparison.Ordinal) || !label.Contains(' ', StringComparison.Ordinal),
+                $"label '{label}' for lambda {lambda}");
+        }
+    }
+
+    private static byte[] Bytes(Mat tile)
+    {
+        using Mat copy = tile.Clone();
+        copy.GetArray(out Vec3b[] pixels);
+        return [.. pixels.SelectMany(p => new[] { p.Item0, p.Item1, p.Item2 })];
     }
 
     [TestMethod]

@@ -32,6 +32,9 @@ public sealed class AugmentationArgumentsTests
     [DataRow("flip")]
     [DataRow("light")]
     [DataRow("imagenet")]
+    [DataRow("randaugment")]
+    [DataRow("trivialaugment")]
+    [DataRow("autoaugment")]
     public void Create_Preset_IsTheLibrarysPreset(string preset)
     {
         var (list, name) = Parse("--augment " + preset);
@@ -61,11 +64,13 @@ public sealed class AugmentationArgumentsTests
     }
 
     [TestMethod]
-    [DataRow("--augment heavy", "--augment must be one of none, flip, light, imagenet, was 'heavy'.")]
+    [DataRow("--augment heavy", "--augment must be one of none, flip, light, imagenet, randaugment, trivialaugment, autoaugment, was 'heavy'.")]
     [DataRow("--flip 1.5", "--flip must be between 0 and 1, was 1.5.")]
     [DataRow("--rotate 200", "--rotate must be between 0 and 180, was 200.")]
     [DataRow("--crop-scale 0", "--crop-scale must be above 0 and at most 1, was 0.")]
     [DataRow("--blur 0", "--blur must be between 0.1 and 20, was 0.")]
+    [DataRow("--mixup 0", "--mixup must be above 0 and at most 100, was 0.")]
+    [DataRow("--cutmix 101", "--cutmix must be above 0 and at most 100, was 101.")]
     public void Parse_OutOfRange_OneErrorNamingTheOption(string commandLine, string message)
     {
         var arguments = new AugmentationArguments();
@@ -73,6 +78,35 @@ public sealed class AugmentationArgumentsTests
         arguments.AddTo(command);
         ParseResult parse = command.Parse(commandLine);
         Assert.AreEqual(message, parse.Errors.Single().Message);
+    }
+
+    [TestMethod]
+    [DataRow("", "")]
+    [DataRow("--mixup 0.2", "MixUp(alpha=0.2, p=1)")]
+    [DataRow("--cutmix 1", "CutMix(alpha=1, p=1)")]
+    [DataRow("--cutmix 1 --mixup 0.2", "BatchOneOf([MixUp(alpha=0.2, p=1), CutMix(alpha=1, p=1)], weights=[1, 1])")]
+    public void CreateBatch_MixUpAndCutMix_OneOfTheTwoPerBatchWhenBoth(string commandLine, string expected)
+    {
+        var arguments = new AugmentationArguments();
+        var command = new RootCommand();
+        arguments.AddTo(command);
+        ParseResult parse = command.Parse(commandLine);
+        Assert.AreEqual(expected, string.Join("; ", arguments.CreateBatch(parse)));
+        Assert.AreEqual(("none " + commandLine.Replace("--cutmix 1 --mixup 0.2", "--mixup 0.2 --cutmix 1", StringComparison.Ordinal)).Trim(), arguments.Create(parse).Name);
+    }
+
+    [TestMethod]
+    public async Task Train_MixUpAndCutMix_TrainsOnSoftLabelsAndReportsThem()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 24, 24);
+
+        SampleRun run = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "2", "--size", "12x12",
+            "--augment", "randaugment", "--mixup", "0.2", "--cutmix", "1", "--json");
+
+        JsonElement json = run.Json();
+        Assert.AreEqual("randaugment --mixup 0.2 --cutmix 1", json.GetProperty("settings").GetProperty("augment").GetString());
+        Assert.IsTrue(json.GetProperty("training").GetProperty("countsAddUp").GetBoolean());
+        Assert.IsTrue(double.IsFinite(json.GetProperty("epochs")[1].GetProperty("loss").GetDouble()));
     }
 
     [TestMethod]
@@ -92,6 +126,6 @@ public sealed class AugmentationArgumentsTests
     public async Task Train_UnknownPreset_FailsWithOneLine()
     {
         SampleRun run = await SampleRun.RunAsync("train", "--augment", "heavy");
-        run.AssertOneLineError("--augment must be one of none, flip, light, imagenet, was 'heavy'.", ExitCodes.UsageError);
+        run.AssertOneLineError("--augment must be one of none, flip, light, imagenet, randaugment, trivialaugment, autoaugment, was 'heavy'.", ExitCodes.UsageError);
     }
 }

@@ -77,6 +77,53 @@ public sealed class MlpClassifierTests
     }
 
     [TestMethod]
+    public void TrainStep_OneHotTargets_SameWeightsAsLabels()
+    {
+        (float[] data, int[] labels) = Blobs(9, seed: 5);
+        float[] oneHot = new float[labels.Length * Classes.Length];
+        for (int r = 0; r < labels.Length; r++)
+        {
+            oneHot[r * Classes.Length + labels[r]] = 1f;
+        }
+
+        var byLabel = new MlpClassifier(ModelKind.Mlp, [1, 2, 2], Classes, hidden: 6, seed: 9);
+        var byTarget = new MlpClassifier(ModelKind.Mlp, [1, 2, 2], Classes, hidden: 6, seed: 9);
+        for (int step = 0; step < 5; step++)
+        {
+            Score a = byLabel.TrainStep(data, labels, new SgdSettings());
+            Score b = byTarget.TrainStep(data, labels, oneHot, new SgdSettings());
+            Assert.AreEqual(a, b, $"step {step}");
+        }
+
+        Assert.IsTrue(byLabel.HasSameWeights(byTarget));
+    }
+
+    [TestMethod]
+    public void TrainStep_SoftTargets_LossIsTheCrossEntropyAgainstThemAndTheModelMovesTowardsThem()
+    {
+        // Every row's target is half its own class, half the next: the model learns to predict both about equally.
+        (float[] data, int[] labels) = Blobs(30, seed: 2);
+        float[] soft = new float[labels.Length * Classes.Length];
+        for (int r = 0; r < labels.Length; r++)
+        {
+            soft[r * Classes.Length + labels[r]] = 0.5f;
+            soft[r * Classes.Length + (labels[r] + 1) % 3] = 0.5f;
+        }
+
+        var model = new MlpClassifier(ModelKind.Softmax, [1, 2, 2], Classes, hidden: 1, seed: 4);
+        Score first = model.TrainStep(data, labels, soft, new SgdSettings(0.2f, WeightDecay: 0f));
+        Assert.IsGreaterThan(Math.Log(2) * labels.Length, first.Loss, "cross-entropy against a two-class target is at least ln 2 per row");
+        for (int step = 0; step < 300; step++)
+        {
+            model.TrainStep(data, labels, soft, new SgdSettings(0.2f, WeightDecay: 0f));
+        }
+
+        Score last = model.TrainStep(data, labels, soft, new SgdSettings(0.2f, WeightDecay: 0f));
+        Assert.AreEqual(Math.Log(2), last.Loss / labels.Length, 0.1, "the loss approaches its minimum, the entropy of the targets");
+        Assert.ThrowsExactly<ArgumentException>(() => model.TrainStep(data, labels, soft.AsSpan(1).ToArray(), new SgdSettings()));
+    }
+
+    [TestMethod]
     public void TrainStep_SameSeedAndBatches_SameWeights()
     {
         (float[] data, int[] labels) = Blobs(9, seed: 5);

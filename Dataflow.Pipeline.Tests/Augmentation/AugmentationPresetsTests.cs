@@ -18,6 +18,14 @@ public sealed class AugmentationPresetsTests
     }
 
     [TestMethod]
+    public void Get_AutomaticPolicies_ReturnThePolicyAloneWithTorchvisionDefaults()
+    {
+        Assert.AreEqual("RandAugment(numOps=2, magnitude=9, numMagnitudeBins=31, interpolation=Nearest, fill=0)", AugmentationPresets.Get("randaugment").Single().ToString());
+        Assert.AreEqual("TrivialAugmentWide(numMagnitudeBins=31, interpolation=Nearest, fill=0)", AugmentationPresets.Get("TrivialAugment").Single().ToString());
+        Assert.AreEqual("AutoAugment(policy=ImageNet, interpolation=Nearest, fill=0)", AugmentationPresets.Get(" autoaugment ").Single().ToString());
+    }
+
+    [TestMethod]
     public void ImageNet_FirstTransform_IsASourceCropSoItIsFusedWithTheResize() =>
         Assert.IsInstanceOfType<ISourceCropAugmentation>(AugmentationPresets.ImageNet()[0]);
 
@@ -26,6 +34,6 @@ public sealed class AugmentationPresetsTests
     {
         var e = Assert.ThrowsExactly<ArgumentException>(() => AugmentationPresets.Get("heavy"));
         Assert.AreEqual("name", e.ParamName);
-        Assert.StartsWith("Parameter \"name\" must be one of none, flip, light, imagenet, was \"heavy\".", e.Message);
+        Assert.StartsWith("Parameter \"name\" must be one of none, flip, light, imagenet, randaugment, trivialaugment, autoaugment, was \"heavy\".", e.Message);
     }
 }

@@ -52,14 +52,22 @@ internal static class AugmentationOps
     /// Runs <paramref name="transforms"/> in order, disposing the intermediate Mats they create; the caller keeps
     /// ownership of <paramref name="image"/> as with a single <see cref="IAugmentation.Apply"/>.
     /// </summary>
-    public static Mat ApplyAll(IReadOnlyList<IAugmentation> transforms, Mat image, AugmentationContext context)
+    public static Mat ApplyAll(IReadOnlyList<IAugmentation> transforms, Mat image, AugmentationContext context) =>
+        Chain(image, transforms.Count, (current, i) => transforms[i].Apply(current, context));
+
+    /// <summary>
+    /// Runs <paramref name="steps"/> steps in order, each given the previous one's result and its number, disposing the
+    /// intermediate Mats they create; the caller keeps ownership of <paramref name="image"/> as with a single
+    /// <see cref="IAugmentation.Apply"/>.
+    /// </summary>
+    public static Mat Chain(Mat image, int steps, Func<Mat, int, Mat> step)
     {
         Mat current = image;
         try
         {
-            foreach (IAugmentation transform in transforms)
+            for (int i = 0; i < steps; i++)
             {
-                Mat next = transform.Apply(current, context);
+                Mat next = step(current, i);
                 if (!ReferenceEquals(next, current) && !ReferenceEquals(current, image))
                 {
                     current.Dispose();

@@ -7,8 +7,8 @@ namespace Dataflow.Pipeline.Augmentation;
 /// the transforms are immutable and may be shared.</remarks>
 public static class AugmentationPresets
 {
-    /// <summary>The preset names <see cref="Get"/> accepts: none, flip, light, imagenet.</summary>
-    public static IReadOnlyList<string> Names { get; } = ImmutableArray.Create("none", "flip", "light", "imagenet");
+    /// <summary>The preset names <see cref="Get"/> accepts: none, flip, light, imagenet, randaugment, trivialaugment, autoaugment.</summary>
+    public static IReadOnlyList<string> Names { get; } = ImmutableArray.Create("none", "flip", "light", "imagenet", "randaugment", "trivialaugment", "autoaugment");
 
     /// <summary>No augmentation.</summary>
     public static IReadOnlyList<IAugmentation> None() => ImmutableArray<IAugmentation>.Empty;
@@ -33,6 +33,18 @@ public static class AugmentationPresets
         new RandomHorizontalFlip(),
         new ColorJitter(brightness: 0.4, contrast: 0.4, saturation: 0.4));
 
+    /// <summary>
+    /// <see cref="Augmentation.RandAugment"/> with torchvision's defaults (2 operations at magnitude bin 9 of 31), alone: torchvision's
+    /// reference recipe puts a random resized crop and a horizontal flip before it, which add to it where they suit the data.
+    /// </summary>
+    public static IReadOnlyList<IAugmentation> RandAugment() => ImmutableArray.Create<IAugmentation>(new RandAugment());
+
+    /// <summary><see cref="TrivialAugmentWide"/> with torchvision's defaults (31 magnitude bins), alone.</summary>
+    public static IReadOnlyList<IAugmentation> TrivialAugment() => ImmutableArray.Create<IAugmentation>(new TrivialAugmentWide());
+
+    /// <summary><see cref="Augmentation.AutoAugment"/> with the ImageNet policy, alone.</summary>
+    public static IReadOnlyList<IAugmentation> AutoAugment() => ImmutableArray.Create<IAugmentation>(new AutoAugment());
+
     /// <summary>The preset called <paramref name="name"/> (case-insensitive).</summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not one of <see cref="Names"/>.</exception>
     public static IReadOnlyList<IAugmentation> Get(string name) => name?.Trim().ToLowerInvariant() switch
@@ -41,6 +53,9 @@ public static class AugmentationPresets
         "flip" => Flip(),
         "light" => Light(),
         "imagenet" => ImageNet(),
+        "randaugment" => RandAugment(),
+        "trivialaugment" => TrivialAugment(),
+        "autoaugment" => AutoAugment(),
         _ => throw new ArgumentException($"Parameter \"{nameof(name)}\" must be one of {string.Join(", ", Names)}, was \"{name}\".", nameof(name)),
     };
 }

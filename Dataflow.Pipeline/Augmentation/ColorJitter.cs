@@ -97,7 +97,7 @@ public sealed class ColorJitter : IAugmentation
 
     private static double Factor(SampleRandom random, double jitter) => random.Uniform(Math.Max(0, 1 - jitter), 1 + jitter);
 
-    private static void AdjustContrast(Mat image, double factor, ColorMode colorMode)
+    internal static void AdjustContrast(Mat image, double factor, ColorMode colorMode)
     {
         double mean;
         if (image.Channels() == 3)
@@ -113,7 +113,7 @@ public sealed class ColorJitter : IAugmentation
         image.ConvertTo(image, -1, factor, (1 - factor) * mean);
     }
 
-    private static void AdjustSaturation(Mat image, double factor, ColorMode colorMode)
+    internal static void AdjustSaturation(Mat image, double factor, ColorMode colorMode)
     {
         using Mat gray = AugmentationOps.ToGray(image, colorMode);
         using var gray3 = new Mat();

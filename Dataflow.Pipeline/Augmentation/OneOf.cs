@@ -1,4 +1,3 @@
-using System.Globalization;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Augmentation;
@@ -6,8 +5,7 @@ namespace Dataflow.Pipeline.Augmentation;
 /// <summary>Applies one of its transforms, picked at random per image with the given weights (torchvision <c>RandomChoice</c>).</summary>
 public sealed class OneOf : IAugmentation
 {
-    private readonly IAugmentation[] _transforms;
-    private readonly double[] _cumulative;
+    private readonly WeightedChoice<IAugmentation> _choice;
 
     /// <summary>Creates the combinator with equal weights.</summary>
     /// <param name="transforms">The transforms to choose from: at least one, none null.</param>
@@ -23,54 +21,29 @@ public sealed class OneOf : IAugmentation
     /// <exception cref="ArgumentException">The list is empty or holds null, or the weights do not match it.</exception>
     public OneOf(IReadOnlyList<IAugmentation> transforms, IReadOnlyList<double>? weights)
     {
-        _transforms = RandomApply.CheckTransforms(transforms, nameof(transforms));
-        double[] w = weights is null ? [.. Enumerable.Repeat(1.0, _transforms.Length)] : [.. weights];
-        if (w.Length != _transforms.Length || w.Any(x => !double.IsFinite(x) || x < 0) || w.Sum() <= 0)
-        {
-            throw new ArgumentException(
-                $"Parameter \"{nameof(weights)}\" must hold {_transforms.Length} finite, non-negative weights that are not all 0, was [{string.Join(", ", w.Select(x => x.ToString(CultureInfo.InvariantCulture)))}].",
-                nameof(weights));
-        }
-
-        _cumulative = new double[w.Length];
-        double sum = w.Sum(), running = 0;
-        for (int i = 0; i < w.Length; i++)
-        {
-            running += w[i] / sum;
-            _cumulative[i] = running;
-        }
-
-        Weights = [.. w];
+        _choice = new WeightedChoice<IAugmentation>(transforms, weights, nameof(transforms), nameof(weights));
     }
 
     /// <summary>The transforms to choose from.</summary>
-    public IReadOnlyList<IAugmentation> Transforms => _transforms;
+    public IReadOnlyList<IAugmentation> Transforms => _choice.Items;
 
     /// <summary>The weight of each transform.</summary>
-    public IReadOnlyList<double> Weights { get; }
+    public IReadOnlyList<double> Weights => _choice.Weights;
 
     /// <inheritdoc />
     public Mat Apply(Mat image, AugmentationContext context)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(context);
-        double u = context.Random.NextDouble();
-        int chosen = 0;
-        while (chosen < _cumulative.Length - 1 && u >= _cumulative[chosen])
-        {
-            chosen++;
-        }
-
-        return _transforms[chosen].Apply(image, context);
+        return _choice.Pick(context.Random).Apply(image, context);
     }
 
     /// <summary>True when every transform handles either channel order.</summary>
-    public bool HandlesAnyChannelOrder => AugmentationContracts.HandleAnyChannelOrder(_transforms);
+    public bool HandlesAnyChannelOrder => AugmentationContracts.HandleAnyChannelOrder(_choice.Items);
 
     /// <summary>The transforms' common size; when they differ, one that differs from the input.</summary>
-    public Size? OutputSize(Size input) => AugmentationContracts.Either(_transforms.Select(t => t.OutputSize(input)), input);
+    public Size? OutputSize(Size input) => AugmentationContracts.Either(_choice.Items.Select(t => t.OutputSize(input)), input);
 
     /// <inheritdoc />
-    public override string ToString() =>
-        $"OneOf([{string.Join(", ", _transforms.Select(t => t.ToString()))}], weights=[{string.Join(", ", Weights.Select(AugmentationOps.Format))}])";
+    public override string ToString() => $"OneOf({_choice.Describe()})";
 }

@@ -15,7 +15,7 @@ public sealed class RandomApply : IAugmentation
     public RandomApply(double p, params IAugmentation[] transforms)
     {
         Guard.Probability(p, nameof(p));
-        _transforms = CheckTransforms(transforms, nameof(transforms));
+        _transforms = WeightedChoice<IAugmentation>.CheckTransforms(transforms, nameof(transforms));
         P = p;
     }
 
@@ -41,22 +41,4 @@ public sealed class RandomApply : IAugmentation
 
     /// <inheritdoc />
     public override string ToString() => $"RandomApply(p={AugmentationOps.Format(P)}, [{string.Join(", ", _transforms.Select(t => t.ToString()))}])";
-
-    internal static IAugmentation[] CheckTransforms(IReadOnlyList<IAugmentation>? transforms, string name)
-    {
-        if (transforms is null || transforms.Count == 0)
-        {
-            throw new ArgumentException($"Parameter \"{name}\" must hold at least one transform, was empty.", name);
-        }
-
-        for (int i = 0; i < transforms.Count; i++)
-        {
-            if (transforms[i] is null)
-            {
-                throw new ArgumentException($"Parameter \"{name}\" must not hold null, was null at index {i}.", name);
-            }
-        }
-
-        return [.. transforms];
-    }
 }

@@ -13,13 +13,15 @@ internal sealed class AssembleStage
     private readonly InFlightLedger _ledger;
     private readonly PipelineReport _report;
     private readonly StageRunner _runner;
+    private readonly BatchAugmentStage? _batchAugment;
     private BatchAssembler? _assembler;
     private long _received;
     private int _epoch = -1;
     private long _rowsInEpoch;
 
-    public AssembleStage(RunControl run, InFlightLedger ledger, PipelineReport report, StageRunner runner)
+    public AssembleStage(RunControl run, InFlightLedger ledger, PipelineReport report, StageRunner runner, BatchAugmentStage? batchAugment = null)
     {
+        _batchAugment = batchAugment;
         _runner = runner;
         _run = run;
         _ledger = ledger;
@@ -77,6 +79,11 @@ internal sealed class AssembleStage
         if (batch is null)
         {
             return []; // Every sample of this batch was skipped; the report lists them.
+        }
+
+        if (_batchAugment is not null && !_batchAugment.TryApply(batch, _run))
+        {
+            return [];
         }
 
         _ledger.Assembled(batch);

@@ -40,7 +40,7 @@ internal sealed class PipelineRun : IDisposable
         PixelOrder order = PixelOrder.Choose(options, fused);
         ISourceCropAugmentation? crop = options.Augmentations.Count > 0 ? options.Augmentations[0] as ISourceCropAugmentation : null;
         _normalize = new NormalizeStage(new Normalizer(options.Normalization, options.Layout, options.Width, options.Height, options.Channels), order.SwapInNormalizer, ledger, options.Output);
-        _assemble = new AssembleStage(_run, ledger, report, runner);
+        _assemble = new AssembleStage(_run, ledger, report, runner, BatchAugmentStage.Create(options, report));
         _cache = ImageCache.For(options, order.SwapInNormalizer, crop, order.Pixels);
         var stages = new GraphStages(
             new ReadStage(source, ledger, _cache),

@@ -30,4 +30,7 @@ internal static class RandomStreams
 
     /// <summary>The write-time shuffle of the samples packed into shards: (seed, PackShuffle).</summary>
     public const long PackShuffle = 0x9AC4;
+
+    /// <summary>A batch's batch-level augmentations (MixUp, CutMix): (seed, BatchAugmentation, epoch, batch index).</summary>
+    public const long BatchAugmentation = 0xB7A6;
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Batching;
 
 namespace Dataflow.Samples.Commands;
 
@@ -12,6 +13,8 @@ namespace Dataflow.Samples.Commands;
 /// The list is built in a fixed order: <c>--crop-scale</c> first (it replaces a preset's random resized crop, and
 /// stays first so the pipeline fuses it with the decoder's resize), then the preset's transforms, then
 /// <c>--flip</c>, <c>--vflip</c>, <c>--rotate</c>, <c>--jitter</c>, <c>--grayscale</c>, <c>--blur</c>, <c>--erase</c>.
+/// <c>--mixup</c> and <c>--cutmix</c> add batch-level augmentations (one of the two per batch when both are given, as
+/// torchvision's reference recipe does).
 /// </remarks>
 public sealed class AugmentationArguments
 {
@@ -28,6 +31,10 @@ public sealed class AugmentationArguments
         Rotate.Between(0, 180);
         Jitter.Between(0, 1);
         Blur.Between(0.1, 20);
+        foreach (Option<double?> alpha in (Option<double?>[])[MixUp, CutMix])
+        {
+            alpha.Require<Option<double?>, double?>(v => v is null or (> 0 and <= 100), "must be above 0 and at most 100");
+        }
     }
 
     /// <summary><c>--augment NAME</c>: a preset.</summary>
@@ -35,7 +42,8 @@ public sealed class AugmentationArguments
     {
         Description = "Augmentation of training images (never of validation images): none; flip (horizontal flip, p=0.5); "
             + "light (small rotation, shift and scale, brightness and contrast: safe for digits); "
-            + "imagenet (random resized crop fused with the resize, flip, colour jitter 0.4). Options below add to it.",
+            + "imagenet (random resized crop fused with the resize, flip, colour jitter 0.4); "
+            + "randaugment, trivialaugment, autoaugment (torchvision's automatic policies, ImageNet's for autoaugment). Options below add to it.",
         DefaultValueFactory = _ => "none",
         HelpName = "NAME",
     };
@@ -68,7 +76,22 @@ public sealed class AugmentationArguments
     /// <summary><c>--erase P</c>: random erasing with probability P.</summary>
     public Option<double?> Erase { get; } = new("--erase") { Description = "Random erasing (cutout) of 2 to 33 % of the image with probability P.", HelpName = "P" };
 
-    private IEnumerable<Option> All => [Preset, CropScale, Flip, VerticalFlip, Rotate, Jitter, Grayscale, Blur, Erase];
+    /// <summary><c>--mixup ALPHA</c>: MixUp of every training batch with λ ~ Beta(ALPHA, ALPHA).</summary>
+    public Option<double?> MixUp { get; } = new("--mixup")
+    {
+        Description = "MixUp of each training batch (rows and labels blended with the previous row's), lambda ~ Beta(ALPHA, ALPHA); 0.2 to 1 is usual.",
+        HelpName = "ALPHA",
+    };
+
+    /// <summary><c>--cutmix ALPHA</c>: CutMix of every training batch with λ ~ Beta(ALPHA, ALPHA).</summary>
+    public Option<double?> CutMix { get; } = new("--cutmix")
+    {
+        Description = "CutMix of each training batch (a box pasted from the previous row, labels mixed by its area), lambda ~ Beta(ALPHA, ALPHA). "
+            + "With --mixup too, one of the two per batch.",
+        HelpName = "ALPHA",
+    };
+
+    private IEnumerable<Option> All => [Preset, CropScale, Flip, VerticalFlip, Rotate, Jitter, Grayscale, Blur, Erase, MixUp, CutMix];
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -101,7 +124,32 @@ public sealed class AugmentationArguments
         Add(parse, Grayscale, p => new RandomGrayscale(p), list, name);
         Add(parse, Blur, s => new GaussianBlur(BlurKernel(s), (Math.Min(0.1, s), s)), list, name);
         Add(parse, Erase, p => new RandomErasing(p), list, name);
+        foreach (Option<double?> alpha in (Option<double?>[])[MixUp, CutMix])
+        {
+            if (parse.GetValue(alpha) is double value)
+            {
+                name.Add(Describe(alpha, value));
+            }
+        }
+
         return (list, string.Join(' ', name));
+    }
+
+    /// <summary>The batch-level augmentations the parsed options stand for: MixUp, CutMix, or one of the two per batch.</summary>
+    public IReadOnlyList<IBatchAugmentation> CreateBatch(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        IBatchAugmentation[] chosen =
+        [
+            .. parse.GetValue(MixUp) is double mixup ? [new MixUp(mixup)] : Array.Empty<IBatchAugmentation>(),
+            .. parse.GetValue(CutMix) is double cutmix ? [new CutMix(cutmix)] : Array.Empty<IBatchAugmentation>(),
+        ];
+        return chosen.Length switch
+        {
+            0 => [],
+            1 => chosen,
+            _ => [new BatchOneOf(chosen)],
+        };
     }
 
     /// <summary>The odd kernel side that holds ±3 sigma, at most 255.</summary>

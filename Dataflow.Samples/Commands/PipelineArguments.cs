@@ -174,6 +174,7 @@ public sealed class PipelineArguments
             Epochs = Epochs is null ? 1 : parse.GetValue(Epochs),
             AugmentName = augmentName,
             Augmentations = augmentations,
+            BatchAugmentations = Augmentation.CreateBatch(parse),
             Normalization = NormalizationOptions.Presets[parse.GetValue(Normalization)!],
             Read = Stage(parse.GetValue(ReadParallelism) ?? all),
             Decode = Stage(parse.GetValue(DecodeParallelism) ?? all),

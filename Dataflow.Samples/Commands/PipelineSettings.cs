@@ -1,5 +1,6 @@
 using Dataflow.Pipeline;
 using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Normalization;
@@ -35,6 +36,9 @@ public sealed record PipelineSettings
 
     /// <summary>The training subset's augmentations.</summary>
     public required IReadOnlyList<IAugmentation> Augmentations { get; init; }
+
+    /// <summary>The training subset's batch-level augmentations (MixUp, CutMix).</summary>
+    public IReadOnlyList<IBatchAugmentation> BatchAugmentations { get; init; } = [];
 
     /// <summary>Normalization.</summary>
     public required NormalizationOptions Normalization { get; init; }
@@ -83,6 +87,7 @@ public sealed record PipelineSettings
             BatchSize = BatchSize,
             Epochs = epochs ?? Epochs,
             Augmentations = training ? Augmentations : [],
+            BatchAugmentations = training ? BatchAugmentations : [],
             Shuffle = training,
             ShuffleWithinBatch = training,
             Normalization = Normalization,

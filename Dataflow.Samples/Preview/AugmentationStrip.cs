@@ -30,6 +30,9 @@ public static class AugmentationStrip
         ("erasing", new RandomErasing(p: 1, fill: 127)),
         ("one-of", new OneOf(new RandomRotation(30), new GaussianBlur(9, (2, 3)), new RandomGrayscale(1))),
         ("random-apply", new RandomApply(0.5, new RandomVerticalFlip(1), new ColorJitter(hue: 0.3))),
+        ("randaugment", new RandAugment()),
+        ("trivialaugment", new TrivialAugmentWide()),
+        ("autoaugment", new AutoAugment()),
     ];
 
     /// <summary>

@@ -20,8 +20,9 @@ public static class ContactSheet
     /// <summary>
     /// Renders <paramref name="batch"/> (NCHW) as an 8-bit BGR sheet of <paramref name="columns"/> tiles per
     /// row, each image scaled (nearest-neighbour when enlarging) so its longer side is <paramref name="tile"/> pixels.
+    /// Each tile is captioned with <paramref name="caption"/>'s text for its row, or its class name when null.
     /// </summary>
-    public static Mat Render(Batch batch, NormalizationOptions normalization, ColorMode color, int columns, int tile)
+    public static Mat Render(Batch batch, NormalizationOptions normalization, ColorMode color, int columns, int tile, Func<Batch, int, string>? caption = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(normalization);
@@ -51,7 +52,7 @@ public static class ContactSheet
                     scaled.CopyTo(target);
                 }
 
-                Caption(sheet, batch.ClassNames[batch.Labels[i]], x, y + tileHeight, tileWidth);
+                Caption(sheet, caption?.Invoke(batch, i) ?? batch.ClassNames[batch.Labels[i]], x, y + tileHeight, tileWidth);
             }
 
             return sheet;

@@ -144,10 +144,25 @@ public sealed class MlpClassifier
     /// <param name="data">Row-major rows of <see cref="InputShape"/> floats.</param>
     /// <param name="labels">Label per row.</param>
     /// <param name="sgd">Step settings.</param>
-    public Score TrainStep(ReadOnlySpan<float> data, ReadOnlySpan<int> labels, SgdSettings sgd)
+    public Score TrainStep(ReadOnlySpan<float> data, ReadOnlySpan<int> labels, SgdSettings sgd) => TrainStep(data, labels, default, sgd);
+
+    /// <summary>
+    /// One SGD step towards soft <paramref name="targets"/> (one probability row per image, as MixUp and CutMix leave in
+    /// <c>Batch.OneHot</c>): the loss is the cross-entropy against the target row; accuracy still counts each row's own label.
+    /// </summary>
+    /// <param name="data">Row-major rows of <see cref="InputShape"/> floats.</param>
+    /// <param name="labels">Label per row.</param>
+    /// <param name="targets">[rows, classes] target probabilities; empty for the one-hot rows of <paramref name="labels"/>.</param>
+    /// <param name="sgd">Step settings.</param>
+    public Score TrainStep(ReadOnlySpan<float> data, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, SgdSettings sgd)
     {
         ArgumentNullException.ThrowIfNull(sgd);
         CheckBatch(data, labels);
+        if (!targets.IsEmpty && targets.Length != labels.Length * _classes)
+        {
+            throw new ArgumentException($"Targets of {labels.Length} rows must hold {labels.Length * _classes} floats, had {targets.Length}.", nameof(targets));
+        }
+
         Array.Clear(_gw1);
         Array.Clear(_gb1);
         Array.Clear(_gw2);
@@ -160,8 +175,9 @@ public sealed class MlpClassifier
         for (int r = 0; r < labels.Length; r++)
         {
             ReadOnlySpan<float> x = data.Slice(r * _inputs, _inputs);
-            score += Forward(x, labels[r], dropout);
-            Backward(x, labels[r], inverseRows);
+            ReadOnlySpan<float> target = targets.IsEmpty ? default : targets.Slice(r * _classes, _classes);
+            score += Forward(x, labels[r], dropout, target);
+            Backward(x, labels[r], target, inverseRows);
         }
 
         Update(_w1, _gw1, _vw1, sgd, decay: true);
@@ -297,7 +313,7 @@ public sealed class MlpClassifier
         ? $"MLP {_inputs}-{_hidden}-{_classes} (ReLU, softmax), {ParameterCount} parameters"
         : $"softmax regression {_inputs}-{_classes}, {ParameterCount} parameters";
 
-    private Score Forward(ReadOnlySpan<float> x, int label, float dropout = 0f)
+    private Score Forward(ReadOnlySpan<float> x, int label, float dropout = 0f, ReadOnlySpan<float> target = default)
     {
         ReadOnlySpan<float> top = x;
         if (_hidden > 0)
@@ -339,15 +355,38 @@ public sealed class MlpClassifier
             return default;
         }
 
-        double loss = -Math.Log(Math.Max(_p[label], 1e-12f));
+        double loss = target.IsEmpty ? -Math.Log(Math.Max(_p[label], 1e-12f)) : SoftLoss(target);
         bool correct = TensorPrimitives.IndexOfMax<float>(_p) == label;
         return new Score(loss, correct ? 1 : 0, 1);
     }
 
-    private void Backward(ReadOnlySpan<float> x, int label, float inverseRows)
+    /// <summary>The cross-entropy of the current prediction against a target distribution.</summary>
+    private double SoftLoss(ReadOnlySpan<float> target)
     {
-        // d(loss)/d(logits) = p - onehot, averaged over the batch.
-        _p[label] -= 1f;
+        double loss = 0;
+        for (int k = 0; k < _classes; k++)
+        {
+            if (target[k] > 0)
+            {
+                loss -= target[k] * Math.Log(Math.Max(_p[k], 1e-12f));
+            }
+        }
+
+        return loss;
+    }
+
+    private void Backward(ReadOnlySpan<float> x, int label, ReadOnlySpan<float> target, float inverseRows)
+    {
+        // d(loss)/d(logits) = p - target (the one-hot row of the label, or the soft target), averaged over the batch.
+        if (target.IsEmpty)
+        {
+            _p[label] -= 1f;
+        }
+        else
+        {
+            TensorPrimitives.Subtract(_p, target, _p);
+        }
+
         TensorPrimitives.Multiply(_p, inverseRows, _p);
         TensorPrimitives.Add(_gb2, _p, _gb2);
         ReadOnlySpan<float> top = _hidden > 0 ? _h : x;

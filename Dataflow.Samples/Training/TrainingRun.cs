@@ -117,7 +117,9 @@ public sealed class TrainingRun
             // The schedule follows the plan's step numbers, so a resumed run (or another world size) is where it would be.
             long totalSteps = (long)batch.BatchesInEpoch * epochs;
             long step = (long)batch.Epoch * batch.BatchesInEpoch + batch.Index;
-            score += model.TrainStep(batch.Data, batch.Labels, _training.Sgd.At(step, Math.Max(totalSteps, step + 1)));
+            // With MixUp or CutMix the one-hot rows are soft: train towards them.
+            ReadOnlySpan<float> targets = _pipeline.BatchAugmentations.Count > 0 ? batch.OneHot : default;
+            score += model.TrainStep(batch.Data, batch.Labels, targets, _training.Sgd.At(step, Math.Max(totalSteps, step + 1)));
             done += batch.Count;
             state = batch.State;
             Progress?.Invoke(done, (long)batch.Count * totalSteps);
