@@ -1,16 +1,5 @@
 namespace Dataflow.Pipeline.Decoding;
 
-/// <summary>The channel order and count of decoded images.</summary>
-public enum ColorMode
-{
-    /// <summary>Three channels, red first (Keras, torchvision).</summary>
-    Rgb,
-    /// <summary>Three channels, blue first (OpenCV, Caffe).</summary>
-    Bgr,
-    /// <summary>One channel.</summary>
-    Grayscale,
-}
-
 /// <summary>How a decoded image is brought to the target size.</summary>
 public enum ResizeMode
 {
@@ -41,17 +30,4 @@ public enum ResizeMode
     /// resized image for a non-square target too.
     /// </remarks>
     ShorterSideThenCenterCrop,
-}
-
-/// <summary>Resampling used when resizing.</summary>
-public enum Interpolation
-{
-    /// <summary>Nearest neighbour.</summary>
-    Nearest,
-    /// <summary>Bilinear.</summary>
-    Bilinear,
-    /// <summary>Pixel-area relation (best for shrinking).</summary>
-    Area,
-    /// <summary>Bicubic.</summary>
-    Cubic,
 }
