@@ -22,6 +22,17 @@ public sealed class PipelineStateTests
     }
 
     [TestMethod]
+    public void For_BgrWithImageNetBeforeAndAfterBuild_SameIdentity()
+    {
+        // Built options hold per-channel values in the pipeline's channel order; a state taken from a built pipeline
+        // must still match options as the user wrote them (the samples' plan command fingerprints those).
+        var written = new PipelineOptions { ColorMode = Dataflow.Pipeline.Decoding.ColorMode.Bgr, Normalization = Dataflow.Pipeline.Normalization.NormalizationOptions.ImageNet };
+        Assert.AreEqual(PipelineStateIdentity.For(written, "d", 10), PipelineStateIdentity.For(written.Freeze(), "d", 10));
+        var rgb = written with { ColorMode = Dataflow.Pipeline.Decoding.ColorMode.Rgb };
+        Assert.AreNotEqual(PipelineStateIdentity.For(rgb, "d", 10), PipelineStateIdentity.For(written, "d", 10));
+    }
+
+    [TestMethod]
     public void ToBytes_AnyDatasetSize_IsUnderOneKilobyte()
     {
         Assert.IsLessThan(1024, State(21).ToBytes().Length);

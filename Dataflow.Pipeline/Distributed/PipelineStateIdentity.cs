@@ -40,7 +40,9 @@ public sealed record PipelineStateIdentity(long Seed, int BatchSize, bool Shuffl
         ArgumentNullException.ThrowIfNull(options);
         string image = string.Create(CultureInfo.InvariantCulture,
             $"{options.Width}x{options.Height}|{options.ColorMode}|{options.ResizeMode}|{options.Interpolation}|{options.ReducedDecode}|{options.MaxImagePixels}|{options.AcceptTruncatedJpeg}|{options.HonorExifOrientation}");
-        NormalizationOptions n = options.Normalization;
+        // Values in the pipeline's channel order, as a built pipeline holds them: options before and after Build
+        // (NormalizationOptions.InChannelOrder) have the same identity.
+        NormalizationOptions n = options.Normalization.InChannelOrder(options.ColorMode);
         string normalization = string.Create(CultureInfo.InvariantCulture,
             $"{n.Scale:R}|{string.Join(',', n.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}|{string.Join(',', n.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}|{options.Layout}");
         string augmentations = string.Join('\n', options.Augmentations.Select(a => a.ToString()));
