@@ -21,7 +21,6 @@ public sealed class PipelineReport
     private long _planned;
     private long[] _batchedPerClass = [];
     private long[] _skippedPerEpoch = [];
-    private long[] _batchedPerEpoch = [];
 
     /// <summary>Class names, indexed by label (empty until discovery has run).</summary>
     public IReadOnlyList<string> ClassNames { get; private set; } = [];
@@ -88,7 +87,6 @@ public sealed class PipelineReport
         DiscoveredPerClass = perClass;
         _batchedPerClass = new long[set.ClassNames.Count];
         _skippedPerEpoch = new long[epochs];
-        _batchedPerEpoch = new long[epochs];
     }
 
     /// <summary>Samples skipped so far, over all epochs.</summary>
@@ -96,9 +94,6 @@ public sealed class PipelineReport
 
     /// <summary>Samples skipped in <paramref name="epoch"/> so far.</summary>
     public long SkippedIn(int epoch) => (uint)epoch < (uint)_skippedPerEpoch.Length ? Interlocked.Read(ref _skippedPerEpoch[epoch]) : 0;
-
-    /// <summary>Rows handed over in <paramref name="epoch"/> so far.</summary>
-    public long BatchedIn(int epoch) => (uint)epoch < (uint)_batchedPerEpoch.Length ? Interlocked.Read(ref _batchedPerEpoch[epoch]) : 0;
 
     /// <summary>The meter and logger fed by this report's bookkeeping; null for none.</summary>
     internal PipelineDiagnostics? Diagnostics { get; set; }
@@ -123,15 +118,10 @@ public sealed class PipelineReport
 
     internal void AddDroppedLast(int count) => Interlocked.Add(ref _droppedLast, count);
 
-    internal void AddBatch(int epoch, int[] labels)
+    internal void AddBatch(int[] labels)
     {
         Diagnostics?.Batched(labels.Length);
         Interlocked.Increment(ref _batches);
-        if ((uint)epoch < (uint)_batchedPerEpoch.Length)
-        {
-            Interlocked.Add(ref _batchedPerEpoch[epoch], labels.Length);
-        }
-
         Interlocked.Add(ref _batched, labels.Length);
         foreach (int label in labels)
         {

@@ -80,7 +80,7 @@ internal sealed class Delivery
             return false;
         }
 
-        _report.AddBatch(batch.Epoch, batch.Labels);
+        _report.AddBatch(batch.Labels);
         return true;
     }
 

@@ -17,10 +17,7 @@ internal readonly record struct PixelOrder(ColorMode Pixels, bool SwapInNormaliz
     public static PixelOrder Choose(PipelineOptions options, bool fused)
     {
         bool swap = fused && options.ColorMode == ColorMode.Rgb && options.Layout == TensorLayout.Nchw
-            && options.Augmentations.All(ReadsChannelOrderFromContext);
+            && options.Augmentations.All(AugmentationContracts.HandlesAnyChannelOrder);
         return new PixelOrder(swap ? ColorMode.Bgr : options.ColorMode, swap);
     }
-
-    /// <summary>True when the augmentation declares <see cref="IAugmentation.HandlesAnyChannelOrder"/> (the library's own, and combinators of such).</summary>
-    private static bool ReadsChannelOrderFromContext(IAugmentation augmentation) => AugmentationContracts.HandlesAnyChannelOrder(augmentation);
 }
