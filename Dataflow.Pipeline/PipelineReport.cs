@@ -79,9 +79,9 @@ public sealed class PipelineReport
         Epochs = epochs;
         Ignored = set.Ignored;
         var perClass = new int[set.ClassNames.Count];
-        foreach (SampleInfo s in set.Samples)
+        for (int i = 0; i < Discovered; i++)
         {
-            perClass[s.Label]++;
+            perClass[set.LabelOf(i)]++;
         }
 
         DiscoveredPerClass = perClass;

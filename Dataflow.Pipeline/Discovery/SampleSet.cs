@@ -5,10 +5,24 @@ public sealed class SampleSet
 {
     /// <summary>Creates a set; the samples' <see cref="SampleInfo.Index"/> must equal their position.</summary>
     public SampleSet(IReadOnlyList<string> classNames, IReadOnlyList<SampleInfo> samples, IReadOnlyList<IgnoredEntry>? ignored = null)
+        : this(classNames, samples, ignored, check: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a set over samples held compactly (each made when asked for), whose labels are read without making them.
+    /// The source has checked the indices and labels: checking them here would make every sample once.
+    /// </summary>
+    internal SampleSet(IReadOnlyList<string> classNames, ICompactSamples samples)
+        : this(classNames, samples, null, check: false)
+    {
+    }
+
+    private SampleSet(IReadOnlyList<string> classNames, IReadOnlyList<SampleInfo> samples, IReadOnlyList<IgnoredEntry>? ignored, bool check)
     {
         ArgumentNullException.ThrowIfNull(classNames);
         ArgumentNullException.ThrowIfNull(samples);
-        for (int i = 0; i < samples.Count; i++)
+        for (int i = 0; check && i < samples.Count; i++)
         {
             if (samples[i].Index != i)
             {
@@ -34,4 +48,7 @@ public sealed class SampleSet
 
     /// <summary>Entries found that are not samples, each with the reason.</summary>
     public IReadOnlyList<IgnoredEntry> Ignored { get; }
+
+    /// <summary>The label of sample <paramref name="index"/>, without making the sample where the source holds it compactly.</summary>
+    internal int LabelOf(int index) => Samples is ICompactSamples compact ? compact.LabelOf(index) : Samples[index].Label;
 }

@@ -74,14 +74,21 @@ public sealed class PartitionPlanner : IEpochPlanner
         }
 
         (long start, int step) = Start(epoch);
-        return Plan(_order.Order(selected, epoch), epoch, start, step);
+        return Plan(_order.Order(selected, epoch), epoch, start, step, ownsOrder: true);
     }
 
     /// <summary>
     /// This rank's plan of <paramref name="epoch"/> from position <paramref name="start"/> of the global order
     /// <paramref name="order"/>, its first batch numbered <paramref name="firstBatch"/>.
     /// </summary>
-    public EpochPlan Plan(int[] order, int epoch, long start, int firstBatch)
+    public EpochPlan Plan(int[] order, int epoch, long start, int firstBatch) => Plan(order, epoch, start, firstBatch, ownsOrder: false);
+
+    /// <param name="order">The epoch's global order.</param>
+    /// <param name="epoch">The epoch.</param>
+    /// <param name="start">The position to start from.</param>
+    /// <param name="firstBatch">The number of the plan's first batch.</param>
+    /// <param name="ownsOrder">True when nothing else holds <paramref name="order"/>: the plan may keep it as its own.</param>
+    private EpochPlan Plan(int[] order, int epoch, long start, int firstBatch, bool ownsOrder)
     {
         ArgumentNullException.ThrowIfNull(order);
         ArgumentOutOfRangeException.ThrowIfNegative(start);
@@ -91,20 +98,15 @@ public sealed class PartitionPlanner : IEpochPlanner
         long stride = (long)b * w;
         int fullSteps = (int)((n - p) / stride);
         int last = (int)((n - p) - fullSteps * stride);
-        var positions = new List<int>(fullSteps * b + b);
-        for (int s = 0; s < fullSteps; s++)
-        {
-            positions.AddRange(order.AsSpan((int)(p + s * stride + (long)r * b), b));
-        }
-
         int dropped = 0;
-        int repeats = 0;
+        int tail = 0, tailFrom = 0;
+        int padFrom = -1;
         if (last > 0)
         {
             int quotient = last / w, extra = last % w;
             int offset = (int)(p + fullSteps * stride);
             int mine = quotient + (r < extra ? 1 : 0);
-            int from = offset + r * quotient + Math.Min(r, extra);
+            tailFrom = offset + r * quotient + Math.Min(r, extra);
             if (_options.DropLast)
             {
                 dropped = last;
@@ -112,21 +114,37 @@ public sealed class PartitionPlanner : IEpochPlanner
             else if (Remainder == RemainderPolicy.Drop)
             {
                 dropped = extra;
-                positions.AddRange(order.AsSpan(from, quotient));
+                tail = quotient;
             }
             else
             {
-                positions.AddRange(order.AsSpan(from, mine));
+                tail = mine;
                 if (Remainder == RemainderPolicy.Pad && extra > 0 && r >= extra)
                 {
                     // As PyTorch's DistributedSampler: repeat from the start of the epoch's order (marked, weight 0).
-                    positions.Add(order[(r - extra) % n]);
-                    repeats = 1;
+                    padFrom = (r - extra) % n;
                 }
             }
         }
 
-        int[] planned = [.. positions];
+        // Sized exactly (the plan is what a run holds per sample): one rank alone takes the order itself.
+        int count = fullSteps * b + tail + (padFrom >= 0 ? 1 : 0);
+        int[] planned = ownsOrder && w == 1 && p == 0 && count == n ? order : new int[count];
+        if (!ReferenceEquals(planned, order))
+        {
+            for (int s = 0; s < fullSteps; s++)
+            {
+                order.AsSpan((int)(p + s * stride + (long)r * b), b).CopyTo(planned.AsSpan(s * b));
+            }
+
+            order.AsSpan(tailFrom, tail).CopyTo(planned.AsSpan(fullSteps * b));
+            if (padFrom >= 0)
+            {
+                planned[^1] = order[padFrom];
+            }
+        }
+
+        int repeats = padFrom >= 0 ? 1 : 0;
         int[] rows = new int[planned.Length];
         for (int start0 = 0, k = 0; start0 < planned.Length; start0 += b, k++)
         {
