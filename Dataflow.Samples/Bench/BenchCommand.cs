@@ -143,6 +143,12 @@ internal static class BenchCommand
         }
 
         console.Write(table);
+        foreach (string variant in variants.Where(v => v.StartsWith("discover", StringComparison.Ordinal)))
+        {
+            var runs = all.Where(m => m.Variant == variant).ToList();
+            console.MarkupLineInterpolated($"{variant}: {runs[0].Images} samples; discovery [bold]{BenchSummary.Median(runs.Select(m => m.DiscoverySeconds ?? 0)):F3}[/] s, split and plan {BenchSummary.Median(runs.Select(m => m.PlanSeconds ?? 0)):F3} s (medians), [bold]{BenchSummary.Median(runs.Select(m => m.RetainedBytesPerSample ?? 0)):F1}[/] bytes kept per sample (set + selection + plan), peak RSS {runs.Max(m => m.PeakRssMiB):F0} MiB");
+        }
+
         foreach (BenchRatio ratio in ratios)
         {
             console.MarkupLineInterpolated($"{ratio.Numerator} / {ratio.Denominator}: [bold]{ratio.MedianOfRoundRatios:F3}[/] images/s (median of per-round ratios; rounds {ratio.Min:F3}..{ratio.Max:F3}); from CPU ms/image {ratio.CpuRatioMedian:F3}, without the trainer's time {ratio.CpuRatioWithoutTrainerMedian:F3}");

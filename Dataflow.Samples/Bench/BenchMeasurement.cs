@@ -34,6 +34,15 @@ internal sealed record BenchMeasurement(
     /// <remarks>What a cache is for: the ceiling decodes every epoch, a cached pipeline only the first.</remarks>
     public double? LaterEpochsImagesPerSecond { get; init; }
 
+    /// <summary>Discovery alone (the discover variants): listing the tree or reading its index.</summary>
+    public double? DiscoverySeconds { get; init; }
+
+    /// <summary>Selecting the subset and planning the first epoch (the discover variants).</summary>
+    public double? PlanSeconds { get; init; }
+
+    /// <summary>Managed bytes the discovered set, the selection and the first epoch's plan keep, per sample (the discover variants).</summary>
+    public double? RetainedBytesPerSample { get; init; }
+
     /// <summary>Throughput.</summary>
     public double ImagesPerSecond => Images / Seconds;
 }

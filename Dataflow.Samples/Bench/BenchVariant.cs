@@ -16,7 +16,7 @@ namespace Dataflow.Samples.Bench;
 internal static class BenchVariant
 {
     /// <summary>The variants a bench can run.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full", "pipeline-bytes", "pipeline-cache", "pipeline-cache-bytes", "pipeline-shards", "pipeline-index", "pipeline-objects"];
+    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full", "pipeline-bytes", "pipeline-cache", "pipeline-cache-bytes", "pipeline-shards", "pipeline-index", "pipeline-objects", "discover", "discover-index"];
 
     /// <summary>Measures <paramref name="variant"/> once.</summary>
     public static BenchMeasurement Run(string variant, BenchSettings settings)
@@ -42,6 +42,9 @@ internal static class BenchVariant
             "pipeline-shards" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.ShardSampleSource()),
             "pipeline-index" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.IndexedFolderSampleSource()),
             "pipeline-objects" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.ObjectFolderSampleSource()),
+            // What a run holds before its first image: the discovered set and the first epoch's plan (listing or index).
+            "discover" => Discover(settings, variant, new FolderSampleSource()),
+            "discover-index" => Discover(settings, variant, new Dataflow.Pipeline.Sources.IndexedFolderSampleSource()),
             _ => throw new ArgumentException($"Unknown variant '{variant}'; use one of {string.Join(", ", Names)}.", nameof(variant)),
         };
     }
@@ -227,6 +230,29 @@ internal static class BenchVariant
             StageMsPerImage = stages,
             LaterEpochsImagesPerSecond = settings.Epochs > 1 && firstEpochEnd > 0 ? (images - imagesFirstEpoch) / (measured.Seconds - firstEpochEnd) : null,
         };
+    }
+
+    /// <summary>
+    /// Discovers the dataset and plans its first epoch as the pipeline does (its source, its split, its planner), and
+    /// measures the time of each and the managed memory they keep per sample (after a full collection, against one
+    /// before): what a run holds per sample for as long as it runs.
+    /// </summary>
+    private static BenchMeasurement Discover(BenchSettings settings, string variant, ISampleSource source)
+    {
+        PipelineOptions options = settings.PipelineOptions(reducedDecode: true);
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var probe = Probe.Start();
+        SampleSet set = source.DiscoverAsync([settings.Data], CancellationToken.None).GetAwaiter().GetResult();
+        double discovered = probe.Elapsed;
+        int[] selected = DatasetSplit.Select(set, options.ValidationSplit, options.Subset, options.Seed);
+        Dataflow.Pipeline.Planning.EpochPlan plan = new Dataflow.Pipeline.Distributed.PartitionPlanner(options).Plan(set, selected, 0);
+        double planned = probe.Elapsed - discovered;
+        BenchMeasurement measured = probe.Stop(variant, set.Samples.Count, null, null, 0, plan.Count);
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(set);
+        GC.KeepAlive(selected);
+        GC.KeepAlive(plan);
+        return measured with { DiscoverySeconds = discovered, PlanSeconds = planned, RetainedBytesPerSample = (double)(after - before) / Math.Max(1, set.Samples.Count) };
     }
 
     /// <summary>A value read from every byte (as a trainer copying the batch reads each one): their sum, wrapping, 32 bytes at a time.</summary>

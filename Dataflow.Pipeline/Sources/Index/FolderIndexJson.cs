@@ -13,7 +13,7 @@ namespace Dataflow.Pipeline.Sources;
 /// </summary>
 /// <remarks>
 /// Version 2 (written) groups files by folder:
-/// <c>{"format":…,"version":2,"classes":[…],"folders":[{"path":"cat","label":0,"files":["1.jpg",…],"sizes":[812,…]},…]}</c>.
+/// <c>{"format":…,"version":2,"count":N,"classes":[…],"folders":[{"path":"cat","label":0,"files":["1.jpg",…],"sizes":[812,…]},…]}</c>.
 /// Version 1 (still read) lists one object per file: <c>"files":[{"path":"cat/1.jpg","label":0,"size":812},…]</c>.
 /// The methods run once per token are compiled optimized at once: a million-file index is read in the first
 /// fraction of a second of a process, before tiered compilation would have optimized them (0.42 s against 0.12 s).
@@ -31,6 +31,7 @@ internal sealed class FolderIndexJson
     private Field _field;
     private int _skipDepth = -1;
     private long _blockStart;
+    private long _maxFiles;
 
     // The entry being read: a version-1 file or a version-2 folder.
     private string? _path;
@@ -57,6 +58,7 @@ internal sealed class FolderIndexJson
         None,
         Format,
         Version,
+        Count,
         Classes,
         Files,
         Folders,
@@ -71,6 +73,7 @@ internal sealed class FolderIndexJson
         json.WriteStartObject();
         json.WriteString("format", FolderIndex.FormatName);
         json.WriteNumber("version", FolderIndex.CurrentVersion);
+        json.WriteNumber("count", table.Count);
         json.WriteStartArray("classes");
         foreach (string name in classes)
         {
@@ -116,7 +119,7 @@ internal sealed class FolderIndexJson
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (IReadOnlyList<string> Classes, int Version, FolderIndexTable Table) Read(Stream stream, string where)
     {
-        var reader = new FolderIndexJson(where);
+        var reader = new FolderIndexJson(where) { _maxFiles = stream.CanSeek ? stream.Length / 6 : 1 << 20 };
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
         try
         {
@@ -188,6 +191,7 @@ internal sealed class FolderIndexJson
                 {
                     _top = json.ValueTextEquals("format"u8) ? Top.Format
                         : json.ValueTextEquals("version"u8) ? Top.Version
+                        : json.ValueTextEquals("count"u8) ? Top.Count
                         : json.ValueTextEquals("classes"u8) ? Top.Classes
                         : json.ValueTextEquals("files"u8) ? Top.Files
                         : json.ValueTextEquals("folders"u8) ? Top.Folders
@@ -235,6 +239,12 @@ internal sealed class FolderIndexJson
                 }
 
                 break;
+            case Top.Count:
+                // The number of files, written before them: the table is sized once instead of growing.
+                Expect(token == JsonTokenType.Number && json.TryGetInt32(out int count) && count >= 0, ref json, "\"count\", a whole number");
+                // Never above what the file can hold (each file takes at least 6 bytes): a wrong count costs no memory.
+                _table.Reserve((int)Math.Min(json.GetInt32(), _maxFiles));
+                break;
             case Top.Classes or Top.Files or Top.Folders:
                 Expect(token is JsonTokenType.StartArray or JsonTokenType.EndArray, ref json, $"\"{_top.ToString().ToLowerInvariant()}\", an array");
                 break;
@@ -268,16 +278,20 @@ internal sealed class FolderIndexJson
                         _table.StartRun();
                     }
                 }
-                else if (_top == Top.Files)
-                {
-                    EndFile();
-                }
                 else
                 {
-                    EndFolder();
+                    if (_top == Top.Files)
+                    {
+                        EndFile();
+                    }
+                    else
+                    {
+                        EndFolder();
+                    }
+
+                    _entries++;
                 }
 
-                _entries++;
                 return;
             default:
                 Skip(ref json);

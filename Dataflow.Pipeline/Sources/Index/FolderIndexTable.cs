@@ -41,6 +41,16 @@ internal sealed class FolderIndexTable
     /// <summary>Bytes held by the table's arrays (names, offsets, sizes), for the memory figures.</summary>
     public long Bytes => _chunks.Sum(c => (long)c.Length) + _open.Length + 4L * _offsets.Length + (_largeSizes is null ? 4L * _sizes.Length : 8L * _largeSizes.Length);
 
+    /// <summary>Sizes the table for <paramref name="count"/> files before the first is added (an index says how many it holds).</summary>
+    public void Reserve(int count)
+    {
+        if (Count == 0 && _sizeCount == 0 && count > _offsets.Length)
+        {
+            _offsets = new int[count];
+            _sizes = new int[count];
+        }
+    }
+
     /// <summary>Starts a run of files at the current end; its folder and class are set by <see cref="CompleteRun"/>.</summary>
     public void StartRun() => _runs.Add(new Run(Count, "", -1));
 
