@@ -62,6 +62,10 @@ public sealed class FolderIndexTests
         CollectionAssert.AreEqual(
             new[] { "cat", "cat/a", "cat", "cat/z/deep", "cat", "dög" },
             document.RootElement.GetProperty("folders").EnumerateArray().Select(f => f.GetProperty("path").GetString()).ToArray());
+        // Each folder's names joined with '/' (no name holds one) in one string.
+        CollectionAssert.AreEqual(
+            new[] { "b é.png", "4.png/" + (OperatingSystem.IsWindows() ? "5.x.png" : "5\\x.png") },
+            new[] { 2, 5 }.Select(f => document.RootElement.GetProperty("folders")[f].GetProperty("files")[0].GetString()).ToArray());
     }
 
     [TestMethod]
@@ -121,8 +125,10 @@ public sealed class FolderIndexTests
         "The folder index 'index.json' is not valid: folder \"a\" lists 2 files but 1 sizes.")]
     [DataRow("""{"format":"dataflow-pipeline/folders","version":2,"classes":["a"],"folders":[{"path":"../a","label":0,"files":["x.png"],"sizes":[1]}]}""",
         "The folder index 'index.json' is not valid: folder \"../a\" is not a plain path under the root.")]
+    [DataRow("""{"format":"dataflow-pipeline/folders","version":2,"classes":["a"],"folders":[{"path":"a","label":0,"files":["b//x.png"],"sizes":[1,2]}]}""",
+        "The folder index 'index.json' is not valid: folder 0 has an empty file name or one holding a separator in \"b//x.png\".")]
     [DataRow("""{"format":"dataflow-pipeline/folders","version":2,"classes":["a"],"folders":[{"path":"a","label":0,"files":["b/x.png"],"sizes":[1]}]}""",
-        "The folder index 'index.json' is not valid: file name \"b/x.png\" is empty or holds a separator.")]
+        "The folder index 'index.json' is not valid: folder \"a\" lists 2 files but 1 sizes.")]
     [DataRow("""{"format":"dataflow-pipeline/folders","version":2,"classes":["a"],"folders":[{"path":"a","label":0,"files":["x.png"],"sizes":[-1]}]}""",
         "The folder index 'index.json' is not valid: expected a size, a whole number of bytes at byte 126, found Number.")]
     [DataRow("""{"format":"dataflow-pipeline/folders","version":1,"classes":["a"],"files":[{"path":"a/x.png","label":0}]}""",

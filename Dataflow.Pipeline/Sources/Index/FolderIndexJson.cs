@@ -12,8 +12,9 @@ namespace Dataflow.Pipeline.Sources;
 /// no copy of the whole file in memory.
 /// </summary>
 /// <remarks>
-/// Version 2 (written) groups files by folder:
-/// <c>{"format":…,"version":2,"count":N,"classes":[…],"folders":[{"path":"cat","label":0,"files":["1.jpg",…],"sizes":[812,…]},…]}</c>.
+/// Version 2 (written) groups files by folder, their names joined with <c>/</c> (which no file name holds) into
+/// strings of up to 4,096 names, so a million files are a few hundred JSON strings rather than a million:
+/// <c>{"format":…,"version":2,"count":N,"classes":[…],"folders":[{"path":"cat","label":0,"files":["1.jpg/2.jpg/…"],"sizes":[812,…]},…]}</c>.
 /// Version 1 (still read) lists one object per file: <c>"files":[{"path":"cat/1.jpg","label":0,"size":812},…]</c>.
 /// The methods run once per token are compiled optimized at once: a million-file index is read in the first
 /// fraction of a second of a process, before tiered compilation would have optimized them (0.42 s against 0.12 s).
@@ -21,6 +22,9 @@ namespace Dataflow.Pipeline.Sources;
 internal sealed class FolderIndexJson
 {
     private const int BufferBytes = 1 << 16;
+
+    /// <summary>File names joined with <c>/</c> into one JSON string, at most this many to a string.</summary>
+    private const int NamesPerString = 4096;
 
     private readonly string _where;
     private readonly FolderIndexTable _table = new();
@@ -83,6 +87,7 @@ internal sealed class FolderIndexJson
         json.WriteEndArray();
         json.WriteStartArray("folders");
         IReadOnlyList<FolderIndexTable.Run> runs = table.Runs;
+        var joined = new ArrayBufferWriter<byte>(1 << 16);
         for (int r = 0; r < runs.Count; r++)
         {
             int end = r + 1 < runs.Count ? runs[r + 1].Start : table.Count;
@@ -90,9 +95,20 @@ internal sealed class FolderIndexJson
             json.WriteString("path", runs[r].Folder);
             json.WriteNumber("label", runs[r].Label);
             json.WriteStartArray("files");
-            for (int i = runs[r].Start; i < end; i++)
+            for (int first = runs[r].Start; first < end; first += NamesPerString)
             {
-                json.WriteStringValue(table.NameBytes(i));
+                joined.Clear();
+                for (int i = first; i < Math.Min(end, first + NamesPerString); i++)
+                {
+                    if (i > first)
+                    {
+                        joined.Write("/"u8);
+                    }
+
+                    joined.Write(table.NameBytes(i));
+                }
+
+                json.WriteStringValue(joined.WrittenSpan);
             }
 
             json.WriteEndArray();
@@ -355,14 +371,26 @@ internal sealed class FolderIndexJson
         JsonTokenType token = json.TokenType;
         if (_field == Field.Files)
         {
-            Expect(token == JsonTokenType.String, ref json, "a file name, a string");
-            ReadOnlySpan<byte> name = json.ValueIsEscaped || json.HasValueSequence ? Encoding.UTF8.GetBytes(json.GetString()!) : json.ValueSpan;
-            if (name.Length == 0 || name.IndexOf((byte)'/') >= 0 || (Path.DirectorySeparatorChar == '\\' && name.IndexOf((byte)'\\') >= 0))
+            Expect(token == JsonTokenType.String, ref json, "file names, a string");
+            ReadOnlySpan<byte> all = json.ValueIsEscaped || json.HasValueSequence ? Encoding.UTF8.GetBytes(json.GetString()!) : json.ValueSpan;
+            ReadOnlySpan<byte> names = all;
+            while (true)
             {
-                throw Invalid($"file name \"{Encoding.UTF8.GetString(name)}\" is empty or holds a separator");
-            }
+                int slash = names.IndexOf((byte)'/');
+                ReadOnlySpan<byte> name = slash < 0 ? names : names[..slash];
+                if (name.Length == 0 || (Path.DirectorySeparatorChar == '\\' && name.IndexOf((byte)'\\') >= 0))
+                {
+                    throw Invalid($"folder {_entries} has an empty file name or one holding a separator in \"{Encoding.UTF8.GetString(all)}\"");
+                }
 
-            _table.AddName(name);
+                _table.AddName(name);
+                if (slash < 0)
+                {
+                    break;
+                }
+
+                names = names[(slash + 1)..];
+            }
         }
         else if (_field == Field.Sizes)
         {
