@@ -69,15 +69,7 @@ public sealed record PipelineStateIdentity(long Seed, int BatchSize, bool Shuffl
             for (int r = 0; r < runs.Count; r++)
             {
                 byte[] folder = Encoding.UTF8.GetBytes(runs[r].Folder[common..].Replace('\\', '/'));
-                byte[] label = BitConverter.GetBytes(runs[r].Label);
-                int end = r + 1 < runs.Count ? runs[r + 1].Start : compact.Count;
-                for (int i = runs[r].Start; i < end; i++)
-                {
-                    hash.Append(folder);
-                    hash.AppendPath(compact.NameOf(i));
-                    hash.Append([0]);
-                    hash.Append(label);
-                }
+                hash.AppendRun(compact, folder, runs[r].Label, runs[r].Start, r + 1 < runs.Count ? runs[r + 1].Start : compact.Count);
             }
         }
         else
@@ -185,6 +177,38 @@ public sealed record PipelineStateIdentity(long Seed, int BatchSize, bool Shuffl
 
             bytes.CopyTo(_buffer.AsSpan(_filled));
             _filled += bytes.Length;
+        }
+
+        /// <summary>Appends samples <paramref name="start"/> to <paramref name="end"/> of one run: folder, name (<c>\\</c> as <c>/</c>), 0, label.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void AppendRun(ICompactSamples samples, byte[] folder, int label, int start, int end)
+        {
+            for (int i = start; i < end; i++)
+            {
+                ReadOnlySpan<byte> name = samples.NameOf(i);
+                int length = folder.Length + name.Length + 5;
+                if (_filled + length > _buffer.Length)
+                {
+                    Flush();
+                    if (length > _buffer.Length)
+                    {
+                        Append(folder);
+                        AppendPath(name);
+                        Append([0]);
+                        Append(BitConverter.GetBytes(label));
+                        continue;
+                    }
+                }
+
+                Span<byte> to = _buffer.AsSpan(_filled, length);
+                folder.CopyTo(to);
+                Span<byte> written = to.Slice(folder.Length, name.Length);
+                name.CopyTo(written);
+                written.Replace((byte)'\\', (byte)'/');
+                to[^5] = 0;
+                BitConverter.TryWriteBytes(to[^4..], label);
+                _filled += length;
+            }
         }
 
         /// <summary>Appends a path's UTF-8 with <c>\\</c> written as <c>/</c> (a byte that is never part of another character).</summary>
