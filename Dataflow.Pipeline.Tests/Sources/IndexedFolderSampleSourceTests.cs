@@ -14,6 +14,17 @@ public sealed class IndexedFolderSampleSourceTests
         FolderIndex.Create(root).Save(stream);
     }
 
+    private static void AssertSameBatches(List<SeenBatch> listed, List<SeenBatch> indexed)
+    {
+        Assert.HasCount(listed.Count, indexed);
+        for (int i = 0; i < listed.Count; i++)
+        {
+            CollectionAssert.AreEqual(listed[i].Paths, indexed[i].Paths);
+            CollectionAssert.AreEqual(listed[i].Labels, indexed[i].Labels);
+            CollectionAssert.AreEqual(listed[i].Data, indexed[i].Data, "bit-identical batches");
+        }
+    }
+
     [TestMethod]
     public async Task Run_WithIndex_SameBatchesAsListing()
     {
@@ -23,13 +34,7 @@ public sealed class IndexedFolderSampleSourceTests
         var (listed, _) = await ShardTestData.RunAsync(new FolderSampleSource(), ShardTestData.Options(epochs: 2), data.Root);
         var (indexed, pipeline) = await ShardTestData.RunAsync(new IndexedFolderSampleSource(), ShardTestData.Options(epochs: 2), data.Root);
 
-        Assert.HasCount(listed.Count, indexed);
-        for (int i = 0; i < listed.Count; i++)
-        {
-            CollectionAssert.AreEqual(listed[i].Paths, indexed[i].Paths);
-            CollectionAssert.AreEqual(listed[i].Labels, indexed[i].Labels);
-            CollectionAssert.AreEqual(listed[i].Data, indexed[i].Data, "bit-identical batches");
-        }
+        AssertSameBatches(listed, indexed);
 
         Assert.IsEmpty(pipeline.Report.Skipped);
     }
@@ -130,12 +135,7 @@ public sealed class IndexedFolderSampleSourceTests
         var (listed, _) = await ShardTestData.RunAsync(new FolderSampleSource(), ShardTestData.Options(), data.Root);
         var (indexed, _) = await ShardTestData.RunAsync(new IndexedFolderSampleSource(), ShardTestData.Options(), data.Root);
 
-        Assert.HasCount(listed.Count, indexed);
-        for (int i = 0; i < listed.Count; i++)
-        {
-            CollectionAssert.AreEqual(listed[i].Paths, indexed[i].Paths);
-            CollectionAssert.AreEqual(listed[i].Data, indexed[i].Data, "bit-identical batches");
-        }
+        AssertSameBatches(listed, indexed);
     }
 
     [TestMethod]
