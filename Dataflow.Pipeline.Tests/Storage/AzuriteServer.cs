@@ -14,18 +14,18 @@ internal sealed class AzuriteServer : StorageServer
     {
     }
 
-    public string ConnectionString => ConnectionStringWith(AccountKey);
+    public string ConnectionString => ConnectionStringWith(Endpoint, AccountKey);
 
-    public string ConnectionStringWith(string key) =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};BlobEndpoint=http://127.0.0.1:{Process.Port}/devstoreaccount1;";
+    private static string ConnectionStringWith(string endpoint, string key) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};BlobEndpoint={endpoint}/devstoreaccount1;";
 
     public static AzuriteServer Start() =>
         new(ServerProcess.Start("azurite-blob", "azurite@3.37.0", (port, data) =>
             ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", data, "--silent", "--skipApiVersionCheck", "--disableTelemetry"]));
 
-    public override StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => Options(maxBytesInFlight, retries, ConnectionString);
+    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries) => Options(maxBytesInFlight, retries, ConnectionStringWith(endpoint, AccountKey));
 
-    public override StorageOptions WrongCredentials() => Options(64L << 20, 0, ConnectionStringWith(Convert.ToBase64String(new byte[64])));
+    public override StorageOptions WrongCredentials() => Options(64L << 20, 0, ConnectionStringWith(Endpoint, Convert.ToBase64String(new byte[64])));
 
     public override string Root(string path) => $"az://{Container}/{path}";
 
@@ -53,6 +53,4 @@ internal sealed class AzuriteServer : StorageServer
             await client.GetBlobClient(key).UploadAsync(file, overwrite: true);
         }
     }
-
-    public override void Dispose() => Process.Dispose();
 }

@@ -27,19 +27,16 @@ internal sealed class S3Server : StorageServer
 
     public AmazonS3Client Client { get; }
 
-    public string Endpoint => $"http://127.0.0.1:{Process.Port}";
-
     public static S3Server Start() =>
         new(ServerProcess.Start("s3rver", "s3rver@3.7.1", (port, data) => ["--address", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--directory", data, "--silent"],
             // s3rver 3.7.1 encrypts list continuation tokens with DES, which Node's OpenSSL 3 keeps in its legacy provider:
             // without it every truncated listing (more keys than asked for) answers 500.
             new Dictionary<string, string> { ["NODE_OPTIONS"] = "--openssl-legacy-provider" }));
 
-    /// <summary>The library's options for this server; retries kept short so fault tests end quickly.</summary>
-    public override StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => Options(maxBytesInFlight, retries, AccessKey, SecretKey);
+    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries) => Options(endpoint, maxBytesInFlight, retries, AccessKey, SecretKey);
 
     // s3rver does not check SigV4 signatures, only that the access key exists.
-    public override StorageOptions WrongCredentials() => Options(64L << 20, 0, "NOT-A-KEY", "not-the-secret");
+    public override StorageOptions WrongCredentials() => Options(Endpoint, 64L << 20, 0, "NOT-A-KEY", "not-the-secret");
 
     public override string Root(string path) => $"s3://{Container}/{path}";
 
@@ -49,9 +46,9 @@ internal sealed class S3Server : StorageServer
 
     public override async Task DeleteAsync(string key) => await Client.DeleteObjectAsync(Container, key);
 
-    private StorageOptions Options(long maxBytesInFlight, int retries, string accessKey, string secret) => new()
+    private static StorageOptions Options(string endpoint, long maxBytesInFlight, int retries, string accessKey, string secret) => new()
     {
-        S3ServiceUrl = Endpoint,
+        S3ServiceUrl = endpoint,
         S3Credentials = new BasicAWSCredentials(accessKey, secret),
         MaxBytesInFlight = maxBytesInFlight,
         MaxRetries = retries,
@@ -67,19 +64,9 @@ internal sealed class S3Server : StorageServer
         }
     }
 
-    /// <summary>
-    /// Makes every GET of <paramref name="key"/> answer 500: s3rver keeps each object's metadata in a JSON file beside
-    /// it and fails with InternalError when that file does not parse.
-    /// </summary>
-    public void BreakObject(string key)
-    {
-        string folder = Path.Combine([Process.DataFolder, Container, .. key.Split('/')[..^1]]);
-        File.WriteAllText(Path.Combine(folder, key.Split('/')[^1] + "._S3rver_metadata.json"), "{ not json");
-    }
-
     public override void Dispose()
     {
         Client.Dispose();
-        Process.Dispose();
+        base.Dispose();
     }
 }
