@@ -1,11 +1,12 @@
 using Dataflow.Pipeline.Sources;
+using Dataflow.Samples.Storage;
 
 namespace Dataflow.Pipeline.Tests.Storage;
 
 /// <summary>A real storage server run by the tests (s3rver or Azurite) with one bucket or container, <see cref="Container"/>.</summary>
 internal abstract class StorageServer : IDisposable
 {
-    public const string Container = "data";
+    public const string Container = LocalStorageServers.Container;
 
     protected StorageServer(ServerProcess process)
     {
