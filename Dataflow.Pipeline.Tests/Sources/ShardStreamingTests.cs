@@ -113,6 +113,27 @@ public sealed class ShardStreamingTests
         Assert.AreEqual(1, streamed.StreamedEpochs);
     }
 
+    [TestMethod]
+    public async Task Run_ShardDeletedAfterDiscovery_ItsSamplesSkippedNamingTheFile()
+    {
+        using TempDataset folders = ShardTestData.Folders();
+        using var shards = new TempDataset();
+        ShardIndex index = ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192 });
+        ShardIndexEntry victim = index.Shards[^1];
+        string path = Path.Combine(shards.Root, victim.Name);
+        using var streamed = new ShardSampleSource();
+        var source = new FaultingSource(streamed, afterDiscovery: () =>
+        {
+            File.Delete(path);
+            return Task.CompletedTask;
+        });
+        var (batches, pipeline) = await ShardTestData.RunAsync(source, ShardTestData.Options(), shards.Root);
+        Assert.AreEqual(12 - victim.Samples, batches.Sum(b => b.Labels.Length));
+        CollectionAssert.AreEquivalent(victim.Members!.Select(m => $"{path}/{m.Key}.{m.Image}").ToList(), pipeline.Report.Skipped.Select(s => s.Path).ToList());
+        Assert.IsTrue(pipeline.Report.Skipped.All(s => s.Reason.Contains(path, StringComparison.Ordinal)), string.Join("\n", pipeline.Report.Skipped));
+        Assert.AreEqual(1, streamed.StreamedEpochs);
+    }
+
     /// <summary>The same batches: pixels, labels, one-hot rows, paths and sample indices.</summary>
     internal static void AssertSameBatches(List<SeenBatch> expected, List<SeenBatch> actual)
     {

@@ -317,7 +317,7 @@ internal sealed class ShardReadStream : ISampleReadStream
         public static OpenShard Start(ShardStreamPlan.Visit visit, long offset, ShardStreamCounters counters, CancellationToken token)
         {
             counters.Opened();
-            return new OpenShard(visit, offset, counters, visit.Store.OpenRangeAsync(visit.Key, offset, visit.End - offset, token));
+            return new OpenShard(visit, offset, counters, OpenAsync(visit, offset, token));
         }
 
         public Task<Stream> StreamAsync() => _opening ?? throw new ObjectDisposedException(_visit.Store.Describe(_visit.Key));
@@ -330,8 +330,12 @@ internal sealed class ShardReadStream : ISampleReadStream
             Reopens++;
             Position = offset;
             _counters.Opened();
-            _opening = _visit.Store.OpenRangeAsync(_visit.Key, offset, _visit.End - offset, token);
+            _opening = OpenAsync(_visit, offset, token);
         }
+
+        // A store that fails at once (a local file that is gone) fails the request's task, as a remote store does.
+        private static async Task<Stream> OpenAsync(ShardStreamPlan.Visit visit, long offset, CancellationToken token) =>
+            await visit.Store.OpenRangeAsync(visit.Key, offset, visit.End - offset, token).ConfigureAwait(false);
 
         public ValueTask DisposeAsync() => new(DisposeStreamAsync());
 
