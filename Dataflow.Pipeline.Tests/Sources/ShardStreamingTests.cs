@@ -14,9 +14,8 @@ public sealed class ShardStreamingTests
     [DataRow(5)]
     public async Task Run_Streaming_SameBatchesAsPerSampleReads_OneRequestPerShardPerEpoch(int shuffleBuffer)
     {
-        using TempDataset folders = ShardTestData.Folders();
-        using var shards = new TempDataset();
-        ShardIndex index = ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192 });
+        using PackedShards packed = ShardTestData.Packed();
+        (TempDataset shards, ShardIndex index) = (packed.Shards, packed.Index);
         PipelineOptions options = ShardTestData.Options(epochs: 3);
         using var streamed = new ShardSampleSource();
         using var perSample = new ShardSampleSource(new ShardSourceOptions { Streaming = false });
@@ -34,9 +33,8 @@ public sealed class ShardStreamingTests
     [TestMethod]
     public async Task Run_ShardShuffleBuffer_SamplesAndBytesHeldCountedWithinTheBounds()
     {
-        using TempDataset folders = ShardTestData.Folders();
-        using var shards = new TempDataset();
-        ShardIndex index = ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192 });
+        using PackedShards packed = ShardTestData.Packed();
+        (TempDataset shards, ShardIndex index) = (packed.Shards, packed.Index);
         long largest = index.Shards.SelectMany(s => s.Members!).Max(m => m.Length);
         const int buffer = 3;
 
@@ -55,9 +53,8 @@ public sealed class ShardStreamingTests
     [TestMethod]
     public async Task Run_OrderNeedsMoreThanTheBound_ReadSampleBySample_SameBatches()
     {
-        using TempDataset folders = ShardTestData.Folders();
-        using var shards = new TempDataset();
-        ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192 });
+        using PackedShards packed = ShardTestData.Packed();
+        TempDataset shards = packed.Shards;
         PipelineOptions options = ShardTestData.Options(epochs: 2);
 
         // The default planner shuffles the whole epoch: streaming it would hold more than one sample.
@@ -74,9 +71,8 @@ public sealed class ShardStreamingTests
     [DataRow(ErrorPolicy.FailFast)]
     public async Task Run_ShardTruncatedAfterDiscovery_SamplesPastTheCutSkippedOrFaultNamingTheShard(ErrorPolicy policy)
     {
-        using TempDataset folders = ShardTestData.Folders();
-        using var shards = new TempDataset();
-        ShardIndex index = ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192 });
+        using PackedShards packed = ShardTestData.Packed();
+        (TempDataset shards, ShardIndex index) = (packed.Shards, packed.Index);
         ShardIndexEntry victim = index.Shards[0];
         string path = Path.Combine(shards.Root, victim.Name);
         ShardMemberEntry cut = victim.Members![victim.Members.Count / 2];
@@ -116,9 +112,8 @@ public sealed class ShardStreamingTests
     [TestMethod]
     public async Task Run_ShardDeletedAfterDiscovery_ItsSamplesSkippedNamingTheFile()
     {
-        using TempDataset folders = ShardTestData.Folders();
-        using var shards = new TempDataset();
-        ShardIndex index = ShardWriter.Pack([folders.Root], shards.Root, new PackOptions { TargetShardBytes = 8192 });
+        using PackedShards packed = ShardTestData.Packed();
+        (TempDataset shards, ShardIndex index) = (packed.Shards, packed.Index);
         ShardIndexEntry victim = index.Shards[^1];
         string path = Path.Combine(shards.Root, victim.Name);
         using var streamed = new ShardSampleSource();

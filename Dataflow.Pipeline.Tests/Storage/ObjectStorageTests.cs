@@ -13,21 +13,20 @@ public abstract class ObjectStorageTests
 {
     internal sealed class Dataset : IDisposable
     {
+        private readonly PackedShards _packed = ShardTestData.Packed();
+
         public Dataset(StorageServer server)
         {
             Server = server;
-            Folders = ShardTestData.Folders();
-            Shards = new TempDataset();
-            Index = ShardWriter.Pack([Folders.Root], Shards.Root, new PackOptions { TargetShardBytes = 8192 });
         }
 
-        public ShardIndex Index { get; }
+        public ShardIndex Index => _packed.Index;
 
         public StorageServer Server { get; }
 
-        public TempDataset Folders { get; }
+        public TempDataset Folders => _packed.Folders;
 
-        public TempDataset Shards { get; }
+        public TempDataset Shards => _packed.Shards;
 
         public async Task UploadAsync()
         {
@@ -39,8 +38,7 @@ public abstract class ObjectStorageTests
         public void Dispose()
         {
             Server.Dispose();
-            Folders.Dispose();
-            Shards.Dispose();
+            _packed.Dispose();
         }
     }
 
