@@ -13,7 +13,8 @@ namespace Dataflow.Samples.Bench;
 /// The other forms of the class-folder dataset that the storage variants read, made before the clock starts: tar
 /// shards packed once (kept under the temporary folder for later runs) and read from local disk, or uploaded with
 /// the class folders into s3rver or Azurite started on loopback for the run. Shards are read as streams in
-/// <see cref="ShardShufflePlanner"/> order with a buffer of <see cref="ShuffleBuffer"/> samples.
+/// <see cref="ShardShufflePlanner"/> order with a buffer of <see cref="BenchSettings.ShuffleBuffer"/> samples, which is also
+/// what the stream may hold (<see cref="ShardSourceOptions.MaxSamplesHeld"/>).
 /// </summary>
 internal sealed class BenchDataset : IDisposable
 {
@@ -22,9 +23,6 @@ internal sealed class BenchDataset : IDisposable
 
     /// <summary>The shards' target size.</summary>
     public const long ShardBytes = 16L << 20;
-
-    /// <summary>The shuffle buffer of the shard variants, and the samples a shard stream may hold.</summary>
-    public const int ShuffleBuffer = 256;
 
     private readonly ServerProcess? _server;
 
@@ -46,15 +44,15 @@ internal sealed class BenchDataset : IDisposable
     public IEpochPlanner? Planner { get; }
 
     /// <summary>Makes the form <paramref name="variant"/> reads of the class folders at <paramref name="data"/>.</summary>
-    public static BenchDataset Prepare(string variant, string data, PipelineOptions options)
+    public static BenchDataset Prepare(string variant, string data, int shuffleBuffer, PipelineOptions options)
     {
         bool shards = variant.StartsWith("shards-", StringComparison.Ordinal);
         string local = shards ? PackedShards(data) : Path.GetFullPath(data);
-        IEpochPlanner? planner = shards ? ShardShufflePlanner.For(options, ShuffleBuffer) : null;
+        IEpochPlanner? planner = shards ? ShardShufflePlanner.For(options, shuffleBuffer) : null;
         string server = variant[(variant.IndexOf('-', StringComparison.Ordinal) + 1)..];
         if (server == "local")
         {
-            return new BenchDataset(local, ShardSource(StorageOptions.Default), planner, null);
+            return new BenchDataset(local, ShardSource(StorageOptions.Default, shuffleBuffer), planner, null);
         }
 
         string prefix = shards ? "shards/" : "folders/";
@@ -79,7 +77,7 @@ internal sealed class BenchDataset : IDisposable
             }
 
             string root = $"{(server == "s3" ? "s3" : "az")}://{LocalStorageServers.Container}/{prefix.TrimEnd('/')}";
-            ISampleSource source = shards ? ShardSource(storage) : new ObjectFolderSampleSource(storage);
+            ISampleSource source = shards ? ShardSource(storage, shuffleBuffer) : new ObjectFolderSampleSource(storage);
             return new BenchDataset(root, source, planner, process);
         }
         catch
@@ -96,8 +94,8 @@ internal sealed class BenchDataset : IDisposable
         _server?.Dispose();
     }
 
-    private static ShardSampleSource ShardSource(StorageOptions storage) =>
-        new(new ShardSourceOptions { Storage = storage, MaxSamplesHeld = ShuffleBuffer });
+    private static ShardSampleSource ShardSource(StorageOptions storage, int held) =>
+        new(new ShardSourceOptions { Storage = storage, MaxSamplesHeld = held });
 
     /// <summary>The class folders at <paramref name="data"/> packed into shards, once per dataset path.</summary>
     private static string PackedShards(string data)
