@@ -1,3 +1,5 @@
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Memory;
 using Dataflow.Pipeline.Sources;
 using Dataflow.Pipeline.Tests.Storage;
 using Dataflow.Pipeline.Tests.Support;
@@ -127,6 +129,39 @@ public sealed class ShardStreamingTests
         CollectionAssert.AreEquivalent(victim.Members!.Select(m => $"{path}/{m.Key}.{m.Image}").ToList(), pipeline.Report.Skipped.Select(s => s.Path).ToList());
         Assert.IsTrue(pipeline.Report.Skipped.All(s => s.Reason.Contains(path, StringComparison.Ordinal)), string.Join("\n", pipeline.Report.Skipped));
         Assert.AreEqual(1, streamed.StreamedEpochs);
+    }
+
+    [TestMethod]
+    public async Task OpenStream_SamplesRepeatedAndStoppedEarly_EachPositionItsOwnBytes_EveryBufferReturned()
+    {
+        using PackedShards packed = ShardTestData.Packed();
+        using var source = new ShardSampleSource();
+        var set = await source.DiscoverAsync([packed.Shards.Root], CancellationToken.None);
+        var s = set.Samples;
+        SampleInfo[] order = [s[7], s[0], s[7], s[11], s[0], s[3], s[5]];
+        var pool = new BufferPool();
+        await using (ISampleReadStream stream = source.OpenStream(order, pool)!)
+        {
+            foreach (SampleInfo sample in order)
+            {
+                using PooledBuffer streamed = await stream.ReadNextAsync(CancellationToken.None);
+                using PooledBuffer single = await source.ReadAsync(sample, pool, CancellationToken.None);
+                CollectionAssert.AreEqual(single.Span.ToArray(), streamed.Span.ToArray(), sample.ToString());
+            }
+
+            await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => stream.ReadNextAsync(CancellationToken.None).AsTask());
+        }
+
+        Assert.AreEqual(0, pool.Outstanding);
+
+        // Disposed after two of seven: what was read ahead goes back to the pool.
+        await using (ISampleReadStream stream = source.OpenStream(order, pool)!)
+        {
+            (await stream.ReadNextAsync(CancellationToken.None)).Dispose();
+            (await stream.ReadNextAsync(CancellationToken.None)).Dispose();
+        }
+
+        Assert.AreEqual(0, pool.Outstanding, "buffers read ahead and not taken");
     }
 
     /// <summary>The same batches: pixels, labels, one-hot rows, paths and sample indices.</summary>

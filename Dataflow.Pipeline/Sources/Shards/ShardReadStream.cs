@@ -145,7 +145,7 @@ internal sealed class ShardReadStream : ISampleReadStream
                 }
 
                 Deliver(member, await ReadMemberAsync(shard, visit, member, skip, token).ConfigureAwait(false));
-                if (m == visit.Members.Count - 1)
+                if (m == visit.Members.Length - 1)
                 {
                     await shard.DisposeAsync().ConfigureAwait(false);
                 }
@@ -178,7 +178,7 @@ internal sealed class ShardReadStream : ISampleReadStream
             lock (_lock)
             {
                 if (member.Step <= _next
-                    || (_heldSamples + member.Entries.Length <= _maxSamples && _heldBytes + ((long)member.Length * member.Entries.Length) <= _maxBytes))
+                    || (_heldSamples + member.Count <= _maxSamples && _heldBytes + ((long)member.Length * member.Count) <= _maxBytes))
                 {
                     return;
                 }
@@ -257,7 +257,7 @@ internal sealed class ShardReadStream : ISampleReadStream
     private void Deliver(ShardStreamPlan.Member member, object result)
     {
         // A sample listed at several positions (a repeat) gets its own copy at each.
-        var results = new object[member.Entries.Length];
+        var results = new object[member.Count];
         results[0] = result;
         for (int i = 1; i < results.Length; i++)
         {
@@ -277,7 +277,7 @@ internal sealed class ShardReadStream : ISampleReadStream
         {
             for (int i = 0; i < results.Length; i++)
             {
-                _ready[member.Entries[i]] = results[i];
+                _ready[member.EntryAt(i)] = results[i];
                 if (results[i] is PooledBuffer buffer)
                 {
                     _heldSamples++;
