@@ -124,6 +124,18 @@ case "$command" in
   package)
     check_package
     ;;
+  bench)
+    # The bench runs a ReadyToRun build of the samples app, as a trainer is deployed: start-up and the first
+    # epoch are not spent compiling the library's code (docs/performance.md). DATAFLOW_BENCH_JIT=1 measures the
+    # plain build instead.
+    if [ "${DATAFLOW_BENCH_JIT:-0}" = "1" ]; then
+      dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly >/dev/null
+      exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll bench "$@"
+    fi
+    dotnet publish Dataflow.Samples -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+      -o artifacts/bench -nologo -clp:ErrorsOnly >/dev/null
+    exec dotnet artifacts/bench/Dataflow.Samples.dll bench "$@"
+    ;;
   *)
     dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly >/dev/null
     exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll "$command" "$@"

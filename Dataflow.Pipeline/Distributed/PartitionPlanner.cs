@@ -24,7 +24,7 @@ public sealed class PartitionPlanner : IEpochPlanner
     private readonly PipelineOptions _options;
     private readonly PipelineState? _resume;
     private SampleSet? _set;
-    private PipelineStateIdentity? _identity;
+    private Lazy<PipelineStateIdentity>? _identity;
 
     /// <summary>Creates the planner of <paramref name="options"/> (rank and world size as set there: null means 0 of 1).</summary>
     /// <param name="options">The run's options.</param>
@@ -69,7 +69,10 @@ public sealed class PartitionPlanner : IEpochPlanner
         if (!ReferenceEquals(set, _set))
         {
             _resume?.EnsureDataset(set, selected.Length);
-            _identity = PipelineStateIdentity.For(_options, PipelineStateIdentity.Fingerprint(set), selected.Length);
+            // Computed when a state is first read (saved, compared), not before the first batch: hashing every
+            // sample id and loading the hash provider cost tens of milliseconds of start-up that most batches never use.
+            int samples = selected.Length;
+            _identity = new Lazy<PipelineStateIdentity>(() => PipelineStateIdentity.For(_options, PipelineStateIdentity.Fingerprint(set), samples));
             _set = set;
         }
 
@@ -150,7 +153,7 @@ public sealed class PartitionPlanner : IEpochPlanner
     public PipelineState? StateAfter(EpochPlan plan, int batch)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        PipelineStateIdentity identity = _identity ?? throw new InvalidOperationException("The state is known once an epoch has been planned.");
+        Lazy<PipelineStateIdentity> identity = _identity ?? throw new InvalidOperationException("The state is known once an epoch has been planned.");
         if (batch >= plan.BatchCount - 1)
         {
             return new PipelineState(plan.Epoch + 1, 0, 0, WorldSize, identity);

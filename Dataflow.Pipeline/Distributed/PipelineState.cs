@@ -19,22 +19,32 @@ namespace Dataflow.Pipeline.Distributed;
 /// </remarks>
 public sealed class PipelineState
 {
+    private readonly Lazy<PipelineStateIdentity> _identity;
+
     /// <summary>The format this library writes and the newest it reads.</summary>
     public const int CurrentFormat = 1;
 
     /// <summary>Creates a state (the pipeline makes them; a test or a tool may too).</summary>
     public PipelineState(int epoch, long position, int step, int worldSize, PipelineStateIdentity identity)
+        : this(epoch, position, step, worldSize, new Lazy<PipelineStateIdentity>(identity ?? throw new ArgumentNullException(nameof(identity))))
+    {
+    }
+
+    /// <summary>
+    /// A state whose identity is computed when first read: the planner shares one among all batches of a run, so that
+    /// hashing every sample id (and loading the hash provider) is not paid before the first batch.
+    /// </summary>
+    internal PipelineState(int epoch, long position, int step, int worldSize, Lazy<PipelineStateIdentity> identity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(worldSize);
-        ArgumentNullException.ThrowIfNull(identity);
         Epoch = epoch;
         Position = position;
         Step = step;
         WorldSize = worldSize;
-        Identity = identity;
+        _identity = identity;
     }
 
     /// <summary>The epoch to continue, from 0.</summary>
@@ -50,7 +60,7 @@ public sealed class PipelineState
     public int WorldSize { get; }
 
     /// <summary>The seed, the dataset and the options the position refers to.</summary>
-    public PipelineStateIdentity Identity { get; }
+    public PipelineStateIdentity Identity => _identity.Value;
 
     /// <summary>The state as UTF-8 JSON (the file format; see <see cref="Parse"/>).</summary>
     public byte[] ToBytes()
