@@ -115,9 +115,7 @@ public abstract class ObjectStorageTests
     public async Task Run_ObjectAnswers5xx_RetriedThenSkippedOrFaultNamingObjectAndStatus(int status, ErrorPolicy policy)
     {
         string prefix = $"broken-{status}/";
-        await Shared.Server.UploadFolderAsync(Shared.Folders.Root, prefix);
-        string victim = prefix + "eel/img0.png";
-        Shared.Server.Proxy.Break(victim, status);
+        string victim = await UploadBrokenAsync(Shared.Folders.Root, prefix, "eel/img0.png", status);
         using var folders = new ObjectFolderSampleSource(Shared.Server.ProxiedOptions(retries: 2));
         await AssertSkippedOrFaultedAsync(folders, policy, prefix, [victim], $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
         Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "the first request and the SDK's 2 retries");
@@ -129,10 +127,8 @@ public abstract class ObjectStorageTests
     public async Task Run_StreamedShardAnswers5xx_RetriedThenItsSamplesSkippedOrFaultNamingShardAndStatus(int status, ErrorPolicy policy)
     {
         string prefix = $"broken-shards-{status}/";
-        await Shared.Server.UploadFolderAsync(Shared.Shards.Root, prefix);
         ShardIndexEntry shard = Shared.Index.Shards[1];
-        string victim = prefix + shard.Name;
-        Shared.Server.Proxy.Break(victim, status);
+        string victim = await UploadBrokenAsync(Shared.Shards.Root, prefix, shard.Name, status);
         using var shards = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.ProxiedOptions(retries: 2) });
         await AssertSkippedOrFaultedAsync(shards, policy, prefix, [.. shard.Members!.Select(m => $"{victim}/{m.Key}.{m.Image}")],
             $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
@@ -217,6 +213,14 @@ public abstract class ObjectStorageTests
         {
             data.Dispose();
         }
+    }
+
+    /// <summary>Uploads <paramref name="folder"/> to <paramref name="prefix"/>; its object <paramref name="key"/> answers <paramref name="status"/> through the proxy. Returns that object's key.</summary>
+    private async Task<string> UploadBrokenAsync(string folder, string prefix, string key, int status)
+    {
+        await Shared.Server.UploadFolderAsync(folder, prefix);
+        Shared.Server.Proxy.Break(prefix + key, status);
+        return prefix + key;
     }
 
     /// <summary>Runs <paramref name="source"/> over <paramref name="prefix"/>: each of <paramref name="victims"/> is skipped with <paramref name="reason"/>, or the run faults with it.</summary>
