@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Dataflow.Pipeline.Memory;
 using Dataflow.Pipeline.Reading;
 
@@ -104,9 +105,9 @@ public sealed class FolderSampleSource : ISampleSource
 
             taken[real] = full;
             var found = new List<string>();
-            foreach (FileSystemInfo entry in List(full, "dataset root"))
+            foreach (Entry entry in List(full, "dataset root"))
             {
-                if (entry is DirectoryInfo)
+                if (entry.IsDirectory)
                 {
                     found.Add(entry.FullName);
                 }
@@ -260,6 +261,14 @@ public sealed class FolderSampleSource : ISampleSource
         IgnoreInaccessible = false,
     };
 
+    // The same listing without symbolic links (a link is a reparse point).
+    private static readonly EnumerationOptions ListingWithoutLinks = new()
+    {
+        RecurseSubdirectories = false,
+        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint,
+        IgnoreInaccessible = false,
+    };
+
     /// <summary>A file found under a class folder; <see cref="IsLink"/> when its own entry is a symbolic link.</summary>
     private readonly record struct DiscoveredFile(string Path, string FolderReal, bool IsLink);
 
@@ -294,11 +303,33 @@ public sealed class FolderSampleSource : ISampleSource
     }
 
     /// <summary>The entries of a folder; one that cannot be listed throws naming it.</summary>
-    private static List<FileSystemInfo> List(string folder, string what)
+    /// <remarks>
+    /// Each entry's kind comes from the directory listing itself (its type field), not from a status call per file:
+    /// <see cref="FileSystemInfo.Attributes"/> costs an <c>lstat</c> per entry, more than the listing. The links are
+    /// the entries that a second listing, told to skip links (which it also reads from the type field), leaves out;
+    /// a folder without links, the usual case, is known as such by that listing's count alone.
+    /// </remarks>
+    private static List<Entry> List(string folder, string what)
     {
         try
         {
-            return [.. new DirectoryInfo(folder).EnumerateFileSystemInfos("*", Listing)];
+            var all = new List<Entry>(new FileSystemEnumerable<Entry>(folder,
+                static (ref FileSystemEntry e) => new Entry(e.ToFullPath(), e.FileName.ToString(), e.IsDirectory, IsLink: false), Listing));
+            var notLinks = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string name in new FileSystemEnumerable<string>(folder, static (ref FileSystemEntry e) => e.FileName.ToString(), ListingWithoutLinks))
+            {
+                notLinks.Add(name);
+            }
+
+            if (notLinks.Count != all.Count)
+            {
+                for (int i = 0; i < all.Count; i++)
+                {
+                    all[i] = all[i] with { IsLink = !notLinks.Contains(all[i].Name) };
+                }
+            }
+
+            return all;
         }
         catch (UnauthorizedAccessException e)
         {
@@ -310,11 +341,8 @@ public sealed class FolderSampleSource : ISampleSource
         }
     }
 
-    /// <summary>
-    /// True when the entry itself is a symbolic link. Read from the attributes the listing already holds (a link is a
-    /// reparse point), not with <see cref="FileSystemInfo.LinkTarget"/>, which costs a readlink call per file.
-    /// </summary>
-    private static bool IsLink(FileSystemInfo entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
+    /// <summary>A folder's entry: a folder (or a link to one) or anything else, and whether the entry itself is a symbolic link.</summary>
+    private readonly record struct Entry(string FullName, string Name, bool IsDirectory, bool IsLink);
 
     private static string AlreadyDiscovered(string relation, string first, string real) =>
         $"{relation} '{first}' (real path '{real}'), already discovered: not walked again";
@@ -335,7 +363,7 @@ public sealed class FolderSampleSource : ISampleSource
         {
             cancellationToken.ThrowIfCancellationRequested();
             (string dir, string dirReal) = pending.Pop();
-            List<FileSystemInfo> entries;
+            List<Entry> entries;
             if (dir == classFolder)
             {
                 entries = List(dir, "class folder");
@@ -358,9 +386,9 @@ public sealed class FolderSampleSource : ISampleSource
             // Taken in name order and walked in name order (pushed in reverse): which path of a folder reached twice
             // is kept does not depend on the order the file system lists entries in.
             var subs = new List<(string Path, string Real)>();
-            foreach (DirectoryInfo sub in entries.OfType<DirectoryInfo>().OrderBy(d => d.Name, CodePointComparer.Instance))
+            foreach (Entry sub in entries.Where(e => e.IsDirectory).OrderBy(d => d.Name, CodePointComparer.Instance))
             {
-                string subReal = IsLink(sub) ? RealPath(sub.FullName) : Path.Combine(dirReal, sub.Name);
+                string subReal = sub.IsLink ? RealPath(sub.FullName) : Path.Combine(dirReal, sub.Name);
                 if (taken.TryAdd(subReal, sub.FullName))
                 {
                     subs.Add((sub.FullName, subReal));
@@ -376,11 +404,11 @@ public sealed class FolderSampleSource : ISampleSource
                 pending.Push(subs[i]);
             }
 
-            foreach (FileSystemInfo entry in entries)
+            foreach (Entry entry in entries)
             {
-                if (entry is not DirectoryInfo)
+                if (!entry.IsDirectory)
                 {
-                    yield return new DiscoveredFile(entry.FullName, dirReal, IsLink(entry));
+                    yield return new DiscoveredFile(entry.FullName, dirReal, entry.IsLink);
                 }
             }
         }

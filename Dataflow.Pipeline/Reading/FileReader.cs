@@ -37,7 +37,9 @@ internal sealed class FileReader
             return pool.Rent(0);
         }
 
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        // ReadWrite sharing: on Unix, FileShare.Read takes an advisory lock (one more system call per file) that
+        // protects nothing here; a file that changes while it is read is caught below (it grew past its length).
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         long length = RandomAccess.GetLength(handle);
         if (length > MaxFileBytes)
         {
@@ -138,7 +140,8 @@ internal sealed class FileReader
     internal static bool ReportsNoData(string path)
     {
         FileSystemInfo file = new FileInfo(path);
-        if (file.LinkTarget is not null)
+        // The attributes come from the lstat that Exists and Length need anyway; only a link costs a readlink more.
+        if ((file.Attributes & FileAttributes.ReparsePoint) != 0 && file.LinkTarget is not null)
         {
             file = file.ResolveLinkTarget(returnFinalTarget: true) ?? file;
         }
