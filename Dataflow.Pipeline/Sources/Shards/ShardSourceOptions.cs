@@ -35,7 +35,7 @@ public sealed class ShardSourceOptions
 
     /// <summary>
     /// The most samples a shard stream holds, read ahead of their turn (a plan whose order needs more is read sample by
-    /// sample). With <see cref="ShardShufflePlanner"/> a stream needs fewer than its buffer size.
+    /// sample). With <see cref="ShardShufflePlanner"/> a stream needs at most its buffer size.
     /// </summary>
     /// <value>4096.</value>
     public int MaxSamplesHeld { get; init; } = 4096;
