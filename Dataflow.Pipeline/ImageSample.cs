@@ -64,6 +64,9 @@ public sealed class ImageSample
     /// <summary>Batches in this epoch's plan.</summary>
     public int BatchesInEpoch { get; }
 
+    /// <summary>Why the bytes a source streamed ahead for this sample could not be read; the read stage reports it.</summary>
+    internal Exception? StreamedReadFault { get; set; }
+
     /// <summary>True once the sample's skip is in the run's report (or has faulted the run).</summary>
     internal bool IsReported { get; set; }
 

@@ -34,6 +34,9 @@ internal static class ShardTestData
         return data;
     }
 
+    /// <summary><see cref="Folders"/> packed into shards of 8 KiB (several shards), with their index.</summary>
+    public static PackedShards Packed() => new();
+
     /// <summary>Runs the graph over <paramref name="source"/> with the roots posted; returns the batches and the pipeline.</summary>
     public static async Task<(List<SeenBatch> Batches, ImagePipeline Pipeline)> RunAsync(ISampleSource source, PipelineOptions options, params string[] roots)
     {
@@ -75,5 +78,28 @@ internal static class ShardTestData
         string dir = Path.Combine(folderRoot, Path.GetDirectoryName(key)!);
         string stem = Path.GetFileName(key);
         return Directory.GetFiles(dir).Single(f => Path.GetFileNameWithoutExtension(f).Replace('.', '_') == stem);
+    }
+}
+
+/// <summary>The test dataset's class folders and the same images packed into small shards; disposing deletes both.</summary>
+internal sealed class PackedShards : IDisposable
+{
+    public PackedShards()
+    {
+        Folders = ShardTestData.Folders();
+        Shards = new TempDataset();
+        Index = ShardWriter.Pack([Folders.Root], Shards.Root, new PackOptions { TargetShardBytes = 8192 });
+    }
+
+    public TempDataset Folders { get; }
+
+    public TempDataset Shards { get; }
+
+    public ShardIndex Index { get; }
+
+    public void Dispose()
+    {
+        Folders.Dispose();
+        Shards.Dispose();
     }
 }

@@ -5,9 +5,10 @@ namespace Dataflow.Pipeline.Tests.Storage;
 
 /// <summary>
 /// A real source with a fault injected into the real server at a chosen moment: after discovery, or before the n-th
-/// read (an object deleted, the server killed). The source itself is unchanged.
+/// read (an object deleted, the server killed). The source itself is unchanged; a streaming source still streams,
+/// its stream's reads counted as reads.
 /// </summary>
-internal sealed class FaultingSource(ISampleSource inner, Func<Task>? afterDiscovery = null, int beforeRead = -1, Func<Task>? atRead = null) : ISampleSource
+internal sealed class FaultingSource(ISampleSource inner, Func<Task>? afterDiscovery = null, int beforeRead = -1, Func<Task>? atRead = null) : IStreamingSampleSource
 {
     private int _reads;
 
@@ -24,11 +25,29 @@ internal sealed class FaultingSource(ISampleSource inner, Func<Task>? afterDisco
 
     public async ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
     {
+        await BeforeReadAsync();
+        return await inner.ReadAsync(sample, pool, cancellationToken);
+    }
+
+    public ISampleReadStream? OpenStream(IReadOnlyList<SampleInfo> samples, BufferPool pool) =>
+        (inner as IStreamingSampleSource)?.OpenStream(samples, pool) is { } stream ? new Stream(this, stream) : null;
+
+    private async Task BeforeReadAsync()
+    {
         if (Interlocked.Increment(ref _reads) == beforeRead && atRead is not null)
         {
             await atRead();
         }
+    }
 
-        return await inner.ReadAsync(sample, pool, cancellationToken);
+    private sealed class Stream(FaultingSource source, ISampleReadStream inner) : ISampleReadStream
+    {
+        public async ValueTask<PooledBuffer> ReadNextAsync(CancellationToken cancellationToken)
+        {
+            await source.BeforeReadAsync();
+            return await inner.ReadNextAsync(cancellationToken);
+        }
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -13,19 +13,20 @@ public abstract class ObjectStorageTests
 {
     internal sealed class Dataset : IDisposable
     {
+        private readonly PackedShards _packed = ShardTestData.Packed();
+
         public Dataset(StorageServer server)
         {
             Server = server;
-            Folders = ShardTestData.Folders();
-            Shards = new TempDataset();
-            ShardWriter.Pack([Folders.Root], Shards.Root, new PackOptions { TargetShardBytes = 8192 });
         }
+
+        public ShardIndex Index => _packed.Index;
 
         public StorageServer Server { get; }
 
-        public TempDataset Folders { get; }
+        public TempDataset Folders => _packed.Folders;
 
-        public TempDataset Shards { get; }
+        public TempDataset Shards => _packed.Shards;
 
         public async Task UploadAsync()
         {
@@ -37,8 +38,7 @@ public abstract class ObjectStorageTests
         public void Dispose()
         {
             Server.Dispose();
-            Folders.Dispose();
-            Shards.Dispose();
+            _packed.Dispose();
         }
     }
 
@@ -61,13 +61,16 @@ public abstract class ObjectStorageTests
     }
 
     [TestMethod]
-    public async Task Run_Shards_SameBatchesAsLocalShards()
+    public async Task Run_Shards_StreamedSameBatchesAsPerSampleReadsAndLocalShards_OneRequestPerShardPerEpoch()
     {
         PipelineOptions options = ShardTestData.Options(epochs: 2);
+        int shards = Directory.GetFiles(Shared.Shards.Root, "*.tar").Length;
         using var local = new ShardSampleSource();
         using var remote = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.Options() });
+        using var perSample = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.Options(), Streaming = false });
         var (expected, _) = await ShardTestData.RunAsync(local, options, Shared.Shards.Root);
         var (actual, pipeline) = await ShardTestData.RunAsync(remote, options, Shared.Server.Root("shards"));
+        var (single, _) = await ShardTestData.RunAsync(perSample, options, Shared.Server.Root("shards"));
         Assert.HasCount(expected.Count, actual);
         for (int i = 0; i < expected.Count; i++)
         {
@@ -78,7 +81,59 @@ public abstract class ObjectStorageTests
                 actual[i].Paths.Select(p => p[(Shared.Server.Root("shards").Length + 1)..]).ToArray());
         }
 
+        ShardStreamingTests.AssertSameBatches(single, actual);
         Assert.IsEmpty(pipeline.Report.Skipped);
+        Assert.AreEqual(2, remote.StreamedEpochs);
+        Assert.AreEqual(2L * shards, remote.ShardRequests, "one ranged GET per shard per epoch");
+        Assert.AreEqual(2, perSample.PerSampleEpochs);
+        Assert.AreEqual(0, perSample.ShardRequests);
+    }
+
+    [TestMethod]
+    public async Task Run_StreamedShardDeletedAfterDiscovery_ItsSamplesSkippedNaming404()
+    {
+        await Shared.Server.UploadFolderAsync(Shared.Shards.Root, "gone/");
+        ShardIndexEntry shard = Shared.Index.Shards[1];
+        string victim = "gone/" + shard.Name;
+        using var shards = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.Options() });
+        var source = new FaultingSource(shards, afterDiscovery: () => Shared.Server.DeleteAsync(victim));
+        var (batches, pipeline) = await ShardTestData.RunAsync(source, ShardTestData.Options(), Shared.Server.Root("gone"));
+        Assert.AreEqual(12 - shard.Samples, batches.Sum(b => b.Labels.Length));
+        Assert.HasCount(shard.Samples, pipeline.Report.Skipped);
+        foreach (SkippedSample skipped in pipeline.Report.Skipped)
+        {
+            Assert.StartsWith(Shared.Server.Root(victim) + "/", skipped.Path);
+            Assert.Contains($"The object '{Shared.Server.Root(victim)}' does not exist (404)", skipped.Reason);
+        }
+
+        Assert.AreEqual(1, shards.StreamedEpochs);
+    }
+
+    [TestMethod]
+    [DataRow(500, ErrorPolicy.SkipAndReport)]
+    [DataRow(503, ErrorPolicy.FailFast)]
+    public async Task Run_ObjectAnswers5xx_RetriedThenSkippedOrFaultNamingObjectAndStatus(int status, ErrorPolicy policy)
+    {
+        string prefix = $"broken-{status}/";
+        string victim = await UploadBrokenAsync(Shared.Folders.Root, prefix, "eel/img0.png", status);
+        using var folders = new ObjectFolderSampleSource(Shared.Server.ProxiedOptions(retries: 2));
+        await AssertSkippedOrFaultedAsync(folders, policy, prefix, [victim], $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
+        Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "the first request and the SDK's 2 retries");
+    }
+
+    [TestMethod]
+    [DataRow(503, ErrorPolicy.SkipAndReport)]
+    [DataRow(500, ErrorPolicy.FailFast)]
+    public async Task Run_StreamedShardAnswers5xx_RetriedThenItsSamplesSkippedOrFaultNamingShardAndStatus(int status, ErrorPolicy policy)
+    {
+        string prefix = $"broken-shards-{status}/";
+        ShardIndexEntry shard = Shared.Index.Shards[1];
+        string victim = await UploadBrokenAsync(Shared.Shards.Root, prefix, shard.Name, status);
+        using var shards = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.ProxiedOptions(retries: 2) });
+        await AssertSkippedOrFaultedAsync(shards, policy, prefix, [.. shard.Members!.Select(m => $"{victim}/{m.Key}.{m.Image}")],
+            $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
+        Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "one request for the shard: the first try and the SDK's 2 retries");
+        Assert.AreEqual(1, shards.StreamedEpochs);
     }
 
     [TestMethod]
@@ -123,22 +178,26 @@ public abstract class ObjectStorageTests
     }
 
     [TestMethod]
-    public async Task Run_ServerKilledMidRun_FaultsAfterRetriesNamingTheObjectNothingHeld()
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Run_ServerKilledMidRun_FaultsAfterRetriesNamingTheObjectNothingHeld(bool streaming)
     {
         using StorageServer server = StartServer();
         var data = new Dataset(server);
         try
         {
             await data.UploadAsync();
-            using var shards = new ShardSampleSource(new ShardSourceOptions { Storage = server.Options(retries: 2) });
+            // Streaming: a buffer of one, so that the stream is not read to its end before the kill.
+            using var shards = new ShardSampleSource(new ShardSourceOptions { Storage = server.Options(retries: 2), Streaming = streaming, MaxSamplesHeld = 1 });
             var source = new FaultingSource(shards, beforeRead: 3, atRead: () =>
             {
                 server.Process.Kill();
                 return Task.CompletedTask;
             });
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-            ImagePipeline pipeline = ImagePipeline.CreateBuilder(ShardTestData.Options() with { ErrorPolicy = ErrorPolicy.FailFast, Read = new StageOptions(1, 2) })
-                .UseSource(source).Build(_ => { }, timeout.Token);
+            PipelineOptions options = ShardTestData.Options() with { ErrorPolicy = ErrorPolicy.FailFast, Read = new StageOptions(1, 2) };
+            ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).UseSource(source).UsePlanner(ShardShufflePlanner.For(options, bufferSize: 1))
+                .Build(_ => { }, timeout.Token);
             pipeline.Post(server.Root("shards"));
             pipeline.Complete();
             Exception e = await Assert.ThrowsAsync<Exception>(() => pipeline.Completion);
@@ -148,11 +207,47 @@ public abstract class ObjectStorageTests
             Assert.Contains(server.Root("shards/shard-"), storage.Message);
             Assert.Contains("after the SDK's retries", storage.Message);
             PipelineRunner.AssertNothingHeld(pipeline);
+            Assert.AreEqual(streaming ? 1 : 0, shards.StreamedEpochs);
         }
         finally
         {
             data.Dispose();
         }
+    }
+
+    /// <summary>Uploads <paramref name="folder"/> to <paramref name="prefix"/>; its object <paramref name="key"/> answers <paramref name="status"/> through the proxy. Returns that object's key.</summary>
+    private async Task<string> UploadBrokenAsync(string folder, string prefix, string key, int status)
+    {
+        await Shared.Server.UploadFolderAsync(folder, prefix);
+        Shared.Server.Proxy.Break(prefix + key, status);
+        return prefix + key;
+    }
+
+    /// <summary>Runs <paramref name="source"/> over <paramref name="prefix"/>: each of <paramref name="victims"/> is skipped with <paramref name="reason"/>, or the run faults with it.</summary>
+    private async Task AssertSkippedOrFaultedAsync(ISampleSource source, ErrorPolicy policy, string prefix, string[] victims, string reason)
+    {
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(ShardTestData.Options() with { ErrorPolicy = policy }).UseSource(source).Build(_ => { });
+        pipeline.Post(Shared.Server.Root(prefix.TrimEnd('/')));
+        pipeline.Complete();
+        if (policy == ErrorPolicy.SkipAndReport)
+        {
+            await pipeline.Completion;
+            CollectionAssert.AreEquivalent(victims.Select(Shared.Server.Root).ToArray(), pipeline.Report.Skipped.Select(s => s.Path).ToArray());
+            foreach (SkippedSample skipped in pipeline.Report.Skipped)
+            {
+                Assert.Contains(reason, skipped.Reason);
+                Assert.Contains("after the SDK's retries", skipped.Reason);
+            }
+
+            Assert.AreEqual(12 - victims.Length, pipeline.Report.Batched);
+        }
+        else
+        {
+            Exception e = await Assert.ThrowsAsync<Exception>(() => pipeline.Completion);
+            Assert.Contains(reason, e.ToString());
+        }
+
+        PipelineRunner.AssertNothingHeld(pipeline);
     }
 
     private static T? Find<T>(Exception? e)

@@ -1,45 +1,28 @@
 using Amazon.Runtime;
 using Amazon.S3;
-using Amazon.S3.Model;
 using Dataflow.Pipeline.Sources;
+using Dataflow.Samples.Storage;
 
 namespace Dataflow.Pipeline.Tests.Storage;
 
 /// <summary>s3rver on a free loopback port, with a client to upload test data and the options the library needs to reach it.</summary>
 internal sealed class S3Server : StorageServer
 {
-    public const string AccessKey = "S3RVER";
-    public const string SecretKey = "S3RVER";
-
     private S3Server(ServerProcess process)
         : base(process)
     {
-        Client = new AmazonS3Client(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
-        {
-            ServiceURL = Endpoint,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            // s3rver stores the aws-chunked framing otherwise.
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
+        Client = LocalStorageServers.S3Client(Endpoint);
     }
 
     public AmazonS3Client Client { get; }
 
-    public string Endpoint => $"http://127.0.0.1:{Process.Port}";
+    public static S3Server Start() => new(LocalStorageServers.StartS3rver());
 
-    public static S3Server Start() =>
-        new(ServerProcess.Start("s3rver", "s3rver@3.7.1", (port, data) => ["--address", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--directory", data, "--silent"],
-            // s3rver 3.7.1 encrypts list continuation tokens with DES, which Node's OpenSSL 3 keeps in its legacy provider:
-            // without it every truncated listing (more keys than asked for) answers 500.
-            new Dictionary<string, string> { ["NODE_OPTIONS"] = "--openssl-legacy-provider" }));
-
-    /// <summary>The library's options for this server; retries kept short so fault tests end quickly.</summary>
-    public override StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => Options(maxBytesInFlight, retries, AccessKey, SecretKey);
+    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries) =>
+        Options(endpoint, maxBytesInFlight, retries, LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey);
 
     // s3rver does not check SigV4 signatures, only that the access key exists.
-    public override StorageOptions WrongCredentials() => Options(64L << 20, 0, "NOT-A-KEY", "not-the-secret");
+    public override StorageOptions WrongCredentials() => Options(Endpoint, 64L << 20, 0, "NOT-A-KEY", "not-the-secret");
 
     public override string Root(string path) => $"s3://{Container}/{path}";
 
@@ -49,37 +32,20 @@ internal sealed class S3Server : StorageServer
 
     public override async Task DeleteAsync(string key) => await Client.DeleteObjectAsync(Container, key);
 
-    private StorageOptions Options(long maxBytesInFlight, int retries, string accessKey, string secret) => new()
+    public override Task UploadFolderAsync(string folder, string prefix) => LocalStorageServers.UploadS3Async(Client, folder, prefix);
+
+    public override void Dispose()
     {
-        S3ServiceUrl = Endpoint,
+        Client.Dispose();
+        base.Dispose();
+    }
+
+    private static StorageOptions Options(string endpoint, long maxBytesInFlight, int retries, string accessKey, string secret) => new()
+    {
+        S3ServiceUrl = endpoint,
         S3Credentials = new BasicAWSCredentials(accessKey, secret),
         MaxBytesInFlight = maxBytesInFlight,
         MaxRetries = retries,
         RequestTimeout = TimeSpan.FromSeconds(20),
     };
-
-    public override async Task UploadFolderAsync(string folder, string prefix)
-    {
-        foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-        {
-            string key = prefix + Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/');
-            await Client.PutObjectAsync(new PutObjectRequest { BucketName = Container, Key = key, FilePath = file, UseChunkEncoding = false });
-        }
-    }
-
-    /// <summary>
-    /// Makes every GET of <paramref name="key"/> answer 500: s3rver keeps each object's metadata in a JSON file beside
-    /// it and fails with InternalError when that file does not parse.
-    /// </summary>
-    public void BreakObject(string key)
-    {
-        string folder = Path.Combine([Process.DataFolder, Container, .. key.Split('/')[..^1]]);
-        File.WriteAllText(Path.Combine(folder, key.Split('/')[^1] + "._S3rver_metadata.json"), "{ not json");
-    }
-
-    public override void Dispose()
-    {
-        Client.Dispose();
-        Process.Dispose();
-    }
 }

@@ -1,7 +1,3 @@
-using Dataflow.Pipeline.Sources;
-using Dataflow.Pipeline.Tests.Sources;
-using Dataflow.Pipeline.Tests.Support;
-
 namespace Dataflow.Pipeline.Tests.Storage;
 
 [TestClass]
@@ -22,37 +18,4 @@ public sealed class S3StorageTests : ObjectStorageTests
     public static void Stop() => _shared?.Dispose();
 
     internal override StorageServer StartServer() => S3Server.Start();
-
-    [TestMethod]
-    [DataRow(ErrorPolicy.SkipAndReport)]
-    [DataRow(ErrorPolicy.FailFast)]
-    public async Task Run_ServerAnswers500_RetriedThenSkippedOrFaultNamingObjectAndStatus(ErrorPolicy policy)
-    {
-        string prefix = $"broken-{policy}/";
-        await Shared.Server.UploadFolderAsync(Shared.Folders.Root, prefix);
-        string victim = prefix + "eel/img0.png";
-        using var folders = new ObjectFolderSampleSource(Shared.Server.Options(retries: 2));
-        var source = new FaultingSource(folders, afterDiscovery: () =>
-        {
-            ((S3Server)Shared.Server).BreakObject(victim);
-            return Task.CompletedTask;
-        });
-        ImagePipeline pipeline = ImagePipeline.CreateBuilder(ShardTestData.Options() with { ErrorPolicy = policy }).UseSource(source).Build(_ => { });
-        pipeline.Post(Shared.Server.Root(prefix.TrimEnd('/')));
-        pipeline.Complete();
-        if (policy == ErrorPolicy.SkipAndReport)
-        {
-            await pipeline.Completion;
-            SkippedSample skipped = pipeline.Report.Skipped.Single();
-            Assert.AreEqual(Shared.Server.Root(victim), skipped.Path);
-            Assert.Contains("failed with 500 InternalError after the SDK's retries", skipped.Reason);
-        }
-        else
-        {
-            Exception e = await Assert.ThrowsAsync<Exception>(() => pipeline.Completion);
-            Assert.Contains($"Reading '{Shared.Server.Root(victim)}' failed with 500 InternalError", e.ToString());
-        }
-
-        PipelineRunner.AssertNothingHeld(pipeline);
-    }
 }

@@ -1,18 +1,31 @@
 using Dataflow.Pipeline.Sources;
+using Dataflow.Samples.Storage;
 
 namespace Dataflow.Pipeline.Tests.Storage;
 
 /// <summary>A real storage server run by the tests (s3rver or Azurite) with one bucket or container, <see cref="Container"/>.</summary>
 internal abstract class StorageServer : IDisposable
 {
-    public const string Container = "data";
+    public const string Container = LocalStorageServers.Container;
 
     protected StorageServer(ServerProcess process)
     {
         Process = process;
+        _proxy = new Lazy<FaultProxy>(() => new FaultProxy(Endpoint), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    private readonly Lazy<FaultProxy> _proxy;
+
     public ServerProcess Process { get; }
+
+    /// <summary>The server's address.</summary>
+    public string Endpoint => $"http://127.0.0.1:{Process.Port}";
+
+    /// <summary>A proxy in front of the server that can make chosen objects fail (started on first use).</summary>
+    public FaultProxy Proxy => _proxy.Value;
+
+    /// <summary>The library's options for reaching the server through <see cref="Proxy"/>.</summary>
+    public StorageOptions ProxiedOptions(int retries = 2) => OptionsAt(Proxy.Endpoint, 64L << 20, retries);
 
     /// <summary>The location of <paramref name="path"/> in the container, as posted to the pipeline.</summary>
     public abstract string Root(string path);
@@ -21,7 +34,10 @@ internal abstract class StorageServer : IDisposable
     public abstract string MissingContainerRoot { get; }
 
     /// <summary>The library's options for this server; retries kept short so fault tests end quickly.</summary>
-    public abstract StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2);
+    public StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => OptionsAt(Endpoint, maxBytesInFlight, retries);
+
+    /// <summary>The library's options for reaching the server at <paramref name="endpoint"/> (itself, or a proxy in front of it).</summary>
+    protected abstract StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries);
 
     /// <summary>Options whose credential the server refuses.</summary>
     public abstract StorageOptions WrongCredentials();
@@ -41,5 +57,12 @@ internal abstract class StorageServer : IDisposable
         _ => throw new ArgumentException($"Not a remote store: {store}"),
     };
 
-    public abstract void Dispose();
+    public virtual void Dispose()
+    {
+        if (_proxy.IsValueCreated)
+        {
+            _proxy.Value.Dispose();
+        }
+        Process.Dispose();
+    }
 }

@@ -9,6 +9,11 @@ namespace Dataflow.Pipeline.Graph;
 /// The head of a run: gathers the posted roots, discovers the dataset, selects the subset, then follows the
 /// planner epoch by epoch, sending each planned position into the graph (waiting when the graph is full).
 /// </summary>
+/// <remarks>
+/// With a source that streams (<see cref="IStreamingSampleSource"/>, and no decoded cache, which serves later epochs
+/// without reading), each epoch's samples are taken from the source's stream in the planned order and sent with their
+/// bytes; a sample the stream could not read is sent with the reason, for the read stage to report.
+/// </remarks>
 internal sealed class Producer
 {
     private readonly PipelineOptions _options;
@@ -16,6 +21,7 @@ internal sealed class Producer
     private readonly IEpochPlanner _planner;
     private readonly PipelineReport _report;
     private readonly InFlightLedger _ledger;
+    private readonly IStreamingSampleSource? _streaming;
     private long _sent;
 
     public Producer(PipelineOptions options, ISampleSource source, IEpochPlanner planner, PipelineReport report, InFlightLedger ledger)
@@ -25,6 +31,7 @@ internal sealed class Producer
         _planner = planner;
         _report = report;
         _ledger = ledger;
+        _streaming = options.Cache is null ? source as IStreamingSampleSource : null;
     }
 
     /// <summary>Messages (positions and padding) sent into the graph.</summary>
@@ -93,6 +100,27 @@ internal sealed class Producer
 
     private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, CancellationToken cancellationToken)
     {
+        ISampleReadStream? stream = _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers);
+        await using (stream)
+        {
+            return await SendEpochAsync(set, plan, head, stream, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static SampleInfo[] SamplesOf(SampleSet set, EpochPlan plan)
+    {
+        var samples = new SampleInfo[plan.Count];
+        ReadOnlySpan<int> order = plan.Order;
+        for (int p = 0; p < samples.Length; p++)
+        {
+            samples[p] = set.Samples[order[p]];
+        }
+
+        return samples;
+    }
+
+    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, ISampleReadStream? stream, CancellationToken cancellationToken)
+    {
         int batchSize = plan.BatchSize;
         int batches = plan.BatchCount;
         for (int b = 0; b < batches; b++)
@@ -112,6 +140,11 @@ internal sealed class Producer
                         StateAfterBatch = state,
                     }
                     : new ImageSample(null, plan.Epoch, index, start + j, -1, _ledger.Images, plan.Count, plan.BatchesInEpoch) { StateAfterBatch = state };
+                if (stream is not null && j < count)
+                {
+                    await TakeStreamedAsync(sample, stream, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (!await head.SendAsync(sample, cancellationToken).ConfigureAwait(false))
                 {
                     return false;
@@ -122,5 +155,20 @@ internal sealed class Producer
         }
 
         return true;
+    }
+
+    /// <summary>Gives <paramref name="sample"/> its bytes from the stream, or the reason they could not be read.</summary>
+    private async Task TakeStreamedAsync(ImageSample sample, ISampleReadStream stream, CancellationToken cancellationToken)
+    {
+        // Listed before it holds bytes: a sample the graph refuses or drops is released at the end of the run.
+        _ledger.Track(sample);
+        try
+        {
+            sample.SetBytes(await stream.ReadNextAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            sample.StreamedReadFault = e;
+        }
     }
 }

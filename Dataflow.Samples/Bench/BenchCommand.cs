@@ -218,10 +218,12 @@ internal static class BenchCommand
         private readonly Option<int?> _ceilingThreads = new("--ceiling-threads") { Description = "Threads of the ceiling loop (default: one per core)" };
         private readonly Option<int?> _parallelism = new("--parallelism") { Description = "MaxDegreeOfParallelism of the pipeline's CPU stages (default: the library's)" };
         private readonly Option<bool> _splitStages = new("--split-stages") { Description = "Add a no-op user stage after augment: decode, augment and normalize then run in separate blocks instead of one" };
+        private readonly Option<int> _shuffleBuffer = new Option<int>("--shuffle-buffer") { Description = "Shuffle buffer of the shards-* variants, in samples (also what a shard stream may hold)", DefaultValueFactory = _ => 256 }
+            .Require<Option<int>, int>(v => v >= 1, "must be at least 1");
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { _data, _width, _height, _color, _interpolation, _normalization, _flip, _batchSize, _epochs, _openCvThreads, _ceilingThreads, _parallelism, _splitStages })
+            foreach (Option option in new Option[] { _data, _width, _height, _color, _interpolation, _normalization, _flip, _batchSize, _epochs, _openCvThreads, _ceilingThreads, _parallelism, _splitStages, _shuffleBuffer })
             {
                 command.Options.Add(option);
             }
@@ -254,6 +256,7 @@ internal static class BenchCommand
                 CeilingThreads = parse.GetValue(_ceilingThreads),
                 Parallelism = parse.GetValue(_parallelism),
                 SplitStages = parse.GetValue(_splitStages),
+                ShuffleBuffer = parse.GetValue(_shuffleBuffer),
             };
         }
     }

@@ -47,6 +47,9 @@ internal sealed record BenchSettings
     /// <summary>Adds a no-op user stage after augment, which splits decode, augment and normalize into their own blocks (for comparison with the fused block).</summary>
     public bool SplitStages { get; init; }
 
+    /// <summary>The shuffle buffer of the shard variants that stream (<c>shards-*</c>), in samples; also what their shard stream may hold.</summary>
+    public int ShuffleBuffer { get; init; } = 256;
+
     /// <summary>The pipeline options this bench runs with, reduced decode on or off; with <paramref name="bytes"/> uint8 batches
     /// (no normalization), with <paramref name="cache"/> the decoded-image cache in memory.</summary>
     public PipelineOptions PipelineOptions(bool reducedDecode, bool bytes = false, bool cache = false)
@@ -120,5 +123,8 @@ internal sealed record BenchSettings
             yield return "--parallelism";
             yield return p.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+
+        yield return "--shuffle-buffer";
+        yield return ShuffleBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

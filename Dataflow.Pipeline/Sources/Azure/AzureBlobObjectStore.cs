@@ -138,9 +138,18 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public async Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken) => OpenAsync(key, new HttpRange(offset), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
     {
-        var options = new BlobDownloadOptions { Range = new HttpRange(offset) };
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        return OpenAsync(key, new HttpRange(offset, length), cancellationToken);
+    }
+
+    private async Task<Stream> OpenAsync(string key, HttpRange range, CancellationToken cancellationToken)
+    {
+        var options = new BlobDownloadOptions { Range = range };
         BlobDownloadStreamingResult result = await Call(key, async () =>
             (await _container.GetBlobClient(key).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false)).Value).ConfigureAwait(false);
         return new OwningStream(result.Content, result);

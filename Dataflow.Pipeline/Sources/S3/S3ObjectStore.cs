@@ -177,6 +177,15 @@ public sealed class S3ObjectStore : IObjectStore
         return new OwningStream(response.ResponseStream, response);
     }
 
+    /// <inheritdoc />
+    public async Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        var request = new GetObjectRequest { BucketName = Bucket, Key = key, ByteRange = new ByteRange(offset, offset + length - 1) };
+        GetObjectResponse response = await Call(key, () => _client.GetObjectAsync(request, cancellationToken)).ConfigureAwait(false);
+        return new OwningStream(response.ResponseStream, response);
+    }
+
     /// <summary>Disposes the S3 client.</summary>
     public void Dispose() => _client.Dispose();
 

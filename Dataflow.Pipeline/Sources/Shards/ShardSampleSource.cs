@@ -22,24 +22,46 @@ namespace Dataflow.Pipeline.Sources;
 /// classes, are listed in <see cref="SampleSet.Ignored"/> with the reason. A shard that is not a valid tar (a corrupt
 /// header, truncated data) fails discovery with an <see cref="InvalidDataException"/> naming it.</para>
 /// <para>A sample's id is the shard's location followed by the member name (<c>/data/shard-000000.tar/cat/1.jpg</c>).
-/// Its bytes are read with one positional read (local disk) or one ranged GET (object storage). The source owns the
-/// stores it opened (local file handles, SDK clients): dispose it after the run.</para>
+/// The pipeline reads an epoch through <see cref="OpenStream"/>: each shard is one ranged request from the first
+/// member the epoch needs to the last, read front to back, the members read ahead of their turn held within
+/// <see cref="ShardSourceOptions.MaxSamplesHeld"/> and <see cref="StorageOptions.MaxBytesInFlight"/>. An epoch whose
+/// order needs more than that (the default planner's full shuffle of a large dataset), or
+/// <see cref="ShardSourceOptions.Streaming"/> false, is read with one positional read (local disk) or one ranged GET
+/// (object storage) per sample (<see cref="ReadAsync"/>). The source owns the stores it opened (local file handles,
+/// SDK clients): dispose it after the run.</para>
 /// </remarks>
-public sealed class ShardSampleSource : ISampleSource, IDisposable
+public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
 {
     private readonly ShardSourceOptions _options;
     private readonly List<IObjectStore> _stores = [];
+    private readonly ShardStreamCounters _counters = new();
     private int _shards;
 
     /// <summary>Creates a source.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
     public ShardSampleSource(ShardSourceOptions? options = null)
     {
         _options = options ?? new ShardSourceOptions();
-        _options.Storage.Validate();
+        _options.Validate();
     }
 
     /// <summary>The stores opened for the roots discovered so far (for their counters, such as bytes in flight).</summary>
     public IReadOnlyList<IObjectStore> Stores => _stores;
+
+    /// <summary>Epochs read as shard streams so far.</summary>
+    public long StreamedEpochs => _counters.StreamedEpochs;
+
+    /// <summary>Epochs read sample by sample so far (streaming off, or a plan that needs more than the bounds).</summary>
+    public long PerSampleEpochs => _counters.PerSampleEpochs;
+
+    /// <summary>Ranged requests the shard streams sent (one per shard per epoch, and one per reopening after a broken connection).</summary>
+    public long ShardRequests => _counters.Requests;
+
+    /// <summary>The most samples a shard stream held at once (read ahead of their turn, not yet handed on).</summary>
+    public long PeakSamplesHeld => _counters.PeakSamples;
+
+    /// <summary>The most bytes a shard stream held at once; never above <see cref="StorageOptions.MaxBytesInFlight"/>.</summary>
+    public long PeakBytesHeld => _counters.PeakBytes;
 
     /// <inheritdoc />
     public async Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken)
@@ -121,6 +143,20 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
         return await ObjectReads.ReadExactAsync(member.Store, member.ShardKey, member.Offset, member.Length, pool,
             read => new InvalidDataException($"The shard '{member.Store.Describe(member.ShardKey)}' is truncated: {sample.Id} needs {member.Length} bytes at offset {member.Offset}, {read} were there."),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <returns>The stream, or null when streaming is off or the order would hold more than the bounds (the pipeline then
+    /// reads each sample with <see cref="ReadAsync"/>).</returns>
+    /// <exception cref="ArgumentException">A sample was not discovered by a <see cref="ShardSampleSource"/>.</exception>
+    public ISampleReadStream? OpenStream(IReadOnlyList<SampleInfo> samples, BufferPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(pool);
+        ShardStreamPlan? plan = _options.Streaming ? ShardStreamPlan.Create(samples) : null;
+        bool fits = plan is not null && plan.PeakSamples <= _options.MaxSamplesHeld && plan.PeakBytes <= _options.Storage.MaxBytesInFlight;
+        _counters.Epoch(streamed: fits);
+        return fits ? new ShardReadStream(plan!, pool, _options.MaxSamplesHeld, _options.Storage.MaxBytesInFlight, _counters) : null;
     }
 
     /// <summary>Disposes the stores opened by discovery.</summary>

@@ -24,4 +24,31 @@ public sealed class ShardSourceOptions
     /// </summary>
     /// <value>false.</value>
     public bool VerifyHashes { get; init; }
+
+    /// <summary>
+    /// Read each epoch's shards as streams (one ranged request per shard, in the planned order) when the plan allows it
+    /// within <see cref="MaxSamplesHeld"/> and <see cref="StorageOptions.MaxBytesInFlight"/>; false reads every sample
+    /// with its own positional read or ranged GET. Either way the batches are the same.
+    /// </summary>
+    /// <value>true.</value>
+    public bool Streaming { get; init; } = true;
+
+    /// <summary>
+    /// The most samples a shard stream holds, read ahead of their turn (a plan whose order needs more is read sample by
+    /// sample). With <see cref="ShardShufflePlanner"/> a stream needs at most its buffer size.
+    /// </summary>
+    /// <value>4096.</value>
+    public int MaxSamplesHeld { get; init; } = 4096;
+
+    /// <summary>Checks every value, and the storage options.</summary>
+    /// <exception cref="ArgumentException">A value is out of range; the message names it, the allowed values and the value given.</exception>
+    public void Validate()
+    {
+        if (MaxSamplesHeld < 1)
+        {
+            throw new ArgumentException($"Parameter \"MaxSamplesHeld\" must be at least 1, was {MaxSamplesHeld}.", nameof(MaxSamplesHeld));
+        }
+
+        Storage.Validate();
+    }
 }

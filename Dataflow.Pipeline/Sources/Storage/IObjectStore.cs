@@ -35,4 +35,12 @@ public interface IObjectStore : IDisposable
     /// <summary>Opens a forward-only stream over the object from <paramref name="offset"/> to its end, read as it arrives.</summary>
     /// <exception cref="FileNotFoundException">The object does not exist.</exception>
     Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a forward-only stream over <paramref name="length"/> bytes of the object from <paramref name="offset"/> (one
+    /// ranged request), read as it arrives; it may end sooner where the object does. The default opens
+    /// <see cref="OpenReadAsync"/> and leaves the rest unread.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The object does not exist.</exception>
+    Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken) => OpenReadAsync(key, offset, cancellationToken);
 }

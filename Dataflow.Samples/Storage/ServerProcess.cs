@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Dataflow.Pipeline.Tests.Storage;
+namespace Dataflow.Samples.Storage;
 
 /// <summary>
 /// A storage server from the npm tools folder (.tools/, installed by ./build.sh test), run on a free 127.0.0.1 port
-/// with its own data folder, and stopped (the whole process tree) on dispose.
+/// with its own data folder, and stopped (the whole process tree) on dispose. Shared by the bench and the tests (the
+/// test project compiles this file too).
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
@@ -36,7 +37,7 @@ internal sealed class ServerProcess : IDisposable
         string executable = Path.Combine(ToolsFolder(), "node_modules", ".bin", tool);
         if (!File.Exists(executable))
         {
-            Assert.Fail($"{package} is not installed: run ./build.sh test (it installs it into .tools/), or `npm install --prefix .tools {package}` in the repository root (needs Node.js: apt-get install nodejs npm). Looked for {executable}.");
+            throw new InvalidOperationException($"{package} is not installed: run ./build.sh test (it installs it into .tools/), or `npm install --prefix .tools {package}` in the repository root (needs Node.js: apt-get install nodejs npm). Looked for {executable}.");
         }
 
         string data = Path.Combine(Path.GetTempPath(), "dataflow-tests", tool + "-" + Guid.NewGuid().ToString("N"));
@@ -70,7 +71,7 @@ internal sealed class ServerProcess : IDisposable
             server.Dispose();
             if (attempt == 2)
             {
-                Assert.Fail($"{tool} did not start listening on 127.0.0.1:{port}: {log}");
+                throw new InvalidOperationException($"{tool} did not start listening on 127.0.0.1:{port}: {log}");
             }
         }
     }

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dataflow.Pipeline.Tests.Storage;
+
+/// <summary>
+/// An HTTP proxy on a free 127.0.0.1 port in front of a storage server: every request goes through unchanged, except
+/// GETs of the objects made to fail, which it answers itself with an error status (as the server would, with the error
+/// code in both the S3 XML body and Azure's <c>x-ms-error-code</c> header), so the SDKs retry them and then give up.
+/// </summary>
+internal sealed class FaultProxy : IDisposable
+{
+    private static readonly HashSet<string> Hop = new(StringComparer.OrdinalIgnoreCase) { "Host", "Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "Expect", "Proxy-Connection" };
+
+    private readonly HttpListener _listener = new();
+    private readonly HttpClient _client = new(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, AllowAutoRedirect = false, UseProxy = false });
+    private readonly string _target;
+    private readonly Dictionary<string, (int Status, string Code)> _broken = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _refused = new(StringComparer.Ordinal);
+    private readonly Task _loop;
+
+    public FaultProxy(string target)
+    {
+        _target = target.TrimEnd('/');
+        for (int attempt = 0; ; attempt++)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            _listener.Prefixes.Clear();
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 3)
+            {
+            }
+        }
+
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary>The proxy's address, to use in place of the server's.</summary>
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+
+    /// <summary>GET requests of <paramref name="key"/> answered with an error so far.</summary>
+    public int Refused(string key)
+    {
+        lock (_broken)
+        {
+            return _refused.GetValueOrDefault("/" + key);
+        }
+    }
+
+    /// <summary>From now on every GET whose path ends with <c>/<paramref name="key"/></c> is answered <paramref name="status"/> (500 InternalError or 503 ServerBusy).</summary>
+    public void Break(string key, int status)
+    {
+        lock (_broken)
+        {
+            _broken["/" + key] = (status, status == 503 ? "ServerBusy" : "InternalError");
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Close();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        _client.Dispose();
+    }
+
+    private async Task LoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(context));
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext context)
+    {
+        HttpListenerRequest request = context.Request;
+        HttpListenerResponse response = context.Response;
+        try
+        {
+            string path = Uri.UnescapeDataString(request.Url!.AbsolutePath);
+            (int Status, string Code)? fault = null;
+            lock (_broken)
+            {
+                if (request.HttpMethod == "GET" && _broken.FirstOrDefault(b => path.EndsWith(b.Key, StringComparison.Ordinal)) is { Key: not null } hit)
+                {
+                    fault = hit.Value;
+                    _refused[hit.Key] = _refused.GetValueOrDefault(hit.Key) + 1;
+                }
+            }
+
+            if (fault is (int status, string code))
+            {
+                byte[] body = System.Text.Encoding.UTF8.GetBytes($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>Injected by the test's proxy.</Message><RequestId>1</RequestId></Error>");
+                response.StatusCode = status;
+                response.ContentType = "application/xml";
+                response.Headers["x-ms-error-code"] = code;
+                response.ContentLength64 = body.Length;
+                await response.OutputStream.WriteAsync(body);
+                response.Close();
+                return;
+            }
+
+            using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), _target + request.RawUrl);
+            if (request.HasEntityBody || request.ContentLength64 > 0)
+            {
+                forward.Content = new StreamContent(request.InputStream);
+                forward.Content.Headers.ContentLength = request.ContentLength64;
+            }
+
+            foreach (string? name in request.Headers.AllKeys)
+            {
+                if (name is null || Hop.Contains(name))
+                {
+                    continue;
+                }
+
+                string[] values = request.Headers.GetValues(name) ?? [];
+                if (!forward.Headers.TryAddWithoutValidation(name, values))
+                {
+                    forward.Content ??= new ByteArrayContent([]);
+                    forward.Content.Headers.TryAddWithoutValidation(name, values);
+                }
+            }
+
+            using HttpResponseMessage answer = await _client.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead);
+            response.StatusCode = (int)answer.StatusCode;
+            foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
+            {
+                if (!Hop.Contains(name))
+                {
+                    response.Headers[name] = string.Join(",", values);
+                }
+            }
+
+            if (answer.Content.Headers.ContentLength is long length)
+            {
+                response.ContentLength64 = length;
+            }
+
+            await answer.Content.CopyToAsync(response.OutputStream);
+            response.Close();
+        }
+        catch (Exception)
+        {
+            response.Abort(); // the client sees a dropped connection, as from a failing server
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.Runtime;
+using Dataflow.Pipeline;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Planning;
+using Dataflow.Pipeline.Sources;
+using Dataflow.Samples.Storage;
+
+namespace Dataflow.Samples.Bench;
+
+/// <summary>
+/// The other forms of the class-folder dataset that the storage variants read, made before the clock starts: tar
+/// shards packed once (kept under the temporary folder for later runs) and read from local disk, or uploaded with
+/// the class folders into s3rver or Azurite started on loopback for the run. Shards are read as streams in
+/// <see cref="ShardShufflePlanner"/> order with a buffer of <see cref="BenchSettings.ShuffleBuffer"/> samples, which is also
+/// what the stream may hold (<see cref="ShardSourceOptions.MaxSamplesHeld"/>).
+/// </summary>
+internal sealed class BenchDataset : IDisposable
+{
+    /// <summary>The variants that read a form made here: shards on local disk, shards or class folders in s3rver or Azurite.</summary>
+    public static readonly IReadOnlyList<string> Variants = ["shards-local", "shards-s3", "shards-azure", "objects-s3", "objects-azure"];
+
+    /// <summary>The shards' target size.</summary>
+    public const long ShardBytes = 16L << 20;
+
+    private readonly ServerProcess? _server;
+
+    private BenchDataset(string root, ISampleSource source, IEpochPlanner? planner, ServerProcess? server)
+    {
+        Root = root;
+        Source = source;
+        Planner = planner;
+        _server = server;
+    }
+
+    /// <summary>What the pipeline is posted.</summary>
+    public string Root { get; }
+
+    /// <summary>The source that reads it.</summary>
+    public ISampleSource Source { get; }
+
+    /// <summary>The planner, or null for the pipeline's own.</summary>
+    public IEpochPlanner? Planner { get; }
+
+    /// <summary>Makes the form <paramref name="variant"/> reads of the class folders at <paramref name="data"/>.</summary>
+    public static BenchDataset Prepare(string variant, string data, int shuffleBuffer, PipelineOptions options)
+    {
+        bool shards = variant.StartsWith("shards-", StringComparison.Ordinal);
+        string local = shards ? PackedShards(data) : Path.GetFullPath(data);
+        IEpochPlanner? planner = shards ? ShardShufflePlanner.For(options, shuffleBuffer) : null;
+        string server = variant[(variant.IndexOf('-', StringComparison.Ordinal) + 1)..];
+        if (server == "local")
+        {
+            return new BenchDataset(local, ShardSource(StorageOptions.Default, shuffleBuffer), planner, null);
+        }
+
+        string prefix = shards ? "shards/" : "folders/";
+        ServerProcess process = server == "s3" ? LocalStorageServers.StartS3rver() : LocalStorageServers.StartAzurite();
+        try
+        {
+            string endpoint = $"http://127.0.0.1:{process.Port}";
+            StorageOptions storage;
+            if (server == "s3")
+            {
+                using var client = LocalStorageServers.S3Client(endpoint);
+                client.PutBucketAsync(LocalStorageServers.Container).GetAwaiter().GetResult();
+                LocalStorageServers.UploadS3Async(client, local, prefix).GetAwaiter().GetResult();
+                storage = new StorageOptions { S3ServiceUrl = endpoint, S3Credentials = new BasicAWSCredentials(LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey) };
+            }
+            else
+            {
+                string connection = LocalStorageServers.AzuriteConnectionString(endpoint);
+                new Azure.Storage.Blobs.BlobContainerClient(connection, LocalStorageServers.Container).CreateIfNotExists();
+                LocalStorageServers.UploadAzureAsync(connection, local, prefix).GetAwaiter().GetResult();
+                storage = new StorageOptions { AzureConnectionString = connection };
+            }
+
+            string root = $"{(server == "s3" ? "s3" : "az")}://{LocalStorageServers.Container}/{prefix.TrimEnd('/')}";
+            ISampleSource source = shards ? ShardSource(storage, shuffleBuffer) : new ObjectFolderSampleSource(storage);
+            return new BenchDataset(root, source, planner, process);
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Disposes the source and stops the server.</summary>
+    public void Dispose()
+    {
+        (Source as IDisposable)?.Dispose();
+        _server?.Dispose();
+    }
+
+    private static ShardSampleSource ShardSource(StorageOptions storage, int held) =>
+        new(new ShardSourceOptions { Storage = storage, MaxSamplesHeld = held });
+
+    /// <summary>The class folders at <paramref name="data"/> packed into shards, once per dataset path.</summary>
+    private static string PackedShards(string data)
+    {
+        string full = Path.GetFullPath(data);
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(full)))[..12];
+        string folder = Path.Combine(Path.GetTempPath(), "dataflow-bench", $"{Path.GetFileName(full)}-{hash}-shards-{ShardBytes}");
+        if (!File.Exists(Path.Combine(folder, ShardIndex.FileName)))
+        {
+            string partial = folder + ".partial";
+            if (Directory.Exists(partial))
+            {
+                Directory.Delete(partial, recursive: true);
+            }
+
+            ShardWriter.Pack([full], partial, new PackOptions { TargetShardBytes = ShardBytes });
+            Directory.Move(partial, folder);
+        }
+
+        return folder;
+    }
+}
