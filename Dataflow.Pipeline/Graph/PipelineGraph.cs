@@ -27,7 +27,6 @@ internal sealed class PipelineGraph
         _runner = runner;
         _report = report;
         _token = token;
-        Workers = new WorkerThreads("dataflow-decode", options.Decode.MaxDegreeOfParallelism);
         bool fused = userStages.All(s => s.Position == StagePosition.AfterRead);
 
         // The per-image chain. Each block keeps message order (EnsureOrdered), which is what lets the
@@ -42,7 +41,7 @@ internal sealed class PipelineGraph
             // One block decodes, augments and normalizes each image: two message hops fewer per image, and
             // exactly one CPU worker per core (docs/performance.md). Each step keeps its own clock and stage name.
             StageClock decode = report.Clock("decode"), augment = report.Clock("augment"), normalize = report.Clock("normalize");
-            chain.Add(Block("decode", options.Decode, Workers, s =>
+            chain.Add(Block("decode", options.Decode, s =>
             {
                 runner.Run(s, "decode", decode, stages.Decode.Decode);
                 if (stages.Augment.HasWork)
@@ -55,8 +54,7 @@ internal sealed class PipelineGraph
         }
         else
         {
-            StageClock decode = report.Clock("decode");
-            chain.Add(Block("decode", options.Decode, Workers, s => runner.Run(s, "decode", decode, stages.Decode.Decode)));
+            chain.Add(Stage("decode", options.Decode, stages.Decode.Decode));
             AddUserStages(chain, userStages, StagePosition.AfterDecode);
             if (stages.Augment.HasWork)
             {
@@ -90,9 +88,6 @@ internal sealed class PipelineGraph
         Head = chain[0];
     }
 
-    /// <summary>The decode workers' own threads (see <see cref="WorkerThreads"/>); disposed once every block has completed.</summary>
-    public WorkerThreads Workers { get; }
-
     /// <summary>Where the producer sends each planned position.</summary>
     public ITargetBlock<ImageSample> Head { get; }
 
@@ -118,23 +113,19 @@ internal sealed class PipelineGraph
         return new TransformBlock<ImageSample, ImageSample>(s => _runner.RunAsync(s, name, clock, work), Options(stage, name));
     }
 
-    private TransformBlock<ImageSample, ImageSample> Block(string name, StageOptions stage, Func<ImageSample, ImageSample> body) =>
-        Block(name, stage, TaskScheduler.Default, body);
-
-    private TransformBlock<ImageSample, ImageSample> Block(string name, StageOptions stage, TaskScheduler scheduler, Func<ImageSample, ImageSample> body)
+    private TransformBlock<ImageSample, ImageSample> Block(string name, StageOptions stage, Func<ImageSample, ImageSample> body)
     {
         _sampleCapacity += stage.BoundedCapacity;
-        return new TransformBlock<ImageSample, ImageSample>(body, Options(stage, name, scheduler));
+        return new TransformBlock<ImageSample, ImageSample>(body, Options(stage, name));
     }
 
     // The block's name (its ToString) is the stage's: the queue-depth gauge reports it.
-    private ExecutionDataflowBlockOptions Options(StageOptions stage, string name, TaskScheduler? scheduler = null) => new()
+    private ExecutionDataflowBlockOptions Options(StageOptions stage, string name) => new()
     {
         NameFormat = name.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal),
         MaxDegreeOfParallelism = stage.MaxDegreeOfParallelism,
         BoundedCapacity = stage.BoundedCapacity,
         CancellationToken = _token,
-        TaskScheduler = scheduler ?? TaskScheduler.Default,
     };
 
     private void AddUserStages(List<IPropagatorBlock<ImageSample, ImageSample>> chain, IReadOnlyList<ImagePipeline.UserStage> stages, StagePosition position)

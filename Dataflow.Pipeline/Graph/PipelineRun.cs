@@ -137,8 +137,6 @@ internal sealed class PipelineRun : IDisposable
             // Outcomes are read below: the first fault wins over the cancellations it caused.
         }
 
-        _graph.Workers.Dispose();
-
         if (!_run.IsCancellationRequested && _assemble.Received != _producer.Sent)
         {
             // Every position must reach the batch stage: a user block that drops or adds messages loses samples.
