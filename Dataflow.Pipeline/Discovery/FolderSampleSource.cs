@@ -28,7 +28,7 @@ namespace Dataflow.Pipeline.Discovery;
 /// when its class ends up with no files.
 /// </para>
 /// </remarks>
-public sealed class FolderSampleSource : ISampleSource
+public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
 {
     /// <summary>The image extensions recognised by default.</summary>
     public static IReadOnlyList<string> DefaultExtensions { get; } =
@@ -245,13 +245,16 @@ public sealed class FolderSampleSource : ISampleSource
 
         try
         {
-            return ValueTask.FromResult(Reader.Read(sample.Id, pool));
+            return ValueTask.FromResult(((ISynchronousRead)this).Read(sample, pool));
         }
         catch (Exception e)
         {
             return ValueTask.FromException<PooledBuffer>(e);
         }
     }
+
+    /// <inheritdoc />
+    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => Reader.Read(sample.Id, pool);
 
     // A folder that cannot be listed throws (and is reported), rather than looking empty.
     private static readonly EnumerationOptions Listing = new()

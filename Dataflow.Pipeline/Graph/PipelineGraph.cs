@@ -33,7 +33,8 @@ internal sealed class PipelineGraph
         // batch block group positions into the planned batches whatever the parallelism.
         var chain = new List<IPropagatorBlock<ImageSample, ImageSample>>
         {
-            Async("read", options.Read, stages.Read.ReadAsync),
+            // A source that reads on the calling thread (local files) needs no task per sample.
+            stages.Read.IsSynchronous ? Stage("read", options.Read, stages.Read.Read) : Async("read", options.Read, stages.Read.ReadAsync),
         };
         AddUserStages(chain, userStages, StagePosition.AfterRead);
         if (fused)

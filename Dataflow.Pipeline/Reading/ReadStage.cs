@@ -22,7 +22,31 @@ internal sealed class ReadStage
         _cache = cache;
     }
 
+    /// <summary>True when the source reads on the calling thread: the graph then runs <see cref="Read"/> in a synchronous block.</summary>
+    public bool IsSynchronous => _source is ISynchronousRead;
+
     public async ValueTask ReadAsync(ImageSample sample, CancellationToken cancellationToken)
+    {
+        if (!NeedsSource(sample))
+        {
+            return;
+        }
+
+        PooledBuffer bytes = await _source.ReadAsync(sample.Info!, _ledger.Buffers, cancellationToken).ConfigureAwait(false);
+        sample.SetBytes(bytes);
+    }
+
+    /// <summary>As <see cref="ReadAsync"/>, for a source that reads on the calling thread.</summary>
+    public void Read(ImageSample sample)
+    {
+        if (NeedsSource(sample))
+        {
+            sample.SetBytes(((ISynchronousRead)_source).Read(sample.Info!, _ledger.Buffers));
+        }
+    }
+
+    /// <summary>Tracks the sample, and says whether its bytes are still to be read from the source.</summary>
+    private bool NeedsSource(ImageSample sample)
     {
         // Listed before the bytes exist: a cancellation that lands mid-read still finds the sample to release.
         _ledger.Track(sample);
@@ -31,17 +55,7 @@ internal sealed class ReadStage
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
         }
 
-        if (sample.Bytes is not null)
-        {
-            return; // Streamed ahead by the producer.
-        }
-
-        if (_cache?.TryServe(sample) == true)
-        {
-            return; // Its pixels are cached: the decode stage takes them from there, with no bytes to read.
-        }
-
-        PooledBuffer bytes = await _source.ReadAsync(sample.Info!, _ledger.Buffers, cancellationToken).ConfigureAwait(false);
-        sample.SetBytes(bytes);
+        // Streamed ahead by the producer, or its pixels cached (the decode stage takes them from there).
+        return sample.Bytes is null && _cache?.TryServe(sample) != true;
     }
 }

@@ -21,7 +21,7 @@ namespace Dataflow.Pipeline.Sources;
 /// plan reaches it, so a million samples cost about 20 bytes each rather than an object and a path string each.
 /// </para>
 /// </remarks>
-public sealed class IndexedFolderSampleSource : ISampleSource
+public sealed class IndexedFolderSampleSource : ISampleSource, Reading.ISynchronousRead
 {
     private FolderIndexTable? _table;
     private string _indexPath = "";
@@ -128,7 +128,8 @@ public sealed class IndexedFolderSampleSource : ISampleSource
         return new SampleSet(index.Classes, samples);
     }
 
-    private PooledBuffer Read(SampleInfo sample, BufferPool pool)
+    /// <inheritdoc />
+    public PooledBuffer Read(SampleInfo sample, BufferPool pool)
     {
         long expected = _table is not null && (uint)sample.Index < (uint)_table.Count ? _table.Size(sample.Index) : -1;
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
