@@ -28,8 +28,13 @@ internal sealed class AugmentStage
         var context = new AugmentationContext(_seed, sample.Epoch, sample.Info!.Index, _pixelOrder);
         for (int i = _first; i < _augmentations.Count; i++)
         {
-            sample.ReplaceImage(_augmentations[i].Apply(sample.Image!, context));
-            sample.ThrowIfImageDisposed(_augmentations[i].ToString() ?? _augmentations[i].GetType().Name);
+            IAugmentation augmentation = _augmentations[i];
+            sample.ReplaceImage(augmentation.Apply(sample.Image!, context));
+            if (sample.Image is { IsDisposed: true })
+            {
+                // Named only on this path: an augmentation's ToString formats its parameters.
+                sample.ThrowIfImageDisposed(augmentation.ToString() ?? augmentation.GetType().Name);
+            }
         }
     }
 }
