@@ -75,6 +75,27 @@ public sealed class BenchCommandTests
     }
 
     [TestMethod]
+    public async Task BenchVariant_LocalShardsWithOneMiBInFlight_CountsEveryImage()
+    {
+        using var data = new TempDataset().WithClasses(2, 5, 40, 30);
+
+        JsonElement m = await VariantAsync(data.Root, "shards-local", "--epochs", "2", "--shuffle-buffer", "4", "--bytes-in-flight", "1");
+
+        Assert.AreEqual("shards-local", m.GetProperty("Variant").GetString());
+        Assert.AreEqual(20, m.GetProperty("Images").GetInt64());
+    }
+
+    [TestMethod]
+    public async Task Bench_BytesInFlightZero_OneLineErrorNamingTheOption()
+    {
+        using var data = new TempDataset().WithClasses(1, 1);
+
+        SampleRun run = await SampleRun.RunAsync("bench", "--data", data.Root, "--bytes-in-flight", "0");
+
+        run.AssertOneLineError("--bytes-in-flight must be at least 1, was 0.", Commands.ExitCodes.UsageError);
+    }
+
+    [TestMethod]
     public async Task Bench_MissingFolder_OneLineErrorNamingIt()
     {
         string absent = SampleRun.AbsentPath("bench");

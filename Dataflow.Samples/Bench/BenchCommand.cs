@@ -221,9 +221,12 @@ internal static class BenchCommand
         private readonly Option<int> _shuffleBuffer = new Option<int>("--shuffle-buffer") { Description = "Shuffle buffer of the shards-* variants, in samples (also what a shard stream may hold)", DefaultValueFactory = _ => 256 }
             .Require<Option<int>, int>(v => v >= 1, "must be at least 1");
 
+        private readonly Option<int?> _bytesInFlight = new Option<int?>("--bytes-in-flight") { Description = "StorageOptions.MaxBytesInFlight of the shards-* and objects-* variants, in MiB (default: the library's, 64)" }
+            .Require<Option<int?>, int?>(v => v is null or >= 1, "must be at least 1");
+
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { _data, _width, _height, _color, _interpolation, _normalization, _flip, _batchSize, _epochs, _openCvThreads, _ceilingThreads, _parallelism, _splitStages, _shuffleBuffer })
+            foreach (Option option in new Option[] { _data, _width, _height, _color, _interpolation, _normalization, _flip, _batchSize, _epochs, _openCvThreads, _ceilingThreads, _parallelism, _splitStages, _shuffleBuffer, _bytesInFlight })
             {
                 command.Options.Add(option);
             }
@@ -257,6 +260,7 @@ internal static class BenchCommand
                 Parallelism = parse.GetValue(_parallelism),
                 SplitStages = parse.GetValue(_splitStages),
                 ShuffleBuffer = parse.GetValue(_shuffleBuffer),
+                BytesInFlightMiB = parse.GetValue(_bytesInFlight),
             };
         }
     }

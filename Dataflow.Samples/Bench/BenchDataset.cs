@@ -44,15 +44,17 @@ internal sealed class BenchDataset : IDisposable
     public IEpochPlanner? Planner { get; }
 
     /// <summary>Makes the form <paramref name="variant"/> reads of the class folders at <paramref name="data"/>.</summary>
-    public static BenchDataset Prepare(string variant, string data, int shuffleBuffer, PipelineOptions options)
+    /// <param name="bytesInFlightMiB">The stores' <see cref="StorageOptions.MaxBytesInFlight"/> in MiB, or null for the default.</param>
+    public static BenchDataset Prepare(string variant, string data, int shuffleBuffer, int? bytesInFlightMiB, PipelineOptions options)
     {
+        long bytesInFlight = bytesInFlightMiB is int mib ? (long)mib << 20 : StorageOptions.Default.MaxBytesInFlight;
         bool shards = variant.StartsWith("shards-", StringComparison.Ordinal);
         string local = shards ? PackedShards(data) : Path.GetFullPath(data);
         IEpochPlanner? planner = shards ? ShardShufflePlanner.For(options, shuffleBuffer) : null;
         string server = variant[(variant.IndexOf('-', StringComparison.Ordinal) + 1)..];
         if (server == "local")
         {
-            return new BenchDataset(local, ShardSource(StorageOptions.Default, shuffleBuffer), planner, null);
+            return new BenchDataset(local, ShardSource(new StorageOptions { MaxBytesInFlight = bytesInFlight }, shuffleBuffer), planner, null);
         }
 
         string prefix = shards ? "shards/" : "folders/";
@@ -66,14 +68,14 @@ internal sealed class BenchDataset : IDisposable
                 using var client = LocalStorageServers.S3Client(endpoint);
                 client.PutBucketAsync(LocalStorageServers.Container).GetAwaiter().GetResult();
                 LocalStorageServers.UploadS3Async(client, local, prefix).GetAwaiter().GetResult();
-                storage = new StorageOptions { S3ServiceUrl = endpoint, S3Credentials = new BasicAWSCredentials(LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey) };
+                storage = new StorageOptions { S3ServiceUrl = endpoint, S3Credentials = new BasicAWSCredentials(LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey), MaxBytesInFlight = bytesInFlight };
             }
             else
             {
                 string connection = LocalStorageServers.AzuriteConnectionString(endpoint);
                 new Azure.Storage.Blobs.BlobContainerClient(connection, LocalStorageServers.Container).CreateIfNotExists();
                 LocalStorageServers.UploadAzureAsync(connection, local, prefix).GetAwaiter().GetResult();
-                storage = new StorageOptions { AzureConnectionString = connection };
+                storage = new StorageOptions { AzureConnectionString = connection, MaxBytesInFlight = bytesInFlight };
             }
 
             string root = $"{(server == "s3" ? "s3" : "az")}://{LocalStorageServers.Container}/{prefix.TrimEnd('/')}";

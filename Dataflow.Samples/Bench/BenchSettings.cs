@@ -50,6 +50,9 @@ internal sealed record BenchSettings
     /// <summary>The shuffle buffer of the shard variants that stream (<c>shards-*</c>), in samples; also what their shard stream may hold.</summary>
     public int ShuffleBuffer { get; init; } = 256;
 
+    /// <summary><c>StorageOptions.MaxBytesInFlight</c> of the storage variants, in MiB; null for the library's default.</summary>
+    public int? BytesInFlightMiB { get; init; }
+
     /// <summary>The pipeline options this bench runs with, reduced decode on or off; with <paramref name="bytes"/> uint8 batches
     /// (no normalization), with <paramref name="cache"/> the decoded-image cache in memory.</summary>
     public PipelineOptions PipelineOptions(bool reducedDecode, bool bytes = false, bool cache = false)
@@ -126,5 +129,10 @@ internal sealed record BenchSettings
 
         yield return "--shuffle-buffer";
         yield return ShuffleBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (BytesInFlightMiB is int mib)
+        {
+            yield return "--bytes-in-flight";
+            yield return mib.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 }

@@ -148,7 +148,7 @@ internal static class BenchVariant
     private static BenchMeasurement Stored(BenchSettings settings, string variant)
     {
         PipelineOptions options = settings.PipelineOptions(reducedDecode: true);
-        using BenchDataset dataset = BenchDataset.Prepare(variant, settings.Data, settings.ShuffleBuffer, options);
+        using BenchDataset dataset = BenchDataset.Prepare(variant, settings.Data, settings.ShuffleBuffer, settings.BytesInFlightMiB, options);
         ResetPeakRss(); // packing and uploading are not the run's
         return Pipeline(settings, variant, options, dataset.Source, dataset.Planner, dataset.Root);
     }
