@@ -137,11 +137,12 @@ public sealed class ImageSample
     }
 
     /// <summary>Throws if a stage disposed the sample's image (reading it would crash in native code).</summary>
-    internal void ThrowIfImageDisposed(string stage)
+    /// <param name="stage">The stage or augmentation that ran; named (its ToString) only when it disposed the image.</param>
+    internal void ThrowIfImageDisposed(object stage)
     {
         if (_image is { IsDisposed: true })
         {
-            throw new ObjectDisposedException(nameof(Mat), $"Stage '{stage}' disposed the sample's image; stages must leave disposal to the pipeline (use ReplaceImage to swap it).");
+            throw new ObjectDisposedException(nameof(Mat), $"Stage '{stage.ToString() ?? stage.GetType().Name}' disposed the sample's image; stages must leave disposal to the pipeline (use ReplaceImage to swap it).");
         }
     }
 

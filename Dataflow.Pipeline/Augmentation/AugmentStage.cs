@@ -28,13 +28,8 @@ internal sealed class AugmentStage
         var context = new AugmentationContext(_seed, sample.Epoch, sample.Info!.Index, _pixelOrder);
         for (int i = _first; i < _augmentations.Count; i++)
         {
-            IAugmentation augmentation = _augmentations[i];
-            sample.ReplaceImage(augmentation.Apply(sample.Image!, context));
-            if (sample.Image is { IsDisposed: true })
-            {
-                // Named only on this path: an augmentation's ToString formats its parameters.
-                sample.ThrowIfImageDisposed(augmentation.ToString() ?? augmentation.GetType().Name);
-            }
+            sample.ReplaceImage(_augmentations[i].Apply(sample.Image!, context));
+            sample.ThrowIfImageDisposed(_augmentations[i]);
         }
     }
 }

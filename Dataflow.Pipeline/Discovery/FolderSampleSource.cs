@@ -245,7 +245,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
 
         try
         {
-            return ValueTask.FromResult(((ISynchronousRead)this).Read(sample, pool));
+            return ValueTask.FromResult(Reader.Read(sample.Id, pool));
         }
         catch (Exception e)
         {
@@ -310,25 +310,21 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// Each entry's kind comes from the directory listing itself (its type field), not from a status call per file:
     /// <see cref="FileSystemInfo.Attributes"/> costs an <c>lstat</c> per entry, more than the listing. The links are
     /// the entries that a second listing, told to skip links (which it also reads from the type field), leaves out;
-    /// a folder without links, the usual case, is known as such by that listing's count alone.
+    /// a folder without links, the usual case, is known as such by that listing's count alone (no name is kept).
     /// </remarks>
     private static List<Entry> List(string folder, string what)
     {
         try
         {
             var all = new List<Entry>(new FileSystemEnumerable<Entry>(folder,
-                static (ref FileSystemEntry e) => new Entry(e.ToFullPath(), e.FileName.ToString(), e.IsDirectory, IsLink: false), Listing));
-            var notLinks = new HashSet<string>(StringComparer.Ordinal);
-            foreach (string name in new FileSystemEnumerable<string>(folder, static (ref FileSystemEntry e) => e.FileName.ToString(), ListingWithoutLinks))
+                static (ref FileSystemEntry e) => new Entry(e.ToFullPath(), e.IsDirectory, IsLink: false), Listing));
+            if (new FileSystemEnumerable<bool>(folder, static (ref FileSystemEntry _) => true, ListingWithoutLinks).Count() != all.Count)
             {
-                notLinks.Add(name);
-            }
-
-            if (notLinks.Count != all.Count)
-            {
+                // Links here (rare): name the entries that are not, and mark the rest.
+                var notLinks = new HashSet<string>(new FileSystemEnumerable<string>(folder, static (ref FileSystemEntry e) => e.ToFullPath(), ListingWithoutLinks), StringComparer.Ordinal);
                 for (int i = 0; i < all.Count; i++)
                 {
-                    all[i] = all[i] with { IsLink = !notLinks.Contains(all[i].Name) };
+                    all[i] = all[i] with { IsLink = !notLinks.Contains(all[i].FullName) };
                 }
             }
 
@@ -345,7 +341,10 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     }
 
     /// <summary>A folder's entry: a folder (or a link to one) or anything else, and whether the entry itself is a symbolic link.</summary>
-    private readonly record struct Entry(string FullName, string Name, bool IsDirectory, bool IsLink);
+    private readonly record struct Entry(string FullName, bool IsDirectory, bool IsLink)
+    {
+        public string Name => Path.GetFileName(FullName);
+    }
 
     private static string AlreadyDiscovered(string relation, string first, string real) =>
         $"{relation} '{first}' (real path '{real}'), already discovered: not walked again";

@@ -12,18 +12,20 @@ namespace Dataflow.Pipeline.Reading;
 internal sealed class ReadStage
 {
     private readonly ISampleSource _source;
+    private readonly ISynchronousRead? _synchronous;
     private readonly InFlightLedger _ledger;
     private readonly ImageCache? _cache;
 
     public ReadStage(ISampleSource source, InFlightLedger ledger, ImageCache? cache = null)
     {
         _source = source;
+        _synchronous = source as ISynchronousRead;
         _ledger = ledger;
         _cache = cache;
     }
 
     /// <summary>True when the source reads on the calling thread: the graph then runs <see cref="Read"/> in a synchronous block.</summary>
-    public bool IsSynchronous => _source is ISynchronousRead;
+    public bool IsSynchronous => _synchronous is not null;
 
     public async ValueTask ReadAsync(ImageSample sample, CancellationToken cancellationToken)
     {
@@ -41,7 +43,7 @@ internal sealed class ReadStage
     {
         if (NeedsSource(sample))
         {
-            sample.SetBytes(((ISynchronousRead)_source).Read(sample.Info!, _ledger.Buffers));
+            sample.SetBytes(_synchronous!.Read(sample.Info!, _ledger.Buffers));
         }
     }
 

@@ -129,7 +129,9 @@ public sealed class IndexedFolderSampleSource : ISampleSource, Reading.ISynchron
     }
 
     /// <inheritdoc />
-    public PooledBuffer Read(SampleInfo sample, BufferPool pool)
+    PooledBuffer Reading.ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => Read(sample, pool);
+
+    private PooledBuffer Read(SampleInfo sample, BufferPool pool)
     {
         long expected = _table is not null && (uint)sample.Index < (uint)_table.Count ? _table.Size(sample.Index) : -1;
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
