@@ -70,9 +70,8 @@ public sealed class SampleRandom
     public bool Chance(double p) => NextDouble() < p;
 
     /// <summary>Shuffles <paramref name="items"/> in place (Fisher–Yates).</summary>
-    /// <remarks>Compiled optimized at once: an epoch's order of a million samples is shuffled before the first batch,
-    /// before tiered compilation would have optimized this loop.</remarks>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>Not marked for aggressive optimization: that would keep it out of a ReadyToRun image and compile it at
+    /// start-up; without ReadyToRun, on-stack replacement optimizes the loop of a million-sample shuffle as it runs.</remarks>
     public void Shuffle<T>(Span<T> items)
     {
         for (int i = items.Length - 1; i > 0; i--)

@@ -10,7 +10,8 @@ namespace Dataflow.Pipeline.Batching;
 /// </summary>
 internal sealed class BatchAssembler
 {
-    private readonly Dictionary<(int Epoch, int Batch), Array> _filling = [];
+    // Keyed by (epoch, batch) packed in one long (a tuple key's dictionary code would be compiled at start-up).
+    private readonly Dictionary<long, Array> _filling = [];
     private readonly TensorPool _pool;
     private readonly int _batchSize;
     private readonly int _sampleLength;
@@ -45,10 +46,10 @@ internal sealed class BatchAssembler
         // A lock rather than ConcurrentDictionary.GetOrAdd, whose factory may run twice and leak a rental.
         lock (_filling)
         {
-            if (!_filling.TryGetValue((epoch, batch), out Array? tensor))
+            if (!_filling.TryGetValue(Key(epoch, batch), out Array? tensor))
             {
                 int length = _batchSize * _sampleLength;
-                _filling[(epoch, batch)] = tensor = _bytes ? _pool.RentBytes(length) : _pool.Rent(length);
+                _filling[Key(epoch, batch)] = tensor = _bytes ? _pool.RentBytes(length) : _pool.Rent(length);
             }
 
             return tensor;
@@ -93,7 +94,7 @@ internal sealed class BatchAssembler
         Array? tensor;
         lock (_filling)
         {
-            _filling.Remove((first.Epoch, first.BatchIndex), out tensor);
+            _filling.Remove(Key(first.Epoch, first.BatchIndex), out tensor);
         }
 
         if (rows.Count == 0)
@@ -167,4 +168,6 @@ internal sealed class BatchAssembler
             _filling.Clear();
         }
     }
+
+    private static long Key(int epoch, int batch) => ((long)epoch << 32) | (uint)batch;
 }

@@ -61,15 +61,25 @@ internal sealed class PipelineDiagnostics
     }
 
     /// <summary>A stage finished a sample that is still live.</summary>
+    /// <remarks>Each instrument is fed only while something listens to it (<see cref="Instrument.Enabled"/>): unheard, a
+    /// measurement costs nothing, and the instruments' generic recording code is not even compiled.</remarks>
     public void Completed(string stage, ImageSample sample)
     {
         switch (stage)
         {
             case "read":
-                _metrics.ImagesRead.Add(1);
-                _metrics.BytesRead.Add(sample.Bytes?.Length ?? 0);
+                if (_metrics.ImagesRead.Enabled)
+                {
+                    _metrics.ImagesRead.Add(1);
+                }
+
+                if (_metrics.BytesRead.Enabled)
+                {
+                    _metrics.BytesRead.Add(sample.Bytes?.Length ?? 0);
+                }
+
                 break;
-            case "decode":
+            case "decode" when _metrics.ImagesDecoded.Enabled:
                 _metrics.ImagesDecoded.Add(1);
                 break;
         }
@@ -77,7 +87,11 @@ internal sealed class PipelineDiagnostics
 
     public void Skipped(SkippedSample skipped)
     {
-        _metrics.ImagesSkipped.Add(1, new KeyValuePair<string, object?>("stage", skipped.Stage));
+        if (_metrics.ImagesSkipped.Enabled)
+        {
+            _metrics.ImagesSkipped.Add(1, new KeyValuePair<string, object?>("stage", skipped.Stage));
+        }
+
         if (_logger is not null)
         {
             LogSkipped(_logger, skipped.Path, skipped.Epoch, skipped.Stage, skipped.Reason, null);
@@ -86,10 +100,22 @@ internal sealed class PipelineDiagnostics
 
     public void Batched(int rows)
     {
-        _metrics.Batches.Add(1);
-        _metrics.ImagesBatched.Add(rows);
+        if (_metrics.Batches.Enabled)
+        {
+            _metrics.Batches.Add(1);
+        }
+
+        if (_metrics.ImagesBatched.Enabled)
+        {
+            _metrics.ImagesBatched.Add(rows);
+        }
     }
 
-    public void BusyTime(string stage, long stopwatchTicks) =>
-        _metrics.StageBusyTime.Add((double)stopwatchTicks / Stopwatch.Frequency, new KeyValuePair<string, object?>("stage", stage));
+    public void BusyTime(string stage, long stopwatchTicks)
+    {
+        if (_metrics.StageBusyTime.Enabled)
+        {
+            _metrics.StageBusyTime.Add((double)stopwatchTicks / Stopwatch.Frequency, new KeyValuePair<string, object?>("stage", stage));
+        }
+    }
 }

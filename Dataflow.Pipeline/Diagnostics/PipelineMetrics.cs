@@ -15,7 +15,7 @@ internal sealed class PipelineMetrics
     private static readonly Meter Shared = new(PipelineInstruments.MeterName, typeof(PipelineMetrics).Assembly.GetName().Version?.ToString());
     private static readonly ConditionalWeakTable<Meter, PipelineMetrics> ByMeter = [];
 
-    private readonly ConcurrentDictionary<IReadOnlyList<IDataflowBlock>, byte> _running = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<IReadOnlyList<IDataflowBlock>, IReadOnlyList<IDataflowBlock>> _running = new(ReferenceEqualityComparer.Instance);
 
     private PipelineMetrics(Meter meter)
     {
@@ -47,7 +47,7 @@ internal sealed class PipelineMetrics
     public static PipelineMetrics For(Meter? meter) => ByMeter.GetValue(meter ?? Shared, static m => new PipelineMetrics(m));
 
     /// <summary>Reports the queue depths of <paramref name="blocks"/> until <see cref="Unwatch"/>.</summary>
-    public void Watch(IReadOnlyList<IDataflowBlock> blocks) => _running.TryAdd(blocks, 0);
+    public void Watch(IReadOnlyList<IDataflowBlock> blocks) => _running.TryAdd(blocks, blocks);
 
     public void Unwatch(IReadOnlyList<IDataflowBlock> blocks) => _running.TryRemove(blocks, out _);
 

@@ -90,8 +90,8 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
         // Every folder discovery has taken (roots and class folders), by real path: the path it was taken through.
         // A folder reached again, by the same root posted twice or through a symbolic link, is listed once.
         var taken = new Dictionary<string, string>(StringComparer.Ordinal);
-        var classFolders = new Dictionary<string, List<(string Path, string Real)>>(StringComparer.Ordinal);
-        var shared = new Dictionary<string, (string Path, string Owner, string Real)>(StringComparer.Ordinal);
+        var classFolders = new Dictionary<string, List<Folder>>(StringComparer.Ordinal);
+        var shared = new Dictionary<string, SharedFolder>(StringComparer.Ordinal);
         foreach (string root in roots)
         {
             string full = Path.GetFullPath(root);
@@ -105,7 +105,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
 
             taken[real] = full;
             var found = new List<string>();
-            foreach (Entry entry in List(full, "dataset root"))
+            foreach (Entry entry in List(full, real, "dataset root"))
             {
                 if (entry.IsDirectory)
                 {
@@ -136,7 +136,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
                 if (taken.TryGetValue(dirReal, out string? owner))
                 {
                     ignored.Add(new IgnoredEntry(dir, AlreadyDiscovered("folder is the same folder as", owner, dirReal)));
-                    shared.TryAdd(name, (dir, owner, dirReal));
+                    shared.TryAdd(name, new SharedFolder(dir, owner, dirReal));
                     continue;
                 }
 
@@ -146,16 +146,17 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
                     classFolders[name] = dirs = [];
                 }
 
-                dirs.Add((dir, dirReal));
+                dirs.Add(new Folder(dir, dirReal));
             }
         }
 
-        foreach ((string name, (string dir, string owner, string real)) in shared)
+        foreach (KeyValuePair<string, SharedFolder> pair in shared)
         {
-            if (!classFolders.ContainsKey(name))
+            if (!classFolders.ContainsKey(pair.Key))
             {
                 // Its only folder is another class's (or a root): which label its files would get is not for us to guess.
-                throw new InvalidDataException($"The class folder '{dir}' is the same folder as '{owner}' (real path '{real}'): one folder cannot be two classes.");
+                SharedFolder folder = pair.Value;
+                throw new InvalidDataException($"The class folder '{folder.Path}' is the same folder as '{folder.Owner}' (real path '{folder.Real}'): one folder cannot be two classes.");
             }
         }
 
@@ -175,26 +176,27 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
         }
         else
         {
-            classNames = [.. classFolders.Keys.Order(CodePointComparer.Instance)];
+            classNames = [.. classFolders.Keys];
+            classNames.Sort(CodePointComparer.Instance);
         }
 
-        var files = new List<DiscoveredFile>[classNames.Count];
+        var files = new List<Entry>[classNames.Count];
         for (int label = 0; label < classNames.Count; label++)
         {
             files[label] = [];
             var unlisted = new List<IgnoredEntry>();
-            foreach ((string dir, string dirReal) in classFolders[classNames[label]])
+            foreach (Folder folder in classFolders[classNames[label]])
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                foreach (DiscoveredFile file in FilesUnder(dir, dirReal, taken, ignored, unlisted, cancellationToken))
+                foreach (Entry file in FilesUnder(folder, taken, ignored, unlisted, cancellationToken))
                 {
-                    if (_extensions.Contains(Path.GetExtension(file.Path)))
+                    if (_extensions.Contains(Path.GetExtension(file.FullName)))
                     {
                         files[label].Add(file);
                     }
                     else
                     {
-                        ignored.Add(new IgnoredEntry(file.Path, "not an image file extension"));
+                        ignored.Add(new IgnoredEntry(file.FullName, "not an image file extension"));
                     }
                 }
             }
@@ -212,7 +214,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
                 throw new InvalidDataException($"The class folder '{where}' holds no image files ({string.Join(", ", _extensions.Order(StringComparer.Ordinal))}).");
             }
 
-            files[label].Sort((a, b) => CodePointComparer.Instance.Compare(a.Path, b.Path));
+            files[label].Sort(EntryOrder.Instance);
         }
 
         List<SampleInfo> samples = DistinctSamples(files, ignored);
@@ -272,9 +274,6 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
         IgnoreInaccessible = false,
     };
 
-    /// <summary>A file found under a class folder; <see cref="IsLink"/> when its own entry is a symbolic link.</summary>
-    private readonly record struct DiscoveredFile(string Path, string FolderReal, bool IsLink);
-
     /// <summary>Checks that a root is a folder, naming the real cause when it is not one (absent, a file, out of reach).</summary>
     private static void RequireFolder(string full)
     {
@@ -312,19 +311,35 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// the entries that a second listing, told to skip links (which it also reads from the type field), leaves out;
     /// a folder without links, the usual case, is known as such by that listing's count alone (no name is kept).
     /// </remarks>
-    private static List<Entry> List(string folder, string what)
+    /// <para>
+    /// Entries are objects, not structs, and every collection of them is a collection of references: the runtime's
+    /// precompiled code for those (shared by every reference type) runs them, where a struct would make each generic
+    /// method be compiled at start-up, before the first batch (docs/performance.md, "Start-up").
+    /// </para>
+    private static List<Entry> List(string folder, string folderReal, string what)
     {
         try
         {
-            var all = new List<Entry>(new FileSystemEnumerable<Entry>(folder,
-                static (ref FileSystemEntry e) => new Entry(e.ToFullPath(), e.IsDirectory, IsLink: false), Listing));
-            if (new FileSystemEnumerable<bool>(folder, static (ref FileSystemEntry _) => true, ListingWithoutLinks).Count() != all.Count)
+            var all = new List<Entry>();
+            foreach (Entry entry in new FileSystemEnumerable<Entry>(folder, static (ref FileSystemEntry e) => new Entry(e.ToFullPath(), e.IsDirectory), Listing))
+            {
+                entry.FolderReal = folderReal;
+                all.Add(entry);
+            }
+
+            int withoutLinks = 0;
+            foreach (Entry _ in new FileSystemEnumerable<Entry>(folder, static (ref FileSystemEntry _) => Entry.Counted, ListingWithoutLinks))
+            {
+                withoutLinks++;
+            }
+
+            if (withoutLinks != all.Count)
             {
                 // Links here (rare): name the entries that are not, and mark the rest.
                 var notLinks = new HashSet<string>(new FileSystemEnumerable<string>(folder, static (ref FileSystemEntry e) => e.ToFullPath(), ListingWithoutLinks), StringComparer.Ordinal);
-                for (int i = 0; i < all.Count; i++)
+                foreach (Entry entry in all)
                 {
-                    all[i] = all[i] with { IsLink = !notLinks.Contains(all[i].FullName) };
+                    entry.IsLink = !notLinks.Contains(entry.FullName);
                 }
             }
 
@@ -340,11 +355,47 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
         }
     }
 
-    /// <summary>A folder's entry: a folder (or a link to one) or anything else, and whether the entry itself is a symbolic link.</summary>
-    private readonly record struct Entry(string FullName, bool IsDirectory, bool IsLink)
+    /// <summary>
+    /// A folder's entry: a folder (or a link to one) or anything else, whether the entry itself is a symbolic link, and
+    /// the real path of the folder listed (a file's real path, when it is no link, is that folder's and its name).
+    /// </summary>
+    private sealed class Entry(string fullName, bool isDirectory)
     {
+        /// <summary>What a listing that only counts its entries returns for each.</summary>
+        public static readonly Entry Counted = new(string.Empty, false);
+
+        public string FullName { get; } = fullName;
+
+        public bool IsDirectory { get; } = isDirectory;
+
+        public bool IsLink { get; set; }
+
+        public string FolderReal { get; set; } = string.Empty;
+
         public string Name => Path.GetFileName(FullName);
     }
+
+    /// <summary>Entries by full path, by Unicode code point.</summary>
+    private sealed class EntryOrder : IComparer<Entry>
+    {
+        public static readonly EntryOrder Instance = new();
+
+        public int Compare(Entry? x, Entry? y) => CodePointComparer.Instance.Compare(x?.FullName, y?.FullName);
+    }
+
+    /// <summary>Folder entries by name, by Unicode code point.</summary>
+    private sealed class NameOrder : IComparer<Entry>
+    {
+        public static readonly NameOrder Instance = new();
+
+        public int Compare(Entry? x, Entry? y) => CodePointComparer.Instance.Compare(x?.Name, y?.Name);
+    }
+
+    /// <summary>A folder to walk: the path it was reached by, and its real path.</summary>
+    private sealed record Folder(string Path, string Real);
+
+    /// <summary>A class folder that is another class's folder (or a root): the path, the path that took it, and the real path.</summary>
+    private sealed record SharedFolder(string Path, string Owner, string Real);
 
     private static string AlreadyDiscovered(string relation, string first, string real) =>
         $"{relation} '{first}' (real path '{real}'), already discovered: not walked again";
@@ -356,25 +407,26 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// once. A sub-folder that cannot be listed goes to <paramref name="ignored"/> and <paramref name="unlisted"/>;
     /// the class folder itself throws.
     /// </summary>
-    private static IEnumerable<DiscoveredFile> FilesUnder(string classFolder, string classReal, Dictionary<string, string> taken,
+    private static IEnumerable<Entry> FilesUnder(Folder classFolder, Dictionary<string, string> taken,
         List<IgnoredEntry> ignored, List<IgnoredEntry> unlisted, CancellationToken cancellationToken)
     {
-        var pending = new Stack<(string Path, string Real)>();
-        pending.Push((classFolder, classReal));
+        var pending = new Stack<Folder>();
+        pending.Push(classFolder);
         while (pending.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            (string dir, string dirReal) = pending.Pop();
+            Folder folder = pending.Pop();
+            string dir = folder.Path, dirReal = folder.Real;
             List<Entry> entries;
-            if (dir == classFolder)
+            if (ReferenceEquals(folder, classFolder))
             {
-                entries = List(dir, "class folder");
+                entries = List(dir, dirReal, "class folder");
             }
             else
             {
                 try
                 {
-                    entries = List(dir, "folder");
+                    entries = List(dir, dirReal, "folder");
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -387,13 +439,23 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
 
             // Taken in name order and walked in name order (pushed in reverse): which path of a folder reached twice
             // is kept does not depend on the order the file system lists entries in.
-            var subs = new List<(string Path, string Real)>();
-            foreach (Entry sub in entries.Where(e => e.IsDirectory).OrderBy(d => d.Name, CodePointComparer.Instance))
+            var folders = new List<Entry>();
+            foreach (Entry entry in entries)
+            {
+                if (entry.IsDirectory)
+                {
+                    folders.Add(entry);
+                }
+            }
+
+            folders.Sort(NameOrder.Instance);
+            var subs = new List<Folder>();
+            foreach (Entry sub in folders)
             {
                 string subReal = sub.IsLink ? RealPath(sub.FullName) : Path.Combine(dirReal, sub.Name);
                 if (taken.TryAdd(subReal, sub.FullName))
                 {
-                    subs.Add((sub.FullName, subReal));
+                    subs.Add(new Folder(sub.FullName, subReal));
                 }
                 else
                 {
@@ -410,7 +472,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
             {
                 if (!entry.IsDirectory)
                 {
-                    yield return new DiscoveredFile(entry.FullName, dirReal, entry.IsLink);
+                    yield return entry;
                 }
             }
         }
@@ -424,47 +486,57 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// Folders are walked once each, so two files in them can only be one file when one of them is a link:
     /// without links nothing is resolved.
     /// </remarks>
-    private static List<SampleInfo> DistinctSamples(List<DiscoveredFile>[] byLabel, List<IgnoredEntry> ignored)
+    private static List<SampleInfo> DistinctSamples(List<Entry>[] byLabel, List<IgnoredEntry> ignored)
     {
-        bool anyLink = byLabel.Any(files => files.Any(f => f.IsLink));
+        bool anyLink = false;
+        int total = 0;
+        foreach (List<Entry> files in byLabel)
+        {
+            total += files.Count;
+            foreach (Entry file in files)
+            {
+                anyLink |= file.IsLink;
+            }
+        }
+
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        var samples = new List<SampleInfo>();
+        var samples = new List<SampleInfo>(total);
         for (int label = 0; label < byLabel.Length; label++)
         {
-            foreach (DiscoveredFile file in byLabel[label])
+            foreach (Entry file in byLabel[label])
             {
                 if (anyLink)
                 {
                     string real = RealFile(file);
-                    if (!seen.TryAdd(real, file.Path))
+                    if (!seen.TryAdd(real, file.FullName))
                     {
-                        ignored.Add(new IgnoredEntry(file.Path, $"file is the same file as '{seen[real]}' (real path '{real}'), already discovered: listed once"));
+                        ignored.Add(new IgnoredEntry(file.FullName, $"file is the same file as '{seen[real]}' (real path '{real}'), already discovered: listed once"));
                         continue;
                     }
                 }
 
-                samples.Add(new SampleInfo(samples.Count, file.Path, label));
+                samples.Add(new SampleInfo(samples.Count, file.FullName, label));
             }
         }
 
         return samples;
     }
 
-    private static string RealFile(DiscoveredFile file)
+    private static string RealFile(Entry file)
     {
         if (!file.IsLink)
         {
-            return Path.Combine(file.FolderReal, Path.GetFileName(file.Path));
+            return Path.Combine(file.FolderReal, file.Name);
         }
 
         try
         {
-            return RealPath(file.Path);
+            return RealPath(file.FullName);
         }
         catch (IOException)
         {
             // A link loop is no file at all: it stays, and reading it reports the loop.
-            return file.Path;
+            return file.FullName;
         }
     }
 

@@ -65,8 +65,10 @@ internal static class Guard
     }
 
     /// <summary>The failure message when <paramref name="value"/> is not a named value of its enum; otherwise null.</summary>
+    /// <remarks>The non-generic <see cref="Enum.IsDefined(Type, object)"/> is precompiled; the generic one is compiled at
+    /// start-up for each enum (a check made once per option, where a box costs nothing).</remarks>
     public static string? Undefined<TEnum>(TEnum value, string name)
-        where TEnum : struct, Enum => Enum.IsDefined(value)
+        where TEnum : struct, Enum => Enum.IsDefined(typeof(TEnum), value)
         ? null
         : $"Parameter \"{name}\" must be one of {string.Join(", ", Enum.GetNames<TEnum>())}, was {value}.";
 

@@ -14,8 +14,10 @@ namespace Dataflow.Pipeline.Memory;
 /// </remarks>
 internal sealed class InFlightLedger
 {
-    private readonly ConcurrentDictionary<ImageSample, byte> _samples = new(ReferenceEqualityComparer.Instance);
-    private readonly ConcurrentDictionary<Batch, byte> _batches = new(ReferenceEqualityComparer.Instance);
+    // Sets of references (each value is its key): a dictionary of references to references runs on the runtime's
+    // precompiled shared code, where a byte value would be compiled at start-up.
+    private readonly ConcurrentDictionary<ImageSample, ImageSample> _samples = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<Batch, Batch> _batches = new(ReferenceEqualityComparer.Instance);
 
     public InFlightLedger(ImageCounter images, BufferPool buffers, TensorPool tensors)
     {
@@ -34,7 +36,7 @@ internal sealed class InFlightLedger
     public TensorPool Tensors { get; }
 
     /// <summary>The sample is about to carry data: it is released at the end of the run if nobody else does.</summary>
-    public void Track(ImageSample sample) => _samples.TryAdd(sample, 0);
+    public void Track(ImageSample sample) => _samples.TryAdd(sample, sample);
 
     /// <summary>Frees the sample's data and forgets it.</summary>
     public void Release(ImageSample sample)
@@ -47,7 +49,7 @@ internal sealed class InFlightLedger
     public void Forget(ImageSample sample) => _samples.TryRemove(sample, out _);
 
     /// <summary>A batch exists and is the pipeline's until handed over.</summary>
-    public void Assembled(Batch batch) => _batches.TryAdd(batch, 0);
+    public void Assembled(Batch batch) => _batches.TryAdd(batch, batch);
 
     /// <summary>Takes a batch out of the pipeline's hands; false when the clean-up has already reclaimed (disposed) it.</summary>
     public bool TryHandOver(Batch batch) => _batches.TryRemove(batch, out _);

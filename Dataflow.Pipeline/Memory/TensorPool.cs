@@ -8,8 +8,10 @@ namespace Dataflow.Pipeline.Memory;
 /// </summary>
 public sealed class TensorPool
 {
-    private readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> _free = new();
-    private readonly ConcurrentDictionary<int, ConcurrentBag<byte[]>> _freeBytes = new();
+    // Free arrays by length: a run uses one or two lengths, so a short list searched under a lock (a dictionary keyed
+    // by int would be compiled at start-up, where a list of references runs precompiled code).
+    private readonly List<Shelf<float>> _free = [];
+    private readonly List<Shelf<byte>> _freeBytes = [];
     private long _outstanding;
     private long _peak;
     private long _allocated;
@@ -35,12 +37,12 @@ public sealed class TensorPool
     /// <summary>Gives a byte array back.</summary>
     internal void ReturnBytes(byte[] array) => Return(_freeBytes, array);
 
-    private T[] Rent<T>(ConcurrentDictionary<int, ConcurrentBag<T[]>> free, int length)
+    private T[] Rent<T>(List<Shelf<T>> free, int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         long now = Interlocked.Increment(ref _outstanding);
         BufferPool.InterlockedMax(ref _peak, now);
-        if (free.TryGetValue(length, out var bag) && bag.TryTake(out T[]? array))
+        if (ShelfFor(free, length, create: false)?.Arrays.TryTake(out T[]? array) == true)
         {
             return array;
         }
@@ -49,10 +51,41 @@ public sealed class TensorPool
         return GC.AllocateUninitializedArray<T>(length, pinned: true);
     }
 
-    private void Return<T>(ConcurrentDictionary<int, ConcurrentBag<T[]>> free, T[] array)
+    private void Return<T>(List<Shelf<T>> free, T[] array)
     {
         ArgumentNullException.ThrowIfNull(array);
-        free.GetOrAdd(array.Length, static _ => new ConcurrentBag<T[]>()).Add(array);
+        ShelfFor(free, array.Length, create: true)!.Arrays.Add(array);
         Interlocked.Decrement(ref _outstanding);
+    }
+
+    private static Shelf<T>? ShelfFor<T>(List<Shelf<T>> free, int length, bool create)
+    {
+        lock (free)
+        {
+            foreach (Shelf<T> shelf in free)
+            {
+                if (shelf.Length == length)
+                {
+                    return shelf;
+                }
+            }
+
+            if (!create)
+            {
+                return null;
+            }
+
+            var added = new Shelf<T>(length);
+            free.Add(added);
+            return added;
+        }
+    }
+
+    /// <summary>The free arrays of one length.</summary>
+    private sealed class Shelf<T>(int length)
+    {
+        public int Length { get; } = length;
+
+        public ConcurrentBag<T[]> Arrays { get; } = [];
     }
 }

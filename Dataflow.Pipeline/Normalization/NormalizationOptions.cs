@@ -74,7 +74,7 @@ public sealed class NormalizationOptions
     public string Name { get; }
 
     /// <summary>True when the normalization changes nothing: scale 1, every mean 0, every std 1 (<see cref="None"/>).</summary>
-    public bool IsIdentity => Scale == 1f && Mean.All(m => m == 0f) && Std.All(s => s == 1f);
+    public bool IsIdentity => Scale == 1f && Mean.AsSpan().IndexOfAnyExcept(0f) < 0 && Std.AsSpan().IndexOfAnyExcept(1f) < 0;
 
     /// <summary>The same normalization with its per-channel values listed in <paramref name="order"/>.</summary>
     /// <returns>This instance when nothing moves (the same order, single values, or a gray image); otherwise a copy
@@ -145,7 +145,13 @@ public sealed class NormalizationOptions
             checks.Add(name, $"Parameter \"{name}\" must have {allowed}, had {values.Length}.");
         }
 
-        if (!values.All(valid))
+        bool allValid = true;
+        foreach (float value in values)
+        {
+            allValid &= valid(value);
+        }
+
+        if (!allValid)
         {
             checks.Add(name, $"Parameter \"{name}\" values must be {rule}, was [{string.Join(", ", values.Select(Format))}].");
         }

@@ -11,9 +11,11 @@ namespace Dataflow.Pipeline.Normalization;
 /// not depend on the path taken.
 /// </summary>
 /// <remarks>
-/// The row kernels are compiled fully optimised on first call (<see cref="MethodImplOptions.AggressiveOptimization"/>): with
-/// tiered compilation they would start as unoptimised tier-0 code, where the SIMD helpers are calls rather than
-/// instructions, and a one-epoch run spent about 1 % of its CPU in those slow first versions (docs/performance.md).
+/// The row kernels are precompiled in a ReadyToRun build (as a trainer is deployed): they are not marked for aggressive
+/// optimization, which keeps a method out of the ReadyToRun image, and they call no vector method returning a tuple,
+/// which ReadyToRun cannot compile a call to. Either made the kernels be compiled before the first batch (5–8 ms for
+/// <see cref="Deinterleave3"/> alone). A build without ReadyToRun starts them as tier-0 code and replaces each long row
+/// loop with optimised code while it runs (on-stack replacement), then recompiles them optimised (docs/performance.md).
 /// </remarks>
 internal static unsafe class NormalizeKernels
 {
@@ -22,7 +24,6 @@ internal static unsafe class NormalizeKernels
     private static readonly Vector128<byte>[] DeinterleaveMasks = CreateDeinterleaveMasks();
 
     /// <summary>One channel (or a plane): <paramref name="count"/> bytes to floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Plane(byte* source, float* destination, int count, float a, float b)
     {
         int i = 0;
@@ -31,7 +32,7 @@ internal static unsafe class NormalizeKernels
             Vector128<float> va = Vector128.Create(a), vb = Vector128.Create(b);
             for (; i + 16 <= count; i += 16)
             {
-                Store16(Vector128.Load(source + i), destination + i, va, vb, va, vb, va, vb, va, vb);
+                Store16(*(Vector128<byte>*)(source + i), destination + i, va, vb, va, vb, va, vb, va, vb);
             }
         }
 
@@ -42,7 +43,6 @@ internal static unsafe class NormalizeKernels
     }
 
     /// <summary>An interleaved 3-channel row of <paramref name="width"/> pixels to interleaved floats (NHWC).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Interleaved3(byte* source, float* destination, int width, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         int count = width * 3, i = 0;
@@ -54,9 +54,9 @@ internal static unsafe class NormalizeKernels
             Vector128<float> a2 = Vector128.Create(a[2], a[0], a[1], a[2]), b2 = Vector128.Create(b[2], b[0], b[1], b[2]);
             for (; i + 48 <= count; i += 48)
             {
-                Store16(Vector128.Load(source + i), destination + i, a0, b0, a1, b1, a2, b2, a0, b0);
-                Store16(Vector128.Load(source + i + 16), destination + i + 16, a1, b1, a2, b2, a0, b0, a1, b1);
-                Store16(Vector128.Load(source + i + 32), destination + i + 32, a2, b2, a0, b0, a1, b1, a2, b2);
+                Store16(*(Vector128<byte>*)(source + i), destination + i, a0, b0, a1, b1, a2, b2, a0, b0);
+                Store16(*(Vector128<byte>*)(source + i + 16), destination + i + 16, a1, b1, a2, b2, a0, b0, a1, b1);
+                Store16(*(Vector128<byte>*)(source + i + 32), destination + i + 32, a2, b2, a0, b0, a1, b1, a2, b2);
             }
         }
 
@@ -68,7 +68,6 @@ internal static unsafe class NormalizeKernels
     }
 
     /// <summary>An interleaved 3-channel row to three planes (NCHW): channel c goes to <c>destination + c × planeLength</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Deinterleave3(byte* source, float* destination, long planeLength, int width, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         float* d0 = destination, d1 = destination + planeLength, d2 = destination + 2 * planeLength;
@@ -82,7 +81,7 @@ internal static unsafe class NormalizeKernels
             for (; x + 16 <= width; x += 16)
             {
                 byte* s = source + 3 * x;
-                Vector128<byte> v0 = Vector128.Load(s), v1 = Vector128.Load(s + 16), v2 = Vector128.Load(s + 32);
+                Vector128<byte> v0 = *(Vector128<byte>*)(s), v1 = *(Vector128<byte>*)(s + 16), v2 = *(Vector128<byte>*)(s + 32);
                 Vector128<byte> c0 = Ssse3.Shuffle(v0, m[0]) | Ssse3.Shuffle(v1, m[1]) | Ssse3.Shuffle(v2, m[2]);
                 Vector128<byte> c1 = Ssse3.Shuffle(v0, m[3]) | Ssse3.Shuffle(v1, m[4]) | Ssse3.Shuffle(v2, m[5]);
                 Vector128<byte> c2 = Ssse3.Shuffle(v0, m[6]) | Ssse3.Shuffle(v1, m[7]) | Ssse3.Shuffle(v2, m[8]);
@@ -105,7 +104,6 @@ internal static unsafe class NormalizeKernels
     /// An interleaved 3-channel row to three byte planes (NCHW, no conversion): channel c goes to
     /// <c>destination + c × planeLength</c>. The byte output's kernel: the same shuffles as <see cref="Deinterleave3"/>, stored as they are.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Deinterleave3Bytes(byte* source, byte* destination, long planeLength, int width)
     {
         byte* d0 = destination, d1 = destination + planeLength, d2 = destination + 2 * planeLength;
@@ -116,10 +114,10 @@ internal static unsafe class NormalizeKernels
             for (; x + 16 <= width; x += 16)
             {
                 byte* s = source + 3 * x;
-                Vector128<byte> v0 = Vector128.Load(s), v1 = Vector128.Load(s + 16), v2 = Vector128.Load(s + 32);
-                (Ssse3.Shuffle(v0, m[0]) | Ssse3.Shuffle(v1, m[1]) | Ssse3.Shuffle(v2, m[2])).Store(d0 + x);
-                (Ssse3.Shuffle(v0, m[3]) | Ssse3.Shuffle(v1, m[4]) | Ssse3.Shuffle(v2, m[5])).Store(d1 + x);
-                (Ssse3.Shuffle(v0, m[6]) | Ssse3.Shuffle(v1, m[7]) | Ssse3.Shuffle(v2, m[8])).Store(d2 + x);
+                Vector128<byte> v0 = *(Vector128<byte>*)(s), v1 = *(Vector128<byte>*)(s + 16), v2 = *(Vector128<byte>*)(s + 32);
+                *(Vector128<byte>*)(d0 + x) = Ssse3.Shuffle(v0, m[0]) | Ssse3.Shuffle(v1, m[1]) | Ssse3.Shuffle(v2, m[2]);
+                *(Vector128<byte>*)(d1 + x) = Ssse3.Shuffle(v0, m[3]) | Ssse3.Shuffle(v1, m[4]) | Ssse3.Shuffle(v2, m[5]);
+                *(Vector128<byte>*)(d2 + x) = Ssse3.Shuffle(v0, m[6]) | Ssse3.Shuffle(v1, m[7]) | Ssse3.Shuffle(v2, m[8]);
             }
         }
 
@@ -138,13 +136,15 @@ internal static unsafe class NormalizeKernels
         Vector128<float> a0, Vector128<float> b0, Vector128<float> a1, Vector128<float> b1,
         Vector128<float> a2, Vector128<float> b2, Vector128<float> a3, Vector128<float> b3)
     {
-        (Vector128<ushort> lo, Vector128<ushort> hi) = Vector128.Widen(v);
-        (Vector128<uint> q0, Vector128<uint> q1) = Vector128.Widen(lo);
-        (Vector128<uint> q2, Vector128<uint> q3) = Vector128.Widen(hi);
-        (Vector128.ConvertToSingle(q0.AsInt32()) * a0 + b0).Store(d);
-        (Vector128.ConvertToSingle(q1.AsInt32()) * a1 + b1).Store(d + 4);
-        (Vector128.ConvertToSingle(q2.AsInt32()) * a2 + b2).Store(d + 8);
-        (Vector128.ConvertToSingle(q3.AsInt32()) * a3 + b3).Store(d + 12);
+        // WidenLower/WidenUpper rather than Widen: Widen returns a tuple of vectors, which ReadyToRun cannot precompile a
+        // call to (its layout may change between runtime versions), so every kernel calling it was compiled at start-up.
+        Vector128<ushort> lo = Vector128.WidenLower(v), hi = Vector128.WidenUpper(v);
+        Vector128<uint> q0 = Vector128.WidenLower(lo), q1 = Vector128.WidenUpper(lo);
+        Vector128<uint> q2 = Vector128.WidenLower(hi), q3 = Vector128.WidenUpper(hi);
+        *(Vector128<float>*)(d) = Vector128.ConvertToSingle(q0.AsInt32()) * a0 + b0;
+        *(Vector128<float>*)(d + 4) = Vector128.ConvertToSingle(q1.AsInt32()) * a1 + b1;
+        *(Vector128<float>*)(d + 8) = Vector128.ConvertToSingle(q2.AsInt32()) * a2 + b2;
+        *(Vector128<float>*)(d + 12) = Vector128.ConvertToSingle(q3.AsInt32()) * a3 + b3;
     }
 
     private static Vector128<byte>[] CreateDeinterleaveMasks()

@@ -40,10 +40,21 @@ public sealed class Normalizer
         Height = height;
         Channels = channels;
         (double[] a, double[] b) = options.Affine(channels);
-        _fa = [.. a.Select(v => (float)v)];
-        _fb = [.. b.Select(v => (float)v)];
-        _faReversed = [.. _fa.Reverse()];
-        _fbReversed = [.. _fb.Reverse()];
+        _fa = Singles(a, reversed: false);
+        _fb = Singles(b, reversed: false);
+        _faReversed = Singles(a, reversed: true);
+        _fbReversed = Singles(b, reversed: true);
+    }
+
+    private static float[] Singles(double[] values, bool reversed)
+    {
+        float[] singles = new float[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            singles[i] = (float)values[reversed ? values.Length - 1 - i : i];
+        }
+
+        return singles;
     }
 
     /// <summary>The normalization applied, its per-channel values in the order of the image's channels.</summary>

@@ -178,6 +178,8 @@ internal static class BenchVariant
         long imagesFirstEpoch = 0;
         long trainerTicks = 0;
 
+        using JitLog? jitLog = JitLog.FromEnvironment();
+        jitLog?.Mark("build");
         var probe = Probe.Start();
         ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options);
         if (source is not null)
@@ -202,6 +204,7 @@ internal static class BenchVariant
             if (batches == 0)
             {
                 firstBatch = probe.Elapsed;
+                jitLog?.Mark("first batch");
                 if (firstBatchOnly)
                 {
                     pipeline!.Cancel();
