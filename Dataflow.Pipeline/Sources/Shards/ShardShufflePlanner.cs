@@ -92,28 +92,39 @@ public sealed class ShardShufflePlanner : IEpochPlanner
     /// <summary>The epoch's shard stream: the shards in their (seed, epoch) order, each one's selected samples in file order.</summary>
     internal static int[] StreamOrder(SampleSet set, ReadOnlySpan<int> selected, long seed, int epoch)
     {
-        var byShard = new SortedDictionary<int, List<int>>();
+        // Members by shard ordinal (a list of lists: the shared precompiled code of references, not a sorted
+        // dictionary over int compiled at start-up).
+        var byShard = new List<List<int>?>();
         foreach (int index in selected)
         {
             SampleInfo sample = set.Samples[index];
             int shard = sample.State is ShardMember member
                 ? member.Shard
                 : throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}: a shard planner needs shards.", nameof(set));
-            if (!byShard.TryGetValue(shard, out List<int>? members))
+            while (byShard.Count <= shard)
             {
-                byShard[shard] = members = [];
+                byShard.Add(null);
             }
 
-            members.Add(index);
+            (byShard[shard] ??= []).Add(index);
         }
 
-        int[] shards = [.. byShard.Keys];
+        var present = new List<int>();
+        for (int shard = 0; shard < byShard.Count; shard++)
+        {
+            if (byShard[shard] is not null)
+            {
+                present.Add(shard);
+            }
+        }
+
+        int[] shards = [.. present];
         new SampleRandom(seed, RandomStreams.ShardOrder, epoch).Shuffle<int>(shards);
         var stream = new int[selected.Length];
         int next = 0;
         foreach (int shard in shards)
         {
-            foreach (int index in byShard[shard])
+            foreach (int index in byShard[shard]!)
             {
                 stream[next++] = index;
             }

@@ -10,7 +10,7 @@ namespace Dataflow.Pipeline.Sources;
 /// </summary>
 internal sealed class ShardStreamPlan
 {
-    private ShardStreamPlan(SampleInfo[] entries, List<Visit> visits, List<(int Visit, int Member)> reads, int peakSamples, long peakBytes)
+    private ShardStreamPlan(SampleInfo[] entries, List<Visit> visits, (int Visit, int Member)[] reads, int peakSamples, long peakBytes)
     {
         Entries = entries;
         Visits = visits;
@@ -26,7 +26,7 @@ internal sealed class ShardStreamPlan
     public List<Visit> Visits { get; }
 
     /// <summary>Every member read, in the order the reader reads them.</summary>
-    public List<(int Visit, int Member)> Reads { get; }
+    public (int Visit, int Member)[] Reads { get; }
 
     /// <summary>The most samples held at once when each stream is read only as far as the sample due needs.</summary>
     public int PeakSamples { get; }
@@ -38,32 +38,43 @@ internal sealed class ShardStreamPlan
     /// <remarks>About 50 bytes per sample live while the epoch is read (its member, its read, its entry), and 24 more while planning.</remarks>
     public static ShardStreamPlan Create(IReadOnlyList<SampleInfo> samples)
     {
+        // Collections here hold references or plain arrays: generic collection code over a struct (a tuple, a member)
+        // is compiled at run time, before the first batch, where the shared code for references is precompiled.
         var entries = new SampleInfo[samples.Count];
-        var visitOf = new Dictionary<int, int>();
+        var visitOf = new List<int>(); // visit + 1 by shard ordinal; 0 where not visited yet
         var visits = new List<Visit>();
-        var needed = new List<List<(long Offset, int Entry)>>();
+        var needed = new List<List<Needed>>();
         for (int i = 0; i < entries.Length; i++)
         {
             SampleInfo sample = entries[i] = samples[i];
             var member = sample.State as ShardMember
                 ?? throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}.", nameof(samples));
-            if (!visitOf.TryGetValue(member.Shard, out int v))
+            while (visitOf.Count <= member.Shard)
             {
-                visitOf[member.Shard] = v = visits.Count;
+                visitOf.Add(0);
+            }
+
+            int v = visitOf[member.Shard] - 1;
+            if (v < 0)
+            {
+                v = visits.Count;
+                visitOf[member.Shard] = v + 1;
                 visits.Add(new Visit(member.Store, member.ShardKey));
                 needed.Add([]);
             }
 
-            needed[v].Add((member.Offset, i));
+            needed[v].Add(new Needed(member.Offset, i));
         }
 
         // Each visit's members in file order (a member listed at several positions once, with all of them); where each entry is found.
         var location = new (int Visit, int Member)[entries.Length];
+        int totalMembers = 0;
         for (int v = 0; v < visits.Count; v++)
         {
-            List<(long Offset, int Entry)> items = needed[v];
-            items.Sort();
-            var members = new List<Member>();
+            List<Needed> items = needed[v];
+            items.Sort(NeededOrder.Instance);
+            var members = new Member[items.Count];
+            int count = 0;
             for (int start = 0; start < items.Count;)
             {
                 int end = start + 1;
@@ -72,22 +83,39 @@ internal sealed class ShardStreamPlan
                     end++;
                 }
 
-                int[]? more = end - start > 1 ? [.. items.Skip(start + 1).Take(end - start - 1).Select(x => x.Entry)] : null;
-                for (int k = start; k < end; k++)
+                int[]? more = null;
+                if (end - start > 1)
                 {
-                    location[items[k].Entry] = (v, members.Count);
+                    more = new int[end - start - 1];
+                    for (int k = start + 1; k < end; k++)
+                    {
+                        more[k - start - 1] = items[k].Entry;
+                    }
                 }
 
-                members.Add(new Member(items[start].Offset, ((ShardMember)entries[items[start].Entry].State!).Length, items[start].Entry, more));
+                for (int k = start; k < end; k++)
+                {
+                    location[items[k].Entry] = (v, count);
+                }
+
+                members[count++] = new Member(items[start].Offset, ((ShardMember)entries[items[start].Entry].State!).Length, items[start].Entry, more);
                 start = end;
             }
 
-            visits[v].Members = [.. members];
+            var kept = new Member[count];
+            for (int k = 0; k < count; k++)
+            {
+                kept[k] = members[k];
+            }
+
+            visits[v].Members = kept;
+            totalMembers += count;
             needed[v] = [];
         }
 
         // Read lazily: the sample due next is read, with what lies before it in its shard's stream.
-        var reads = new List<(int, int)>(visits.Sum(v => v.Members.Length));
+        var reads = new (int Visit, int Member)[totalMembers];
+        int readCount = 0;
         var next = new int[visits.Count];
         int held = 0, peakSamples = 0;
         long heldBytes = 0, peakBytes = 0;
@@ -99,7 +127,7 @@ internal sealed class ShardStreamPlan
             {
                 ref Member member = ref members[next[v]];
                 member.Step = i;
-                reads.Add((v, next[v]++));
+                reads[readCount++] = (v, next[v]++);
                 held += member.Count;
                 heldBytes += (long)member.Length * member.Count;
             }
@@ -111,6 +139,18 @@ internal sealed class ShardStreamPlan
         }
 
         return new ShardStreamPlan(entries, visits, reads, peakSamples, peakBytes);
+    }
+
+    /// <summary>A sample's member offset in its shard, and its position in the list.</summary>
+    private sealed record Needed(long Offset, int Entry);
+
+    /// <summary>By offset, then position.</summary>
+    private sealed class NeededOrder : IComparer<Needed>
+    {
+        public static readonly NeededOrder Instance = new();
+
+        public int Compare(Needed? x, Needed? y) =>
+            x!.Offset != y!.Offset ? x.Offset.CompareTo(y.Offset) : x.Entry.CompareTo(y.Entry);
     }
 
     /// <summary>One shard, read as one stream from its first needed member to the end of its last.</summary>
