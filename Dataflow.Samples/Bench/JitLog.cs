@@ -5,15 +5,18 @@ using System.Globalization;
 namespace Dataflow.Samples.Bench;
 
 /// <summary>
-/// Records every method the runtime compiles while a bench child runs, with its compile time, from the runtime's own
-/// JIT events (<c>DATAFLOW_BENCH_JIT_LOG=FILE</c>): what a ReadyToRun build still compiles before the first batch, and
-/// what that costs. Lines are "ms-since-start thread compile-ms method", in the order compiled.
+/// Records every method the runtime compiles and every type it loads while a bench child runs, with the time each took,
+/// from the runtime's own events (<c>DATAFLOW_BENCH_JIT_LOG=FILE</c>): what a ReadyToRun build still compiles and loads
+/// before the first batch, and what that costs. Lines are "ms-since-start thread ms method" for a compiled method and
+/// "ms-since-start thread ms type:NAME" for a loaded type (nested loads are inside their parent's time), in order.
 /// </summary>
 internal sealed class JitLog : EventListener
 {
     private const EventKeywords JitKeyword = (EventKeywords)0x10;
+    private const EventKeywords TypeDiagnosticKeyword = (EventKeywords)0x8000000000;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentDictionary<long, (long Id, DateTime Started)> _started = new();
+    private readonly ConcurrentDictionary<(long Thread, long Id), DateTime> _typeStarted = new();
     private readonly DateTime _originUtc = DateTime.UtcNow;
     private readonly string _path;
 
@@ -30,7 +33,7 @@ internal sealed class JitLog : EventListener
     {
         if (source.Name == "Microsoft-Windows-DotNETRuntime")
         {
-            EnableEvents(source, EventLevel.Verbose, JitKeyword);
+            EnableEvents(source, EventLevel.Verbose, JitKeyword | TypeDiagnosticKeyword);
         }
     }
 
@@ -39,6 +42,16 @@ internal sealed class JitLog : EventListener
         if (e.EventName == "MethodJittingStarted_V1" || e.EventName == "MethodJittingStarted")
         {
             _started[e.OSThreadId] = (Convert.ToInt64(e.Payload![0], CultureInfo.InvariantCulture), e.TimeStamp);
+        }
+        else if (e.EventName == "TypeLoadStart")
+        {
+            _typeStarted[(e.OSThreadId, Convert.ToInt64(e.Payload![0], CultureInfo.InvariantCulture))] = e.TimeStamp;
+        }
+        else if (e.EventName == "TypeLoadStop")
+        {
+            double load = _typeStarted.TryRemove((e.OSThreadId, Convert.ToInt64(e.Payload![0], CultureInfo.InvariantCulture)), out DateTime started)
+                ? (e.TimeStamp - started).TotalMilliseconds : double.NaN;
+            _lines.Enqueue($"{(e.TimeStamp - _originUtc).TotalMilliseconds:F1} {e.OSThreadId} {load:F2} type:{e.Payload![4]}");
         }
         else if (e.EventName is { } name && name.StartsWith("MethodLoadVerbose", StringComparison.Ordinal))
         {
