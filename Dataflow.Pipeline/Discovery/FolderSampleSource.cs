@@ -310,12 +310,12 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// <see cref="FileSystemInfo.Attributes"/> costs an <c>lstat</c> per entry, more than the listing. The links are
     /// the entries that a second listing, told to skip links (which it also reads from the type field), leaves out;
     /// a folder without links, the usual case, is known as such by that listing's count alone (no name is kept).
-    /// </remarks>
     /// <para>
     /// Entries are objects, not structs, and every collection of them is a collection of references: the runtime's
     /// precompiled code for those (shared by every reference type) runs them, where a struct would make each generic
-    /// method be compiled at start-up, before the first batch (docs/performance.md, "Start-up").
+    /// method be compiled at start-up, before the first batch (docs/performance.md, "Third pass").
     /// </para>
+    /// </remarks>
     private static List<Entry> List(string folder, string folderReal, string what)
     {
         try
