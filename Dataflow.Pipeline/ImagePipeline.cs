@@ -65,6 +65,9 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     /// </summary>
     public int MaxSamplesInFlight => _run.SampleCapacity;
 
+    /// <summary>Samples per message through read and decode (1, or a chunk for small images; docs/performance.md).</summary>
+    internal int SamplesPerMessage => _run.ChunkSize;
+
     /// <summary>Class names, once discovery has run.</summary>
     public IReadOnlyList<string> ClassNames => Report.ClassNames;
 

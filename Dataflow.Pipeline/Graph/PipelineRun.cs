@@ -90,6 +90,8 @@ internal sealed class PipelineRun : IDisposable
 
     public int SampleCapacity => _graph.SampleCapacity;
 
+    public int ChunkSize => _graph.ChunkSize;
+
     /// <summary>Every block of the graph, in graph order.</summary>
     public IReadOnlyList<IDataflowBlock> Blocks => _graph.Blocks;
 
@@ -113,7 +115,7 @@ internal sealed class PipelineRun : IDisposable
     {
         try
         {
-            await _producer.RunAsync(Roots, _graph.Head, DatasetKnown, _run.Token).ConfigureAwait(false);
+            await _producer.RunAsync(Roots, _graph, DatasetKnown, _run.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_run.IsCancellationRequested)
         {
@@ -124,7 +126,7 @@ internal sealed class PipelineRun : IDisposable
         }
         finally
         {
-            _graph.Head.Complete();
+            _graph.CompleteHead();
         }
 
         // Wait for every block, whatever its outcome, before returning memory: no delegate may still run.

@@ -39,10 +39,10 @@ internal sealed class Producer
 
     /// <summary>Runs until every epoch is sent, the graph refuses a message (it is shutting down), or cancellation.</summary>
     /// <param name="roots">The roots the user posts; read until completed.</param>
-    /// <param name="head">The graph's first block.</param>
+    /// <param name="graph">The graph: its first block takes single positions, or chunks of them.</param>
     /// <param name="datasetKnown">Called once discovery is done, before the first message is sent.</param>
     /// <param name="cancellationToken">The run's token.</param>
-    public async Task RunAsync(BufferBlock<string> roots, ITargetBlock<ImageSample> head, Action<SampleSet> datasetKnown, CancellationToken cancellationToken)
+    public async Task RunAsync(BufferBlock<string> roots, PipelineGraph graph, Action<SampleSet> datasetKnown, CancellationToken cancellationToken)
     {
         var posted = new List<string>();
         while (await roots.OutputAvailableAsync(cancellationToken).ConfigureAwait(false))
@@ -89,7 +89,7 @@ internal sealed class Producer
 
             _report.AddPlanned(plan.Count + plan.Dropped);
             _report.AddDroppedLast(plan.Dropped);
-            if (!await SendEpochAsync(set, plan, head, cancellationToken).ConfigureAwait(false))
+            if (!await SendEpochAsync(set, plan, graph, cancellationToken).ConfigureAwait(false))
             {
                 return; // The graph is shutting down (a fault); the outcome is recorded there.
             }
@@ -98,14 +98,62 @@ internal sealed class Producer
         }
     }
 
-    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, CancellationToken cancellationToken)
+    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
     {
+        if (graph.ChunkHead is { } chunks)
+        {
+            return await SendChunksAsync(set, plan, chunks, graph.ChunkSize, cancellationToken).ConfigureAwait(false);
+        }
+
         ISampleReadStream? stream = _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers);
         await using (stream)
         {
-            return await SendEpochAsync(set, plan, head, stream, cancellationToken).ConfigureAwait(false);
+            return await SendEpochAsync(set, plan, graph.Head!, stream, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// As <see cref="SendEpochAsync(SampleSet, EpochPlan, ITargetBlock{ImageSample}, ISampleReadStream?, CancellationToken)"/>,
+    /// in chunks of up to <paramref name="chunkSize"/> consecutive positions that tile each batch (the last chunk of a
+    /// batch is shorter when the size does not divide it). Sources that stream are never sent in chunks.
+    /// </summary>
+    private async Task<bool> SendChunksAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample[]> head, int chunkSize, CancellationToken cancellationToken)
+    {
+        int batchSize = plan.BatchSize;
+        for (int b = 0; b < plan.BatchCount; b++)
+        {
+            int start = b * batchSize;
+            int count = plan.BatchLength(b);
+            int index = plan.FirstBatch + b;
+            Distributed.PipelineState? state = _planner.StateAfter(plan, b);
+            for (int first = 0; first < batchSize; first += chunkSize)
+            {
+                var chunk = new ImageSample[Math.Min(chunkSize, batchSize - first)];
+                for (int c = 0; c < chunk.Length; c++)
+                {
+                    chunk[c] = Position(set, plan, start, first + c, count, index, state);
+                }
+
+                if (!await head.SendAsync(chunk, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                Interlocked.Add(ref _sent, chunk.Length);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Position <paramref name="j"/> of a batch: its planned sample, or padding past the batch's <paramref name="count"/> samples.</summary>
+    private ImageSample Position(SampleSet set, EpochPlan plan, int start, int j, int count, int index, Distributed.PipelineState? state) => j < count
+        ? new ImageSample(set.Samples[plan.Order[start + j]], plan.Epoch, index, start + j, plan.Rows[start + j], _ledger.Images, plan.Count, plan.BatchesInEpoch)
+        {
+            IsRepeat = plan.IsRepeat(start + j),
+            StateAfterBatch = state,
+        }
+        : new ImageSample(null, plan.Epoch, index, start + j, -1, _ledger.Images, plan.Count, plan.BatchesInEpoch) { StateAfterBatch = state };
 
     private static SampleInfo[] SamplesOf(SampleSet set, EpochPlan plan)
     {
@@ -133,13 +181,7 @@ internal sealed class Producer
             // A short last batch is padded to a full group so that the batch block cuts exactly here.
             for (int j = 0; j < batchSize; j++)
             {
-                var sample = j < count
-                    ? new ImageSample(set.Samples[plan.Order[start + j]], plan.Epoch, index, start + j, plan.Rows[start + j], _ledger.Images, plan.Count, plan.BatchesInEpoch)
-                    {
-                        IsRepeat = plan.IsRepeat(start + j),
-                        StateAfterBatch = state,
-                    }
-                    : new ImageSample(null, plan.Epoch, index, start + j, -1, _ledger.Images, plan.Count, plan.BatchesInEpoch) { StateAfterBatch = state };
+                ImageSample sample = Position(set, plan, start, j, count, index, state);
                 if (stream is not null && j < count)
                 {
                     await TakeStreamedAsync(sample, stream, cancellationToken).ConfigureAwait(false);

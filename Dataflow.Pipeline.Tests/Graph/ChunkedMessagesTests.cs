@@ -1,0 +1,126 @@
+using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Graph;
+using Dataflow.Pipeline.Tests.Support;
+
+namespace Dataflow.Pipeline.Tests.Graph;
+
+/// <summary>
+/// Small images travel through read and decode in chunks of consecutive positions; the batches must be the ones a
+/// graph of one sample per message gives, bit for bit, with the same bounds, skips and clean-up.
+/// </summary>
+[TestClass]
+public sealed class ChunkedMessagesTests
+{
+    private static PipelineOptions Tiny() => new()
+    {
+        Width = 12,
+        Height = 10,
+        ReducedDecode = false,
+        BatchSize = 16,
+        Seed = 11,
+        Epochs = 2,
+        Read = new StageOptions(2, 4),
+        Decode = new StageOptions(2, 4),
+        Augmentations = [new RandomHorizontalFlip()],
+    };
+
+    [TestMethod]
+    [DataRow(12, 10, 16, 2, 4)]
+    [DataRow(12, 10, 16, 1, 8)]
+    [DataRow(12, 10, 4, 2, 1)]
+    [DataRow(224, 224, 32, 2, 1)]
+    [DataRow(20, 20, 32, 2, 8)]
+    [DataRow(20, 20, 256, 2, 13)]
+    [DataRow(8, 8, 1024, 2, 16)]
+    public void ChunkSize_SmallImagesInChunks_NeverFewerThanTwoPerDecodeWorkerPerBatch(int width, int height, int batch, int workers, int expected)
+    {
+        PipelineOptions options = Tiny() with { Width = width, Height = height, BatchSize = batch, Decode = new StageOptions(workers, 2 * workers) };
+
+        Assert.AreEqual(expected, PipelineGraph.ChunkSizeFor(options, synchronousRead: true, userStages: false));
+        Assert.AreEqual(1, PipelineGraph.ChunkSizeFor(options, synchronousRead: false, userStages: false), "a source read asynchronously");
+        Assert.AreEqual(1, PipelineGraph.ChunkSizeFor(options, synchronousRead: true, userStages: true), "user stages take single samples");
+    }
+
+    [TestMethod]
+    public async Task Run_InChunks_SameBatchesAsOneSamplePerMessage()
+    {
+        // 3 classes × 15: batches of 16 end with a short one, padded, whose last chunk is shorter than the others.
+        using var data = new TempDataset().WithClasses(3, 15, 20, 16);
+        var (chunked, chunkedPipeline) = await PipelineRunner.RunAsync(Tiny(), data.Root);
+        Assert.AreEqual(4, chunkedPipeline.SamplesPerMessage);
+
+        // A user stage takes single samples, so this graph sends one sample per message.
+        var single = new List<SeenBatch>();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Tiny())
+            .AddStage(StagePosition.AfterRead, "pass", _ => { })
+            .Build(b => single.Add(SeenBatch.Copy(b)));
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        await pipeline.Completion;
+        PipelineRunner.AssertNothingHeld(pipeline);
+        Assert.AreEqual(1, pipeline.SamplesPerMessage);
+
+        Assert.HasCount(single.Count, chunked);
+        Assert.AreEqual(2 * 45, chunked.Sum(b => b.Labels.Length));
+        for (int i = 0; i < single.Count; i++)
+        {
+            Assert.AreEqual((single[i].Epoch, single[i].Index), (chunked[i].Epoch, chunked[i].Index), $"batch {i}");
+            CollectionAssert.AreEqual(single[i].Data, chunked[i].Data, $"batch {i}");
+            CollectionAssert.AreEqual(single[i].Labels, chunked[i].Labels, $"batch {i}");
+            CollectionAssert.AreEqual(single[i].Paths, chunked[i].Paths, $"batch {i}");
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_InChunks_HeldSamplesWithinTheBoundWhateverTheDatasetSize()
+    {
+        foreach (int perClass in new[] { 20, 200 })
+        {
+            using var data = new TempDataset().WithClasses(2, perClass, 12, 10);
+            var (batches, pipeline) = await PipelineRunner.RunAsync(Tiny() with { Epochs = 1 }, data.Root);
+
+            Assert.AreEqual(2 * perClass, batches.Sum(b => b.Labels.Length));
+            Assert.AreEqual(4, pipeline.SamplesPerMessage);
+            // Read and decode: 2 workers each, at least two chunks of 4 per worker.
+            Assert.AreEqual(2 * 2 * 4 + 2 * 2 * 4, pipeline.MaxSamplesInFlight);
+            Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Images.PeakSamples, $"{perClass} per class");
+            Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Buffers.Peak, $"{perClass} per class");
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_CorruptFileInAChunk_SkippedAloneTheRestOfItsChunkDelivered()
+    {
+        using var data = new TempDataset().WithClasses(2, 10, 12, 10);
+        string corrupt = data.WriteBytes(Path.Combine("class1", "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3, 4, 5]);
+
+        var (batches, pipeline) = await PipelineRunner.RunAsync(Tiny() with { Epochs = 1 }, data.Root);
+
+        Assert.AreEqual(4, pipeline.SamplesPerMessage);
+        Assert.AreEqual(20, batches.Sum(b => b.Labels.Length), "every good file, the broken one's chunk included");
+        Assert.DoesNotContain(corrupt, batches.SelectMany(b => b.Paths).ToList());
+        Assert.AreEqual(corrupt, pipeline.Report.Skipped.Single().Path);
+        Assert.AreEqual("decode", pipeline.Report.Skipped.Single().Stage);
+    }
+
+    [TestMethod]
+    public async Task Run_InChunksCancelledMidRun_EndsCancelledHoldingNothing()
+    {
+        using var data = new TempDataset().WithClasses(2, 200, 12, 10);
+        using var cts = new CancellationTokenSource();
+        int seen = 0;
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Tiny()).Build(_ =>
+        {
+            if (++seen == 3)
+            {
+                cts.Cancel();
+            }
+        }, cts.Token);
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.AreEqual(4, pipeline.SamplesPerMessage);
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+}
