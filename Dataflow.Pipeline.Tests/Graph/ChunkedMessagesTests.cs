@@ -25,14 +25,15 @@ public sealed class ChunkedMessagesTests
     };
 
     [TestMethod]
-    [DataRow(12, 10, 16, 2, 4)]
-    [DataRow(12, 10, 16, 1, 8)]
+    [DataRow(12, 10, 16, 2, 8)]
+    [DataRow(12, 10, 16, 1, 16)]
     [DataRow(12, 10, 4, 2, 1)]
+    [DataRow(40, 30, 18, 2, 4)]
+    [DataRow(40, 30, 6, 2, 1)]
     [DataRow(224, 224, 32, 2, 1)]
-    [DataRow(20, 20, 32, 2, 8)]
-    [DataRow(20, 20, 256, 2, 13)]
+    [DataRow(20, 20, 32, 2, 13)]
     [DataRow(8, 8, 1024, 2, 16)]
-    public void ChunkSize_SmallImagesInChunks_NeverFewerThanTwoPerDecodeWorkerPerBatch(int width, int height, int batch, int workers, int expected)
+    public void ChunkSize_SmallImagesInChunks_AtLeastOnePerDecodeWorkerPerBatchAndNoneUnderFour(int width, int height, int batch, int workers, int expected)
     {
         PipelineOptions options = Tiny() with { Width = width, Height = height, BatchSize = batch, Decode = new StageOptions(workers, 2 * workers) };
 
@@ -44,14 +45,16 @@ public sealed class ChunkedMessagesTests
     [TestMethod]
     public async Task Run_InChunks_SameBatchesAsOneSamplePerMessage()
     {
-        // 3 classes × 15: batches of 16 end with a short one, padded, whose last chunk is shorter than the others.
+        // 40×30 images go 4 at a time: batches of 18 are chunks of 4, 4, 4, 4 and 2; 3 classes × 15 end each epoch
+        // with a short batch of 9, padded.
         using var data = new TempDataset().WithClasses(3, 15, 20, 16);
-        var (chunked, chunkedPipeline) = await PipelineRunner.RunAsync(Tiny(), data.Root);
+        PipelineOptions options = Tiny() with { Width = 40, Height = 30, BatchSize = 18 };
+        var (chunked, chunkedPipeline) = await PipelineRunner.RunAsync(options, data.Root);
         Assert.AreEqual(4, chunkedPipeline.SamplesPerMessage);
 
         // A user stage takes single samples, so this graph sends one sample per message.
         var single = new List<SeenBatch>();
-        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Tiny())
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(options)
             .AddStage(StagePosition.AfterRead, "pass", _ => { })
             .Build(b => single.Add(SeenBatch.Copy(b)));
         pipeline.Post(data.Root);
@@ -80,9 +83,9 @@ public sealed class ChunkedMessagesTests
             var (batches, pipeline) = await PipelineRunner.RunAsync(Tiny() with { Epochs = 1 }, data.Root);
 
             Assert.AreEqual(2 * perClass, batches.Sum(b => b.Labels.Length));
-            Assert.AreEqual(4, pipeline.SamplesPerMessage);
-            // Read and decode: 2 workers each, at least two chunks of 4 per worker.
-            Assert.AreEqual(2 * 2 * 4 + 2 * 2 * 4, pipeline.MaxSamplesInFlight);
+            Assert.AreEqual(8, pipeline.SamplesPerMessage);
+            // Read and decode: 2 workers each, at least two chunks of 8 per worker.
+            Assert.AreEqual(2 * 2 * 8 + 2 * 2 * 8, pipeline.MaxSamplesInFlight);
             Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Images.PeakSamples, $"{perClass} per class");
             Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Buffers.Peak, $"{perClass} per class");
         }
@@ -96,7 +99,7 @@ public sealed class ChunkedMessagesTests
 
         var (batches, pipeline) = await PipelineRunner.RunAsync(Tiny() with { Epochs = 1 }, data.Root);
 
-        Assert.AreEqual(4, pipeline.SamplesPerMessage);
+        Assert.AreEqual(8, pipeline.SamplesPerMessage);
         Assert.AreEqual(20, batches.Sum(b => b.Labels.Length), "every good file, the broken one's chunk included");
         Assert.DoesNotContain(corrupt, batches.SelectMany(b => b.Paths).ToList());
         Assert.AreEqual(corrupt, pipeline.Report.Skipped.Single().Path);
@@ -120,7 +123,7 @@ public sealed class ChunkedMessagesTests
         pipeline.Complete();
 
         await Assert.ThrowsAsync<OperationCanceledException>(() => pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.AreEqual(4, pipeline.SamplesPerMessage);
+        Assert.AreEqual(8, pipeline.SamplesPerMessage);
         PipelineRunner.AssertNothingHeld(pipeline);
     }
 }

@@ -116,8 +116,10 @@ internal sealed class PipelineGraph
     /// How many samples travel in one message through read and decode. A message costs the same whatever it carries
     /// (the blocks' hand-offs, ordering and task wake-ups: a few microseconds), which is nothing beside a photo's 1.3 ms
     /// decode and a large share of a 20×20 digit's 25 µs: images of at most <see cref="ChunkPixels"/> / k values go in
-    /// chunks of k (at most <see cref="MaxChunk"/>), and never fewer than two chunks per decode worker per batch.
-    /// Only for a source that reads on the calling thread and a graph without user stages (which take single samples).
+    /// chunks of k (at most <see cref="MaxChunk"/>), and never fewer than one chunk per decode worker per batch (on
+    /// digits one chunk per worker and batch beat two: docs/performance.md). Chunks under <see cref="MinChunk"/> are not
+    /// worth it: one sample per message then. Only for a source that reads on the calling thread and a graph without
+    /// user stages (which take single samples).
     /// </summary>
     internal static int ChunkSizeFor(PipelineOptions options, bool synchronousRead, bool userStages)
     {
@@ -128,9 +130,13 @@ internal sealed class PipelineGraph
 
         long values = (long)options.Width * options.Height * options.Channels;
         int bySize = (int)Math.Clamp(ChunkPixels / Math.Max(1, values), 1, MaxChunk);
-        int byWorkers = Math.Max(1, options.BatchSize / (2 * options.Decode.MaxDegreeOfParallelism));
-        return Math.Min(bySize, byWorkers);
+        int byWorkers = Math.Max(1, options.BatchSize / options.Decode.MaxDegreeOfParallelism);
+        int k = Math.Min(bySize, byWorkers);
+        return k >= MinChunk ? k : 1;
     }
+
+    /// <summary>The fewest samples in a chunk.</summary>
+    internal const int MinChunk = 4;
 
     /// <summary>Values (width × height × channels) per message below which images travel in chunks.</summary>
     internal const long ChunkPixels = 16_384;
