@@ -1,4 +1,7 @@
 using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Caching;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Sources;
 using Dataflow.Pipeline.Graph;
 using Dataflow.Pipeline.Tests.Support;
 
@@ -72,6 +75,93 @@ public sealed class ChunkedMessagesTests
             CollectionAssert.AreEqual(single[i].Labels, chunked[i].Labels, $"batch {i}");
             CollectionAssert.AreEqual(single[i].Paths, chunked[i].Paths, $"batch {i}");
         }
+    }
+
+    [TestMethod]
+    public async Task Run_InChunksWithTheCacheOrTheFolderIndex_SameBatchesAsOneSamplePerMessage()
+    {
+        using var data = new TempDataset().WithClasses(3, 15, 20, 16);
+        using (var stream = File.Create(Path.Combine(data.Root, FolderIndex.FileName)))
+        {
+            FolderIndex.Create(data.Root).Save(stream);
+        }
+
+        PipelineOptions options = Tiny() with { Epochs = 3 };
+        List<SeenBatch> single = await RunAsync(options, null, singleSamples: true, data.Root);
+        foreach ((string what, PipelineOptions run, ISampleSource? source) in new (string, PipelineOptions, ISampleSource?)[]
+        {
+            ("decoded-image cache", options with { Cache = new DecodedImageCacheOptions() }, null),
+            ("folder index", options, new IndexedFolderSampleSource()),
+        })
+        {
+            List<SeenBatch> chunked = await RunAsync(run, source, singleSamples: false, data.Root);
+            Assert.HasCount(single.Count, chunked, what);
+            for (int i = 0; i < single.Count; i++)
+            {
+                CollectionAssert.AreEqual(single[i].Data, chunked[i].Data, $"{what}, batch {i}");
+                CollectionAssert.AreEqual(single[i].Paths, chunked[i].Paths, $"{what}, batch {i}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public async Task ReadAllAsync_InChunks_EveryBatchInOrder()
+    {
+        using var data = new TempDataset().WithClasses(2, 20, 12, 10);
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Tiny()).BuildStream();
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        var seen = new List<(int Epoch, int Index, int Rows)>();
+        await foreach (var batch in pipeline.ReadAllAsync())
+        {
+            using (batch)
+            {
+                seen.Add((batch.Epoch, batch.Index, batch.Count));
+            }
+        }
+
+        await pipeline.Completion;
+        Assert.AreEqual(8, pipeline.SamplesPerMessage);
+        CollectionAssert.AreEqual(new[] { (0, 0, 16), (0, 1, 16), (0, 2, 8), (1, 0, 16), (1, 1, 16), (1, 2, 8) }, seen);
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
+    public async Task Run_InChunksFailFast_EndsNamingTheFileHoldingNothing()
+    {
+        using var data = new TempDataset().WithClasses(2, 30, 12, 10);
+        string corrupt = data.WriteBytes(Path.Combine("class0", "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3, 4, 5]);
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Tiny() with { ErrorPolicy = ErrorPolicy.FailFast }).Build(_ => { });
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+
+        var e = await Assert.ThrowsExactlyAsync<SampleFailedException>(() => pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.AreEqual(corrupt, e.Path);
+        Assert.AreEqual(8, pipeline.SamplesPerMessage);
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    private static async Task<List<SeenBatch>> RunAsync(PipelineOptions options, ISampleSource? source, bool singleSamples, string root)
+    {
+        var seen = new List<SeenBatch>();
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options);
+        if (source is not null)
+        {
+            builder.UseSource(source);
+        }
+
+        if (singleSamples)
+        {
+            builder.AddStage(StagePosition.AfterRead, "pass", _ => { });
+        }
+
+        ImagePipeline pipeline = builder.Build(b => seen.Add(SeenBatch.Copy(b)));
+        pipeline.Post(root);
+        pipeline.Complete();
+        await pipeline.Completion;
+        PipelineRunner.AssertNothingHeld(pipeline);
+        Assert.AreEqual(singleSamples ? 1 : 8, pipeline.SamplesPerMessage);
+        return seen;
     }
 
     [TestMethod]
