@@ -66,15 +66,8 @@ public sealed class ChunkedMessagesTests
         PipelineRunner.AssertNothingHeld(pipeline);
         Assert.AreEqual(1, pipeline.SamplesPerMessage);
 
-        Assert.HasCount(single.Count, chunked);
         Assert.AreEqual(2 * 45, chunked.Sum(b => b.Labels.Length));
-        for (int i = 0; i < single.Count; i++)
-        {
-            Assert.AreEqual((single[i].Epoch, single[i].Index), (chunked[i].Epoch, chunked[i].Index), $"batch {i}");
-            CollectionAssert.AreEqual(single[i].Data, chunked[i].Data, $"batch {i}");
-            CollectionAssert.AreEqual(single[i].Labels, chunked[i].Labels, $"batch {i}");
-            CollectionAssert.AreEqual(single[i].Paths, chunked[i].Paths, $"batch {i}");
-        }
+        PipelineRunner.AssertSameBatches(single, chunked);
     }
 
     [TestMethod]
@@ -94,13 +87,7 @@ public sealed class ChunkedMessagesTests
             ("folder index", options, new IndexedFolderSampleSource()),
         })
         {
-            List<SeenBatch> chunked = await RunAsync(run, source, singleSamples: false, data.Root);
-            Assert.HasCount(single.Count, chunked, what);
-            for (int i = 0; i < single.Count; i++)
-            {
-                CollectionAssert.AreEqual(single[i].Data, chunked[i].Data, $"{what}, batch {i}");
-                CollectionAssert.AreEqual(single[i].Paths, chunked[i].Paths, $"{what}, batch {i}");
-            }
+            PipelineRunner.AssertSameBatches(single, await RunAsync(run, source, singleSamples: false, data.Root), what);
         }
     }
 

@@ -26,6 +26,19 @@ internal static class PipelineRunner
         return (seen, pipeline);
     }
 
+    /// <summary>The same batches, in the same order: position, pixels bit for bit, labels and paths.</summary>
+    public static void AssertSameBatches(IReadOnlyList<SeenBatch> expected, IReadOnlyList<SeenBatch> actual, string what = "")
+    {
+        Assert.HasCount(expected.Count, actual, what);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.AreEqual((expected[i].Epoch, expected[i].Index), (actual[i].Epoch, actual[i].Index), $"{what} batch {i}");
+            CollectionAssert.AreEqual(expected[i].Data, actual[i].Data, $"{what} batch {i}");
+            CollectionAssert.AreEqual(expected[i].Labels, actual[i].Labels, $"{what} batch {i}");
+            CollectionAssert.AreEqual(expected[i].Paths, actual[i].Paths, $"{what} batch {i}");
+        }
+    }
+
     /// <summary>Every Mat, byte buffer and tensor the run rented is back.</summary>
     public static void AssertNothingHeld(ImagePipeline pipeline)
     {
