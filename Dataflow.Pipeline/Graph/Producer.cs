@@ -38,24 +38,39 @@ internal sealed class Producer
     public long Sent => Interlocked.Read(ref _sent);
 
     /// <summary>Runs until every epoch is sent, the graph refuses a message (it is shutting down), or cancellation.</summary>
+    /// <remarks>
+    /// The producer runs on a thread of its own and waits by blocking (on the graph's room, the roots, discovery, a
+    /// stream's next sample): it spends most of a run waiting for room, and a blocked thread costs nothing, where an
+    /// asynchronous loop makes the runtime compile its state machines' builders before the first batch (ReadyToRun
+    /// cannot precompile them; docs/performance.md). Waits end on the run's token as the awaits did.
+    /// </remarks>
     /// <param name="roots">The roots the user posts; read until completed.</param>
     /// <param name="graph">The graph: its first block takes single positions, or chunks of them.</param>
     /// <param name="datasetKnown">Called once discovery is done, before the first message is sent.</param>
     /// <param name="cancellationToken">The run's token.</param>
-    public async Task RunAsync(BufferBlock<string> roots, PipelineGraph graph, Action<SampleSet> datasetKnown, CancellationToken cancellationToken)
+    public Task RunAsync(BufferBlock<string> roots, PipelineGraph graph, Action<SampleSet> datasetKnown, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => Run(roots, graph, datasetKnown, cancellationToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+
+    private void Run(BufferBlock<string> roots, PipelineGraph graph, Action<SampleSet> datasetKnown, CancellationToken cancellationToken)
     {
         var posted = new List<string>();
-        while (await roots.OutputAvailableAsync(cancellationToken).ConfigureAwait(false))
+        while (true)
         {
-            if (roots.TryReceiveAll(out IList<string>? more))
+            try
             {
-                posted.AddRange(more);
+                posted.Add(roots.Receive(cancellationToken));
+            }
+            catch (InvalidOperationException)
+            {
+                // Receive's one refusal: the block completed and is drained, so every root is in.
+                break;
             }
         }
 
         // A faulted root block (IDataflowBlock.Fault) ends the run with that exception.
-        await roots.Completion.ConfigureAwait(false);
-        SampleSet set = await _source.DiscoverAsync(posted, cancellationToken).ConfigureAwait(false);
+        roots.Completion.GetAwaiter().GetResult();
+        SampleSet set = _source.DiscoverAsync(posted, cancellationToken).GetAwaiter().GetResult();
         int[] selected = DatasetSplit.Select(set, _options.ValidationSplit, _options.Subset, _options.Seed);
         if (selected.Length == 0)
         {
@@ -89,7 +104,7 @@ internal sealed class Producer
 
             _report.AddPlanned(plan.Count + plan.Dropped);
             _report.AddDroppedLast(plan.Dropped);
-            if (!await SendEpochAsync(set, plan, graph, cancellationToken).ConfigureAwait(false))
+            if (!SendEpoch(set, plan, graph, cancellationToken))
             {
                 return; // The graph is shutting down (a fault); the outcome is recorded there.
             }
@@ -98,26 +113,30 @@ internal sealed class Producer
         }
     }
 
-    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
+    private bool SendEpoch(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
     {
         if (graph.ChunkHead is { } chunks)
         {
-            return await SendChunksAsync(set, plan, chunks, graph.ChunkSize, cancellationToken).ConfigureAwait(false);
+            return SendChunks(set, plan, chunks, graph.ChunkSize, cancellationToken);
         }
 
         ISampleReadStream? stream = _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers);
-        await using (stream)
+        try
         {
-            return await SendEpochAsync(set, plan, graph.Head!, stream, cancellationToken).ConfigureAwait(false);
+            return SendEpoch(set, plan, graph.Head!, stream, cancellationToken);
+        }
+        finally
+        {
+            stream?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
     /// <summary>
-    /// As <see cref="SendEpochAsync(SampleSet, EpochPlan, ITargetBlock{ImageSample}, ISampleReadStream?, CancellationToken)"/>,
+    /// As <see cref="SendEpoch(SampleSet, EpochPlan, ITargetBlock{ImageSample}, ISampleReadStream?, CancellationToken)"/>,
     /// in chunks of up to <paramref name="chunkSize"/> consecutive positions that tile each batch (the last chunk of a
     /// batch is shorter when the size does not divide it). Sources that stream are never sent in chunks.
     /// </summary>
-    private async Task<bool> SendChunksAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample[]> head, int chunkSize, CancellationToken cancellationToken)
+    private bool SendChunks(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample[]> head, int chunkSize, CancellationToken cancellationToken)
     {
         int batchSize = plan.BatchSize;
         for (int b = 0; b < plan.BatchCount; b++)
@@ -134,7 +153,7 @@ internal sealed class Producer
                     chunk[c] = Position(set, plan, start, first + c, count, index, state);
                 }
 
-                if (!await head.SendAsync(chunk, cancellationToken).ConfigureAwait(false))
+                if (!Send(head, chunk, cancellationToken))
                 {
                     return false;
                 }
@@ -167,7 +186,7 @@ internal sealed class Producer
         return samples;
     }
 
-    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, ISampleReadStream? stream, CancellationToken cancellationToken)
+    private bool SendEpoch(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, ISampleReadStream? stream, CancellationToken cancellationToken)
     {
         int batchSize = plan.BatchSize;
         int batches = plan.BatchCount;
@@ -184,10 +203,10 @@ internal sealed class Producer
                 ImageSample sample = Position(set, plan, start, j, count, index, state);
                 if (stream is not null && j < count)
                 {
-                    await TakeStreamedAsync(sample, stream, cancellationToken).ConfigureAwait(false);
+                    TakeStreamed(sample, stream, cancellationToken);
                 }
 
-                if (!await head.SendAsync(sample, cancellationToken).ConfigureAwait(false))
+                if (!Send(head, sample, cancellationToken))
                 {
                     return false;
                 }
@@ -200,17 +219,25 @@ internal sealed class Producer
     }
 
     /// <summary>Gives <paramref name="sample"/> its bytes from the stream, or the reason they could not be read.</summary>
-    private async Task TakeStreamedAsync(ImageSample sample, ISampleReadStream stream, CancellationToken cancellationToken)
+    private void TakeStreamed(ImageSample sample, ISampleReadStream stream, CancellationToken cancellationToken)
     {
         // Listed before it holds bytes: a sample the graph refuses or drops is released at the end of the run.
         _ledger.Track(sample);
         try
         {
-            sample.SetBytes(await stream.ReadNextAsync(cancellationToken).ConfigureAwait(false));
+            ValueTask<PooledBuffer> next = stream.ReadNextAsync(cancellationToken);
+            sample.SetBytes(next.IsCompletedSuccessfully ? next.Result : next.AsTask().GetAwaiter().GetResult());
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             sample.StreamedReadFault = e;
         }
+    }
+
+    /// <summary>Offers a message and waits (blocking) until the graph takes it or refuses it; false once the graph is shutting down.</summary>
+    private static bool Send<T>(ITargetBlock<T> head, T message, CancellationToken cancellationToken)
+    {
+        Task<bool> sent = head.SendAsync(message, cancellationToken);
+        return sent.IsCompletedSuccessfully ? sent.Result : sent.GetAwaiter().GetResult();
     }
 }
