@@ -38,39 +38,24 @@ internal sealed class Producer
     public long Sent => Interlocked.Read(ref _sent);
 
     /// <summary>Runs until every epoch is sent, the graph refuses a message (it is shutting down), or cancellation.</summary>
-    /// <remarks>
-    /// The producer runs on a thread of its own and waits by blocking (on the graph's room, the roots, discovery, a
-    /// stream's next sample): it spends most of a run waiting for room, and a blocked thread costs nothing, where an
-    /// asynchronous loop makes the runtime compile its state machines' builders before the first batch (ReadyToRun
-    /// cannot precompile them; docs/performance.md). Waits end on the run's token as the awaits did.
-    /// </remarks>
     /// <param name="roots">The roots the user posts; read until completed.</param>
     /// <param name="graph">The graph: its first block takes single positions, or chunks of them.</param>
     /// <param name="datasetKnown">Called once discovery is done, before the first message is sent.</param>
     /// <param name="cancellationToken">The run's token.</param>
-    public Task RunAsync(BufferBlock<string> roots, PipelineGraph graph, Action<SampleSet> datasetKnown, CancellationToken cancellationToken) =>
-        Task.Factory.StartNew(() => Run(roots, graph, datasetKnown, cancellationToken), CancellationToken.None,
-            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-
-    private void Run(BufferBlock<string> roots, PipelineGraph graph, Action<SampleSet> datasetKnown, CancellationToken cancellationToken)
+    public async Task RunAsync(BufferBlock<string> roots, PipelineGraph graph, Action<SampleSet> datasetKnown, CancellationToken cancellationToken)
     {
         var posted = new List<string>();
-        while (true)
+        while (await roots.OutputAvailableAsync(cancellationToken).ConfigureAwait(false))
         {
-            try
+            if (roots.TryReceiveAll(out IList<string>? more))
             {
-                posted.Add(roots.Receive(cancellationToken));
-            }
-            catch (InvalidOperationException)
-            {
-                // Receive's one refusal: the block completed and is drained, so every root is in.
-                break;
+                posted.AddRange(more);
             }
         }
 
         // A faulted root block (IDataflowBlock.Fault) ends the run with that exception.
-        roots.Completion.GetAwaiter().GetResult();
-        SampleSet set = _source.DiscoverAsync(posted, cancellationToken).GetAwaiter().GetResult();
+        await roots.Completion.ConfigureAwait(false);
+        SampleSet set = await _source.DiscoverAsync(posted, cancellationToken).ConfigureAwait(false);
         int[] selected = DatasetSplit.Select(set, _options.ValidationSplit, _options.Subset, _options.Seed);
         if (selected.Length == 0)
         {
@@ -104,7 +89,7 @@ internal sealed class Producer
 
             _report.AddPlanned(plan.Count + plan.Dropped);
             _report.AddDroppedLast(plan.Dropped);
-            if (!SendEpoch(set, plan, graph, cancellationToken))
+            if (!await SendEpochAsync(set, plan, graph, cancellationToken).ConfigureAwait(false))
             {
                 return; // The graph is shutting down (a fault); the outcome is recorded there.
             }
@@ -113,30 +98,26 @@ internal sealed class Producer
         }
     }
 
-    private bool SendEpoch(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
+    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
     {
         if (graph.ChunkHead is { } chunks)
         {
-            return SendChunks(set, plan, chunks, graph.ChunkSize, cancellationToken);
+            return await SendChunksAsync(set, plan, chunks, graph.ChunkSize, cancellationToken).ConfigureAwait(false);
         }
 
         ISampleReadStream? stream = _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers);
-        try
+        await using (stream)
         {
-            return SendEpoch(set, plan, graph.Head!, stream, cancellationToken);
-        }
-        finally
-        {
-            stream?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return await SendEpochAsync(set, plan, graph.Head!, stream, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// As <see cref="SendEpoch(SampleSet, EpochPlan, ITargetBlock{ImageSample}, ISampleReadStream?, CancellationToken)"/>,
+    /// As <see cref="SendEpochAsync(SampleSet, EpochPlan, ITargetBlock{ImageSample}, ISampleReadStream?, CancellationToken)"/>,
     /// in chunks of up to <paramref name="chunkSize"/> consecutive positions that tile each batch (the last chunk of a
     /// batch is shorter when the size does not divide it). Sources that stream are never sent in chunks.
     /// </summary>
-    private bool SendChunks(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample[]> head, int chunkSize, CancellationToken cancellationToken)
+    private async Task<bool> SendChunksAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample[]> head, int chunkSize, CancellationToken cancellationToken)
     {
         int batchSize = plan.BatchSize;
         for (int b = 0; b < plan.BatchCount; b++)
@@ -153,7 +134,7 @@ internal sealed class Producer
                     chunk[c] = Position(set, plan, start, first + c, count, index, state);
                 }
 
-                if (!Send(head, chunk, cancellationToken))
+                if (!await head.SendAsync(chunk, cancellationToken).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -186,7 +167,7 @@ internal sealed class Producer
         return samples;
     }
 
-    private bool SendEpoch(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, ISampleReadStream? stream, CancellationToken cancellationToken)
+    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, ISampleReadStream? stream, CancellationToken cancellationToken)
     {
         int batchSize = plan.BatchSize;
         int batches = plan.BatchCount;
@@ -203,10 +184,10 @@ internal sealed class Producer
                 ImageSample sample = Position(set, plan, start, j, count, index, state);
                 if (stream is not null && j < count)
                 {
-                    TakeStreamed(sample, stream, cancellationToken);
+                    await TakeStreamedAsync(sample, stream, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (!Send(head, sample, cancellationToken))
+                if (!await head.SendAsync(sample, cancellationToken).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -219,25 +200,17 @@ internal sealed class Producer
     }
 
     /// <summary>Gives <paramref name="sample"/> its bytes from the stream, or the reason they could not be read.</summary>
-    private void TakeStreamed(ImageSample sample, ISampleReadStream stream, CancellationToken cancellationToken)
+    private async Task TakeStreamedAsync(ImageSample sample, ISampleReadStream stream, CancellationToken cancellationToken)
     {
         // Listed before it holds bytes: a sample the graph refuses or drops is released at the end of the run.
         _ledger.Track(sample);
         try
         {
-            ValueTask<PooledBuffer> next = stream.ReadNextAsync(cancellationToken);
-            sample.SetBytes(next.IsCompletedSuccessfully ? next.Result : next.AsTask().GetAwaiter().GetResult());
+            sample.SetBytes(await stream.ReadNextAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             sample.StreamedReadFault = e;
         }
-    }
-
-    /// <summary>Offers a message and waits (blocking) until the graph takes it or refuses it; false once the graph is shutting down.</summary>
-    private static bool Send<T>(ITargetBlock<T> head, T message, CancellationToken cancellationToken)
-    {
-        Task<bool> sent = head.SendAsync(message, cancellationToken);
-        return sent.IsCompletedSuccessfully ? sent.Result : sent.GetAwaiter().GetResult();
     }
 }
