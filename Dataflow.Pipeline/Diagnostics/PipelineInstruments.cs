@@ -36,6 +36,9 @@ public static class PipelineInstruments
     /// <summary>Counter: busy time of a <c>stage</c>, summed over its workers (unit <c>s</c>).</summary>
     public const string StageBusyTime = "dataflow.pipeline.stage.busy_time";
 
-    /// <summary>Observable gauge: messages waiting in or leaving each <c>block</c> of the running pipelines (unit <c>{message}</c>).</summary>
+    /// <summary>
+    /// Observable gauge: messages waiting in or leaving each <c>block</c> of the running pipelines (unit <c>{message}</c>).
+    /// Where small images travel in chunks (docs/architecture.md), a read or decode message is a chunk of samples.
+    /// </summary>
     public const string QueueDepth = "dataflow.pipeline.queue.depth";
 }
