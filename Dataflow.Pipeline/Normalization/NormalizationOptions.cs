@@ -74,7 +74,7 @@ public sealed class NormalizationOptions
     public string Name { get; }
 
     /// <summary>True when the normalization changes nothing: scale 1, every mean 0, every std 1 (<see cref="None"/>).</summary>
-    public bool IsIdentity => Scale == 1f && Mean.AsSpan().IndexOfAnyExcept(0f) < 0 && Std.AsSpan().IndexOfAnyExcept(1f) < 0;
+    public bool IsIdentity => Scale == 1f && All(Mean, 0f) && All(Std, 1f);
 
     /// <summary>The same normalization with its per-channel values listed in <paramref name="order"/>.</summary>
     /// <returns>This instance when nothing moves (the same order, single values, or a gray image); otherwise a copy
@@ -158,4 +158,18 @@ public sealed class NormalizationOptions
     }
 
     private static string Format(float value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Whether every value equals <paramref name="value"/> (as floats: −0 equals 0, NaN equals nothing).</summary>
+    private static bool All(ImmutableArray<float> values, float value)
+    {
+        foreach (float v in values.AsSpan())
+        {
+            if (v != value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
