@@ -169,6 +169,37 @@ public sealed class ChunkedMessagesTests
     }
 
     [TestMethod]
+    public async Task Run_InChunksTrainerBlocked_ProducerWaitsInsteadOfBuffering()
+    {
+        using var data = new TempDataset().WithClasses(2, 200, 12, 10);
+        using var release = new SemaphoreSlim(0);
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(Tiny() with { Epochs = 1, PrefetchBatches = 1 })
+            .Build(async (_, ct) => await release.WaitAsync(ct));
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+
+        // Wait until the graph has filled up and nothing is read any more.
+        long last = -1;
+        for (int i = 0; i < 400 && pipeline.Buffers.Rentals != last; i++)
+        {
+            last = pipeline.Buffers.Rentals;
+            await Task.Delay(50);
+        }
+
+        Assert.AreEqual(8, pipeline.SamplesPerMessage);
+        // Read while the trainer is blocked: what the read and decode blocks hold, plus the batches past them, as in
+        // the one-sample graph (the regroup block's two, assemble's two, delivery's, the trainer's and one handed
+        // between blocks), plus the chunk the regroup block has gathered towards the next batch.
+        long bound = pipeline.MaxSamplesInFlight + 16 * (2 + 2 + 1 + 1 + 1) + 8;
+        Assert.IsLessThanOrEqualTo(bound, pipeline.Buffers.Rentals, "files read while the trainer was blocked");
+        Assert.IsLessThanOrEqualTo(pipeline.MaxSamplesInFlight, pipeline.Images.PeakSamples);
+        release.Release(int.MaxValue / 2);
+        await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.AreEqual(400, pipeline.Buffers.Rentals);
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
     public async Task Run_CorruptFileInAChunk_SkippedAloneTheRestOfItsChunkDelivered()
     {
         using var data = new TempDataset().WithClasses(2, 10, 12, 10);
