@@ -25,6 +25,40 @@ public sealed class BenchCommandTests
     }
 
     [TestMethod]
+    public async Task BenchVariant_JitLog_ListsCompiledMethodsAndLoadedTypesBetweenItsMarks()
+    {
+        // A child process of its own: the log listens to the whole process's runtime events.
+        using var data = new TempDataset().WithClasses(2, 4, 40, 30);
+        string log = Path.Combine(data.Root, "..", $"jit-{Guid.NewGuid():N}.txt");
+        try
+        {
+            Distributed.SamplesProcess.Result run = await Distributed.SamplesProcess.RunAsync(
+                new Dictionary<string, string> { ["DATAFLOW_BENCH_JIT_LOG"] = log },
+                "bench-variant", "--variant", "pipeline", "--data", data.Root, "--width", "16", "--height", "12", "--batch-size", "4");
+            Assert.AreEqual(0, run.ExitCode, run.Error);
+
+            string[] lines = File.ReadAllLines(log);
+            int build = Array.FindIndex(lines, l => l.EndsWith(" -- build", StringComparison.Ordinal));
+            int first = Array.FindIndex(lines, l => l.EndsWith(" -- first batch", StringComparison.Ordinal));
+            Assert.IsTrue(build >= 0 && first > build, string.Join('\n', lines.Take(20)));
+            // The test's child is a plain (JIT) build: the library's own methods are compiled while the first batch is made.
+            string[] between = lines[(build + 1)..first];
+            Assert.IsTrue(between.Any(l => l.Contains(" Dataflow.Pipeline.", StringComparison.Ordinal)), "a compiled method of the library");
+            Assert.IsTrue(between.Any(l => l.Contains(" type:", StringComparison.Ordinal)), "a loaded type");
+            foreach (string line in between)
+            {
+                string[] fields = line.Split(' ', 4);
+                Assert.HasCount(4, fields, line);
+                Assert.IsTrue(double.TryParse(fields[0], System.Globalization.CultureInfo.InvariantCulture, out _), line);
+            }
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
+    [TestMethod]
     public async Task BenchVariant_SplitStages_RunsTheNoOpStage()
     {
         using var data = new TempDataset().WithClasses(2, 3, 40, 30);

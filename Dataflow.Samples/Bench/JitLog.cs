@@ -27,7 +27,7 @@ internal sealed class JitLog : EventListener
         Environment.GetEnvironmentVariable("DATAFLOW_BENCH_JIT_LOG") is { Length: > 0 } path ? new JitLog(path) : null;
 
     /// <summary>Marks a moment (the pipeline's start, its first batch) among the compiled methods.</summary>
-    public void Mark(string what) => _lines.Enqueue($"{(DateTime.UtcNow - _originUtc).TotalMilliseconds:F1} -- {what}");
+    public void Mark(string what) => _lines.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{(DateTime.UtcNow - _originUtc).TotalMilliseconds:F1} -- {what}"));
 
     protected override void OnEventSourceCreated(EventSource source)
     {
@@ -51,13 +51,13 @@ internal sealed class JitLog : EventListener
         {
             double load = _typeStarted.TryRemove((e.OSThreadId, Convert.ToInt64(e.Payload![0], CultureInfo.InvariantCulture)), out DateTime started)
                 ? (e.TimeStamp - started).TotalMilliseconds : double.NaN;
-            _lines.Enqueue($"{(e.TimeStamp - _originUtc).TotalMilliseconds:F1} {e.OSThreadId} {load:F2} type:{e.Payload![4]}");
+            _lines.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{(e.TimeStamp - _originUtc).TotalMilliseconds:F1} {e.OSThreadId} {load:F2} type:{e.Payload![4]}"));
         }
         else if (e.EventName is { } name && name.StartsWith("MethodLoadVerbose", StringComparison.Ordinal))
         {
             double compile = _started.TryRemove(e.OSThreadId, out var s) ? (e.TimeStamp - s.Started).TotalMilliseconds : double.NaN;
             double at = (e.TimeStamp - _originUtc).TotalMilliseconds;
-            _lines.Enqueue($"{at:F1} {e.OSThreadId} {compile:F2} {e.Payload![6]}:{e.Payload[7]}");
+            _lines.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{at:F1} {e.OSThreadId} {compile:F2} {e.Payload![6]}:{e.Payload[7]}"));
         }
     }
 
