@@ -68,19 +68,11 @@ internal sealed class PipelineDiagnostics
         switch (stage)
         {
             case "read":
-                if (_metrics.ImagesRead.Enabled)
-                {
-                    _metrics.ImagesRead.Add(1);
-                }
-
-                if (_metrics.BytesRead.Enabled)
-                {
-                    _metrics.BytesRead.Add(sample.Bytes?.Length ?? 0);
-                }
-
+                Add(_metrics.ImagesRead, 1);
+                Add(_metrics.BytesRead, sample.Bytes?.Length ?? 0);
                 break;
-            case "decode" when _metrics.ImagesDecoded.Enabled:
-                _metrics.ImagesDecoded.Add(1);
+            case "decode":
+                Add(_metrics.ImagesDecoded, 1);
                 break;
         }
     }
@@ -100,15 +92,8 @@ internal sealed class PipelineDiagnostics
 
     public void Batched(int rows)
     {
-        if (_metrics.Batches.Enabled)
-        {
-            _metrics.Batches.Add(1);
-        }
-
-        if (_metrics.ImagesBatched.Enabled)
-        {
-            _metrics.ImagesBatched.Add(rows);
-        }
+        Add(_metrics.Batches, 1);
+        Add(_metrics.ImagesBatched, rows);
     }
 
     public void BusyTime(string stage, long stopwatchTicks)
@@ -116,6 +101,15 @@ internal sealed class PipelineDiagnostics
         if (_metrics.StageBusyTime.Enabled)
         {
             _metrics.StageBusyTime.Add((double)stopwatchTicks / Stopwatch.Frequency, new KeyValuePair<string, object?>("stage", stage));
+        }
+    }
+
+    /// <summary>Adds to a counter only while something listens to it.</summary>
+    private static void Add(Counter<long> counter, long value)
+    {
+        if (counter.Enabled)
+        {
+            counter.Add(value);
         }
     }
 }

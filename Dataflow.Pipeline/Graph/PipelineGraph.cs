@@ -48,17 +48,7 @@ internal sealed class PipelineGraph
         {
             // One block decodes, augments and normalizes each image: two message hops fewer per image, and
             // exactly one CPU worker per core (docs/performance.md). Each step keeps its own clock and stage name.
-            StageClock decode = report.Clock("decode"), augment = report.Clock("augment"), normalize = report.Clock("normalize");
-            chain.Add(Block("decode", options.Decode, s =>
-            {
-                runner.Run(s, "decode", decode, stages.Decode.Decode);
-                if (stages.Augment.HasWork)
-                {
-                    runner.Run(s, "augment", augment, stages.Augment.Augment);
-                }
-
-                return stages.Normalize.Finish(runner.Run(s, "normalize", normalize, stages.Normalize.Normalize));
-            }));
+            chain.Add(Block("decode", options.Decode, DecodeToRow(stages)));
         }
         else
         {
@@ -70,31 +60,24 @@ internal sealed class PipelineGraph
             }
 
             AddUserStages(chain, userStages, StagePosition.AfterAugment);
-            StageClock normalize = report.Clock("normalize");
-            chain.Add(Block("normalize", options.Normalize, s => stages.Normalize.Finish(runner.Run(s, "normalize", normalize, stages.Normalize.Normalize))));
+            Func<ImageSample, ImageSample> normalize = Step("normalize", stages.Normalize.Normalize);
+            chain.Add(Block("normalize", options.Normalize, s => stages.Normalize.Finish(normalize(s))));
         }
 
         var batch = new BatchBlock<ImageSample>(options.BatchSize,
             new GroupingDataflowBlockOptions { BoundedCapacity = 2 * options.BatchSize, CancellationToken = token, NameFormat = "batch" });
-        var assemble = new TransformManyBlock<ImageSample[], Batch>(stages.Assemble.Assemble,
-            new ExecutionDataflowBlockOptions { BoundedCapacity = 2, MaxDegreeOfParallelism = 1, CancellationToken = token, NameFormat = "assemble" });
-        ITargetBlock<Batch> terminal = delivery.CreateTarget(options.PrefetchBatches, token);
-
-        var link = new DataflowLinkOptions { PropagateCompletion = true };
         for (int i = 0; i + 1 < chain.Count; i++)
         {
-            chain[i].LinkTo(chain[i + 1], link);
+            chain[i].LinkTo(chain[i + 1], Link);
         }
 
-        chain[^1].LinkTo(batch, link);
-        batch.LinkTo(assemble, link);
-        assemble.LinkTo(terminal, link);
+        chain[^1].LinkTo(batch, Link);
         _blocks.AddRange(chain);
-        _blocks.Add(batch);
-        _blocks.Add(assemble);
-        _blocks.Add(terminal);
+        LinkBatches(batch, options, stages, delivery);
         Head = chain[0];
     }
+
+    private static readonly DataflowLinkOptions Link = new() { PropagateCompletion = true };
 
     /// <summary>Where the producer sends each planned position (one sample per message); null when <see cref="ChunkSize"/> is above 1.</summary>
     public ITargetBlock<ImageSample>? Head { get; }
@@ -152,36 +135,11 @@ internal sealed class PipelineGraph
     private ITargetBlock<ImageSample[]> BuildChunked(PipelineOptions options, GraphStages stages, Delivery delivery)
     {
         int k = ChunkSize;
-        StageClock read = _report.Clock("read"), decode = _report.Clock("decode"), augment = _report.Clock("augment"), normalize = _report.Clock("normalize");
-        StageRunner runner = _runner;
         // Reads of a whole chunk run on one worker; as many readers as decoders keeps up with them (a chunk of small
         // local files reads in about half the time its decode takes).
         StageOptions readOptions = options.Read with { MaxDegreeOfParallelism = Math.Min(options.Read.MaxDegreeOfParallelism, options.Decode.MaxDegreeOfParallelism) };
-        var readBlock = ChunkBlock("read", readOptions, k, chunk =>
-        {
-            foreach (ImageSample s in chunk)
-            {
-                runner.Run(s, "read", read, stages.Read.Read);
-            }
-
-            return chunk;
-        });
-        var decodeBlock = ChunkBlock("decode", options.Decode, k, chunk =>
-        {
-            for (int i = 0; i < chunk.Length; i++)
-            {
-                ImageSample s = chunk[i];
-                runner.Run(s, "decode", decode, stages.Decode.Decode);
-                if (stages.Augment.HasWork)
-                {
-                    runner.Run(s, "augment", augment, stages.Augment.Augment);
-                }
-
-                chunk[i] = stages.Normalize.Finish(runner.Run(s, "normalize", normalize, stages.Normalize.Normalize));
-            }
-
-            return chunk;
-        });
+        var readBlock = ChunkBlock("read", readOptions, k, Step("read", stages.Read.Read));
+        var decodeBlock = ChunkBlock("decode", options.Decode, k, DecodeToRow(stages));
 
         // Chunks tile each batch (the producer never lets one straddle two), so a batch is complete exactly when its
         // chunks add up to the batch size; one worker, in order, as the batch block it replaces.
@@ -204,24 +162,63 @@ internal sealed class PipelineGraph
             pending.Clear();
             return [group];
         }, new ExecutionDataflowBlockOptions { BoundedCapacity = 2 * Math.Max(1, (batchSize + k - 1) / k), MaxDegreeOfParallelism = 1, CancellationToken = _token, NameFormat = "batch" });
-        var assemble = new TransformManyBlock<ImageSample[], Batch>(stages.Assemble.Assemble,
-            new ExecutionDataflowBlockOptions { BoundedCapacity = 2, MaxDegreeOfParallelism = 1, CancellationToken = _token, NameFormat = "assemble" });
-        ITargetBlock<Batch> terminal = delivery.CreateTarget(options.PrefetchBatches, _token);
-
-        var link = new DataflowLinkOptions { PropagateCompletion = true };
-        readBlock.LinkTo(decodeBlock, link);
-        decodeBlock.LinkTo(regroup, link);
-        regroup.LinkTo(assemble, link);
-        assemble.LinkTo(terminal, link);
-        _blocks.AddRange([readBlock, decodeBlock, regroup, assemble, terminal]);
+        readBlock.LinkTo(decodeBlock, Link);
+        decodeBlock.LinkTo(regroup, Link);
+        _blocks.AddRange([readBlock, decodeBlock]);
+        LinkBatches(regroup, options, stages, delivery);
         return readBlock;
     }
 
-    private TransformBlock<ImageSample[], ImageSample[]> ChunkBlock(string name, StageOptions stage, int k, Func<ImageSample[], ImageSample[]> body)
+    /// <summary>The tail both graphs share: the block that groups batches → assemble → deliver.</summary>
+    private void LinkBatches(ISourceBlock<ImageSample[]> batches, PipelineOptions options, GraphStages stages, Delivery delivery)
+    {
+        var assemble = new TransformManyBlock<ImageSample[], Batch>(stages.Assemble.Assemble,
+            new ExecutionDataflowBlockOptions { BoundedCapacity = 2, MaxDegreeOfParallelism = 1, CancellationToken = _token, NameFormat = "assemble" });
+        ITargetBlock<Batch> terminal = delivery.CreateTarget(options.PrefetchBatches, _token);
+        batches.LinkTo(assemble, Link);
+        assemble.LinkTo(terminal, Link);
+        _blocks.AddRange([batches, assemble, terminal]);
+    }
+
+    /// <summary>
+    /// Decode, augment (when there is work) and normalize of one sample, each step with its own clock and stage name;
+    /// the sample then holds only its row of the batch tensor.
+    /// </summary>
+    private Func<ImageSample, ImageSample> DecodeToRow(GraphStages stages)
+    {
+        Func<ImageSample, ImageSample> decode = Step("decode", stages.Decode.Decode);
+        Func<ImageSample, ImageSample>? augment = stages.Augment.HasWork ? Step("augment", stages.Augment.Augment) : null;
+        Func<ImageSample, ImageSample> normalize = Step("normalize", stages.Normalize.Normalize);
+        return s =>
+        {
+            decode(s);
+            augment?.Invoke(s);
+            return stages.Normalize.Finish(normalize(s));
+        };
+    }
+
+    /// <summary>A stage body wrapped by the stage runner (its clock, its skips, the error policy).</summary>
+    private Func<ImageSample, ImageSample> Step(string name, Action<ImageSample> work)
+    {
+        StageClock clock = _report.Clock(name);
+        StageRunner runner = _runner;
+        return s => runner.Run(s, name, clock, work);
+    }
+
+    /// <summary>A block running <paramref name="step"/> on every sample of each chunk, in order.</summary>
+    private TransformBlock<ImageSample[], ImageSample[]> ChunkBlock(string name, StageOptions stage, int k, Func<ImageSample, ImageSample> step)
     {
         int chunks = Math.Max(2 * stage.MaxDegreeOfParallelism, (stage.BoundedCapacity + k - 1) / k);
         _sampleCapacity += chunks * k;
-        return new TransformBlock<ImageSample[], ImageSample[]>(body, Options(stage with { BoundedCapacity = chunks }, name));
+        return new TransformBlock<ImageSample[], ImageSample[]>(chunk =>
+        {
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                chunk[i] = step(chunk[i]);
+            }
+
+            return chunk;
+        }, Options(stage with { BoundedCapacity = chunks }, name));
     }
 
     /// <summary>Every block, in graph order.</summary>
@@ -233,11 +230,7 @@ internal sealed class PipelineGraph
     /// <summary>The sum of the capacities of the blocks built between read and normalize: the most samples holding image data at once.</summary>
     public int SampleCapacity => _sampleCapacity;
 
-    private TransformBlock<ImageSample, ImageSample> Stage(string name, StageOptions stage, Action<ImageSample> work)
-    {
-        StageClock clock = _report.Clock(name);
-        return Block(name, stage, s => _runner.Run(s, name, clock, work));
-    }
+    private TransformBlock<ImageSample, ImageSample> Stage(string name, StageOptions stage, Action<ImageSample> work) => Block(name, stage, Step(name, work));
 
     private TransformBlock<ImageSample, ImageSample> Async(string name, StageOptions stage, Func<ImageSample, CancellationToken, ValueTask> work)
     {

@@ -100,60 +100,88 @@ internal sealed class Producer
 
     private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
     {
-        if (graph.ChunkHead is { } chunks)
-        {
-            return await SendChunksAsync(set, plan, chunks, graph.ChunkSize, cancellationToken).ConfigureAwait(false);
-        }
-
-        ISampleReadStream? stream = _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers);
+        // Sources that stream are never sent in chunks (the graph chunks only sources that read on the calling thread).
+        ISampleReadStream? stream = graph.ChunkHead is null ? _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers) : null;
         await using (stream)
         {
-            return await SendEpochAsync(set, plan, graph.Head!, stream, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// As <see cref="SendEpochAsync(SampleSet, EpochPlan, ITargetBlock{ImageSample}, ISampleReadStream?, CancellationToken)"/>,
-    /// in chunks of up to <paramref name="chunkSize"/> consecutive positions that tile each batch (the last chunk of a
-    /// batch is shorter when the size does not divide it). Sources that stream are never sent in chunks.
-    /// </summary>
-    private async Task<bool> SendChunksAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample[]> head, int chunkSize, CancellationToken cancellationToken)
-    {
-        int batchSize = plan.BatchSize;
-        for (int b = 0; b < plan.BatchCount; b++)
-        {
-            int start = b * batchSize;
-            int count = plan.BatchLength(b);
-            int index = plan.FirstBatch + b;
-            Distributed.PipelineState? state = _planner.StateAfter(plan, b);
-            for (int first = 0; first < batchSize; first += chunkSize)
+            for (int b = 0; b < plan.BatchCount; b++)
             {
-                var chunk = new ImageSample[Math.Min(chunkSize, batchSize - first)];
-                for (int c = 0; c < chunk.Length; c++)
-                {
-                    chunk[c] = Position(set, plan, start, first + c, count, index, state);
-                }
-
-                if (!await head.SendAsync(chunk, cancellationToken).ConfigureAwait(false))
+                ImageSample[] positions = Positions(set, plan, b);
+                if (!await SendBatchAsync(positions, graph, stream, cancellationToken).ConfigureAwait(false))
                 {
                     return false;
                 }
-
-                Interlocked.Add(ref _sent, chunk.Length);
             }
         }
 
         return true;
     }
 
-    /// <summary>Position <paramref name="j"/> of a batch: its planned sample, or padding past the batch's <paramref name="count"/> samples.</summary>
-    private ImageSample Position(SampleSet set, EpochPlan plan, int start, int j, int count, int index, Distributed.PipelineState? state) => j < count
-        ? new ImageSample(set.Samples[plan.Order[start + j]], plan.Epoch, index, start + j, plan.Rows[start + j], _ledger.Images, plan.Count, plan.BatchesInEpoch)
+    /// <summary>
+    /// Sends one batch's positions: one message each, or in chunks of <see cref="PipelineGraph.ChunkSize"/> consecutive
+    /// positions that tile the batch (its last chunk shorter when the size does not divide it). False once the graph
+    /// refuses a message (it is shutting down).
+    /// </summary>
+    private async Task<bool> SendBatchAsync(ImageSample[] positions, PipelineGraph graph, ISampleReadStream? stream, CancellationToken cancellationToken)
+    {
+        if (graph.ChunkHead is { } chunks)
         {
-            IsRepeat = plan.IsRepeat(start + j),
-            StateAfterBatch = state,
+            for (int first = 0; first < positions.Length; first += graph.ChunkSize)
+            {
+                ImageSample[] chunk = positions[first..Math.Min(first + graph.ChunkSize, positions.Length)];
+                if (!await chunks.SendAsync(chunk, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                Interlocked.Add(ref _sent, chunk.Length);
+            }
+
+            return true;
         }
-        : new ImageSample(null, plan.Epoch, index, start + j, -1, _ledger.Images, plan.Count, plan.BatchesInEpoch) { StateAfterBatch = state };
+
+        foreach (ImageSample sample in positions)
+        {
+            if (stream is not null && !sample.IsPadding)
+            {
+                await TakeStreamedAsync(sample, stream, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!await graph.Head!.SendAsync(sample, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref _sent);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Every position of batch <paramref name="b"/>: its planned samples, then padding up to the batch size, so that the
+    /// batch block cuts exactly at the end of a short last batch.
+    /// </summary>
+    private ImageSample[] Positions(SampleSet set, EpochPlan plan, int b)
+    {
+        int start = b * plan.BatchSize;
+        int count = plan.BatchLength(b);
+        int index = plan.FirstBatch + b;
+        Distributed.PipelineState? state = _planner.StateAfter(plan, b);
+        var positions = new ImageSample[plan.BatchSize];
+        for (int j = 0; j < positions.Length; j++)
+        {
+            positions[j] = j < count
+                ? new ImageSample(set.Samples[plan.Order[start + j]], plan.Epoch, index, start + j, plan.Rows[start + j], _ledger.Images, plan.Count, plan.BatchesInEpoch)
+                {
+                    IsRepeat = plan.IsRepeat(start + j),
+                    StateAfterBatch = state,
+                }
+                : new ImageSample(null, plan.Epoch, index, start + j, -1, _ledger.Images, plan.Count, plan.BatchesInEpoch) { StateAfterBatch = state };
+        }
+
+        return positions;
+    }
 
     private static SampleInfo[] SamplesOf(SampleSet set, EpochPlan plan)
     {
@@ -165,38 +193,6 @@ internal sealed class Producer
         }
 
         return samples;
-    }
-
-    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, ITargetBlock<ImageSample> head, ISampleReadStream? stream, CancellationToken cancellationToken)
-    {
-        int batchSize = plan.BatchSize;
-        int batches = plan.BatchCount;
-        for (int b = 0; b < batches; b++)
-        {
-            int start = b * batchSize;
-            int count = plan.BatchLength(b);
-            int index = plan.FirstBatch + b;
-            Distributed.PipelineState? state = _planner.StateAfter(plan, b);
-
-            // A short last batch is padded to a full group so that the batch block cuts exactly here.
-            for (int j = 0; j < batchSize; j++)
-            {
-                ImageSample sample = Position(set, plan, start, j, count, index, state);
-                if (stream is not null && j < count)
-                {
-                    await TakeStreamedAsync(sample, stream, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (!await head.SendAsync(sample, cancellationToken).ConfigureAwait(false))
-                {
-                    return false;
-                }
-
-                Interlocked.Increment(ref _sent);
-            }
-        }
-
-        return true;
     }
 
     /// <summary>Gives <paramref name="sample"/> its bytes from the stream, or the reason they could not be read.</summary>

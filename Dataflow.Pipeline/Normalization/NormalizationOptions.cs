@@ -74,7 +74,7 @@ public sealed class NormalizationOptions
     public string Name { get; }
 
     /// <summary>True when the normalization changes nothing: scale 1, every mean 0, every std 1 (<see cref="None"/>).</summary>
-    public bool IsIdentity => Scale == 1f && All(Mean, 0f) && All(Std, 1f);
+    public bool IsIdentity => Scale == 1f && All(Mean, static m => m == 0f) && All(Std, static s => s == 1f);
 
     /// <summary>The same normalization with its per-channel values listed in <paramref name="order"/>.</summary>
     /// <returns>This instance when nothing moves (the same order, single values, or a gray image); otherwise a copy
@@ -145,13 +145,7 @@ public sealed class NormalizationOptions
             checks.Add(name, $"Parameter \"{name}\" must have {allowed}, had {values.Length}.");
         }
 
-        bool allValid = true;
-        foreach (float value in values)
-        {
-            allValid &= valid(value);
-        }
-
-        if (!allValid)
+        if (!All(values, valid))
         {
             checks.Add(name, $"Parameter \"{name}\" values must be {rule}, was [{string.Join(", ", values.Select(Format))}].");
         }
@@ -159,12 +153,13 @@ public sealed class NormalizationOptions
 
     private static string Format(float value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Whether every value equals <paramref name="value"/> (as floats: −0 equals 0, NaN equals nothing).</summary>
-    private static bool All(ImmutableArray<float> values, float value)
+    /// <summary>Whether every value satisfies <paramref name="predicate"/> (a loop over the values: LINQ's <c>All</c> over
+    /// an immutable array of floats is generic code compiled at start-up).</summary>
+    private static bool All(ImmutableArray<float> values, Func<float, bool> predicate)
     {
         foreach (float v in values.AsSpan())
         {
-            if (v != value)
+            if (!predicate(v))
             {
                 return false;
             }
