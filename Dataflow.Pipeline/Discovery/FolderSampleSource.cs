@@ -218,9 +218,16 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
         }
 
         List<SampleInfo> samples = DistinctSamples(files, ignored);
+        _checked = new CheckedFiles(samples);
         ignored.Sort((a, b) => CodePointComparer.Instance.Compare(a.Path, b.Path));
         return new SampleSet(classNames, samples, ignored);
     }
+
+    // The samples of the last discovery read before as regular, non-empty files.
+    private CheckedFiles? _checked;
+
+    /// <summary>The samples of the last discovery that were read as regular, non-empty files (for tests).</summary>
+    internal CheckedFiles? Checked => _checked;
 
     /// <summary>Reads files, refusing those above the pipeline's MaxFileBytes (the builder sets it from the options).</summary>
     internal FileReader Reader { get; init; } = new();
@@ -247,7 +254,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
 
         try
         {
-            return ValueTask.FromResult(Reader.Read(sample.Id, pool));
+            return ValueTask.FromResult(ReadFile(sample, pool));
         }
         catch (Exception e)
         {
@@ -256,7 +263,25 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     }
 
     /// <inheritdoc />
-    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => Reader.Read(sample.Id, pool);
+    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => ReadFile(sample, pool);
+
+    /// <summary>
+    /// Reads a sample's file. The check that keeps a FIFO or device from being opened (a status call, the largest part of
+    /// a small image's read: docs/performance.md) is made on a sample's first read in the run only; once its file was
+    /// read with data, later epochs open it at once.
+    /// </summary>
+    private PooledBuffer ReadFile(SampleInfo sample, BufferPool pool)
+    {
+        CheckedFiles? known = _checked;
+        bool regular = known is not null && known.Contains(sample);
+        PooledBuffer buffer = Reader.Read(sample.Id, pool, regular);
+        if (!regular && buffer.Length > 0)
+        {
+            known?.Add(sample);
+        }
+
+        return buffer;
+    }
 
     // A folder that cannot be listed throws (and is reported), rather than looking empty.
     private static readonly EnumerationOptions Listing = new()

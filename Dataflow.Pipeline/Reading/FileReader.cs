@@ -29,10 +29,14 @@ internal sealed class FileReader
     public long MaxImagePixels { get; }
 
     /// <summary>Reads the file at <paramref name="path"/>; the caller owns the returned buffer.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="pool">Where the buffer is rented.</param>
+    /// <param name="knownRegular">True when the file was read as a regular, non-empty file before in this run
+    /// (<see cref="CheckedFiles"/>): it is opened without checking first that it reports data.</param>
     /// <exception cref="IOException">The file cannot be read, is above <see cref="MaxFileBytes"/>, or its first bytes are not an acceptable image (an <see cref="ImageDecodeException"/>); the message names the file.</exception>
-    public PooledBuffer Read(string path, BufferPool pool)
+    public PooledBuffer Read(string path, BufferPool pool, bool knownRegular = false)
     {
-        if (ReportsNoData(path))
+        if (!knownRegular && ReportsNoData(path))
         {
             return pool.Rent(0);
         }
@@ -49,8 +53,17 @@ internal sealed class FileReader
         PooledBuffer buffer = pool.Rent((int)Math.Min(length, HeadBytes));
         try
         {
-            int total = ReadInto(handle, buffer, 0, buffer.Length);
-            if (total == buffer.Length && length > HeadBytes)
+            // A small file is read into the whole rented array, which is at least its length: a read that comes back
+            // short once that length is reached is the end of the file, with no read of zero bytes to find it.
+            int want = length > HeadBytes ? buffer.Length : (int)Math.Min(buffer.Array.Length, Limit);
+            int total = ReadInto(handle, buffer, 0, want, length);
+            if (total < want)
+            {
+                buffer.Length = total;
+                return buffer;
+            }
+
+            if (length > HeadBytes)
             {
                 // A large file: its first bytes must be an image whose declared size is acceptable before the
                 // rest is read (a 2 GB file of noise or a decompression bomb costs 64 KiB, not its size).
@@ -61,7 +74,7 @@ internal sealed class FileReader
                 buffer = whole;
             }
 
-            total = ReadRest(handle, path, ref buffer, pool, total);
+            total = ReadRest(handle, path, ref buffer, pool, total, length);
             buffer.Length = total;
             return buffer;
         }
@@ -73,10 +86,9 @@ internal sealed class FileReader
     }
 
     /// <summary>Reads from <paramref name="total"/> to the end of the file, moving to a larger buffer if the file grew since its length was read.</summary>
-    private int ReadRest(SafeFileHandle handle, string path, ref PooledBuffer buffer, BufferPool pool, int total)
+    private int ReadRest(SafeFileHandle handle, string path, ref PooledBuffer buffer, BufferPool pool, int total, long length)
     {
-        // One byte past the limit is enough to know a growing file went past it.
-        long limit = Math.Min(MaxFileBytes + 1, Array.MaxLength);
+        long limit = Limit;
         Span<byte> probe = stackalloc byte[1];
         while (true)
         {
@@ -96,13 +108,13 @@ internal sealed class FileReader
             }
             else
             {
-                int read = ReadInto(handle, buffer, total, (int)Math.Min(buffer.Array.Length, limit) - total);
-                if (read == 0)
+                int want = (int)Math.Min(buffer.Array.Length, limit) - total;
+                int read = ReadInto(handle, buffer, total, want, length);
+                total += read;
+                if (total <= MaxFileBytes && read < want)
                 {
                     return total;
                 }
-
-                total += read;
             }
 
             if (total > MaxFileBytes)
@@ -112,18 +124,30 @@ internal sealed class FileReader
         }
     }
 
-    private static int ReadInto(SafeFileHandle handle, PooledBuffer buffer, int offset, int count)
+    // One byte past MaxFileBytes is enough to know a growing file went past it.
+    private long Limit => Math.Min(MaxFileBytes + 1, Array.MaxLength);
+
+    /// <summary>
+    /// Reads up to <paramref name="count"/> bytes; fewer only at the end of the file: a read of zero bytes, or a short
+    /// read once <paramref name="length"/> (the length the file reported) is reached, which for a file is its end.
+    /// </summary>
+    private static int ReadInto(SafeFileHandle handle, PooledBuffer buffer, int offset, int count, long length)
     {
         int done = 0;
         while (done < count)
         {
-            int read = RandomAccess.Read(handle, buffer.Array.AsSpan(offset + done, count - done), offset + done);
+            int asked = count - done;
+            int read = RandomAccess.Read(handle, buffer.Array.AsSpan(offset + done, asked), offset + done);
             if (read == 0)
             {
                 break;
             }
 
             done += read;
+            if (read < asked && offset + done >= length)
+            {
+                break;
+            }
         }
 
         return done;
