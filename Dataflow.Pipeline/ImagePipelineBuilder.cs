@@ -35,6 +35,7 @@ public sealed class ImagePipelineBuilder
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        Internal.StartupWarmup.Start();
     }
 
     /// <summary>Takes samples from <paramref name="source"/> instead of class folders on disk.</summary>
