@@ -105,6 +105,15 @@ public sealed class LocalObjectStore : IObjectStore
         return Task.FromResult<Stream>(stream);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Read with positional reads on the caller's thread (<see cref="LocalRangeStream"/>): the asynchronous
+    /// reads complete at once, without a thread-pool hop per read.</remarks>
+    public Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Task.FromResult<Stream>(new LocalRangeStream(PathOf(key), offset, offset + length));
+    }
+
     /// <summary>Closes the files held open.</summary>
     public void Dispose()
     {
