@@ -74,6 +74,44 @@ public sealed class ShardIndexTests
         Assert.IsInstanceOfType<JsonException>(e.InnerException);
     }
 
+    [TestMethod]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1} x""", DisplayName = "text after the index")]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1} {}""", DisplayName = "a second value")]
+    [DataRow("""[1,2""", DisplayName = "an unfinished array at the root")]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1,"shards":[{"name":"a.tar","members":[{"key":"k"}""", DisplayName = "cut off in a member")]
+    [DataRow("", DisplayName = "empty")]
+    public void Load_MalformedAnywhere_RefusedAsNotJson(string json)
+    {
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Parse(json));
+        StringAssert.StartsWith(e.Message, "The shard index 'index.json' is not valid JSON: ");
+    }
+
+    [TestMethod]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1,"shards":[7]}""", DisplayName = "a shard that is a number")]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1,"shards":[{"name":"a.tar","members":["k"]}]}""", DisplayName = "a member that is a string")]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1,"classes":[null]}""", DisplayName = "a null class name")]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1.5}""", DisplayName = "a fractional version")]
+    public void Load_StructureOfTheWrongKind_RefusedNamingTheFile(string json)
+    {
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Parse(json));
+        StringAssert.StartsWith(e.Message, "The shard index 'index.json' holds a value of the wrong kind: ");
+    }
+
+    [TestMethod]
+    public void Load_ByteOrderMarkAndMembersNotAnArray_ReadWithTheShardLeftToScan()
+    {
+        const string json = """
+            {"format":"dataflow-pipeline/shards","version":1,"classes":"not a list",
+             "shards":[{"name":"a.tar","samples":2,"bytes":2048,"sha256":"ff","members":{"k":1}}]}
+            """;
+        using var stream = new MemoryStream([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(json)]);
+
+        ShardIndex index = ShardIndex.Load(stream, "index.json");
+
+        Assert.IsEmpty(index.Classes);
+        Assert.AreEqual(new ShardIndexEntry("a.tar", 2, 2048, "ff", null), index.Shards.Single());
+    }
+
     private static ShardIndex Parse(string json)
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));

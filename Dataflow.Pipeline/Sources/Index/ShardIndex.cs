@@ -37,9 +37,10 @@ public sealed class ShardIndex
     /// <summary>Reads an index; <paramref name="where"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">The file is not a shard index of a version this library reads.</exception>
     /// <remarks>
-    /// Read as a JSON document walked by hand rather than by the serializer: the serializer's readers for these types
-    /// (records with constructors, int and long properties) are generic code compiled at run time, tens of milliseconds
-    /// before a shard run's first batch. Property names are matched exactly; unknown properties are ignored.
+    /// Read in one pass with a <see cref="Utf8JsonReader"/> rather than by the serializer or a <see cref="JsonDocument"/>:
+    /// the serializer's readers for these types (records with constructors, int and long properties) are generic code
+    /// compiled at run time, and a document is a second copy of the index's structure, built before it is walked.
+    /// Property names are matched exactly; unknown properties are passed over, whatever they hold.
     /// </remarks>
     public static ShardIndex Load(Stream stream, string where)
     {
@@ -47,8 +48,11 @@ public sealed class ShardIndex
         ShardIndex? index;
         try
         {
-            using JsonDocument document = JsonDocument.Parse(stream);
-            index = Read(document.RootElement);
+            using var bytes = new MemoryStream(stream.CanSeek ? (int)Math.Min(int.MaxValue, Math.Max(0, stream.Length - stream.Position)) : 0);
+            stream.CopyTo(bytes);
+            ReadOnlySpan<byte> json = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
+            var reader = new Utf8JsonReader(json.StartsWith("\uFEFF"u8) ? json[3..] : json);
+            index = Read(ref reader);
         }
         catch (JsonException e)
         {
@@ -72,11 +76,14 @@ public sealed class ShardIndex
         return index;
     }
 
-
-    private static ShardIndex? Read(JsonElement root)
+    private static ShardIndex? Read(ref Utf8JsonReader reader)
     {
-        if (root.ValueKind != JsonValueKind.Object)
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
+            // A JSON value, but no index: the whole document is still checked, as a parse would.
+            reader.Skip();
+            reader.Read();
             return null;
         }
 
@@ -84,102 +91,172 @@ public sealed class ShardIndex
         int version = 0;
         var classes = new List<string>();
         var shards = new List<ShardIndexEntry>();
-        foreach (JsonProperty property in root.EnumerateObject())
+        while (NextProperty(ref reader))
         {
-            switch (property.Name)
+            if (reader.ValueTextEquals("format"u8))
             {
-                case "format":
-                    format = property.Value.GetString();
-                    break;
-                case "version":
-                    version = property.Value.GetInt32();
-                    break;
-                case "classes" when property.Value.ValueKind == JsonValueKind.Array:
-                    foreach (JsonElement name in property.Value.EnumerateArray())
+                reader.Read();
+                format = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("version"u8))
+            {
+                reader.Read();
+                version = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("classes"u8))
+            {
+                if (StartsArray(ref reader))
+                {
+                    while (NextElement(ref reader))
                     {
-                        classes.Add(name.GetString() ?? throw new InvalidOperationException("a class name is null"));
+                        classes.Add(reader.GetString() ?? throw new InvalidOperationException("a class name is null"));
                     }
-
-                    break;
-                case "shards" when property.Value.ValueKind == JsonValueKind.Array:
-                    foreach (JsonElement shard in property.Value.EnumerateArray())
+                }
+            }
+            else if (reader.ValueTextEquals("shards"u8))
+            {
+                if (StartsArray(ref reader))
+                {
+                    while (NextElement(ref reader))
                     {
-                        shards.Add(ReadShard(shard));
+                        shards.Add(ReadShard(ref reader));
                     }
-
-                    break;
+                }
+            }
+            else
+            {
+                SkipValue(ref reader);
             }
         }
 
+        // Anything after the index's object is refused, as a parse of the whole document would.
+        reader.Read();
         return new ShardIndex { Format = format!, Version = version, Classes = classes, Shards = shards };
     }
 
-    private static ShardIndexEntry ReadShard(JsonElement shard)
+    private static ShardIndexEntry ReadShard(ref Utf8JsonReader reader)
     {
+        RequireObject(ref reader, "a shard");
         string name = "", sha256 = "";
         int samples = 0;
         long bytes = 0;
         List<ShardMemberEntry>? members = null;
-        foreach (JsonProperty property in shard.EnumerateObject())
+        while (NextProperty(ref reader))
         {
-            JsonElement value = property.Value;
-            switch (property.Name)
+            if (reader.ValueTextEquals("name"u8))
             {
-                case "name":
-                    name = value.GetString()!;
-                    break;
-                case "samples":
-                    samples = value.GetInt32();
-                    break;
-                case "bytes":
-                    bytes = value.GetInt64();
-                    break;
-                case "sha256":
-                    sha256 = value.GetString()!;
-                    break;
-                case "members" when value.ValueKind == JsonValueKind.Array:
-                    members = new List<ShardMemberEntry>(value.GetArrayLength());
-                    foreach (JsonElement member in value.EnumerateArray())
+                reader.Read();
+                name = reader.GetString()!;
+            }
+            else if (reader.ValueTextEquals("samples"u8))
+            {
+                reader.Read();
+                samples = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("bytes"u8))
+            {
+                reader.Read();
+                bytes = reader.GetInt64();
+            }
+            else if (reader.ValueTextEquals("sha256"u8))
+            {
+                reader.Read();
+                sha256 = reader.GetString()!;
+            }
+            else if (reader.ValueTextEquals("members"u8))
+            {
+                if (StartsArray(ref reader))
+                {
+                    members = [];
+                    while (NextElement(ref reader))
                     {
-                        members.Add(ReadMember(member));
+                        members.Add(ReadMember(ref reader));
                     }
-
-                    break;
+                }
+            }
+            else
+            {
+                SkipValue(ref reader);
             }
         }
 
         return new ShardIndexEntry(name, samples, bytes, sha256, members);
     }
 
-    private static ShardMemberEntry ReadMember(JsonElement member)
+    private static ShardMemberEntry ReadMember(ref Utf8JsonReader reader)
     {
+        RequireObject(ref reader, "a member");
         string key = "", image = "";
         int label = 0;
         long offset = 0, length = 0;
-        foreach (JsonProperty property in member.EnumerateObject())
+        while (NextProperty(ref reader))
         {
-            JsonElement value = property.Value;
-            switch (property.Name)
+            if (reader.ValueTextEquals("key"u8))
             {
-                case "key":
-                    key = value.GetString()!;
-                    break;
-                case "image":
-                    image = value.GetString()!;
-                    break;
-                case "label":
-                    label = value.GetInt32();
-                    break;
-                case "offset":
-                    offset = value.GetInt64();
-                    break;
-                case "length":
-                    length = value.GetInt64();
-                    break;
+                reader.Read();
+                key = reader.GetString()!;
+            }
+            else if (reader.ValueTextEquals("image"u8))
+            {
+                reader.Read();
+                image = reader.GetString()!;
+            }
+            else if (reader.ValueTextEquals("label"u8))
+            {
+                reader.Read();
+                label = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("offset"u8))
+            {
+                reader.Read();
+                offset = reader.GetInt64();
+            }
+            else if (reader.ValueTextEquals("length"u8))
+            {
+                reader.Read();
+                length = reader.GetInt64();
+            }
+            else
+            {
+                SkipValue(ref reader);
             }
         }
 
         return new ShardMemberEntry(key, image, label, offset, length);
+    }
+
+    /// <summary>Moves to the object's next property name; false at its end.</summary>
+    private static bool NextProperty(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
+
+    /// <summary>Moves to the array's next element; false at its end.</summary>
+    private static bool NextElement(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType != JsonTokenType.EndArray;
+
+    /// <summary>Moves to a property's value; true when it is an array (its elements follow), else the value is passed over.</summary>
+    private static bool StartsArray(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            return true;
+        }
+
+        reader.Skip();
+        return false;
+    }
+
+    /// <summary>Passes over a property's value, whatever it holds.</summary>
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
+    }
+
+    private static void RequireObject(ref Utf8JsonReader reader, string what)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvalidOperationException($"{what} is a {reader.TokenType}, not an object");
+        }
     }
 }
 

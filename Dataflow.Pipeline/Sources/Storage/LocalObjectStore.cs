@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Dataflow.Pipeline.Sources;
@@ -35,9 +34,13 @@ public sealed class LocalObjectStore : IObjectStore
         Directory.Exists(Root) ? Task.CompletedTask : Task.FromException(new DirectoryNotFoundException($"The dataset folder '{Root}' does not exist."));
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <remarks>The folder is walked on the caller's thread and every step completes at once: a local listing has
+    /// nothing to wait for, and a walk that hopped threads made the shard source's discovery wait for it.</remarks>
+    public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) =>
+        List(prefix, cancellationToken).ToAsyncEnumerable();
+
+    private IEnumerable<StoredObject> List(string prefix, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         int cut = prefix.LastIndexOf('/');
         string folder = cut < 0 ? Root : PathOf(prefix[..cut]);
         if (!Directory.Exists(folder))
