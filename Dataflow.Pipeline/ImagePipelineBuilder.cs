@@ -181,6 +181,7 @@ public sealed class ImagePipelineBuilder
         var pipeline = new ImagePipeline(options, source, planner, [.. _stages], trainer, cancellationToken);
         Meter? meter = _meterFactory?.Create(new MeterOptions(PipelineInstruments.MeterName) { Version = typeof(ImagePipeline).Assembly.GetName().Version?.ToString() });
         pipeline.Attach(new PipelineDiagnostics(meter, _logger));
+        Internal.StartupWarmup.StartSamplePath(options);
         return pipeline;
     }
 

@@ -7,10 +7,18 @@ using OpenCvSharp;
 namespace Dataflow.Pipeline.Internal;
 
 /// <summary>
-/// The one-time costs of a process's first pipeline, paid on a thread-pool thread while the caller configures and
-/// builds it, instead of one after another on the way to the first batch: Dataflow's first block (its event source),
-/// the meter's instruments, and OpenCV's first JPEG and PNG decodes and resize (the native library, the codecs, the
-/// marshalling stubs). Started once per process, by the first builder.
+/// The one-time costs of a process's first pipeline, paid on thread-pool threads beside the caller instead of one
+/// after another on the way to the first batch. Each runs once per process:
+/// <list type="bullet">
+/// <item>from the first builder (<see cref="Start"/>): Dataflow's first block (its event source), the meter's
+/// instruments, and OpenCV's first JPEG and PNG decodes and resize (the native library, the codecs, the marshalling
+/// stubs);</item>
+/// <item>when a shard source is given to a builder (<see cref="StartJson"/>): the JSON reader's set-up, for its index;</item>
+/// <item>once the first pipeline is built (<see cref="StartSamplePath"/>): one synthetic sample through a tiny pipeline of
+/// the same pixel format, normalization, layout and output, so that the per-sample path (read, decode, normalize,
+/// assemble, hand-over) is loaded and compiled while the built pipeline discovers its dataset. It records to a meter of
+/// its own (<c>Dataflow.Pipeline.WarmUp</c>), never to the pipeline's.</item>
+/// </list>
 /// </summary>
 /// <remarks>
 /// Nothing here is kept, and a failure is ignored: the same work runs again where the pipeline needs it and reports
@@ -62,6 +70,72 @@ internal static class StartupWarmup
         catch (Exception)
         {
             // As above: nothing depends on it.
+        }
+    }
+
+    private static int _sampleStarted;
+
+    /// <summary>
+    /// Once the first pipeline is built: one synthetic sample through a tiny pipeline of the same pixel format, output
+    /// and layout (read, decode, normalize, assemble, hand-over), while the built pipeline discovers its dataset.
+    /// </summary>
+    public static void StartSamplePath(PipelineOptions like)
+    {
+        if (Interlocked.Exchange(ref _sampleStarted, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static o => _ = RunSamplePathAsync((PipelineOptions)o!), like);
+        }
+    }
+
+    /// <summary>Runs the tiny pipeline; its report, or null when it could not run (nothing depends on it).</summary>
+    internal static async Task<PipelineReport?> RunSamplePathAsync(PipelineOptions like)
+    {
+        try
+        {
+            using var image = new Mat(16, 16, MatType.CV_8UC3, Scalar.All(128));
+            Cv2.ImEncode(".jpg", image, out byte[] jpeg);
+            var options = new PipelineOptions
+            {
+                Width = 8, Height = 8, BatchSize = 1, ReadLauncherEnvironment = false, ColorMode = like.ColorMode,
+                Normalization = like.Normalization, Layout = like.Layout, Output = like.Output,
+            };
+            ImagePipeline pipeline = new ImagePipelineBuilder(options).UseSource(new OneImage(jpeg)).UseMeterFactory(new PrivateMeters())
+                .Build(static _ => { });
+            pipeline.Post("warm-up");
+            pipeline.Complete();
+            await pipeline.Completion.ConfigureAwait(false);
+            return pipeline.Report;
+        }
+        catch (Exception)
+        {
+            // As above: nothing depends on it.
+            return null;
+        }
+    }
+
+    private sealed class OneImage(byte[] bytes) : Discovery.ISampleSource, Reading.ISynchronousRead
+    {
+        private readonly Discovery.SampleSet _set = new(["warm-up"], [new Discovery.SampleInfo(0, "warm-up.jpg", 0)]);
+
+        public Task<Discovery.SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken) => Task.FromResult(_set);
+
+        public ValueTask<Memory.PooledBuffer> ReadAsync(Discovery.SampleInfo sample, Memory.BufferPool pool, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(Read(sample, pool));
+
+        public Memory.PooledBuffer Read(Discovery.SampleInfo sample, Memory.BufferPool pool)
+        {
+            Memory.PooledBuffer buffer = pool.Rent(bytes.Length);
+            bytes.CopyTo(buffer.Array, 0);
+            return buffer;
+        }
+    }
+
+    private sealed class PrivateMeters : System.Diagnostics.Metrics.IMeterFactory
+    {
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new("Dataflow.Pipeline.WarmUp");
+
+        public void Dispose()
+        {
         }
     }
 
