@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Diagnostics;
 using Dataflow.Pipeline.Internal;
 using Dataflow.Pipeline.Normalization;
 
@@ -32,5 +35,29 @@ public sealed class StartupWarmupTests
         Assert.AreEqual(1L, report.Batches);
         Assert.AreEqual(1L, report.Batched);
         Assert.IsEmpty(report.Skipped, string.Join(" | ", report.Skipped));
+    }
+
+    [TestMethod]
+    [DoNotParallelize]
+    public async Task RunSamplePath_RecordsToItsOwnMeter_NotThePipelines()
+    {
+        // Alone (no other test's pipeline records meanwhile): every image read is counted under its meter's name.
+        var read = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == PipelineInstruments.ImagesRead)
+            {
+                l.EnableMeasurementEvents(instrument, instrument.Meter.Name);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, meter) => read.AddOrUpdate((string)meter!, value, (_, sum) => sum + value));
+        listener.Start();
+
+        PipelineReport? report = await StartupWarmup.RunSamplePathAsync(new PipelineOptions());
+
+        Assert.IsNotNull(report);
+        Assert.AreEqual(1L, read.GetValueOrDefault("Dataflow.Pipeline.WarmUp"), string.Join(", ", read));
+        Assert.AreEqual(0L, read.GetValueOrDefault(PipelineInstruments.MeterName), string.Join(", ", read));
     }
 }

@@ -1,7 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Diagnostics;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Reading;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Internal;
@@ -29,7 +33,9 @@ internal static class StartupWarmup
 {
     private static int _started;
     private static int _jsonStarted;
+    private static int _sampleStarted;
 
+    /// <summary>Dataflow's first block, the meter's instruments and OpenCV's first decodes. Started once per process.</summary>
     public static void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
@@ -73,8 +79,6 @@ internal static class StartupWarmup
         }
     }
 
-    private static int _sampleStarted;
-
     /// <summary>
     /// Once the first pipeline is built: one synthetic sample through a tiny pipeline of the same pixel format, output
     /// and layout (read, decode, normalize, assemble, hand-over), while the built pipeline discovers its dataset.
@@ -90,6 +94,8 @@ internal static class StartupWarmup
     /// <summary>Runs the tiny pipeline; its report, or null when it could not run (nothing depends on it).</summary>
     internal static async Task<PipelineReport?> RunSamplePathAsync(PipelineOptions like)
     {
+        // Its own build must not start another.
+        Interlocked.Exchange(ref _sampleStarted, 1);
         try
         {
             using var image = new Mat(16, 16, MatType.CV_8UC3, Scalar.All(128));
@@ -113,26 +119,28 @@ internal static class StartupWarmup
         }
     }
 
-    private sealed class OneImage(byte[] bytes) : Discovery.ISampleSource, Reading.ISynchronousRead
+    /// <summary>One encoded image, read on the calling thread as the folder source reads its files.</summary>
+    private sealed class OneImage(byte[] bytes) : ISampleSource, ISynchronousRead
     {
-        private readonly Discovery.SampleSet _set = new(["warm-up"], [new Discovery.SampleInfo(0, "warm-up.jpg", 0)]);
+        private readonly SampleSet _set = new(["warm-up"], [new SampleInfo(0, "warm-up.jpg", 0)]);
 
-        public Task<Discovery.SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken) => Task.FromResult(_set);
+        public Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken) => Task.FromResult(_set);
 
-        public ValueTask<Memory.PooledBuffer> ReadAsync(Discovery.SampleInfo sample, Memory.BufferPool pool, CancellationToken cancellationToken) =>
+        public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
             ValueTask.FromResult(Read(sample, pool));
 
-        public Memory.PooledBuffer Read(Discovery.SampleInfo sample, Memory.BufferPool pool)
+        public PooledBuffer Read(SampleInfo sample, BufferPool pool)
         {
-            Memory.PooledBuffer buffer = pool.Rent(bytes.Length);
+            PooledBuffer buffer = pool.Rent(bytes.Length);
             bytes.CopyTo(buffer.Array, 0);
             return buffer;
         }
     }
 
-    private sealed class PrivateMeters : System.Diagnostics.Metrics.IMeterFactory
+    /// <summary>The tiny pipeline's meter: its own name, so that nothing listening to the pipeline's meter hears it.</summary>
+    private sealed class PrivateMeters : IMeterFactory
     {
-        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new("Dataflow.Pipeline.WarmUp");
+        public Meter Create(MeterOptions options) => new("Dataflow.Pipeline.WarmUp");
 
         public void Dispose()
         {
