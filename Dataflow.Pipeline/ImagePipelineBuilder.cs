@@ -43,12 +43,6 @@ public sealed class ImagePipelineBuilder
     {
         ThrowIfBuilt();
         _source = source ?? throw new ArgumentNullException(nameof(source));
-        if (source is Sources.ShardSampleSource)
-        {
-            // Its discovery reads a JSON index: the reader's one-time set-up runs while the pipeline is built.
-            Internal.StartupWarmup.StartJson();
-        }
-
         return this;
     }
 

@@ -218,16 +218,13 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
         }
 
         List<SampleInfo> samples = DistinctSamples(files, ignored);
-        _checked = new CheckedFiles(samples);
+        Checked = new CheckedFiles(samples);
         ignored.Sort((a, b) => CodePointComparer.Instance.Compare(a.Path, b.Path));
         return new SampleSet(classNames, samples, ignored);
     }
 
-    // The samples of the last discovery read before as regular, non-empty files.
-    private CheckedFiles? _checked;
-
-    /// <summary>The samples of the last discovery that were read as regular, non-empty files (for tests).</summary>
-    internal CheckedFiles? Checked => _checked;
+    /// <summary>The samples of the last discovery that were read before as regular, non-empty files.</summary>
+    internal CheckedFiles? Checked { get; private set; }
 
     /// <summary>Reads files, refusing those above the pipeline's MaxFileBytes (the builder sets it from the options).</summary>
     internal FileReader Reader { get; init; } = new();
@@ -272,7 +269,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// </summary>
     private PooledBuffer ReadFile(SampleInfo sample, BufferPool pool)
     {
-        CheckedFiles? known = _checked;
+        CheckedFiles? known = Checked;
         bool regular = known is not null && known.Contains(sample);
         PooledBuffer buffer = Reader.Read(sample.Id, pool, regular);
         if (!regular && buffer.Length > 0)

@@ -1,12 +1,14 @@
 using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Reading;
 
 namespace Dataflow.Pipeline.Discovery;
 
 /// <summary>
 /// A source over encoded images held in memory (for tests, or data fetched by other means).
-/// The roots posted to the pipeline are ignored: the samples are the ones given here.
+/// The roots posted to the pipeline are ignored: the samples are the ones given here. The bytes are copied on the
+/// read block's own worker, with no task per sample, as the folder source reads its files.
 /// </summary>
-public sealed class InMemorySampleSource : ISampleSource
+public sealed class InMemorySampleSource : ISampleSource, ISynchronousRead
 {
     private readonly SampleSet _set;
 
@@ -22,12 +24,18 @@ public sealed class InMemorySampleSource : ISampleSource
     public Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken) => Task.FromResult(_set);
 
     /// <inheritdoc />
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Read(sample, pool));
+
+    /// <inheritdoc />
+    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => Read(sample, pool);
+
+    private static PooledBuffer Read(SampleInfo sample, BufferPool pool)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var bytes = (byte[])sample.State!;
         PooledBuffer buffer = pool.Rent(bytes.Length);
         bytes.CopyTo(buffer.Array, 0);
-        return ValueTask.FromResult(buffer);
+        return buffer;
     }
 }

@@ -4,8 +4,6 @@ using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Diagnostics;
 using Dataflow.Pipeline.Discovery;
-using Dataflow.Pipeline.Memory;
-using Dataflow.Pipeline.Reading;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Internal;
@@ -17,7 +15,7 @@ namespace Dataflow.Pipeline.Internal;
 /// <item>from the first builder (<see cref="Start"/>): Dataflow's first block (its event source), the meter's
 /// instruments, and OpenCV's first JPEG and PNG decodes and resize (the native library, the codecs, the marshalling
 /// stubs);</item>
-/// <item>when a shard source is given to a builder (<see cref="StartJson"/>): the JSON reader's set-up, for its index;</item>
+/// <item>when a shard source that reads an index is created (<see cref="StartJson"/>): the JSON reader's set-up;</item>
 /// <item>once the first pipeline is built (<see cref="StartSamplePath"/>): one synthetic sample through a tiny pipeline of
 /// the same pixel format, normalization, layout and output, so that the per-sample path (read, decode, normalize,
 /// assemble, hand-over) is loaded and compiled while the built pipeline discovers its dataset. It records to a meter of
@@ -105,7 +103,8 @@ internal static class StartupWarmup
                 Width = 8, Height = 8, BatchSize = 1, ReadLauncherEnvironment = false, ColorMode = like.ColorMode,
                 Normalization = like.Normalization, Layout = like.Layout, Output = like.Output,
             };
-            ImagePipeline pipeline = new ImagePipelineBuilder(options).UseSource(new OneImage(jpeg)).UseMeterFactory(new PrivateMeters())
+            var source = new InMemorySampleSource(["warm-up"], [("warm-up.jpg", 0, jpeg)]);
+            ImagePipeline pipeline = new ImagePipelineBuilder(options).UseSource(source).UseMeterFactory(new PrivateMeters())
                 .Build(static _ => { });
             pipeline.Post("warm-up");
             pipeline.Complete();
@@ -116,24 +115,6 @@ internal static class StartupWarmup
         {
             // As above: nothing depends on it.
             return null;
-        }
-    }
-
-    /// <summary>One encoded image, read on the calling thread as the folder source reads its files.</summary>
-    private sealed class OneImage(byte[] bytes) : ISampleSource, ISynchronousRead
-    {
-        private readonly SampleSet _set = new(["warm-up"], [new SampleInfo(0, "warm-up.jpg", 0)]);
-
-        public Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken) => Task.FromResult(_set);
-
-        public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(Read(sample, pool));
-
-        public PooledBuffer Read(SampleInfo sample, BufferPool pool)
-        {
-            PooledBuffer buffer = pool.Rent(bytes.Length);
-            bytes.CopyTo(buffer.Array, 0);
-            return buffer;
         }
     }
 

@@ -43,6 +43,11 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
     {
         _options = options ?? new ShardSourceOptions();
         _options.Validate();
+        if (_options.UseIndex)
+        {
+            // Discovery reads a JSON index: the reader's one-time set-up runs while the pipeline is built.
+            Internal.StartupWarmup.StartJson();
+        }
     }
 
     /// <summary>The stores opened for the roots discovered so far (for their counters, such as bytes in flight).</summary>
