@@ -41,16 +41,8 @@ public sealed partial class CheckedFilesTests
         using var data = new TempDataset();
         string empty = data.WriteBytes("a/empty.png", []);
         data.AddImage("a", "x.png", seed: 3);
-        var source = new FolderSampleSource();
-        SampleSet set = source.Discover([data.Root]);
-        SampleInfo sample = set.Samples.Single(s => s.Id == empty);
-        var pool = new BufferPool();
 
-        for (int i = 0; i < 2; i++)
-        {
-            Assert.IsEmpty(ReadAll(source, sample, pool));
-            Assert.IsFalse(source.Checked!.Contains(sample));
-        }
+        AssertReadEmptyAndNeverRecorded(data.Root, empty, reads: 2);
     }
 
     [TestMethod]
@@ -61,17 +53,9 @@ public sealed partial class CheckedFilesTests
         data.AddImage("a", "x.png", seed: 3);
         string fifo = Path.Combine(data.Root, "a", "pipe.jpg");
         Assert.AreEqual(0, MakeFifo(fifo, Convert.ToUInt32("644", 8)), "mkfifo");
-        var source = new FolderSampleSource();
-        SampleSet set = source.Discover([data.Root]);
-        SampleInfo sample = set.Samples.Single(s => s.Id == fifo);
-        var pool = new BufferPool();
 
         // Opening the FIFO would wait for a writer: each read must come back at once, empty.
-        for (int i = 0; i < 3; i++)
-        {
-            Assert.IsEmpty(ReadAll(source, sample, pool));
-            Assert.IsFalse(source.Checked!.Contains(sample));
-        }
+        AssertReadEmptyAndNeverRecorded(data.Root, fifo, reads: 3);
     }
 
     [TestMethod]
@@ -108,6 +92,19 @@ public sealed partial class CheckedFilesTests
         Assert.IsFalse(files.Contains(samples[0]), "an equal record at the same position is another sample");
         Assert.IsFalse(files.Contains(new SampleInfo(7, "c", 0)));
         Assert.IsFalse(files.Contains(new SampleInfo(-1, "d", 0)));
+    }
+
+    /// <summary>Discovers <paramref name="root"/>, then reads <paramref name="path"/> again and again: empty, and never recorded.</summary>
+    private static void AssertReadEmptyAndNeverRecorded(string root, string path, int reads)
+    {
+        var source = new FolderSampleSource();
+        SampleInfo sample = source.Discover([root]).Samples.Single(s => s.Id == path);
+        var pool = new BufferPool();
+        for (int i = 0; i < reads; i++)
+        {
+            Assert.IsEmpty(ReadAll(source, sample, pool));
+            Assert.IsFalse(source.Checked!.Contains(sample));
+        }
     }
 
     private static byte[] ReadAll(FolderSampleSource source, SampleInfo sample, BufferPool pool)
