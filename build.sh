@@ -94,6 +94,26 @@ check_package() {
   ls artifacts/packages/Dataflow.Pipeline."$version".nupkg artifacts/packages/Dataflow.Pipeline."$version".snupkg >/dev/null
   dotnet build samples/consumer -c Release -nologo -clp:ErrorsOnly -p:DataflowPipelineVersion="$version" >/dev/null
   dotnet samples/consumer/bin/Release/net10.0/PackageConsumer.dll "$version"
+  # The same app as a native AOT executable: the library must trim and run without a JIT (no warnings allowed).
+  ensure_native_aot_prerequisites
+  dotnet publish samples/consumer -c Release --use-current-runtime -p:PublishAot=true -nologo -clp:ErrorsOnly \
+    -p:DataflowPipelineVersion="$version" -o samples/consumer/bin/native >/dev/null
+  samples/consumer/bin/native/PackageConsumer "$version"
+}
+
+# A native AOT publish links with the platform's C compiler (clang, or gcc when there is no clang).
+ensure_native_aot_prerequisites() {
+  [ "$(uname -s)" = "Linux" ] || return 0
+  if command -v clang >/dev/null || command -v gcc >/dev/null; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "build.sh: installing clang (the native AOT publish links with it)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
+    return 0
+  fi
+  echo "build.sh: a native AOT publish needs clang (or gcc), which is not installed. Run:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y clang" >&2
+  exit 1
 }
 
 command=${1:-train}
@@ -127,13 +147,25 @@ case "$command" in
   bench)
     # The bench runs a ReadyToRun build of the samples app, as a trainer is deployed: start-up and the first
     # epoch are not spent compiling the library's code (docs/performance.md). DATAFLOW_BENCH_JIT=1 measures the
-    # plain build instead.
+    # plain build instead (its own process runs every measurement).
     if [ "${DATAFLOW_BENCH_JIT:-0}" = "1" ]; then
       dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly >/dev/null
       exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll bench "$@"
     fi
     dotnet publish Dataflow.Samples -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
       -o artifacts/bench -nologo -clp:ErrorsOnly >/dev/null
+    # Each measurement runs in a native AOT build of the app (how a trainer that wants a fast start is deployed:
+    # nothing compiled at run time; docs/performance.md), for this machine's instruction set (as the JIT compiles),
+    # in its own build folders so the everyday build and this one do not rebuild each other. The Roslyn analyzers are
+    # off for it: they flag the other commands' reflection, which this build drops; the AOT compiler still fails on
+    # anything reachable. DATAFLOW_BENCH_BUILD=r2r measures the ReadyToRun build instead.
+    if [ "${DATAFLOW_BENCH_BUILD:-native}" = "native" ]; then
+      ensure_native_aot_prerequisites
+      dotnet publish Dataflow.Samples -c Release --use-current-runtime -p:PublishAot=true -p:DataflowBuildKind=native \
+        -p:IlcInstructionSet=native -p:EnableAotAnalyzer=false -p:EnableTrimAnalyzer=false -p:EnableSingleFileAnalyzer=false \
+        -o artifacts/bench-native -nologo -clp:ErrorsOnly >/dev/null
+      export DATAFLOW_BENCH_CHILD="$PWD/artifacts/bench-native/Dataflow.Samples"
+    fi
     exec dotnet artifacts/bench/Dataflow.Samples.dll bench "$@"
     ;;
   *)

@@ -23,6 +23,15 @@ internal sealed record SampleRun(int ExitCode, string Output, string Error)
         return new SampleRun(code, output.ToString(), error.ToString());
     }
 
+    /// <summary>Runs a command line as the native AOT build of the app would (<see cref="Program.RunNativeAsync"/>).</summary>
+    public static async Task<SampleRun> RunNativeAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = await Program.RunNativeAsync(args, CommandEnvironment.ForWriters(output, error, SharedCacheRoot));
+        return new SampleRun(code, output.ToString(), error.ToString());
+    }
+
     /// <summary>The output parsed as one JSON document.</summary>
     public JsonElement Json()
     {

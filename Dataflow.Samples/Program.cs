@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using Dataflow.Samples.Bench;
 using Dataflow.Samples.Commands;
 using Dataflow.Samples.Micro;
@@ -13,8 +14,23 @@ public static class Program
     {
         // Our own messages name the file and the reason; OpenCV's native warnings would only repeat them.
         OpenCvSharp.Cv2.SetLogLevel(OpenCvSharp.LogLevel.ERROR);
+
+        // Published as native AOT (build.sh bench: the bench's measurements start as a deployed trainer would), the
+        // app runs the bench's child command alone; the compiler drops every other command from that build, since
+        // this switch is a constant there.
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            return RunNativeAsync(args, CommandEnvironment.FromConsole());
+        }
+
         return RunAsync(args, CommandEnvironment.FromConsole());
     }
+
+    /// <summary>
+    /// The native AOT build's command line: the bench's child command (<c>bench-variant</c>) alone. Any other command
+    /// is a one-line error saying so (the other commands serialize with reflection, which that build does not have).
+    /// </summary>
+    public static Task<int> RunNativeAsync(string[] args, CommandEnvironment environment) => BenchCommand.RunChildAsync(args, environment);
 
     /// <summary>Every command, in the order <c>--help</c> lists them. A new command is one file (or folder) and one line here.</summary>
     public static IReadOnlyList<Command> CreateCommands(CommandEnvironment environment) =>

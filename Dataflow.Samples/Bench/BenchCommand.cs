@@ -73,10 +73,31 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             BenchMeasurement m = BenchVariant.Run(parse.GetValue(variant)!, options.Read(parse));
-            environment.Out.WriteLine(JsonSerializer.Serialize(m));
+            environment.Out.WriteLine(JsonSerializer.Serialize(m, BenchMeasurementJson.Default.BenchMeasurement));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The native AOT build's whole command line: <c>bench-variant</c> and its options, nothing else (the other
+    /// commands serialize with reflection, which that build does not have).
+    /// </summary>
+    public static Task<int> RunChildAsync(string[] args, CommandEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var root = new RootCommand("Dataflow.Pipeline bench measurements (native AOT build)") { CreateChild(environment) };
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0 || args.Length == 0 || args[0] != ChildCommandName)
+        {
+            string problem = args.Length == 0 || args[0] != ChildCommandName
+                ? $"this native build runs '{ChildCommandName}' only (build.sh bench starts it); run the other commands with ./build.sh"
+                : parse.Errors[0].Message;
+            environment.Error.WriteLine($"error: {problem}");
+            return Task.FromResult(ExitCodes.UsageError);
+        }
+
+        return parse.InvokeAsync(new InvocationConfiguration { Output = environment.Out, Error = environment.Error });
     }
 
     private static int Run(CommandEnvironment environment, BenchSettings settings, string[] variants, int rounds, bool json)
@@ -105,6 +126,7 @@ internal static class BenchCommand
         var report = new
         {
             machine,
+            childBuild = ChildBuild,
             loadAverageBefore = loadBefore,
             loadAverageAfter = MachineInfo.LoadAverage(),
             settings = new
@@ -135,6 +157,7 @@ internal static class BenchCommand
         }
 
         console.MarkupLineInterpolated($"[bold]{settings.Data}[/]: {settings.Width}x{settings.Height} {settings.Color} {settings.Interpolation}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), {rounds} rounds; {machine.Cpu}, {machine.Cores} cores, load {loadBefore:F2} -> {report.loadAverageAfter:F2}");
+        console.MarkupLineInterpolated($"[grey]each measurement a fresh process of {ChildBuild}[/]");
         var table = new Table().AddColumns("variant", "images/s median", "min", "max", "CPU ms/image", "of it trainer", "peak RSS MiB", "alloc B/image", "GC 0/1/2", "first batch s");
         foreach (BenchSummary s in summaries)
         {
@@ -163,17 +186,27 @@ internal static class BenchCommand
 
     private static string F(double value, int decimals) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The executable that runs each measurement: <see cref="ChildEnvironmentVariable"/> when set (build.sh sets the
+    /// native AOT build of this app), else this process's own app.
+    /// </summary>
+    public static string ChildBuild =>
+        Environment.GetEnvironmentVariable(ChildEnvironmentVariable) is { Length: > 0 } child ? child : Environment.ProcessPath!;
+
+    /// <summary>Names an executable of this app that runs the measurements (a native AOT build, say).</summary>
+    public const string ChildEnvironmentVariable = "DATAFLOW_BENCH_CHILD";
+
     private static BenchMeasurement RunChild(BenchSettings settings, string variant)
     {
         var start = new ProcessStartInfo
         {
-            FileName = Environment.ProcessPath!,
+            FileName = ChildBuild,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        // Run by the `dotnet` host: the app's dll comes first; run by the app host: it does not.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        // Run by the `dotnet` host: the app's dll comes first; run by the app host (or native): it does not.
+        if (Path.GetFileNameWithoutExtension(start.FileName).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
             start.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
         }
@@ -194,7 +227,7 @@ internal static class BenchCommand
         }
 
         string line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-        return JsonSerializer.Deserialize<BenchMeasurement>(line)
+        return JsonSerializer.Deserialize(line, BenchMeasurementJson.Default.BenchMeasurement)
             ?? throw new InvalidOperationException($"The {variant} run printed no measurement: {output}");
     }
 

@@ -10,7 +10,7 @@ namespace Dataflow.Samples.Bench;
 /// <param name="Gen0">Gen-0 collections during the run.</param>
 /// <param name="Gen1">Gen-1 collections during the run.</param>
 /// <param name="Gen2">Gen-2 collections during the run.</param>
-/// <param name="FirstBatchSeconds">Start of the pipeline to the trainer's first batch (null for a ceiling).</param>
+/// <param name="FirstBatchSeconds">Start of the pipeline to the trainer's first batch; for a ceiling, from before its listing to its batch-size-th resized image.</param>
 /// <param name="TrainerMsPerImage">Time inside the trainer callback per image (reading the batch; 0 for a ceiling): CPU the bench's stand-in for a model spends, not the pipeline.</param>
 /// <param name="Checksum">A value derived from every output, so nothing is optimised away.</param>
 internal sealed record BenchMeasurement(
@@ -46,3 +46,10 @@ internal sealed record BenchMeasurement(
     /// <summary>Throughput.</summary>
     public double ImagesPerSecond => Images / Seconds;
 }
+
+/// <summary>
+/// The measurement's JSON, generated at compile time: the child that prints it may be a native AOT executable, where
+/// reflection-based serialization is not available.
+/// </summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(BenchMeasurement))]
+internal sealed partial class BenchMeasurementJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,8 +1,11 @@
-// Writes a small class-folder dataset, streams it through the packaged pipeline and checks every image arrived.
-// Exit 0 when it did; 1 with the reason when it did not.
+// Writes a small class-folder dataset, streams it through the packaged pipeline and checks every image arrived with
+// its class and its pixels. Exit 0 when it did; 1 with the reason when it did not. Run as built (JIT) and as a native
+// AOT executable (PublishAot): the library must work in both.
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dataflow.Pipeline;
 using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Normalization;
 using OpenCvSharp;
 
 string expectedVersion = args.Length > 0 ? args[0] : "0.1.0";
@@ -30,7 +33,10 @@ try
         }
     }
 
-    var options = new PipelineOptions { Width = 8, Height = 8, BatchSize = 4, Epochs = 1, Seed = 7 };
+    var options = new PipelineOptions
+    {
+        Width = 8, Height = 8, BatchSize = 4, Epochs = 1, Seed = 7, Normalization = NormalizationOptions.None,
+    };
     await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).BuildStream();
     pipeline.Post(root);
     pipeline.Complete();
@@ -45,13 +51,38 @@ try
             {
                 return Fail($"batch {batch.Index} has shape [{string.Join(", ", batch.Shape)}], expected [n, 3, 8, 8]");
             }
+
+            for (int row = 0; row < batch.Count; row++)
+            {
+                // The label is the class folder the file is in; the shape's centre is white and the image's corner
+                // is the background's grey (20 * i, i from the file name), in every channel.
+                string path = batch.Paths[row];
+                string folder = Path.GetFileName(Path.GetDirectoryName(path))!;
+                if (batch.ClassNames[batch.Labels[row]] != folder)
+                {
+                    return Fail($"{path} has label {batch.Labels[row]} ({batch.ClassNames[batch.Labels[row]]}), expected {folder}");
+                }
+
+                float background = 20 * int.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
+                ReadOnlySpan<float> image = batch.Data.Slice(row * 3 * 64, 3 * 64);
+                for (int channel = 0; channel < 3; channel++)
+                {
+                    float centre = image[channel * 64 + 4 * 8 + 4], corner = image[channel * 64];
+                    if (centre != 255f || corner != background)
+                    {
+                        return Fail($"{path}, channel {channel}: centre {centre}, corner {corner}; expected 255 and {background}");
+                    }
+                }
+            }
         }
     }
 
-    // The app's dependency manifest says where the library came from: the package just packed, not a project.
-    string depsFile = Path.Combine(AppContext.BaseDirectory, "PackageConsumer.deps.json");
-    using (JsonDocument deps = JsonDocument.Parse(File.ReadAllBytes(depsFile)))
+    // The app's dependency manifest says where the library came from: the package just packed, not a project. A
+    // native AOT executable has no manifest: the version is checked by the build that restored it.
+    if (RuntimeFeature.IsDynamicCodeSupported)
     {
+        string depsFile = Path.Combine(AppContext.BaseDirectory, "PackageConsumer.deps.json");
+        using JsonDocument deps = JsonDocument.Parse(File.ReadAllBytes(depsFile));
         string key = "Dataflow.Pipeline/" + expectedVersion;
         if (!deps.RootElement.GetProperty("libraries").TryGetProperty(key, out JsonElement entry)
             || entry.GetProperty("type").GetString() != "package")
@@ -65,7 +96,8 @@ try
         return Fail($"{rows} of {2 * perClass} images batched: {pipeline.Report}");
     }
 
-    Console.WriteLine($"package consumer: {rows} images in {batches} batches through the Dataflow.Pipeline {expectedVersion} package");
+    string build = RuntimeFeature.IsDynamicCodeSupported ? "" : " (native AOT)";
+    Console.WriteLine($"package consumer{build}: {rows} images in {batches} batches through the Dataflow.Pipeline {expectedVersion} package");
     return 0;
 }
 finally
