@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Decoding;
@@ -24,7 +25,9 @@ namespace Dataflow.Pipeline.Internal;
 /// </summary>
 /// <remarks>
 /// Nothing here is kept, and a failure is ignored: the same work runs again where the pipeline needs it and reports
-/// its error there (a missing native library fails the first decode, naming it, as it would without this).
+/// its error there (a missing native library fails the first decode, naming it, as it would without this). In a
+/// native AOT process nothing is compiled at run time, so the JSON and per-sample warm-ups, which are there to compile
+/// code, do not run (they only took a core from the first batch: docs/performance.md, "Fifth pass").
 /// docs/performance.md has the figures, and what was tried beyond this.
 /// </remarks>
 internal static class StartupWarmup
@@ -48,7 +51,7 @@ internal static class StartupWarmup
     /// </summary>
     public static void StartJson()
     {
-        if (Interlocked.Exchange(ref _jsonStarted, 1) == 0)
+        if (RuntimeFeature.IsDynamicCodeSupported && Interlocked.Exchange(ref _jsonStarted, 1) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static _ => RunJson(), null);
         }
@@ -83,7 +86,7 @@ internal static class StartupWarmup
     /// </summary>
     public static void StartSamplePath(PipelineOptions like)
     {
-        if (Interlocked.Exchange(ref _sampleStarted, 1) == 0)
+        if (RuntimeFeature.IsDynamicCodeSupported && Interlocked.Exchange(ref _sampleStarted, 1) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static o => _ = RunSamplePathAsync((PipelineOptions)o!), like);
         }
