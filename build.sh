@@ -152,8 +152,12 @@ case "$command" in
       dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly >/dev/null
       exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll bench "$@"
     fi
+    case "${DATAFLOW_BENCH_BUILD:-native}" in
+      native|r2r) ;;
+      *) echo "build.sh: DATAFLOW_BENCH_BUILD must be native or r2r, was '${DATAFLOW_BENCH_BUILD}'" >&2; exit 2 ;;
+    esac
     dotnet publish Dataflow.Samples -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
-      -o artifacts/bench -nologo -clp:ErrorsOnly >/dev/null
+      -p:DataflowBuildKind=r2r -o artifacts/bench -nologo -clp:ErrorsOnly >/dev/null
     # Each measurement runs in a native AOT build of the app (how a trainer that wants a fast start is deployed:
     # nothing compiled at run time; docs/performance.md), for this machine's instruction set (as the JIT compiles),
     # in its own build folders so the everyday build and this one do not rebuild each other. The Roslyn analyzers are
