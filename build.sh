@@ -7,6 +7,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# Runs a build step (dotnet build, pack, publish) without its progress output; when it fails, what it printed (the
+# compiler's errors) goes to stderr, so a failed step never ends the script without saying why.
+quietly() {
+  local log status=0
+  log=$(mktemp)
+  "$@" >"$log" 2>&1 || status=$?
+  [ "$status" = 0 ] || cat "$log" >&2
+  rm -f "$log"
+  return "$status"
+}
+
 # OpenCvSharp's Linux runtime (libOpenCvSharpExtern.so) links against GTK 3: without it the native
 # library does not load and every decode fails with a DllNotFoundException.
 ensure_native_prerequisites() {
@@ -89,17 +100,17 @@ check_package() {
   local version
   version="0.1.0-local.$(date -u +%Y%m%d%H%M%S)"
   rm -rf artifacts/packages samples/consumer/bin "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/dataflow.pipeline/0.1.0-local.*
-  dotnet build Dataflow.Pipeline -c Release -nologo -clp:ErrorsOnly >/dev/null
-  dotnet pack Dataflow.Pipeline -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages -p:PackageVersion="$version" >/dev/null
+  quietly dotnet build Dataflow.Pipeline -c Release -nologo -clp:ErrorsOnly
+  quietly dotnet pack Dataflow.Pipeline -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages -p:PackageVersion="$version"
   ls artifacts/packages/Dataflow.Pipeline."$version".nupkg artifacts/packages/Dataflow.Pipeline."$version".snupkg >/dev/null
-  dotnet build samples/consumer -c Release -nologo -clp:ErrorsOnly -p:DataflowPipelineVersion="$version" >/dev/null
+  quietly dotnet build samples/consumer -c Release -nologo -clp:ErrorsOnly -p:DataflowPipelineVersion="$version"
   dotnet samples/consumer/bin/Release/net10.0/PackageConsumer.dll "$version"
   # The same app as a native AOT executable: the library must trim and run without a JIT (no warnings allowed).
   # Linux only here (a Windows native publish needs the MSVC linker).
   [ "$(uname -s)" = "Linux" ] || return 0
   ensure_native_aot_prerequisites
-  dotnet publish samples/consumer -c Release --use-current-runtime -p:PublishAot=true -nologo -clp:ErrorsOnly \
-    -p:DataflowPipelineVersion="$version" -o samples/consumer/bin/native >/dev/null
+  quietly dotnet publish samples/consumer -c Release --use-current-runtime -p:PublishAot=true -nologo -clp:ErrorsOnly \
+    -p:DataflowPipelineVersion="$version" -o samples/consumer/bin/native
   samples/consumer/bin/native/PackageConsumer "$version"
 }
 
@@ -151,7 +162,7 @@ case "$command" in
     # epoch are not spent compiling the library's code (docs/performance.md). DATAFLOW_BENCH_JIT=1 measures the
     # plain build instead (its own process runs every measurement).
     if [ "${DATAFLOW_BENCH_JIT:-0}" = "1" ]; then
-      dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly >/dev/null
+      quietly dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly
       exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll bench "$@"
     fi
     # Native on Linux (checked by the package test); elsewhere the ReadyToRun build unless asked for.
@@ -161,8 +172,8 @@ case "$command" in
       native|r2r) ;;
       *) echo "build.sh: DATAFLOW_BENCH_BUILD must be native or r2r, was '${DATAFLOW_BENCH_BUILD}'" >&2; exit 2 ;;
     esac
-    dotnet publish Dataflow.Samples -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
-      -p:DataflowBuildKind=r2r -o artifacts/bench -nologo -clp:ErrorsOnly >/dev/null
+    quietly dotnet publish Dataflow.Samples -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+      -p:DataflowBuildKind=r2r -o artifacts/bench -nologo -clp:ErrorsOnly
     # Each measurement runs in a native AOT build of the app (how a trainer that wants a fast start is deployed:
     # nothing compiled at run time; docs/performance.md), for this machine's instruction set (as the JIT compiles),
     # in its own build folders so the everyday build and this one do not rebuild each other. The Roslyn analyzers are
@@ -170,15 +181,16 @@ case "$command" in
     # anything reachable. DATAFLOW_BENCH_BUILD=r2r measures the ReadyToRun build instead.
     if [ "$bench_build" = "native" ]; then
       ensure_native_aot_prerequisites
-      dotnet publish Dataflow.Samples -c Release --use-current-runtime -p:PublishAot=true -p:DataflowBuildKind=native \
+      echo "build.sh: publishing the native AOT build of the bench (a minute or two when the code has changed)" >&2
+      quietly dotnet publish Dataflow.Samples -c Release --use-current-runtime -p:PublishAot=true -p:DataflowBuildKind=native \
         -p:IlcInstructionSet=native -p:EnableAotAnalyzer=false -p:EnableTrimAnalyzer=false -p:EnableSingleFileAnalyzer=false \
-        -o artifacts/bench-native -nologo -clp:ErrorsOnly >/dev/null
+        -o artifacts/bench-native -nologo -clp:ErrorsOnly
       export DATAFLOW_BENCH_CHILD="$PWD/artifacts/bench-native/Dataflow.Samples"
     fi
     exec dotnet artifacts/bench/Dataflow.Samples.dll bench "$@"
     ;;
   *)
-    dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly >/dev/null
+    quietly dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly
     exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll "$command" "$@"
     ;;
 esac
