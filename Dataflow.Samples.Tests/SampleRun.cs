@@ -15,20 +15,18 @@ internal sealed record SampleRun(int ExitCode, string Output, string Error)
 
     public static async Task<SampleRun> RunAsync(params string[] args) => await RunInAsync(SharedCacheRoot, args);
 
-    public static async Task<SampleRun> RunInAsync(string cacheRoot, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = await Program.RunAsync(args, CommandEnvironment.ForWriters(output, error, cacheRoot));
-        return new SampleRun(code, output.ToString(), error.ToString());
-    }
+    public static Task<SampleRun> RunInAsync(string cacheRoot, params string[] args) =>
+        CaptureAsync(cacheRoot, environment => Program.RunAsync(args, environment));
 
     /// <summary>Runs a command line as the native AOT build of the app would (<see cref="Program.RunNativeAsync"/>).</summary>
-    public static async Task<SampleRun> RunNativeAsync(params string[] args)
+    public static Task<SampleRun> RunNativeAsync(params string[] args) =>
+        CaptureAsync(SharedCacheRoot, environment => Program.RunNativeAsync(args, environment));
+
+    private static async Task<SampleRun> CaptureAsync(string cacheRoot, Func<CommandEnvironment, Task<int>> run)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int code = await Program.RunNativeAsync(args, CommandEnvironment.ForWriters(output, error, SharedCacheRoot));
+        int code = await run(CommandEnvironment.ForWriters(output, error, cacheRoot));
         return new SampleRun(code, output.ToString(), error.ToString());
     }
 
