@@ -1,15 +1,19 @@
-// Writes a small class-folder dataset, streams it through the packaged pipeline and checks every image arrived with
-// its class and its pixels. Exit 0 when it did; 1 with the reason when it did not. Run as built (JIT) and as a native
-// AOT executable (PublishAot): the library must work in both.
+// Writes a small class-folder dataset, streams it through the packaged pipeline, then packs it into tar shards and
+// streams those, and checks that every image arrived each time with its class and its pixels. Exit 0 when it did; 1
+// with the reason when it did not. Run as built (JIT) and as a native AOT executable (PublishAot): the library must
+// work in both.
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dataflow.Pipeline;
 using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Normalization;
+using Dataflow.Pipeline.Sources;
 using OpenCvSharp;
 
 string expectedVersion = args.Length > 0 ? args[0] : "0.1.0";
-string root = Path.Combine(Path.GetTempPath(), "dataflow-consumer-" + Environment.ProcessId);
+string work = Path.Combine(Path.GetTempPath(), "dataflow-consumer-" + Environment.ProcessId);
+string root = Path.Combine(work, "folders"), shards = Path.Combine(work, "shards");
 const int perClass = 5;
 try
 {
@@ -33,47 +37,19 @@ try
         }
     }
 
-    var options = new PipelineOptions
+    if (await CheckRunAsync("class folders", root, source: null) is string folderProblem)
     {
-        Width = 8, Height = 8, BatchSize = 4, Epochs = 1, Seed = 7, Normalization = NormalizationOptions.None,
-    };
-    await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).BuildStream();
-    pipeline.Post(root);
-    pipeline.Complete();
-    int rows = 0, batches = 0;
-    await foreach (Batch batch in pipeline.ReadAllAsync())
+        return Fail(folderProblem);
+    }
+
+    // The same images as WebDataset-style tar shards with an index (System.Formats.Tar and the index's JSON, both of
+    // which must also work without a JIT).
+    ShardWriter.Pack([root], shards, new PackOptions { TargetShardBytes = 4096 });
+    using (var shardSource = new ShardSampleSource())
     {
-        using (batch)
+        if (await CheckRunAsync("shards", shards, shardSource) is string shardProblem)
         {
-            rows += batch.Count;
-            batches++;
-            if (batch.Shape is not [_, 3, 8, 8])
-            {
-                return Fail($"batch {batch.Index} has shape [{string.Join(", ", batch.Shape)}], expected [n, 3, 8, 8]");
-            }
-
-            for (int row = 0; row < batch.Count; row++)
-            {
-                // The label is the class folder the file is in; the shape's centre is white and the image's corner
-                // is the background's grey (20 * i, i from the file name), in every channel.
-                string path = batch.Paths[row];
-                string folder = Path.GetFileName(Path.GetDirectoryName(path))!;
-                if (batch.ClassNames[batch.Labels[row]] != folder)
-                {
-                    return Fail($"{path} has label {batch.Labels[row]} ({batch.ClassNames[batch.Labels[row]]}), expected {folder}");
-                }
-
-                float background = 20 * int.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
-                ReadOnlySpan<float> image = batch.Data.Slice(row * 3 * 64, 3 * 64);
-                for (int channel = 0; channel < 3; channel++)
-                {
-                    float centre = image[channel * 64 + 4 * 8 + 4], corner = image[channel * 64];
-                    if (centre != 255f || corner != background)
-                    {
-                        return Fail($"{path}, channel {channel}: centre {centre}, corner {corner}; expected 255 and {background}");
-                    }
-                }
-            }
+            return Fail(shardProblem);
         }
     }
 
@@ -91,21 +67,80 @@ try
         }
     }
 
-    if (rows != 2 * perClass || !pipeline.Report.CountsAddUp || pipeline.Report.Skipped.Count != 0)
-    {
-        return Fail($"{rows} of {2 * perClass} images batched: {pipeline.Report}");
-    }
-
-    string build = RuntimeFeature.IsDynamicCodeSupported ? "" : " (native AOT)";
-    Console.WriteLine($"package consumer{build}: {rows} images in {batches} batches through the Dataflow.Pipeline {expectedVersion} package");
     return 0;
 }
 finally
 {
-    if (Directory.Exists(root))
+    if (Directory.Exists(work))
     {
-        Directory.Delete(root, recursive: true);
+        Directory.Delete(work, recursive: true);
     }
+}
+
+// Streams the dataset at `location` and checks every row; null when all is well, else the first problem.
+async Task<string?> CheckRunAsync(string what, string location, ISampleSource? source)
+{
+    var options = new PipelineOptions
+    {
+        Width = 8, Height = 8, BatchSize = 4, Epochs = 1, Seed = 7, Normalization = NormalizationOptions.None,
+    };
+    ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options);
+    if (source is not null)
+    {
+        builder.UseSource(source);
+    }
+
+    await using ImagePipeline pipeline = builder.BuildStream();
+    pipeline.Post(location);
+    pipeline.Complete();
+    int rows = 0, batches = 0;
+    var seen = new HashSet<string>(StringComparer.Ordinal);
+    await foreach (Batch batch in pipeline.ReadAllAsync())
+    {
+        using (batch)
+        {
+            rows += batch.Count;
+            batches++;
+            if (batch.Shape is not [_, 3, 8, 8])
+            {
+                return $"{what}: batch {batch.Index} has shape [{string.Join(", ", batch.Shape)}], expected [n, 3, 8, 8]";
+            }
+
+            for (int row = 0; row < batch.Count; row++)
+            {
+                // The sample's path ends in its class folder and its file name (the shard member's key keeps both):
+                // the label is that class; the shape's centre is white and the corner is the background's grey
+                // (20 * i, i from the file name), in every channel.
+                string[] parts = batch.Paths[row].Split('/', '\\');
+                string folder = parts[^2], name = Path.GetFileNameWithoutExtension(parts[^1]);
+                seen.Add(folder + "/" + name);
+                if (batch.ClassNames[batch.Labels[row]] != folder)
+                {
+                    return $"{what}: {batch.Paths[row]} has label {batch.Labels[row]} ({batch.ClassNames[batch.Labels[row]]}), expected {folder}";
+                }
+
+                float background = 20 * int.Parse(name, System.Globalization.CultureInfo.InvariantCulture);
+                ReadOnlySpan<float> image = batch.Data.Slice(row * 3 * 64, 3 * 64);
+                for (int channel = 0; channel < 3; channel++)
+                {
+                    float centre = image[channel * 64 + 4 * 8 + 4], corner = image[channel * 64];
+                    if (centre != 255f || corner != background)
+                    {
+                        return $"{what}: {batch.Paths[row]}, channel {channel}: centre {centre}, corner {corner}; expected 255 and {background}";
+                    }
+                }
+            }
+        }
+    }
+
+    if (rows != 2 * perClass || seen.Count != 2 * perClass || !pipeline.Report.CountsAddUp || pipeline.Report.Skipped.Count != 0)
+    {
+        return $"{what}: {rows} rows ({seen.Count} distinct images) of {2 * perClass} batched: {pipeline.Report}";
+    }
+
+    string build = RuntimeFeature.IsDynamicCodeSupported ? "" : " (native AOT)";
+    Console.WriteLine($"package consumer{build}: {rows} images from {what} in {batches} batches through the Dataflow.Pipeline {expectedVersion} package");
+    return null;
 }
 
 static int Fail(string message)
