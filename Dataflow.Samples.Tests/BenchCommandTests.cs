@@ -199,4 +199,19 @@ public sealed class BenchCommandTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [TestMethod]
+    public async Task Bench_ChildFromTheEnvironmentMissing_OneLineErrorNamingIt()
+    {
+        using var data = new TempDataset().WithClasses(1, 2);
+        string absent = SampleRun.AbsentPath("bench-child");
+
+        Distributed.SamplesProcess.Result run = await Distributed.SamplesProcess.RunAsync(
+            new Dictionary<string, string> { ["DATAFLOW_BENCH_CHILD"] = absent }, "bench", "--data", data.Root, "--rounds", "1");
+
+        Assert.AreEqual(Commands.ExitCodes.UsageError, run.ExitCode, run.Output + run.Error);
+        string[] lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(1, lines, run.Error);
+        Assert.Contains($"DATAFLOW_BENCH_CHILD: the executable '{absent}' does not exist", lines[0]);
+    }
 }

@@ -56,6 +56,11 @@ internal static class BenchCommand
                 }
             }
 
+            if (!File.Exists(ChildBuild))
+            {
+                throw new UsageException($"{ChildEnvironmentVariable}: the executable '{ChildBuild}' does not exist (./build.sh bench sets it to the native build; unset it to measure in this build).");
+            }
+
             return Run(environment, settings, names, r, parse.GetValue(json));
         });
         return command;
