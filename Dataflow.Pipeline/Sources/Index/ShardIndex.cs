@@ -95,13 +95,11 @@ public sealed class ShardIndex
         {
             if (reader.ValueTextEquals("format"u8))
             {
-                reader.Read();
-                format = reader.GetString();
+                format = StringValue(ref reader);
             }
             else if (reader.ValueTextEquals("version"u8))
             {
-                reader.Read();
-                version = reader.GetInt32();
+                version = Int32Value(ref reader);
             }
             else if (reader.ValueTextEquals("classes"u8))
             {
@@ -145,23 +143,19 @@ public sealed class ShardIndex
         {
             if (reader.ValueTextEquals("name"u8))
             {
-                reader.Read();
-                name = reader.GetString()!;
+                name = StringValue(ref reader)!;
             }
             else if (reader.ValueTextEquals("samples"u8))
             {
-                reader.Read();
-                samples = reader.GetInt32();
+                samples = Int32Value(ref reader);
             }
             else if (reader.ValueTextEquals("bytes"u8))
             {
-                reader.Read();
-                bytes = reader.GetInt64();
+                bytes = Int64Value(ref reader);
             }
             else if (reader.ValueTextEquals("sha256"u8))
             {
-                reader.Read();
-                sha256 = reader.GetString()!;
+                sha256 = StringValue(ref reader)!;
             }
             else if (reader.ValueTextEquals("members"u8))
             {
@@ -193,28 +187,23 @@ public sealed class ShardIndex
         {
             if (reader.ValueTextEquals("key"u8))
             {
-                reader.Read();
-                key = reader.GetString()!;
+                key = StringValue(ref reader)!;
             }
             else if (reader.ValueTextEquals("image"u8))
             {
-                reader.Read();
-                image = reader.GetString()!;
+                image = StringValue(ref reader)!;
             }
             else if (reader.ValueTextEquals("label"u8))
             {
-                reader.Read();
-                label = reader.GetInt32();
+                label = Int32Value(ref reader);
             }
             else if (reader.ValueTextEquals("offset"u8))
             {
-                reader.Read();
-                offset = reader.GetInt64();
+                offset = Int64Value(ref reader);
             }
             else if (reader.ValueTextEquals("length"u8))
             {
-                reader.Read();
-                length = reader.GetInt64();
+                length = Int64Value(ref reader);
             }
             else
             {
@@ -242,6 +231,27 @@ public sealed class ShardIndex
 
         reader.Skip();
         return false;
+    }
+
+    /// <summary>Moves to a property's value and reads it as a string (null for a JSON null).</summary>
+    private static string? StringValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.GetString();
+    }
+
+    /// <summary>Moves to a property's value and reads it as an <see cref="int"/>.</summary>
+    private static int Int32Value(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.GetInt32();
+    }
+
+    /// <summary>Moves to a property's value and reads it as a <see cref="long"/>.</summary>
+    private static long Int64Value(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.GetInt64();
     }
 
     /// <summary>Passes over a property's value, whatever it holds.</summary>
