@@ -154,7 +154,8 @@ public sealed class PredictCommandTests
             }
         }
 
-        Assert.AreEqual(2, batches);
+        // Seen once with one batch in a full parallel suite run, not reproduced since: the report says where the rows went.
+        Assert.AreEqual(2, batches, pipeline.Report.ToString());
     }
 
     [TestMethod]
