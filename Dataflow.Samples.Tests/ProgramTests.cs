@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Dataflow.Samples;
 using Dataflow.Samples.Commands;
+using Dataflow.Pipeline.Tests.Support;
 
 namespace Dataflow.Samples.Tests;
 
@@ -90,5 +92,27 @@ public sealed class ProgramTests
 
         // Only train has --epochs 0 with this message: the options reached it.
         run.AssertOneLineError("--epochs 0 only evaluates a model", ExitCodes.UsageError);
+    }
+
+    [TestMethod]
+    [DataRow("train", "--epochs", "1")]
+    [DataRow("digest")]
+    [DataRow("augment-preview", "--image", "{image}", "--out", "{out}", "--count", "1")]
+    public async Task RunAsync_DatasetWhereNothingDecodes_OneLineWithTheReasonsExitOne(string command, params string[] extra)
+    {
+        using var data = new TempDataset();
+        foreach (string name in new[] { "a/1.png", "a/2.png", "b/1.png", "b/2.png", "b/3.png" })
+        {
+            data.WriteBytes(name, "junk"u8.ToArray());
+        }
+
+        using var other = new TempDataset();
+        string image = other.AddImage("x", "source.png", 24, 24);
+        string[] args = [command, "--data", data.Root, .. extra.Select(a => a.Replace("{image}", image, StringComparison.Ordinal).Replace("{out}", Path.Combine(other.Root, "out"), StringComparison.Ordinal))];
+
+        SampleRun run = await SampleRun.RunAsync(args);
+
+        run.AssertOneLineError("samples of epoch 0 could be batched. ", ExitCodes.Failed);
+        Assert.MatchesRegex($@"could be batched\. 1 x decode: Cannot decode '{Regex.Escape(data.Root)}/[ab]/[123]\.png' \(4 bytes\): not a recognised image format", run.Error);
     }
 }

@@ -18,14 +18,16 @@ public static class UserErrors
             // Options validated by the library name the option, its range and the value.
             ArgumentException => e.Message,
             SampleFailedException => e.Message,
+            // The dataset's own fault (nothing decodes, too many files fail): the count and the reasons with their paths.
+            FailureBudgetExceededException => e.Message,
             DirectoryNotFoundException or FileNotFoundException or InvalidDataException or UnauthorizedAccessException => e.Message,
             IOException => e.Message,
             _ => null,
         };
         if (line is not null)
         {
-            // The one-line promise: messages with embedded newlines are folded.
-            line = line.ReplaceLineEndings(" ");
+            // The one-line promise: messages with embedded newlines (a list of reasons, indented) are folded into one.
+            line = string.Join(' ', line.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }
 
         return line is not null;
