@@ -227,6 +227,45 @@ public sealed class ShardSampleSourceTests
         StringAssert.Contains(e.Message, missing);
     }
 
+    [TestMethod]
+    public async Task Run_DuplicateKeysInAShard_LeftOutNamingBothMembersAndTheShard()
+    {
+        // GNU tar appends a second member of the same name (-r), as a shard edited in place has.
+        using var first = new TempDataset();
+        using var second = new TempDataset();
+        foreach (var (name, seed) in new[] { ("twice.png", 1), ("both.png", 2), ("both.jpg", 3), ("labels.png", 4), ("good.png", 5) })
+        {
+            Cv2.ImEncode(Path.GetExtension(name), TempDataset.Pattern(12, 9, seed), out byte[] image);
+            first.WriteBytes(name, image);
+        }
+
+        Cv2.ImEncode(".png", TempDataset.Pattern(12, 9, 6), out byte[] other);
+        second.WriteBytes("twice.png", other);
+        foreach (string key in new[] { "twice", "both", "labels", "good" })
+        {
+            first.WriteBytes($"{key}.cls", "0"u8.ToArray());
+        }
+
+        second.WriteBytes("labels.cls", "1"u8.ToArray());
+        using var shards = new TempDataset();
+        string shard = Path.Combine(shards.Root, "a.tar");
+        Tar("-cf", shard, "-C", first.Root, "twice.png", "twice.cls", "both.png", "both.jpg", "both.cls", "labels.png", "labels.cls", "good.png", "good.cls");
+        Tar("-rf", shard, "-C", second.Root, "twice.png", "labels.cls");
+
+        using var source = new ShardSampleSource(new ShardSourceOptions { ClassNames = ["a", "b"] });
+        var (batches, pipeline) = await ShardTestData.RunAsync(source, ShardTestData.Options(batchSize: 1), shards.Root);
+
+        CollectionAssert.AreEqual(new[] { shard + "/good.png" }, batches.SelectMany(b => b.Paths).ToArray());
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                $"{shard}/twice.png: duplicate key 'twice' in the shard '{shard}': '{shard}/twice.png' and '{shard}/twice.png' are images of the same sample; neither is read",
+                $"{shard}/both.png: duplicate key 'both' in the shard '{shard}': '{shard}/both.png' and '{shard}/both.jpg' are images of the same sample; neither is read",
+                $"{shard}/labels: sample has no usable class: it has two cls members that disagree, \"0\" and \"1\"",
+            },
+            pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}").ToArray());
+    }
+
     internal static void Add(TarWriter writer, string name, byte[] data)
     {
         TarEntry entry = writer.Format switch

@@ -92,22 +92,17 @@ internal static class TarShardScanner
                     {
                         (group.ImageField, group.Offset, group.Length) = (field, offset, entry.Length);
                     }
+                    else
+                    {
+                        // Two image members under one key (a.png twice, or a.png and a.jpg): which one is the sample
+                        // cannot be told, so neither is read and both are named.
+                        group.OtherImages.Add(field);
+                    }
                 }
                 else if (field is "cls" or "class")
                 {
                     string text = await ReadTextAsync(entry, where, name, cancellationToken).ConfigureAwait(false);
-                    if (field == "class")
-                    {
-                        group.ClassName = text;
-                    }
-                    else if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
-                    {
-                        group.ClassIndex = index;
-                    }
-                    else
-                    {
-                        group.BadClass = $"its cls field is \"{(text.Length > 40 ? text[..40] + "..." : text)}\", not a class index";
-                    }
+                    group.SetClassField(field, text);
                 }
             }
 
@@ -164,11 +159,44 @@ internal static class TarShardScanner
 
         public long Length { get; set; }
 
-        public int? ClassIndex { get; set; }
+        public int? ClassIndex { get; private set; }
 
-        public string? ClassName { get; set; }
+        public string? ClassName { get; private set; }
 
-        public string? BadClass { get; set; }
+        public string? BadClass { get; private set; }
+
+        /// <summary>The image fields after the first, in member order.</summary>
+        public List<string> OtherImages { get; } = [];
+
+        /// <summary>The text of the first <c>cls</c> and <c>class</c> members, to compare a repeated one with.</summary>
+        private Dictionary<string, string> ClassTexts { get; } = new(StringComparer.Ordinal);
+
+        public void SetClassField(string field, string text)
+        {
+            if (ClassTexts.TryGetValue(field, out string? first))
+            {
+                if (first != text)
+                {
+                    BadClass ??= $"it has two {field} members that disagree, \"{Shorten(first)}\" and \"{Shorten(text)}\"";
+                }
+
+                return;
+            }
+
+            ClassTexts[field] = text;
+            if (field == "class")
+            {
+                ClassName = text;
+            }
+            else if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+            {
+                ClassIndex = index;
+            }
+            else
+            {
+                BadClass ??= $"its cls field is \"{Shorten(text)}\", not a class index";
+            }
+        }
 
         public void Flush(string where, List<ScannedSample> samples, List<IgnoredEntry> ignored)
         {
@@ -176,6 +204,11 @@ internal static class TarShardScanner
             if (ImageField is null)
             {
                 ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample has no image field (fields: {fields})"));
+            }
+            else if (OtherImages.Count > 0)
+            {
+                string others = string.Join("', '", OtherImages.Select(f => $"{where}/{Key}.{f}"));
+                ignored.Add(new IgnoredEntry($"{where}/{Key}.{ImageField}", $"duplicate key '{Key}' in the shard '{where}': '{where}/{Key}.{ImageField}' and '{others}' are images of the same sample; neither is read"));
             }
             else if (BadClass is not null)
             {
@@ -191,6 +224,8 @@ internal static class TarShardScanner
             }
         }
     }
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "..." : text;
 
     /// <summary>Counts the bytes read from a forward-only stream, so a member's data offset is known without seeking.</summary>
     private sealed class CountingStream(Stream inner) : Stream
