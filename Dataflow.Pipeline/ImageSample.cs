@@ -11,7 +11,7 @@ namespace Dataflow.Pipeline;
 /// <remarks>
 /// The pipeline owns <see cref="Bytes"/> and <see cref="Image"/> and disposes them on every path: a stage must
 /// not dispose either (a stage that disposes the image has its sample skipped, naming the stage). A user
-/// stage that replaces the image calls <see cref="ReplaceImage"/>; one that rejects the sample calls
+/// stage that replaces the image calls <see cref="ReplaceImage(Mat)"/>; one that rejects the sample calls
 /// <see cref="Skip"/>. Stages must pass every message on, in order (the batch block groups them by position).
 /// </remarks>
 public sealed class ImageSample
@@ -97,13 +97,30 @@ public sealed class ImageSample
     }
 
     /// <summary>Puts a new image in place of the current one, disposing the old one (unless it is the same Mat).</summary>
+    /// <remarks>The sample owns <paramref name="image"/> from then on: it must be a Mat no other sample holds.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="image"/> is disposed.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="image"/> is the image another sample of the run holds.</exception>
     public void ReplaceImage(Mat image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        ReplaceImage(image, null);
+    }
+
+    /// <summary>
+    /// As <see cref="ReplaceImage(Mat)"/> for the Mat <paramref name="augmentation"/> returned (when not null), whose
+    /// name every refusal then gives. A refused Mat is left alone: it is its holder's, or was disposed already.
+    /// </summary>
+    internal void ReplaceImage(Mat? image, object? augmentation)
+    {
+        if (image is null)
+        {
+            throw ReturnedNull(augmentation!);
+        }
+
         if (image.IsDisposed)
         {
-            throw new ObjectDisposedException(nameof(Mat), "The replacement image is already disposed.");
+            throw ReturnedDisposed(augmentation);
         }
 
         if (ReferenceEquals(image, _image))
@@ -111,15 +128,47 @@ public sealed class ImageSample
             return;
         }
 
+        if (_counter.TryAdopt(image, this) is ImageSample holder)
+        {
+            throw ReturnedHeld(augmentation, holder);
+        }
+
+        if (image.IsDisposed)
+        {
+            // Its holder disposed it between the two checks.
+            _counter.Disown(image, this);
+            throw ReturnedDisposed(augmentation);
+        }
+
         Mat? old = _image;
         _image = image;
-        _counter.MatCreated();
         if (old is not null)
         {
             old.Dispose();
-            _counter.MatDisposed();
+            _counter.Disown(old, this);
         }
     }
+
+    /// <summary>The Mats and samples of the run this sample belongs to (who holds which Mat).</summary>
+    internal ImageCounter Images => _counter;
+
+    /// <summary>Why a null returned by <paramref name="augmentation"/> is refused.</summary>
+    internal static InvalidOperationException ReturnedNull(object augmentation) =>
+        new($"Augmentation '{Describe(augmentation)}' returned null; return the input image or a new Mat.");
+
+    /// <summary>Why a disposed Mat (from <paramref name="augmentation"/>, or a stage's replacement when null) is refused.</summary>
+    internal static ObjectDisposedException ReturnedDisposed(object? augmentation) =>
+        new(null, $"{Giver(augmentation)} is already disposed; return the input image or a new Mat, and leave disposal to the pipeline.");
+
+    /// <summary>Why a Mat another sample holds (from <paramref name="augmentation"/>, or a stage's replacement when null) is refused.</summary>
+    internal static InvalidOperationException ReturnedHeld(object? augmentation, ImageSample holder) =>
+        new($"{Giver(augmentation)} is the image of {holder}, still in flight; return a new Mat for each sample (Clone() a Mat that is kept and reused).");
+
+    private static string Giver(object? augmentation) =>
+        augmentation is null ? "The replacement image" : $"Augmentation '{Describe(augmentation)}' returned an image that";
+
+    /// <summary>How a stage or an augmentation is named in a reason: its ToString, or its type's name.</summary>
+    internal static string Describe(object stage) => stage.ToString() ?? stage.GetType().Name;
 
     internal void SetBytes(PooledBuffer bytes)
     {
@@ -142,7 +191,7 @@ public sealed class ImageSample
     {
         if (_image is { IsDisposed: true })
         {
-            throw new ObjectDisposedException(nameof(Mat), $"Stage '{stage.ToString() ?? stage.GetType().Name}' disposed the sample's image; stages must leave disposal to the pipeline (use ReplaceImage to swap it).");
+            throw new ObjectDisposedException(nameof(Mat), $"Stage '{Describe(stage)}' disposed the sample's image; stages must leave disposal to the pipeline (use ReplaceImage to swap it).");
         }
     }
 
@@ -153,8 +202,9 @@ public sealed class ImageSample
         Mat? image = Interlocked.Exchange(ref _image, null);
         if (image is not null)
         {
+            // Disposed before it leaves the list, so a sample that is handed it in between sees it disposed.
             image.Dispose();
-            _counter.MatDisposed();
+            _counter.Disown(image, this);
         }
 
         if (Interlocked.Exchange(ref _loaded, 0) == 1)

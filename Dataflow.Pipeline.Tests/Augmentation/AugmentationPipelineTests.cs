@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Tests.Reliability;
 using Dataflow.Pipeline.Tests.Support;
 using OpenCvSharp;
 
@@ -177,6 +178,127 @@ public sealed class AugmentationPipelineTests
         public Mat Apply(Mat image, AugmentationContext context) => context.SampleIndex % every == 0
             ? throw new InvalidDataException($"sample index divisible by {every}")
             : image;
+    }
+
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(true, false)]
+    [DataRow(false, true)]
+    [DataRow(true, true)]
+    public async Task Run_AugmentationReturnsOneMatForEverySample_OneSampleGetsItTheOthersSkippedNamingIt(bool userStageAfter, bool inCombinator)
+    {
+        // One Mat returned for every image: the first sample to get it holds it (and disposes it once, after normalize);
+        // every later sample is refused, while the holder has it or after it was disposed, never disposed twice.
+        using var data = new TempDataset().WithClasses(2, 6, 16, 12);
+        var shared = new SharedMat();
+        IAugmentation augmentation = inCombinator ? new RandomApply(1, shared) : shared;
+        PipelineOptions options = FaultHarness.Small(epochs: 1) with { Augmentations = [augmentation] };
+        FaultRun run = await FaultHarness.RunAsync(options, data.Root, userStageAfter
+            ? b => b.AddStage(StagePosition.AfterAugment, "reader", s => _ = Cv2.Mean(s.Image!))
+            : null);
+
+        FaultHarness.AssertFinishedAndAccounted(run);
+        Assert.AreEqual(1, run.Report.Batched, string.Join("; ", run.Report.Skipped));
+        Assert.HasCount(11, run.Report.Skipped);
+        foreach (SkippedSample skip in run.Report.Skipped)
+        {
+            Assert.AreEqual("augment", skip.Stage);
+            bool disposed = skip.Reason == "Augmentation 'SharedMat' returned an image that is already disposed; return the input image or a new Mat, and leave disposal to the pipeline.";
+            bool held = skip.Reason.StartsWith("Augmentation 'SharedMat' returned an image that is the image of sample #", StringComparison.Ordinal)
+                && skip.Reason.EndsWith(", still in flight; return a new Mat for each sample (Clone() a Mat that is kept and reused).", StringComparison.Ordinal);
+            Assert.IsTrue(disposed || held, skip.Reason);
+        }
+
+        // Every batched row is the shared image's grey.
+        Assert.IsTrue(run.Batches.SelectMany(b => b.Data).All(v => Math.Abs(v - 77 / 255f) < 1e-6f), "rows hold the shared Mat's pixels");
+    }
+
+    [TestMethod]
+    public async Task Run_CombinatorWithATransformReturningOneMat_TheOthersSkippedNamingTheTransform()
+    {
+        // Even samples keep the shared Mat, odd ones copy it: the combinator must not dispose it as an intermediate of an
+        // odd sample while an even sample holds it.
+        using var data = new TempDataset().WithClasses(1, 8, 16, 12);
+        var options = FaultHarness.Small(epochs: 1) with { Augmentations = [new RandomApply(1, new SharedMat(), new CloneOdd())] };
+        FaultRun run = await FaultHarness.RunAsync(options, data.Root, b => b.AddStage(StagePosition.AfterAugment, "reader", s => _ = Cv2.Mean(s.Image!)));
+
+        FaultHarness.AssertFinishedAndAccounted(run);
+        Assert.AreEqual(8, run.Report.Batched + run.Report.Skipped.Count);
+        Assert.IsGreaterThanOrEqualTo(1L, run.Report.Batched);
+        Assert.IsTrue(run.Report.Skipped.All(s => s.Stage == "augment" && s.Reason.StartsWith("Augmentation 'SharedMat' returned an image that ", StringComparison.Ordinal)),
+            string.Join("; ", run.Report.Skipped));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Run_AugmentationReturnsNull_SkippedNamingIt(bool inCombinator)
+    {
+        using var data = new TempDataset().WithClasses(1, 4, 16, 12);
+        IAugmentation augmentation = inCombinator ? new RandomApply(1, new NullAugmentation(), new RandomHorizontalFlip()) : new NullAugmentation();
+        FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(epochs: 1) with { Augmentations = [augmentation] }, data.Root,
+            b => b.AddStage(StagePosition.AfterAugment, "next", _ => { }));
+
+        Assert.IsInstanceOfType<FailureBudgetExceededException>(run.Error, $"{run.Error}");
+        Assert.HasCount(4, run.Report.Skipped);
+        foreach (SkippedSample skip in run.Report.Skipped)
+        {
+            Assert.AreEqual(("augment", "Augmentation 'NullAugmentation' returned null; return the input image or a new Mat."), (skip.Stage, skip.Reason));
+        }
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Run_AugmentationDisposesItsResult_SkippedNamingItNotTheNextStage(bool inCombinator)
+    {
+        using var data = new TempDataset().WithClasses(1, 4, 16, 12);
+        IAugmentation augmentation = inCombinator ? new OneOf(new DisposingAugmentation()) : new DisposingAugmentation();
+        FaultRun run = await FaultHarness.RunAsync(FaultHarness.Small(epochs: 1) with { Augmentations = [new RandomHorizontalFlip(), augmentation] }, data.Root,
+            b => b.AddStage(StagePosition.AfterAugment, "next", _ => { }));
+
+        Assert.IsInstanceOfType<FailureBudgetExceededException>(run.Error, $"{run.Error}");
+        Assert.HasCount(4, run.Report.Skipped);
+        foreach (SkippedSample skip in run.Report.Skipped)
+        {
+            string name = inCombinator ? "OneOf([DisposingAugmentation], weights=[1])" : "DisposingAugmentation";
+            Assert.AreEqual(("augment", $"Augmentation '{name}' returned an image that is already disposed; return the input image or a new Mat, and leave disposal to the pipeline."),
+                (skip.Stage, skip.Reason));
+        }
+    }
+
+    /// <summary>Returns one Mat of its own (a 16×12 grey of 77) for every image: a transform that breaks the ownership rule.</summary>
+    private sealed class SharedMat : IAugmentation
+    {
+        private readonly Lazy<Mat> _mat = new(() => new Mat(12, 16, MatType.CV_8UC3, new Scalar(77, 77, 77)));
+
+        public Mat Apply(Mat image, AugmentationContext context) => _mat.Value;
+
+        public override string ToString() => nameof(SharedMat);
+    }
+
+    /// <summary>A copy of its input for odd sample indices, the input itself for even ones.</summary>
+    private sealed class CloneOdd : IAugmentation
+    {
+        public Mat Apply(Mat image, AugmentationContext context) => context.SampleIndex % 2 == 1 ? image.Clone() : image;
+    }
+
+    private sealed class NullAugmentation : IAugmentation
+    {
+        public Mat Apply(Mat image, AugmentationContext context) => null!;
+
+        public override string ToString() => nameof(NullAugmentation);
+    }
+
+    private sealed class DisposingAugmentation : IAugmentation
+    {
+        public Mat Apply(Mat image, AugmentationContext context)
+        {
+            image.Dispose();
+            return image;
+        }
+
+        public override string ToString() => nameof(DisposingAugmentation);
     }
 
     /// <summary>A large image of soft coloured blobs: resampling it at any scale gives nearly the same picture.</summary>

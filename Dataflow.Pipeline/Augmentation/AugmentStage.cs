@@ -25,11 +25,11 @@ internal sealed class AugmentStage
 
     public void Augment(ImageSample sample)
     {
-        var context = new AugmentationContext(_seed, sample.Epoch, sample.Info!.Index, _pixelOrder);
+        var context = new AugmentationContext(_seed, sample.Epoch, sample.Info!.Index, _pixelOrder) { Images = sample.Images };
         for (int i = _first; i < _augmentations.Count; i++)
         {
-            sample.ReplaceImage(_augmentations[i].Apply(sample.Image!, context));
-            sample.ThrowIfImageDisposed(_augmentations[i]);
+            // Refuses, naming the augmentation, a result that is null, disposed or another sample's image.
+            sample.ReplaceImage(_augmentations[i].Apply(sample.Image!, context), _augmentations[i]);
         }
     }
 }

@@ -50,6 +50,9 @@ public sealed class AugmentationContext
     /// <summary>This image's own generator: the only source of randomness an augmentation may use.</summary>
     public SampleRandom Random { get; }
 
+    /// <summary>Who holds which Mat in the run (null outside a pipeline): a combinator refuses a Mat another sample holds.</summary>
+    internal Memory.ImageCounter? Images { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"augmentation of sample #{SampleIndex}, epoch {Epoch}, seed {Seed}";
 }

@@ -52,8 +52,34 @@ internal static class AugmentationOps
     /// Runs <paramref name="transforms"/> in order, disposing the intermediate Mats they create; the caller keeps
     /// ownership of <paramref name="image"/> as with a single <see cref="IAugmentation.Apply"/>.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A transform returned null or the image of another sample in flight.</exception>
+    /// <exception cref="ObjectDisposedException">A transform returned a disposed Mat.</exception>
     public static Mat ApplyAll(IReadOnlyList<IAugmentation> transforms, Mat image, AugmentationContext context) =>
-        Chain(image, transforms.Count, (current, i) => transforms[i].Apply(current, context));
+        Chain(image, transforms.Count, (current, i) => Checked(transforms[i], transforms[i].Apply(current, context), image, context));
+
+    /// <summary>
+    /// <paramref name="result"/> of <paramref name="transform"/> inside a combinator, refused (naming the transform) when the
+    /// combinator must not pass it on or dispose it: null, disposed, or another sample's image.
+    /// </summary>
+    private static Mat Checked(IAugmentation transform, Mat? result, Mat image, AugmentationContext context)
+    {
+        if (result is null)
+        {
+            throw ImageSample.ReturnedNull(transform);
+        }
+
+        if (result.IsDisposed)
+        {
+            throw ImageSample.ReturnedDisposed(transform);
+        }
+
+        if (!ReferenceEquals(result, image) && context.Images?.HolderOf(result) is ImageSample holder)
+        {
+            throw ImageSample.ReturnedHeld(transform, holder);
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// Runs <paramref name="steps"/> steps in order, each given the previous one's result and its number, disposing the
