@@ -2,7 +2,8 @@
 # The project's two entry points on a fresh Linux x64 machine with only the .NET SDK:
 #   ./build.sh test            build everything and run the whole test suite
 #   ./build.sh train [ARGS]    run the main job: train a classifier on the embedded digits dataset
-#   ./build.sh package         pack the library and build and run an app that restores it from the local package folder
+#   ./build.sh package         pack the library into artifacts/packages, then build and run an app that restores it from
+#                              there and every C# block of the readmes against it (--no-check: pack only)
 # Any other Dataflow.Samples command runs the same way: ./build.sh scan --data DIR, ./build.sh bench --data DIR ...
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -93,25 +94,164 @@ ensure_mpi_prerequisites() {
   exit 1
 }
 
+# The version of a local pack: the library's VersionPrefix, then "local", the commit's height and its short hash
+# (0.1.0-local.286.gf747e30), so that a later commit packs a higher version and the same commit the same version
+# (the build is deterministic: the same bytes). A tree with uncommitted changes adds the time of the pack
+# (.dev.20261204193000): its content is new, so its version is too. Earlier packs are never deleted, from
+# artifacts/packages or from the NuGet cache: an app that restored one keeps restoring it.
+package_version() {
+  local prefix height hash
+  prefix=$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' Dataflow.Pipeline/Dataflow.Pipeline.csproj)
+  if ! height=$(git rev-list --count HEAD 2>/dev/null) || ! hash=$(git rev-parse --short=7 HEAD 2>/dev/null); then
+    echo "$prefix-local.0.dev.$(date -u +%Y%m%d%H%M%S)"
+    return 0
+  fi
+  if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+    echo "$prefix-local.$height.g$hash.dev.$(date -u +%Y%m%d%H%M%S)"
+  else
+    echo "$prefix-local.$height.g$hash"
+  fi
+}
+
+# Packs the library into artifacts/packages. The repository and project URLs go into the package when
+# DATAFLOW_REPOSITORY_URL (and DATAFLOW_PROJECT_URL, which defaults to it) are set.
+pack_library() {
+  local version=$1 url_args=()
+  if [ -n "${DATAFLOW_REPOSITORY_URL:-}" ]; then
+    url_args+=(-p:RepositoryUrl="$DATAFLOW_REPOSITORY_URL" -p:PackageProjectUrl="${DATAFLOW_PROJECT_URL:-$DATAFLOW_REPOSITORY_URL}")
+  elif [ -n "${DATAFLOW_PROJECT_URL:-}" ]; then
+    url_args+=(-p:PackageProjectUrl="$DATAFLOW_PROJECT_URL")
+  fi
+  say "building Dataflow.Pipeline (Release)"
+  quietly dotnet build Dataflow.Pipeline -c Release -nologo -clp:ErrorsOnly "${url_args[@]}"
+  say "packing Dataflow.Pipeline $version into artifacts/packages"
+  quietly dotnet pack Dataflow.Pipeline -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages \
+    -p:PackageVersion="$version" "${url_args[@]}"
+  ls artifacts/packages/Dataflow.Pipeline."$version".nupkg artifacts/packages/Dataflow.Pipeline."$version".snupkg >/dev/null
+}
+
+# One line on stderr for each step of a long command, so that it never sits silent for minutes.
+say() {
+  echo "build.sh: $*" >&2
+}
+
 # Packs the library into artifacts/packages and builds and runs samples/consumer, an app that restores it from
 # there (not a project reference) with the OpenCV runtime for its platform, as a user's app would.
-# A version of its own each run, so the NuGet cache never serves an older pack of the same version.
 check_package() {
   local version
-  version="0.1.0-local.$(date -u +%Y%m%d%H%M%S)"
-  rm -rf artifacts/packages samples/consumer/bin "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/dataflow.pipeline/0.1.0-local.*
-  quietly dotnet build Dataflow.Pipeline -c Release -nologo -clp:ErrorsOnly
-  quietly dotnet pack Dataflow.Pipeline -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages -p:PackageVersion="$version"
-  ls artifacts/packages/Dataflow.Pipeline."$version".nupkg artifacts/packages/Dataflow.Pipeline."$version".snupkg >/dev/null
+  version=$(package_version)
+  rm -rf samples/consumer/bin
+  pack_library "$version"
+  say "building and running samples/consumer against the package"
   quietly dotnet build samples/consumer -c Release -nologo -clp:ErrorsOnly -p:DataflowPipelineVersion="$version"
   dotnet samples/consumer/bin/Release/net10.0/PackageConsumer.dll "$version"
+  check_readmes "$version"
   # The same app as a native AOT executable: the library must trim and run without a JIT (no warnings allowed).
   # Linux only here (a Windows native publish needs the MSVC linker).
   [ "$(uname -s)" = "Linux" ] || return 0
   ensure_native_aot_prerequisites
+  say "publishing samples/consumer as a native AOT executable (a minute or two)"
   quietly dotnet publish samples/consumer -c Release --use-current-runtime -p:PublishAot=true -nologo -clp:ErrorsOnly \
     -p:DataflowPipelineVersion="$version" -o samples/consumer/bin/native
   samples/consumer/bin/native/PackageConsumer "$version"
+  say "package Dataflow.Pipeline $version is in artifacts/packages"
+}
+
+# Runs README.md's install block (```bash install) as written, in an empty folder beside a link to this clone, so
+# that the app it makes restores the package just packed as a user's would; then compiles every C# block of README.md
+# and of the package's readme (Dataflow.Pipeline/README.md) into that app, as written (samples/readme/blocks.awk),
+# and runs each block whose fence does not say no-run, in a folder with class folders of images (images/cat, ...).
+# A block that does not build fails the check with its line in the Markdown file; one that throws, with its line too.
+check_readmes() {
+  local version=$1 repo=$PWD work blocks app log status=0
+  work=$(mktemp -d)
+  blocks="$work/blocks"
+  mkdir -p "$blocks"
+  ln -s "$repo" "$work/dataflow-pipeline"
+  awk -v out="$blocks" -v source="$repo/README.md" -v tag=Readme -f samples/readme/blocks.awk README.md
+  awk -v out="$blocks" -v source="$repo/Dataflow.Pipeline/README.md" -v tag=PackageReadme -f samples/readme/blocks.awk \
+    Dataflow.Pipeline/README.md
+  if [ ! -s "$blocks/Readme.install" ]; then
+    echo "build.sh: README.md has no \`\`\`bash install block (the install commands this check runs as written)" >&2
+    return 1
+  fi
+  say "running README.md's install block as written, in $work"
+  (cd "$work" && quietly bash -euo pipefail "$blocks/Readme.install") || {
+    echo "build.sh: README.md's install block failed (above), run in $work" >&2
+    return 1
+  }
+  app=$(find "$work" -mindepth 1 -maxdepth 2 -name '*.csproj' -not -path "$blocks/*" | head -n 1)
+  [ -n "$app" ] || { echo "build.sh: README.md's install block made no project in $work" >&2; return 1; }
+  app=$(dirname "$app")
+  if ! grep -q "Include=\"Dataflow.Pipeline\" Version=\"$version\"" "$app"/*.csproj; then
+    # A newer pack in artifacts/packages (another branch's) wins over this one: pin the one just packed.
+    say "README.md's install block took another version than $version; pinning $version"
+    (cd "$app" && quietly dotnet add package Dataflow.Pipeline --version "$version")
+  fi
+  cp "$blocks"/*.cs "$app"/
+  write_readme_runner "$blocks" > "$app/Program.cs"
+  say "compiling the $(cat "$blocks/Readme.count") C# blocks of README.md and $(cat "$blocks/PackageReadme.count") of Dataflow.Pipeline/README.md as written"
+  log=$(mktemp)
+  (cd "$app" && dotnet build -c Release -warnaserror -nologo -clp:ErrorsOnly >"$log" 2>&1) || status=$?
+  if [ "$status" != 0 ]; then
+    echo "build.sh: a C# block of the readmes does not build as written (error at the block's line):" >&2
+    grep -E 'error' "$log" | sed -e 's/ \[[^]]*\.csproj\]$//' | sort -u >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+  say "running the readmes' runnable C# blocks"
+  (cd "$app" && dotnet "bin/Release/net10.0/$(basename "$app"/*.csproj .csproj).dll") || return 1
+  rm -rf "$work"
+}
+
+# The README check's Program.cs: makes images/ (two class folders of small PNGs), then runs each runnable block in
+# the order of the readmes and names the block that throws.
+write_readme_runner() {
+  local blocks=$1 name
+  cat <<'CS'
+// Runs the readmes' runnable C# blocks (generated by build.sh's README check), each on the class folders images/cat
+// and images/dog in the current folder.
+using OpenCvSharp;
+
+string[] classes = ["cat", "dog"];
+for (int c = 0; c < classes.Length; c++)
+{
+    Directory.CreateDirectory(Path.Combine("images", classes[c]));
+    for (int i = 0; i < 20; i++)
+    {
+        using var image = new Mat(48, 64, MatType.CV_8UC3, Scalar.All(10 * i));
+        Cv2.Circle(image, new Point(32, 24), 8 + 8 * c, Scalar.White, -1);
+        Cv2.ImWrite(Path.Combine("images", classes[c], $"{i}.png"), image);
+    }
+}
+
+(string Block, Func<Task> Run)[] blocks =
+[
+CS
+  for name in $(cat "$blocks/Readme.run" "$blocks/PackageReadme.run" 2>/dev/null); do
+    local file=README.md line=${name##*_L}
+    [ "${name%%_L*}" = "PackageReadme" ] && file=Dataflow.Pipeline/README.md
+    echo "    (\"$file line $line\", $name.RunAsync),"
+  done
+  cat <<'CS'
+];
+foreach ((string block, Func<Task> run) in blocks)
+{
+    try
+    {
+        await run();
+        Console.WriteLine($"readme check: {block}: ran");
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"readme check: the C# block at {block} threw: {e}");
+        return 1;
+    }
+}
+
+return 0;
+CS
 }
 
 # A native AOT publish links with the platform's C compiler (clang, or gcc when there is no clang).
@@ -155,7 +295,14 @@ case "$command" in
     exit "$package_status"
     ;;
   package)
-    check_package
+    if [ "${1:-}" = "--no-check" ]; then
+      version=$(package_version)
+      pack_library "$version"
+      say "package Dataflow.Pipeline $version is in artifacts/packages"
+    else
+      [ $# = 0 ] || { echo "build.sh: package takes no argument but --no-check, was '$1'" >&2; exit 2; }
+      check_package
+    fi
     ;;
   bench)
     # The bench runs a ReadyToRun build of the samples app, as a trainer is deployed: start-up and the first
