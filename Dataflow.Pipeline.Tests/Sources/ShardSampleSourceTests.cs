@@ -266,6 +266,75 @@ public sealed class ShardSampleSourceTests
             pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}").ToArray());
     }
 
+    [TestMethod]
+    public async Task Run_GzipShardsBesideTarShards_EverySampleReadStreamedAndSampleBySample()
+    {
+        using var layout = new TempDataset();
+        var expected = new List<string>();
+        for (int i = 0; i < 7; i++)
+        {
+            Cv2.ImEncode(".png", TempDataset.Pattern(12, 9, i), out byte[] png);
+            layout.WriteBytes($"s{i}.png", png);
+            layout.WriteBytes($"s{i}.cls", Encoding.ASCII.GetBytes($"{i % 3}"));
+            expected.Add($"{i % 3} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(png))}");
+        }
+
+        using var shards = new TempDataset();
+        Tar("-cf", Path.Combine(shards.Root, "a.tar"), "-C", layout.Root, "s0.png", "s0.cls", "s1.png", "s1.cls");
+        Tar("-czf", Path.Combine(shards.Root, "b.tar.gz"), "-C", layout.Root, "s2.png", "s2.cls", "s3.png", "s3.cls", "s4.png", "s4.cls");
+        Tar("-czf", Path.Combine(shards.Root, "c.tgz"), "-C", layout.Root, "s5.png", "s5.cls", "s6.png", "s6.cls");
+
+        using var streamed = new ShardSampleSource();
+        using var perSample = new ShardSampleSource(new ShardSourceOptions { Streaming = false });
+        expected.Sort(StringComparer.Ordinal);
+        CollectionAssert.AreEqual(expected, await ShardTestData.ClassAndBytesAsync(perSample, shards.Root));
+        var (a, pipeline) = await ShardTestData.RunAsync(streamed, ShardTestData.Options(batchSize: 3), shards.Root);
+        var (b, _) = await ShardTestData.RunAsync(perSample, ShardTestData.Options(batchSize: 3), shards.Root);
+
+        Assert.IsEmpty(pipeline.Report.Ignored, string.Join("; ", pipeline.Report.Ignored));
+        Assert.AreEqual(7, a.Sum(x => x.Labels.Length));
+        Assert.AreEqual(1, streamed.StreamedEpochs);
+        Assert.AreEqual(3, streamed.ShardRequests, "one request per shard, the gzip ones from their start");
+        StringAssert.Contains(string.Join(" ", a.SelectMany(x => x.Paths)), Path.Combine(shards.Root, "b.tar.gz") + "/s3.png");
+        ShardStreamingTests.AssertSameBatches(b, a);
+    }
+
+    [TestMethod]
+    public async Task Run_EmptyShardAndFilesThatAreNotShards_ListedInIgnoredWithTheReason()
+    {
+        using PackedShards packed = ShardTestData.Packed();
+        string root = packed.Shards.Root;
+        File.WriteAllBytes(Path.Combine(root, "empty.tar"), []);
+        File.WriteAllText(Path.Combine(root, "README.txt"), "notes");
+        File.Copy(Path.Combine(root, packed.Index.Shards[0].Name), Path.Combine(root, "extra.tar"));
+
+        using var indexed = new ShardSampleSource();
+        var (_, pipeline) = await ShardTestData.RunAsync(indexed, ShardTestData.Options(), root);
+        Assert.AreEqual(12, pipeline.Report.Batched);
+        string index = Path.Combine(root, ShardIndex.FileName);
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                $"{Path.Combine(root, "README.txt")}: not a shard (*.tar, *.tar.gz, *.tgz): not read",
+                $"{Path.Combine(root, "empty.tar")}: shard not listed in the index '{index}': not read",
+                $"{Path.Combine(root, "extra.tar")}: shard not listed in the index '{index}': not read",
+            },
+            pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}").ToArray());
+
+        File.Delete(Path.Combine(root, "extra.tar"));
+        using var scanning = new ShardSampleSource(new ShardSourceOptions { UseIndex = false });
+        (_, pipeline) = await ShardTestData.RunAsync(scanning, ShardTestData.Options(), root);
+        Assert.AreEqual(12, pipeline.Report.Batched);
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                $"{Path.Combine(root, "empty.tar")}: shard holds no tar members (0 bytes): no samples",
+                $"{Path.Combine(root, "README.txt")}: not a shard (*.tar, *.tar.gz, *.tgz): not read",
+                $"{index}: shard index not read (ShardSourceOptions.UseIndex is false)",
+            },
+            pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}").ToArray());
+    }
+
     internal static void Add(TarWriter writer, string name, byte[] data)
     {
         TarEntry entry = writer.Format switch

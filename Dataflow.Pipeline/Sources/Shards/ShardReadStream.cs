@@ -317,6 +317,7 @@ internal sealed class ShardReadStream : ISampleReadStream
         public static OpenShard Start(ShardStreamPlan.Visit visit, long offset, ShardStreamCounters counters, CancellationToken token)
         {
             counters.Opened();
+            offset = StartOf(visit, offset);
             return new OpenShard(visit, offset, counters, OpenAsync(visit, offset, token));
         }
 
@@ -328,14 +329,17 @@ internal sealed class ShardReadStream : ISampleReadStream
         {
             await DisposeStreamAsync().ConfigureAwait(false);
             Reopens++;
-            Position = offset;
+            Position = offset = StartOf(_visit, offset);
             _counters.Opened();
             _opening = OpenAsync(_visit, offset, token);
         }
 
+        // A gzip shard cannot be entered part-way: its stream starts at the beginning and is read forward to the member.
+        private static long StartOf(ShardStreamPlan.Visit visit, long offset) => ShardFiles.IsGzip(visit.Key) ? 0 : offset;
+
         // A store that fails at once (a local file that is gone) fails the request's task, as a remote store does.
         private static async Task<Stream> OpenAsync(ShardStreamPlan.Visit visit, long offset, CancellationToken token) =>
-            await visit.Store.OpenRangeAsync(visit.Key, offset, visit.End - offset, token).ConfigureAwait(false);
+            (await ShardFiles.OpenAsync(visit.Store, visit.Key, offset, visit.End - offset, token).ConfigureAwait(false)).Stream;
 
         public ValueTask DisposeAsync() => new(DisposeStreamAsync());
 

@@ -145,9 +145,52 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         ArgumentNullException.ThrowIfNull(pool);
         var member = sample.State as ShardMember
             ?? throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}.", nameof(sample));
-        return await ObjectReads.ReadExactAsync(member.Store, member.ShardKey, member.Offset, member.Length, pool,
-            read => new InvalidDataException($"The shard '{member.Store.Describe(member.ShardKey)}' is truncated: {sample.Id} needs {member.Length} bytes at offset {member.Offset}, {read} were there."),
-            cancellationToken).ConfigureAwait(false);
+        Func<int, Exception> truncated = read => new InvalidDataException($"The shard '{member.Store.Describe(member.ShardKey)}' is truncated: {sample.Id} needs {member.Length} bytes at offset {member.Offset}, {read} were there.");
+        if (ShardFiles.IsGzip(member.ShardKey))
+        {
+            return await ReadGzipMemberAsync(member, pool, truncated, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await ObjectReads.ReadExactAsync(member.Store, member.ShardKey, member.Offset, member.Length, pool, truncated, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A gzip shard has no random access: it is decompressed from its start, and what precedes the member passed over.</summary>
+    private static async Task<PooledBuffer> ReadGzipMemberAsync(ShardMember member, BufferPool pool, Func<int, Exception> truncated, CancellationToken cancellationToken)
+    {
+        Stream stream = await ShardFiles.OpenWholeAsync(member.Store, member.ShardKey, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            byte[] skip = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                for (long left = member.Offset; left > 0;)
+                {
+                    int read = await stream.ReadAsync(skip.AsMemory(0, (int)Math.Min(skip.Length, left)), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        throw truncated(0);
+                    }
+
+                    left -= read;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(skip);
+            }
+
+            PooledBuffer buffer = pool.Rent(member.Length);
+            try
+            {
+                int got = await stream.ReadAtLeastAsync(buffer.Array.AsMemory(0, member.Length), member.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                return got == member.Length ? buffer : throw truncated(got);
+            }
+            catch
+            {
+                buffer.Dispose();
+                throw;
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -177,8 +220,29 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         }
 
         string indexKey = prefix + ShardIndex.FileName;
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyList<string>? classes = await DiscoverShardsAsync(store, prefix, indexKey, listed, read, found, ignored, cancellationToken).ConfigureAwait(false);
+        bool indexRead = classes is not null;
+        foreach (string key in listed.Keys.Where(k => !read.Contains(k)).Order(CodePointComparer.Instance))
+        {
+            string reason = key == indexKey
+                ? "shard index not read (ShardSourceOptions.UseIndex is false)"
+                : indexRead && ShardFiles.IsShard(key)
+                    ? $"shard not listed in the index '{store.Describe(indexKey)}': not read"
+                    : $"not a shard ({ShardFiles.Patterns}): not read";
+            ignored.Add(new IgnoredEntry(store.Describe(key), reason));
+        }
+
+        return classes;
+    }
+
+    /// <summary>Discovers the shards of one location (from its index, or by scanning); adds each key it reads to <paramref name="read"/>.</summary>
+    private async Task<IReadOnlyList<string>?> DiscoverShardsAsync(IObjectStore store, string prefix, string indexKey, Dictionary<string, long> listed,
+        HashSet<string> read, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    {
         if (_options.UseIndex && listed.ContainsKey(indexKey))
         {
+            read.Add(indexKey);
             ShardIndex index;
             using (Stream stream = await store.OpenReadAsync(indexKey, 0, cancellationToken).ConfigureAwait(false))
             {
@@ -189,6 +253,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
             foreach (ShardIndexEntry shard in index.Shards)
             {
                 string key = prefix + shard.Name;
+                read.Add(key);
                 int shardOrdinal = _shards++;
                 if (shard.Members is null)
                 {
@@ -205,14 +270,15 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
             return index.Classes;
         }
 
-        var shards = listed.Where(p => p.Key.EndsWith(".tar", StringComparison.OrdinalIgnoreCase)).Select(p => p.Key).Order(CodePointComparer.Instance).ToList();
+        var shards = listed.Keys.Where(ShardFiles.IsShard).Order(CodePointComparer.Instance).ToList();
         if (shards.Count == 0)
         {
-            throw new DirectoryNotFoundException($"The location '{store.Describe(prefix)}' holds no tar shards (*.tar) and no {ShardIndex.FileName}.");
+            throw new DirectoryNotFoundException($"The location '{store.Describe(prefix)}' holds no tar shards ({ShardFiles.Patterns}) and no {ShardIndex.FileName}.");
         }
 
         foreach (string key in shards)
         {
+            read.Add(key);
             await ScanAsync(store, key, _shards++, listed[key], found, ignored, cancellationToken).ConfigureAwait(false);
         }
 
@@ -262,9 +328,15 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
     {
         string where = store.Describe(key);
         (List<ScannedSample> samples, List<IgnoredEntry> passed) scan;
-        using (Stream stream = await store.OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false))
+        using (Stream stream = await ShardFiles.OpenWholeAsync(store, key, cancellationToken).ConfigureAwait(false))
         {
-            scan = await TarShardScanner.ScanAsync(stream, size, where, cancellationToken).ConfigureAwait(false);
+            // A gzip shard's size is its compressed size: its members are checked against the data as it is read.
+            scan = await TarShardScanner.ScanAsync(stream, ShardFiles.IsGzip(key) ? long.MaxValue : size, where, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (scan.samples.Count == 0 && scan.passed.Count == 0)
+        {
+            ignored.Add(new IgnoredEntry(where, $"shard holds no tar members ({size} bytes): no samples"));
         }
 
         ignored.AddRange(scan.passed);
