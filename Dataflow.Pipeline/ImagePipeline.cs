@@ -68,6 +68,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     /// <summary>Samples per message through read and decode (1, or a chunk for small images; docs/performance.md).</summary>
     internal int SamplesPerMessage => _run.ChunkSize;
 
+    /// <summary>Test seam: the run's delivery (its stream hand-over).</summary>
+    internal Delivery Delivery => _run.Delivery;
+
+    /// <summary>Every block of the run's graph, in graph order.</summary>
+    internal IReadOnlyList<IDataflowBlock> Blocks => _run.Blocks;
+
     /// <summary>Class names, once discovery has run.</summary>
     public IReadOnlyList<string> ClassNames => Report.ClassNames;
 

@@ -97,6 +97,45 @@ public sealed class PipelineRunTests
     }
 
     [TestMethod]
+    public async Task ReadAllAsync_ConsumerDescheduledBetweenTakeAndHandOverAtTheEnd_EveryBatchDelivered()
+    {
+        // The consumer takes the stream's last batch, then loses the CPU before handing it over; meanwhile the run
+        // ends. The clean-up used to reclaim that batch, so the stream ended normally one batch short and Completion
+        // succeeded with counts that did not add up.
+        using var data = new TempDataset().WithClasses(2, 6, 8, 8);
+        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(FaultHarness.Small(epochs: 2, width: 8, height: 8) with { BatchSize = 4 }).BuildStream();
+        int planned = 2 * 12 / 4;
+        int taken = 0;
+        pipeline.Delivery.AfterTake = () =>
+        {
+            if (++taken == planned)
+            {
+                // Until every block has stopped (the stream's buffer is empty and complete), and the run's clean-up has
+                // had its chance to reclaim the batch (with the fix it waits for this hand-over, so the wait expires).
+                Task.WhenAll(pipeline.Blocks.Select(b => b.Completion)).Wait(TimeSpan.FromSeconds(30));
+                ((IAsyncResult)pipeline.Completion).AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(300));
+            }
+        };
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        int batches = 0;
+        await foreach (Batch batch in pipeline.ReadAllAsync())
+        {
+            using (batch)
+            {
+                _ = batch.Data[0];
+                batches++;
+            }
+        }
+
+        await pipeline.Completion;
+        Assert.AreEqual(planned, batches);
+        Assert.AreEqual(planned, pipeline.Report.Batches);
+        Assert.IsTrue(pipeline.Report.CountsAddUp, pipeline.Report.ToString());
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
     public async Task Run_UserStageDisposesTheImage_SampleSkippedNamingTheStage()
     {
         using var data = new TempDataset().WithClasses(2, 4, 16, 12);

@@ -18,6 +18,11 @@ internal sealed class Delivery
     private readonly PipelineReport _report;
     private BufferBlock<Batch>? _output;
 
+    // Taking a batch out of the stream's buffer and handing it over is one step as far as the clean-up is concerned:
+    // the clean-up takes this lock too, so a consumer descheduled between the two never finds its batch reclaimed by
+    // the end of a run that then reports success (the last batch of a stream was lost that way).
+    private readonly Lock _handOverGate = new();
+
     public Delivery(Func<Batch, CancellationToken, ValueTask>? trainer, RunControl run, InFlightLedger ledger, PipelineReport report)
     {
         _trainer = trainer;
@@ -49,11 +54,11 @@ internal sealed class Delivery
         BufferBlock<Batch> output = _output!;
         while (await output.OutputAvailableAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (output.TryReceive(out Batch? batch))
+            while (TryTake(output, out Batch? batch, out bool handedOver))
             {
-                if (!HandOver(batch))
+                if (!handedOver)
                 {
-                    yield break; // The clean-up reclaimed it: the run is ending; its outcome follows.
+                    yield break; // The clean-up reclaimed it: the run is being cancelled; its outcome follows.
                 }
 
                 yield return batch;
@@ -61,14 +66,43 @@ internal sealed class Delivery
         }
     }
 
-    /// <summary>Disposes the batches still waiting in the stream's buffer.</summary>
-    public void ReclaimBuffered()
+    /// <summary>Test seam: runs between taking a batch from the stream's buffer and handing it over (a descheduled consumer).</summary>
+    internal Action? AfterTake { get; set; }
+
+    private bool TryTake(BufferBlock<Batch> output, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Batch? batch, out bool handedOver)
     {
-        if (_output is not null && _output.TryReceiveAll(out IList<Batch>? left))
+        lock (_handOverGate)
         {
-            foreach (Batch b in left)
+            if (!output.TryReceive(out batch))
             {
-                _ledger.Reclaim(b);
+                handedOver = false;
+                return false;
+            }
+
+            AfterTake?.Invoke();
+            handedOver = HandOver(batch);
+            return true;
+        }
+    }
+
+    /// <summary>Disposes the batches still waiting in the stream's buffer.</summary>
+    public void ReclaimBuffered() => EndRun(null);
+
+    /// <summary>
+    /// The run's clean-up, atomic with a consumer's take-and-hand-over: <paramref name="release"/> (the ledger's
+    /// release of what the run still holds), then the batches still waiting in the stream's buffer are disposed.
+    /// </summary>
+    public void EndRun(Action? release)
+    {
+        lock (_handOverGate)
+        {
+            release?.Invoke();
+            if (_output is not null && _output.TryReceiveAll(out IList<Batch>? left))
+            {
+                foreach (Batch b in left)
+                {
+                    _ledger.Reclaim(b);
+                }
             }
         }
     }

@@ -146,8 +146,7 @@ internal sealed class PipelineRun : IDisposable
                 $"{_producer.Sent} messages entered the graph but {_assemble.Received} reached the batch stage: a block added with AddBlock dropped or added messages (it must pass on every message it receives, in order)."));
         }
 
-        _ledger.ReleaseAll();
-        _delivery.ReclaimBuffered();
+        _delivery.EndRun(_ledger.ReleaseAll);
         _assemble.Assembler?.ReturnAll();
         _cache?.Dispose();
         _run.ThrowIfFaulted();
@@ -155,7 +154,18 @@ internal sealed class PipelineRun : IDisposable
         {
             throw new OperationCanceledException("The pipeline run was cancelled.", _run.Token);
         }
+
+        if (!_report.CountsAddUp)
+        {
+            // A run that ends without a fault or a cancellation has accounted for every planned sample; one that has not
+            // lost something on the way, and must never end as a success.
+            throw new InvalidOperationException(
+                $"The run ended but its counts do not add up: {_report.Planned} planned, {_report.Batched} batched, {_report.SkippedCount} skipped, {_report.DroppedLast} dropped at epoch ends ({_report.Batches} batches handed over).");
+        }
     }
+
+    /// <summary>Test seam: the stream's hand-over (see <see cref="Delivery.AfterTake"/>).</summary>
+    internal Delivery Delivery => _delivery;
 
     private void OnBlockFaulted(AggregateException exception)
     {
