@@ -171,6 +171,101 @@ public sealed class DecodedImageCacheTests
         Assert.AreEqual(Samples * Epochs - 1, report.Hits);
     }
 
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Run_CacheFileOnAFullDisk_GoesOnWithoutTheFileAndSaysWhy(bool keepFile)
+    {
+        using var d = new TempDataset().WithClasses(3, 4, 41, 33);
+        using var disk = new SmallFileSystem(64 * 1024);
+        PipelineOptions options = Options(null) with { Width = 64, Height = 64 };
+        (List<SeenBatch> expected, _) = await PipelineRunner.RunAsync(options, d.Root);
+
+        (List<SeenBatch> cached, ImagePipeline pipeline) = await PipelineRunner.RunAsync(
+            options with { Cache = new DecodedImageCacheOptions { MemoryBudgetBytes = 0, Folder = disk.Root, KeepFile = keepFile } }, d.Root);
+
+        AssertSameBatches(expected, cached);
+        CacheReport report = pipeline.Report.Cache!;
+        long slot = 16 + 64 * 64 * 3;
+        Assert.AreEqual(
+            $"writing the cache file '{report.FilePath}' failed (No space left on device : '{report.FilePath}'); the file needs up to {64 + Samples * slot} bytes " +
+            $"({Samples} entries of {slot} bytes) in the folder '{disk.Root}': the samples not yet cached are decoded in every epoch",
+            report.FileDisabled);
+        Assert.IsTrue(report.FileEntries is > 0 and < Samples, $"some entries fit on the disk, not all: {report.FileEntries}");
+        Assert.AreEqual(report.FileEntries, report.Stored);
+        Assert.AreEqual(report.FileEntries * (Epochs - 1), report.Hits, "the entries written are served; the others are decoded in every epoch");
+        Assert.AreEqual(keepFile, File.Exists(report.FilePath), "a kept file stays, another is deleted");
+        StringAssert.EndsWith(report.ToString(), "; file given up: " + report.FileDisabled);
+    }
+
+    [TestMethod]
+    public async Task Run_CacheFileTruncatedByAnotherProcessDuringTheRun_EachEntryRejectedOnceAndDecodedAgain()
+    {
+        using var d = new TempDataset().WithClasses(3, 4, 41, 33);
+        using var folder = new TempDataset();
+        (List<SeenBatch> expected, _) = await PipelineRunner.RunAsync(Options(null), d.Root);
+
+        (List<SeenBatch> cached, ImagePipeline pipeline) = await RunChangingTheFileAsync(
+            Options(new DecodedImageCacheOptions { MemoryBudgetBytes = 0, Folder = folder.Root }), d.Root, path => ForeignFile.Truncate(path, 64));
+
+        AssertSameBatches(expected, cached);
+        AssertEveryEntryRejectedOnce(pipeline.Report.Cache!);
+    }
+
+    [TestMethod]
+    public async Task Run_CacheFileWrittenOverByAnotherProcessDuringTheRun_EachEntryRejectedOnceAndDecodedAgain()
+    {
+        using var d = new TempDataset().WithClasses(3, 4, 41, 33);
+        using var folder = new TempDataset();
+        (List<SeenBatch> expected, _) = await PipelineRunner.RunAsync(Options(null), d.Root);
+
+        // One byte of every entry's payload (64-byte header, 16-byte entry header).
+        (List<SeenBatch> cached, ImagePipeline pipeline) = await RunChangingTheFileAsync(
+            Options(new DecodedImageCacheOptions { MemoryBudgetBytes = 0, Folder = folder.Root }), d.Root,
+            path => ForeignFile.FlipBytes(path, Enumerable.Range(0, Samples).Select(i => 64 + i * (16L + EntryBytes) + 16 + 100)));
+
+        AssertSameBatches(expected, cached);
+        AssertEveryEntryRejectedOnce(pipeline.Report.Cache!);
+    }
+
+    /// <summary>
+    /// Runs with the cache all in a file, which <paramref name="change"/> alters (as another process would) once every
+    /// sample of the first epoch is stored, from a stage after read: bounded stages keep the reads at most a few samples
+    /// ahead of that point, so every entry is read again after the change, in the second epoch or the third.
+    /// </summary>
+    private static async Task<(List<SeenBatch> Batches, ImagePipeline Pipeline)> RunChangingTheFileAsync(PipelineOptions options, string root, Action<string> change)
+    {
+        var seen = new List<SeenBatch>();
+        ImagePipeline? pipeline = null;
+        int changed = 0;
+        pipeline = ImagePipeline.CreateBuilder(options with { Read = new StageOptions(1, 1) })
+            .AddStage(StagePosition.AfterRead, "another process", sample =>
+            {
+                CacheReport report = pipeline!.Report.Cache!;
+                if (sample.Epoch >= 1 && report.Stored == Samples && Interlocked.Exchange(ref changed, 1) == 0)
+                {
+                    Assert.AreEqual(1, sample.Epoch, "changed in the second epoch");
+                    change(report.FilePath!);
+                }
+            }, new StageOptions(1, 1))
+            .Build(b => seen.Add(SeenBatch.Copy(b)));
+        Assert.IsTrue(pipeline.Post(root));
+        pipeline.Complete();
+        await pipeline.Completion;
+        PipelineRunner.AssertNothingHeld(pipeline);
+        Assert.AreEqual(1, changed);
+        return (seen, pipeline);
+    }
+
+    private static void AssertEveryEntryRejectedOnce(CacheReport report)
+    {
+        Assert.AreEqual(Samples, report.RejectedEntries, "every entry is checked when read, rejected once, and rewritten");
+        Assert.AreEqual(2 * Samples, report.Stored);
+        Assert.AreEqual(Samples, report.FileEntries);
+        Assert.AreEqual(Samples * (Epochs - 1) - Samples, report.Hits);
+        Assert.IsNull(report.FileDisabled);
+    }
+
     public static IEnumerable<object[]> ForeignFiles =>
     [
         ["garbage", "not a decoded-image cache file"],

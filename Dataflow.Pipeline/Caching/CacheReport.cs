@@ -41,11 +41,21 @@ public sealed class CacheReport
     /// <summary>Entries stored by this run.</summary>
     public long Stored => Interlocked.Read(ref _stored);
 
-    /// <summary>Entries of a kept file that failed their length or checksum check: decoded again and rewritten.</summary>
+    /// <summary>
+    /// Entries of the file that failed their check (marker, length, checksum) when read: written over or truncated by
+    /// another process, or corrupt in a kept file. Each is decoded again and rewritten, never served.
+    /// </summary>
     public long RejectedEntries => Interlocked.Read(ref _rejected);
 
     /// <summary>Why an existing cache file was not used and was rebuilt (foreign, corrupt header, other dataset or options); null when it was not.</summary>
     public string? FileRebuilt { get; internal set; }
+
+    /// <summary>
+    /// Why the cache file was given up during the run (a write to it failed: above all, a full disk), naming the file, the
+    /// folder and the space the file needs; null when it was not. The entries already in the file are still served; the
+    /// samples not yet cached are decoded in every epoch.
+    /// </summary>
+    public string? FileDisabled { get; internal set; }
 
     internal bool TryReserveMemory(int bytes)
     {
@@ -78,5 +88,6 @@ public sealed class CacheReport
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"cache: {MemoryEntries} in memory ({MemoryBytes} of {MemoryBudgetBytes} bytes), {FileEntries} in the file, {Hits} hits, {RejectedEntries} rejected";
+        $"cache: {MemoryEntries} in memory ({MemoryBytes} of {MemoryBudgetBytes} bytes), {FileEntries} in the file, {Hits} hits, {RejectedEntries} rejected" +
+        (FileDisabled is null ? string.Empty : $"; file given up: {FileDisabled}");
 }

@@ -8,11 +8,14 @@ namespace Dataflow.Pipeline.Caching;
 /// normalization on it. Like tf.data's <c>cache()</c> or FFCV's pre-resized store, with no conversion step.
 /// </summary>
 /// <remarks>
-/// <para>Entries are kept in memory up to <see cref="MemoryBudgetBytes"/>; past it, in a memory-mapped file in
-/// <see cref="Folder"/> (without a folder, the samples past the budget are decoded every epoch). The file is deleted
+/// <para>Entries are kept in memory up to <see cref="MemoryBudgetBytes"/>; past it, in a file in
+/// <see cref="Folder"/> (without a folder, the samples past the budget are decoded every epoch). When a write to the
+/// file fails (a full disk), the run goes on without writing it: <see cref="CacheReport.FileDisabled"/> says why, and
+/// the samples not yet cached are decoded in every epoch. The file is deleted
 /// at the end of the run unless <see cref="KeepFile"/> is set; a kept file is reused by a later run only when its header
 /// (format version and a fingerprint of the dataset and the decode options) matches, and each entry's length and
-/// checksum are verified before it is first used: a corrupt or foreign file, or entry, is rebuilt, never trusted.</para>
+/// checksum are verified every time it is read from the file: a corrupt or foreign file, or entry (also one that another
+/// process changes or truncates during the run), is rebuilt, never trusted.</para>
 /// <para>At the target size with no <see cref="Augmentation.ISourceCropAugmentation"/> first in the augmentation list,
 /// the batches are bit-identical to an uncached run. With a larger cache size (<see cref="Width"/>, <see cref="Height"/>),
 /// or with a source crop, they differ; docs/performance.md says exactly how.</para>
@@ -27,7 +30,7 @@ public sealed record DecodedImageCacheOptions
     /// <value>1 GiB; 0 (everything in the file) to 2^40.</value>
     public long MemoryBudgetBytes { get; init; } = 1L << 30;
 
-    /// <summary>Where the memory-mapped file for the entries past the budget is written; null keeps no file.</summary>
+    /// <summary>Where the file for the entries past the budget is written; null keeps no file.</summary>
     /// <value>null.</value>
     public string? Folder { get; init; }
 

@@ -1,20 +1,26 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Caching;
 
 /// <summary>
 /// The entries of the decoded-image cache, one slot per sample index: 8-bit pixels of a fixed size, in memory up to
-/// the budget, past it in a memory-mapped file. Each slot is written once (the first sample to claim it) and then only read.
+/// the budget, past it in a file. Each slot is written once (the first sample to claim it) and then only read.
 /// </summary>
 /// <remarks>
 /// <para>File layout (little-endian): a 64-byte header — magic <c>DFIMGCCH</c>, format version, width, height, channels,
 /// sample count, entry length, the fingerprint of the dataset and decode options — then one slot per sample index at
 /// <c>64 + index × (16 + entry length)</c>: a marker, the payload's length, its XxHash3 checksum, the payload. The
-/// marker is written last. A file whose header differs in any field is rebuilt; a kept entry is used only after its
-/// marker, length and checksum are verified (once per run), otherwise it is decoded again and rewritten.</para>
+/// payload is written before the slot's header. A file whose header differs in any field is rebuilt.</para>
+/// <para>The file is read and written with positional reads and writes, never through a memory map: a full disk is
+/// then an <see cref="IOException"/> on a write (the file is given up, with the reason in
+/// <see cref="CacheReport.FileDisabled"/>), and a file that another process truncates is a short read (the entry is
+/// rejected), where a mapped page that cannot be backed or has gone kills the process (SIGBUS). Every entry read from
+/// the file is checked (marker, length, checksum) each time it is read, so an entry that another process changed is
+/// rejected, decoded again and rewritten, never served.</para>
 /// </remarks>
 internal sealed unsafe class DecodedImageStore : IDisposable
 {
@@ -26,8 +32,9 @@ internal sealed unsafe class DecodedImageStore : IDisposable
     private const uint EntryMarker = 0x59525445; // "ETRY"
     private static ReadOnlySpan<byte> Magic => "DFIMGCCH"u8;
 
-    // Slot states. Busy: being written or verified by one sample; the others treat it as a miss meanwhile.
-    private const int Empty = 0, Busy = 1, InMemory = 2, InFile = 3, KeptUnverified = 4, NotCached = 5;
+    // Slot states. Busy: being written by one sample; the others treat it as a miss meanwhile. Kept: the slot of a kept
+    // file from an earlier run, written or not (its first read tells).
+    private const int Empty = 0, Busy = 1, InMemory = 2, InFile = 3, Kept = 4, NotCached = 5;
 
     private readonly DecodedImageCacheOptions _options;
     private readonly int _width, _height, _channels, _entryBytes;
@@ -36,9 +43,8 @@ internal sealed unsafe class DecodedImageStore : IDisposable
     private readonly byte[]?[] _memory;
     private readonly object _fileLock = new();
     private readonly string? _path;
-    private MemoryMappedFile? _file;
-    private MemoryMappedViewAccessor? _view;
-    private byte* _base;
+    private SafeFileHandle? _file;
+    private int _fileGivenUp;
     private int _disposed;
 
     public DecodedImageStore(DecodedImageCacheOptions options, int width, int height, int channels, int count, ulong fingerprint)
@@ -67,62 +73,66 @@ internal sealed unsafe class DecodedImageStore : IDisposable
 
     private long FileLength => HeaderBytes + _state.LongLength * SlotBytes;
 
-    /// <summary>True when the sample's pixels are in the cache (a kept entry is verified here, on its first use in the run).</summary>
-    public bool Contains(int index)
+    /// <summary>
+    /// A new Mat holding the sample's cached pixels (the caller owns it), or null when they are not cached. An entry read
+    /// from the file is checked first; one that fails the check (changed, truncated or unreadable) is counted in
+    /// <see cref="CacheReport.RejectedEntries"/>, its slot freed to be stored again, and null returned.
+    /// </summary>
+    public Mat? TryLoad(int index)
     {
         int state = Volatile.Read(ref _state[index]);
-        if (state is InMemory or InFile)
+        if (state == InMemory)
         {
-            return true;
+            var image = new Mat(_height, _width, MatType.CV_8UC(_channels));
+            _memory[index].AsSpan().CopyTo(new Span<byte>((void*)image.DataPointer, _entryBytes));
+            Report.Hit();
+            return image;
         }
 
-        if (state != KeptUnverified || Interlocked.CompareExchange(ref _state[index], Busy, KeptUnverified) != KeptUnverified)
+        if (state is not (InFile or Kept))
         {
-            return false;
+            return null;
         }
 
-        if (EntryIsValid(index))
-        {
-            Report.FileEntryAdded();
-            Volatile.Write(ref _state[index], InFile);
-            return true;
-        }
-
-        Report.Rejected();
-        Volatile.Write(ref _state[index], Empty);
-        return false;
-    }
-
-    /// <summary>A new Mat holding the cached pixels of a sample for which <see cref="Contains"/> was true; the caller owns it.</summary>
-    public Mat Load(int index)
-    {
-        var image = new Mat(_height, _width, MatType.CV_8UC(_channels));
+        var loaded = new Mat(_height, _width, MatType.CV_8UC(_channels));
+        EntryCheck check;
         try
         {
-            byte* source = Volatile.Read(ref _state[index]) switch
-            {
-                InFile => Slot(index) + EntryHeaderBytes,
-                InMemory => null,
-                _ => throw new InvalidOperationException($"Sample #{index} is not in the decoded-image cache."),
-            };
-            var destination = new Span<byte>((void*)image.DataPointer, _entryBytes);
-            if (source is null)
-            {
-                _memory[index].AsSpan().CopyTo(destination);
-            }
-            else
-            {
-                new ReadOnlySpan<byte>(source, _entryBytes).CopyTo(destination);
-            }
+            check = ReadEntry(index, new Span<byte>((void*)loaded.DataPointer, _entryBytes));
         }
         catch
         {
-            image.Dispose();
+            loaded.Dispose();
             throw;
         }
 
-        Report.Hit();
-        return image;
+        if (check == EntryCheck.Valid)
+        {
+            if (state == Kept && Interlocked.CompareExchange(ref _state[index], InFile, Kept) == Kept)
+            {
+                Report.FileEntryAdded();
+            }
+
+            Report.Hit();
+            return loaded;
+        }
+
+        loaded.Dispose();
+        // One visit frees the slot and counts it; a visit that finds it already freed (or being stored again) only misses.
+        if (Interlocked.CompareExchange(ref _state[index], Empty, state) == state)
+        {
+            if (check == EntryCheck.Rejected)
+            {
+                Report.Rejected();
+            }
+
+            if (state == InFile)
+            {
+                Report.FileEntryRemoved();
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Stores a sample's pixels unless its slot is taken: in memory while the budget allows, else in the file, else nowhere.</summary>
@@ -148,9 +158,8 @@ internal sealed unsafe class DecodedImageStore : IDisposable
                 _memory[index] = entry;
                 state = InMemory;
             }
-            else if (_path is not null)
+            else if (_path is not null && WriteToFile(index, image))
             {
-                WriteToFile(index, image);
                 Report.FileEntryAdded();
                 state = InFile;
             }
@@ -166,7 +175,7 @@ internal sealed unsafe class DecodedImageStore : IDisposable
         }
     }
 
-    /// <summary>Unmaps the file and deletes it, unless it is kept.</summary>
+    /// <summary>Closes the file and deletes it, unless it is kept.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -176,20 +185,8 @@ internal sealed unsafe class DecodedImageStore : IDisposable
 
         lock (_fileLock)
         {
-            if (_view is not null)
-            {
-                if (_options.KeepFile)
-                {
-                    _view.Flush();
-                }
-
-                _view.SafeMemoryMappedViewHandle.ReleasePointer();
-                _view.Dispose();
-                _file!.Dispose();
-                _view = null;
-                _base = null;
-            }
-
+            _file?.Dispose();
+            _file = null;
             if (!_options.KeepFile && _path is not null)
             {
                 File.Delete(_path);
@@ -210,47 +207,155 @@ internal sealed unsafe class DecodedImageStore : IDisposable
         }
     }
 
-    private byte* Slot(int index) => _base + HeaderBytes + index * SlotBytes;
+    private long SlotOffset(int index) => HeaderBytes + index * SlotBytes;
 
-    private void WriteToFile(int index, Mat image)
+    /// <summary>Writes the entry (payload, then its header); false when the file is given up (now or before).</summary>
+    private bool WriteToFile(int index, Mat image)
     {
-        EnsureFile();
-        byte* slot = Slot(index);
-        var payload = new Span<byte>(slot + EntryHeaderBytes, _entryBytes);
-        CopyPixels(image, payload);
-        var header = new Span<byte>(slot, EntryHeaderBytes);
-        BinaryPrimitives.WriteInt32LittleEndian(header[4..], _entryBytes);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], XxHash3.HashToUInt64(payload));
-        BinaryPrimitives.WriteUInt32LittleEndian(header, EntryMarker);
-    }
-
-    private bool EntryIsValid(int index)
-    {
-        byte* slot = Slot(index);
-        var header = new ReadOnlySpan<byte>(slot, EntryHeaderBytes);
-        return BinaryPrimitives.ReadUInt32LittleEndian(header) == EntryMarker
-            && BinaryPrimitives.ReadInt32LittleEndian(header[4..]) == _entryBytes
-            && BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) == XxHash3.HashToUInt64(new ReadOnlySpan<byte>(slot + EntryHeaderBytes, _entryBytes));
-    }
-
-    private void EnsureFile()
-    {
-        if (_base is not null)
+        SafeFileHandle? file = EnsureFile();
+        if (file is null)
         {
-            return;
+            return false;
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(EntryHeaderBytes + _entryBytes);
+        try
+        {
+            Span<byte> header = buffer.AsSpan(0, EntryHeaderBytes);
+            Span<byte> payload = buffer.AsSpan(EntryHeaderBytes, _entryBytes);
+            CopyPixels(image, payload);
+            header.Clear();
+            BinaryPrimitives.WriteUInt32LittleEndian(header, EntryMarker);
+            BinaryPrimitives.WriteInt32LittleEndian(header[4..], _entryBytes);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[8..], XxHash3.HashToUInt64(payload));
+            long offset = SlotOffset(index);
+            RandomAccess.Write(file, payload, offset + EntryHeaderBytes);
+            RandomAccess.Write(file, header, offset);
+            return true;
+        }
+        catch (IOException e)
+        {
+            GiveUpFile(e);
+            return false;
+        }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 1)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private enum EntryCheck
+    {
+        Valid,
+        NotWritten,
+        Rejected,
+    }
+
+    /// <summary>Reads a slot's payload into <paramref name="payload"/> and checks it against the slot's header.</summary>
+    private EntryCheck ReadEntry(int index, Span<byte> payload)
+    {
+        SafeFileHandle? file = Volatile.Read(ref _file);
+        if (file is null)
+        {
+            return EntryCheck.Rejected;
+        }
+
+        Span<byte> header = stackalloc byte[EntryHeaderBytes];
+        long offset = SlotOffset(index);
+        try
+        {
+            if (ReadFully(file, header, offset) < EntryHeaderBytes)
+            {
+                return EntryCheck.Rejected;
+            }
+
+            uint marker = BinaryPrimitives.ReadUInt32LittleEndian(header);
+            if (marker == 0 && Volatile.Read(ref _state[index]) == Kept)
+            {
+                return EntryCheck.NotWritten; // A slot of a kept file that no run has written.
+            }
+
+            return marker == EntryMarker
+                && BinaryPrimitives.ReadInt32LittleEndian(header[4..]) == _entryBytes
+                && ReadFully(file, payload, offset + EntryHeaderBytes) == _entryBytes
+                && BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) == XxHash3.HashToUInt64(payload)
+                ? EntryCheck.Valid
+                : EntryCheck.Rejected;
+        }
+        catch (IOException)
+        {
+            return EntryCheck.Rejected;
+        }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 1)
+        {
+            return EntryCheck.Rejected;
+        }
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the file ends; the bytes read.</summary>
+    private static int ReadFully(SafeFileHandle file, Span<byte> buffer, long offset)
+    {
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            int read = RandomAccess.Read(file, buffer[done..], offset + done);
+            if (read == 0)
+            {
+                break;
+            }
+
+            done += read;
+        }
+
+        return done;
+    }
+
+    /// <summary>The file, created on the first entry past the budget; null once it is given up.</summary>
+    private SafeFileHandle? EnsureFile()
+    {
+        SafeFileHandle? file = Volatile.Read(ref _file);
+        if (file is not null || Volatile.Read(ref _fileGivenUp) == 1)
+        {
+            return file;
         }
 
         lock (_fileLock)
         {
             ObjectDisposedException.ThrowIf(_disposed == 1, this);
-            if (_base is null)
+            if (_file is null && _fileGivenUp == 0)
             {
-                Create();
+                try
+                {
+                    Create();
+                }
+                catch (IOException e)
+                {
+                    GiveUpFile(e);
+                }
             }
+
+            return _file;
         }
     }
 
-    /// <summary>Opens a kept file whose header matches and lists its entries as unverified; any other file is rebuilt.</summary>
+    /// <summary>
+    /// Stops writing the file after a failed write (a full disk, above all): the entries already in it are still served,
+    /// the samples not yet cached are decoded in every epoch, and the report says so.
+    /// </summary>
+    private void GiveUpFile(IOException e)
+    {
+        if (Interlocked.Exchange(ref _fileGivenUp, 1) == 0)
+        {
+            Report.FileDisabled = $"writing the cache file '{_path}' failed ({e.Message}); the file needs up to {FileLength} bytes " +
+                $"({_state.Length} entries of {SlotBytes} bytes) in the folder '{Path.GetDirectoryName(_path)}': the samples not yet cached are decoded in every epoch";
+        }
+    }
+
+    /// <summary>Opens a kept file whose header matches and lists its slots as kept; any other file is rebuilt.</summary>
     private void OpenKept()
     {
         if (File.Exists(_path) && HeaderMismatch(_path!) is string reason)
@@ -259,19 +364,19 @@ internal sealed unsafe class DecodedImageStore : IDisposable
         }
         else if (File.Exists(_path))
         {
-            Map(new FileStream(_path!, FileMode.Open, FileAccess.ReadWrite, FileShare.None));
-            for (int i = 0; i < _state.Length; i++)
-            {
-                if (BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(Slot(i), 4)) == EntryMarker)
-                {
-                    _state[i] = KeptUnverified;
-                }
-            }
-
+            _file = File.OpenHandle(_path!, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            Array.Fill(_state, Kept);
             return;
         }
 
-        Create();
+        try
+        {
+            Create();
+        }
+        catch (IOException e)
+        {
+            GiveUpFile(e);
+        }
     }
 
     /// <summary>Why the file at <paramref name="path"/> cannot be used, or null when its header is this run's.</summary>
@@ -314,41 +419,24 @@ internal sealed unsafe class DecodedImageStore : IDisposable
     }
 
     /// <summary>A new, empty file (sparse: slots take disk space only once written); any file there is replaced.</summary>
+    /// <exception cref="IOException">The file cannot be created or its header written (a full disk); none is left behind.</exception>
     private void Create()
     {
-        var stream = new FileStream(_path!, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        SafeFileHandle file = File.OpenHandle(_path!, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
         try
         {
-            stream.SetLength(FileLength);
+            RandomAccess.SetLength(file, FileLength);
             Span<byte> header = stackalloc byte[HeaderBytes];
             WriteHeader(header);
-            stream.Write(header);
-            stream.Flush();
+            RandomAccess.Write(file, header, 0);
         }
         catch
         {
-            stream.Dispose();
+            file.Dispose();
+            File.Delete(_path!);
             throw;
         }
 
-        Map(stream);
-    }
-
-    private void Map(FileStream stream)
-    {
-        try
-        {
-            _file = MemoryMappedFile.CreateFromFile(stream, null, FileLength, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-
-        _view = _file.CreateViewAccessor(0, FileLength, MemoryMappedFileAccess.ReadWrite);
-        byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _base = pointer + _view.PointerOffset;
+        Volatile.Write(ref _file, file);
     }
 }

@@ -9,7 +9,7 @@ namespace Dataflow.Pipeline.Caching;
 
 /// <summary>
 /// The decoded-image cache's part in the read and decode stages. A sample whose pixels are cached is not read
-/// (<see cref="TryServe"/>) and is not decoded (<see cref="Decode"/> copies its pixels into a new Mat). Any other
+/// (<see cref="TryServe"/> copies its pixels into a new Mat instead) and is not decoded. Any other
 /// is decoded at the cache size, stored, and goes on. From the cache size to the target there is a step only when
 /// they differ or a source crop leads the augmentations: the crop's region of the cached image, or the whole of it,
 /// resized to the target with the pipeline's interpolation. A hit and a miss thus give the same pixels.
@@ -65,26 +65,40 @@ internal sealed class ImageCache : IDisposable
         return _store.Report;
     }
 
-    /// <summary>The read stage's question: are this sample's pixels cached (so its bytes need not be read)?</summary>
-    public bool TryServe(ImageSample sample) => _store!.Contains(sample.Info!.Index);
+    /// <summary>
+    /// The read stage's question: are this sample's pixels cached (so its bytes need not be read)? When they are, they
+    /// are loaded (and, from the file, checked) into the sample's image here, for the decode stage to take.
+    /// </summary>
+    public bool TryServe(ImageSample sample)
+    {
+        if (_store!.TryLoad(sample.Info!.Index) is not Mat cached)
+        {
+            return false;
+        }
+
+        sample.ReplaceImage(cached);
+        return true;
+    }
 
     /// <summary>The decode stage's work: the sample's pixels at the target size, from the cache or decoded (and then stored).</summary>
+    /// <remarks>A Mat the read stage put in the sample stays the sample's: when a new one is returned, the sample disposes it on replacing it.</remarks>
     public Mat Decode(ImageSample sample)
     {
+        if (sample.Image is Mat served)
+        {
+            return ToTarget(served, sample);
+        }
+
         int index = sample.Info!.Index;
-        Mat cached;
         // Also a hit when the bytes were read because an earlier visit of the sample (the epoch before) was still
         // being decoded at read time, but has since stored it.
-        if (sample.Bytes is null || _store!.Contains(index))
+        Mat? cached = _store!.TryLoad(index);
+        if (cached is null)
         {
-            cached = _store!.Load(index);
-        }
-        else
-        {
-            cached = _decoder.Decode(sample.Bytes.Span, sample.Info.Id);
+            cached = _decoder.Decode(sample.Bytes!.Span, sample.Info.Id);
             try
             {
-                _store!.Store(index, cached);
+                _store.Store(index, cached);
             }
             catch
             {
@@ -104,9 +118,8 @@ internal sealed class ImageCache : IDisposable
         }
     }
 
-    /// <summary>Unmaps (and deletes, unless kept) the file; after every block has stopped.</summary>
+    /// <summary>Closes (and deletes, unless kept) the file; after every block has stopped.</summary>
     public void Dispose() => _store?.Dispose();
-
     /// <summary>The cached image itself, or a new one resized from it (the cached one then disposed).</summary>
     private Mat ToTarget(Mat cached, ImageSample sample)
     {
