@@ -5,8 +5,9 @@ namespace Dataflow.Pipeline.Tests.Storage;
 
 /// <summary>
 /// An HTTP proxy on a free 127.0.0.1 port in front of a storage server: every request goes through unchanged, except
-/// GETs of the objects made to fail, which it answers itself with an error status (as the server would, with the error
-/// code in both the S3 XML body and Azure's <c>x-ms-error-code</c> header), so the SDKs retry them and then give up.
+/// GETs of the objects made to fail: answered with an error status (as the server would, with the error code in both
+/// the S3 XML body and Azure's <c>x-ms-error-code</c> header), dropped before any answer, or answered with half of
+/// the body and then cut or stalled (the connection left open, no more bytes).
 /// </summary>
 internal sealed class FaultProxy : IDisposable
 {
@@ -17,6 +18,9 @@ internal sealed class FaultProxy : IDisposable
     private readonly string _target;
     private readonly Dictionary<string, (int Status, string Code)> _broken = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _refused = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Mischief Kind, int Left)> _mischief = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _gets = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
     public FaultProxy(string target)
@@ -66,8 +70,43 @@ internal sealed class FaultProxy : IDisposable
         }
     }
 
+    /// <summary>What is done to a GET instead of answering it whole.</summary>
+    public enum Mischief
+    {
+        /// <summary>The connection is closed before any answer (a server that is down or unreachable).</summary>
+        Drop,
+
+        /// <summary>The headers and half of the body are sent, then the connection is closed.</summary>
+        Cut,
+
+        /// <summary>The headers and half of the body are sent, then nothing more while the connection stays open (until the client closes it or the proxy is disposed).</summary>
+        Stall,
+    }
+
+    /// <summary>
+    /// The next <paramref name="times"/> GETs of <paramref name="key"/> (a path ending with <c>/key</c>; a key ending with
+    /// <c>/</c> names every object under that prefix) get <paramref name="kind"/>; then they go through again.
+    /// </summary>
+    public void Misbehave(string key, Mischief kind, int times = int.MaxValue)
+    {
+        lock (_broken)
+        {
+            _mischief["/" + key] = (kind, times);
+        }
+    }
+
+    /// <summary>GETs of objects under a <see cref="Misbehave"/> rule seen so far (whether or not it still applied).</summary>
+    public int Gets(string key)
+    {
+        lock (_broken)
+        {
+            return _gets.GetValueOrDefault("/" + key);
+        }
+    }
+
     public void Dispose()
     {
+        _stop.Cancel();
         _listener.Close();
         try
         {
@@ -78,6 +117,31 @@ internal sealed class FaultProxy : IDisposable
         }
 
         _client.Dispose();
+        _stop.Dispose();
+    }
+
+    private static bool Matches(string path, string rule) =>
+        path.EndsWith(rule, StringComparison.Ordinal) || (rule.EndsWith('/') && path.Contains(rule, StringComparison.Ordinal));
+
+    /// <summary>The mischief due for this request, counted, if a rule applies.</summary>
+    private Mischief? Due(string method, string path)
+    {
+        lock (_broken)
+        {
+            if (method != "GET" || _mischief.FirstOrDefault(m => Matches(path, m.Key)) is not { Key: not null } hit)
+            {
+                return null;
+            }
+
+            _gets[hit.Key] = _gets.GetValueOrDefault(hit.Key) + 1;
+            if (hit.Value.Left <= 0)
+            {
+                return null;
+            }
+
+            _mischief[hit.Key] = (hit.Value.Kind, hit.Value.Left == int.MaxValue ? int.MaxValue : hit.Value.Left - 1);
+            return hit.Value.Kind;
+        }
     }
 
     private async Task LoopAsync()
@@ -127,6 +191,13 @@ internal sealed class FaultProxy : IDisposable
                 return;
             }
 
+            Mischief? mischief = Due(request.HttpMethod, path);
+            if (mischief == Mischief.Drop)
+            {
+                response.Abort();
+                return;
+            }
+
             using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), _target + request.RawUrl);
             if (request.HasEntityBody || request.ContentLength64 > 0)
             {
@@ -162,6 +233,21 @@ internal sealed class FaultProxy : IDisposable
             if (answer.Content.Headers.ContentLength is long length)
             {
                 response.ContentLength64 = length;
+            }
+
+            if (mischief is Mischief kind && answer.Content.Headers.ContentLength is long whole && whole > 1)
+            {
+                byte[] body = await answer.Content.ReadAsByteArrayAsync();
+                await response.OutputStream.WriteAsync(body.AsMemory(0, body.Length / 2));
+                await response.OutputStream.FlushAsync();
+                if (kind == Mischief.Stall)
+                {
+                    // Held until the proxy is disposed (or a minute, whichever is first): the client's timeout ends it first.
+                    await Task.Delay(TimeSpan.FromMinutes(1), _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+
+                response.Abort();
+                return;
             }
 
             await answer.Content.CopyToAsync(response.OutputStream);

@@ -118,7 +118,7 @@ public abstract class ObjectStorageTests
         string victim = await UploadBrokenAsync(Shared.Folders.Root, prefix, "eel/img0.png", status);
         using var folders = new ObjectFolderSampleSource(Shared.Server.ProxiedOptions(retries: 2));
         await AssertSkippedOrFaultedAsync(folders, policy, prefix, [victim], $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
-        Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "the first request and the SDK's 2 retries");
+        Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "the first request and 2 retries");
     }
 
     [TestMethod]
@@ -132,7 +132,7 @@ public abstract class ObjectStorageTests
         using var shards = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.ProxiedOptions(retries: 2) });
         await AssertSkippedOrFaultedAsync(shards, policy, prefix, [.. shard.Members!.Select(m => $"{victim}/{m.Key}.{m.Image}")],
             $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
-        Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "one request for the shard: the first try and the SDK's 2 retries");
+        Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "one request for the shard: the first try and 2 retries");
         Assert.AreEqual(1, shards.StreamedEpochs);
     }
 
@@ -205,7 +205,7 @@ public abstract class ObjectStorageTests
             StorageException storage = Find<StorageException>(e) ?? throw new AssertFailedException($"no StorageException in {e}");
             Assert.AreEqual(0, storage.Status, "no answer from a killed server");
             Assert.Contains(server.Root("shards/shard-"), storage.Message);
-            Assert.Contains("after the SDK's retries", storage.Message);
+            Assert.Contains("given up after 2 retries", storage.Message);
             PipelineRunner.AssertNothingHeld(pipeline);
             Assert.AreEqual(streaming ? 1 : 0, shards.StreamedEpochs);
         }
@@ -213,6 +213,98 @@ public abstract class ObjectStorageTests
         {
             data.Dispose();
         }
+    }
+
+    [TestMethod]
+    public async Task Run_ObjectBodyStallsOnce_ReadRetriedEverySampleBatched()
+    {
+        await Shared.Server.UploadFolderAsync(Shared.Folders.Root, "stall-once/");
+        string victim = "stall-once/eel/img0.png";
+        Shared.Server.Proxy.Misbehave(victim, FaultProxy.Mischief.Stall, times: 1);
+        using var folders = new ObjectFolderSampleSource(Shared.Server.ProxiedOptions(readTimeout: TimeSpan.FromSeconds(1)));
+        var (batches, pipeline) = await RunGuardedAsync(folders, ShardTestData.Options(), "stall-once");
+        Assert.AreEqual(12, batches.Sum(b => b.Labels.Length));
+        Assert.IsEmpty(pipeline.Report.Skipped);
+        Assert.AreEqual(2, Shared.Server.Proxy.Gets(victim), "the stalled request and its retry");
+    }
+
+    [TestMethod]
+    public async Task Run_ObjectBodyAlwaysStalls_RetriedThenFaultNamingTheObjectAndReadTimeout()
+    {
+        await Shared.Server.UploadFolderAsync(Shared.Folders.Root, "stall-always/");
+        string victim = "stall-always/dog/img1.jpg";
+        Shared.Server.Proxy.Misbehave(victim, FaultProxy.Mischief.Stall);
+        using var folders = new ObjectFolderSampleSource(Shared.Server.ProxiedOptions(retries: 1, readTimeout: TimeSpan.FromSeconds(1)));
+        Exception e = await Assert.ThrowsAsync<Exception>(() => RunGuardedAsync(folders, ShardTestData.Options() with { ErrorPolicy = ErrorPolicy.FailFast }, "stall-always"));
+        Assert.Contains($"Reading '{Shared.Server.Root(victim)}' stalled: no bytes arrived for 1 s (StorageOptions.ReadTimeout); given up after 1 retry.", e.ToString());
+        Assert.AreEqual(2, Shared.Server.Proxy.Gets(victim), "the first request and 1 retry");
+    }
+
+    [TestMethod]
+    public async Task Run_StreamedShardStallsOnce_ReopenedWhereItStoppedSameBatches()
+    {
+        await Shared.Server.UploadFolderAsync(Shared.Shards.Root, "shards-stall-once/");
+        string victim = "shards-stall-once/" + Shared.Index.Shards[1].Name;
+        Shared.Server.Proxy.Misbehave(victim, FaultProxy.Mischief.Stall, times: 1);
+        int shards = Directory.GetFiles(Shared.Shards.Root, "*.tar").Length;
+        using var local = new ShardSampleSource();
+        using var remote = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.ProxiedOptions(readTimeout: TimeSpan.FromSeconds(1)) });
+        var (expected, _) = await ShardTestData.RunAsync(local, ShardTestData.Options(), Shared.Shards.Root);
+        var (actual, pipeline) = await RunGuardedAsync(remote, ShardTestData.Options(), "shards-stall-once");
+        Assert.IsEmpty(pipeline.Report.Skipped);
+        Assert.HasCount(expected.Count, actual);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            CollectionAssert.AreEqual(expected[i].Data, actual[i].Data, "bit-identical pixels");
+            CollectionAssert.AreEqual(expected[i].Labels, actual[i].Labels);
+        }
+
+        Assert.AreEqual(2, Shared.Server.Proxy.Gets(victim), "the stalled request and the reopened one");
+        Assert.AreEqual(shards + 1L, remote.ShardRequests, "one request per shard, and one reopen");
+    }
+
+    [TestMethod]
+    public async Task Run_StreamedShardAlwaysStalls_ReopenedTwiceThenItsSamplesSkippedNamingTheShard()
+    {
+        await Shared.Server.UploadFolderAsync(Shared.Shards.Root, "shards-stall-always/");
+        ShardIndexEntry shard = Shared.Index.Shards[1];
+        string victim = "shards-stall-always/" + shard.Name;
+        Shared.Server.Proxy.Misbehave(victim, FaultProxy.Mischief.Stall);
+        using var remote = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.ProxiedOptions(readTimeout: TimeSpan.FromSeconds(1)) });
+        var (batches, pipeline) = await RunGuardedAsync(remote, ShardTestData.Options(), "shards-stall-always");
+        // The members before the first stall (in the half sent) arrive; every later one of that shard is skipped.
+        Assert.AreEqual(12, batches.Sum(b => b.Labels.Length) + pipeline.Report.Skipped.Count);
+        Assert.IsNotEmpty(pipeline.Report.Skipped);
+        Assert.IsLessThan(shard.Samples, pipeline.Report.Skipped.Count);
+        foreach (SkippedSample skipped in pipeline.Report.Skipped)
+        {
+            Assert.StartsWith(Shared.Server.Root(victim) + "/", skipped.Path);
+            Assert.Contains($"Reading '{Shared.Server.Root(victim)}' broke at byte ", skipped.Reason);
+            Assert.Contains($" (2 times reopened): Reading '{Shared.Server.Root(victim)}' stalled: no bytes arrived for 1 s (StorageOptions.ReadTimeout)", skipped.Reason);
+        }
+
+        Assert.AreEqual(1 + ShardReadStream.MaxReopens, Shared.Server.Proxy.Gets(victim), "the first request and 2 reopens");
+    }
+
+    /// <summary>Runs <paramref name="source"/> over <paramref name="path"/> in the container, failing the test (not hanging) if the run does not end within two minutes.</summary>
+    private async Task<(List<SeenBatch> Batches, ImagePipeline Pipeline)> RunGuardedAsync(ISampleSource source, PipelineOptions options, string path)
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var seen = new List<SeenBatch>();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).UseSource(source).Build(b => seen.Add(SeenBatch.Copy(b)), guard.Token);
+        pipeline.Post(Shared.Server.Root(path));
+        pipeline.Complete();
+        try
+        {
+            await pipeline.Completion;
+        }
+        finally
+        {
+            Assert.IsFalse(guard.IsCancellationRequested, "the run hung: ended by the test's two-minute guard");
+            PipelineRunner.AssertNothingHeld(pipeline);
+        }
+
+        return (seen, pipeline);
     }
 
     /// <summary>Uploads <paramref name="folder"/> to <paramref name="prefix"/>; its object <paramref name="key"/> answers <paramref name="status"/> through the proxy. Returns that object's key.</summary>
@@ -236,7 +328,7 @@ public abstract class ObjectStorageTests
             foreach (SkippedSample skipped in pipeline.Report.Skipped)
             {
                 Assert.Contains(reason, skipped.Reason);
-                Assert.Contains("after the SDK's retries", skipped.Reason);
+                Assert.Contains("given up after 2 retries", skipped.Reason);
             }
 
             Assert.AreEqual(12 - victims.Length, pipeline.Report.Batched);

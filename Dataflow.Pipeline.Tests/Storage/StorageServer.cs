@@ -25,7 +25,7 @@ internal abstract class StorageServer : IDisposable
     public FaultProxy Proxy => _proxy.Value;
 
     /// <summary>The library's options for reaching the server through <see cref="Proxy"/>.</summary>
-    public StorageOptions ProxiedOptions(int retries = 2) => OptionsAt(Proxy.Endpoint, 64L << 20, retries);
+    public StorageOptions ProxiedOptions(int retries = 2, TimeSpan? readTimeout = null) => OptionsAt(Proxy.Endpoint, 64L << 20, retries, readTimeout ?? TimeSpan.FromSeconds(20));
 
     /// <summary>The location of <paramref name="path"/> in the container, as posted to the pipeline.</summary>
     public abstract string Root(string path);
@@ -34,10 +34,10 @@ internal abstract class StorageServer : IDisposable
     public abstract string MissingContainerRoot { get; }
 
     /// <summary>The library's options for this server; retries kept short so fault tests end quickly.</summary>
-    public StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => OptionsAt(Endpoint, maxBytesInFlight, retries);
+    public StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => OptionsAt(Endpoint, maxBytesInFlight, retries, TimeSpan.FromSeconds(20));
 
     /// <summary>The library's options for reaching the server at <paramref name="endpoint"/> (itself, or a proxy in front of it).</summary>
-    protected abstract StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries);
+    protected abstract StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout);
 
     /// <summary>Options whose credential the server refuses.</summary>
     public abstract StorageOptions WrongCredentials();

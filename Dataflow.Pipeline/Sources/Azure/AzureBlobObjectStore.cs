@@ -8,14 +8,16 @@ namespace Dataflow.Pipeline.Sources;
 
 /// <summary>
 /// An Azure Blob container as an <see cref="IObjectStore"/>, through Azure.Storage.Blobs. Transient errors are
-/// retried by the SDK's exponential retry policy (<see cref="StorageOptions.MaxRetries"/>,
-/// <see cref="StorageOptions.RetryDelay"/>); reads are ranged downloads whose bytes count against
-/// <see cref="StorageOptions.MaxBytesInFlight"/>.
+/// retried on the schedule every store shares (<see cref="StorageOptions.MaxRetries"/>,
+/// <see cref="StorageOptions.RetryDelay"/>); every read of a body is bounded by <see cref="StorageOptions.ReadTimeout"/>;
+/// reads are ranged downloads whose bytes count against <see cref="StorageOptions.MaxBytesInFlight"/>.
 /// </summary>
 public sealed class AzureBlobObjectStore : IObjectStore
 {
     private readonly BlobContainerClient _container;
     private readonly ByteBudget _budget;
+    private readonly StoreRequests _requests;
+    private readonly TimeSpan _readTimeout;
 
     /// <summary>Creates a store over <paramref name="container"/> of the account named by <paramref name="connectionString"/>.</summary>
     public AzureBlobObjectStore(string connectionString, string container, StorageOptions? options = null)
@@ -26,6 +28,8 @@ public sealed class AzureBlobObjectStore : IObjectStore
         options.Validate();
         _container = new BlobContainerClient(connectionString, container, ClientOptions(options));
         _budget = new ByteBudget(options.MaxBytesInFlight);
+        _requests = new StoreRequests(options);
+        _readTimeout = options.ReadTimeout;
     }
 
     /// <summary>Creates a store over a container URL (with a SAS token in its query, or a public container).</summary>
@@ -36,6 +40,8 @@ public sealed class AzureBlobObjectStore : IObjectStore
         options.Validate();
         _container = new BlobContainerClient(containerUri, ClientOptions(options));
         _budget = new ByteBudget(options.MaxBytesInFlight);
+        _requests = new StoreRequests(options);
+        _readTimeout = options.ReadTimeout;
     }
 
     /// <summary>The container.</summary>
@@ -56,13 +62,15 @@ public sealed class AzureBlobObjectStore : IObjectStore
         bool exists;
         try
         {
-            exists = (await _container.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+            exists = await _requests.RunAsync(
+                async ct => (await Call("", async () => await _container.ExistsAsync(ct).ConfigureAwait(false), ct).ConfigureAwait(false)).Value,
+                cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (e.Status is 401 or 403)
+        catch (StorageException e) when (e.Status is 401 or 403)
         {
-            throw new IOException($"Access to the container 'az://{Container}' at {_container.Uri.GetLeftPart(UriPartial.Authority)} was refused ({e.Status} {e.ErrorCode}): check the connection string (AZURE_STORAGE_CONNECTION_STRING) or the SAS token.", e);
+            throw new IOException($"Access to the container 'az://{Container}' at {_container.Uri.GetLeftPart(UriPartial.Authority)} was refused ({e.Status} {(e.InnerException as RequestFailedException)?.ErrorCode}): check the connection string (AZURE_STORAGE_CONNECTION_STRING) or the SAS token.", e);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (StorageException e)
         {
             throw new IOException($"The container 'az://{Container}' at {_container.Uri.GetLeftPart(UriPartial.Authority)} cannot be reached: {e.Message}", e);
         }
@@ -79,7 +87,8 @@ public sealed class AzureBlobObjectStore : IObjectStore
         IAsyncEnumerator<BlobItem> items = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
-            while (await Call(prefix, () => items.MoveNextAsync().AsTask()).ConfigureAwait(false))
+            // A page that fails is not asked for again: the SDK's enumerator cannot resume, so a listing is one try.
+            while (await Call(prefix, () => items.MoveNextAsync().AsTask(), cancellationToken).ConfigureAwait(false))
             {
                 yield return new StoredObject(items.Current.Name, items.Current.Properties.ContentLength ?? 0);
             }
@@ -95,16 +104,14 @@ public sealed class AzureBlobObjectStore : IObjectStore
     {
         try
         {
-            BlobProperties properties = (await _container.GetBlobClient(key).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            BlobProperties properties = await _requests.RunAsync(
+                async ct => (await Call(key, async () => await _container.GetBlobClient(key).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false), ct).ConfigureAwait(false)).Value,
+                cancellationToken).ConfigureAwait(false);
             return new StoredObject(key, properties.ContentLength);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (FileNotFoundException)
         {
             return null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw Wrap(key, e);
         }
     }
 
@@ -119,17 +126,19 @@ public sealed class AzureBlobObjectStore : IObjectStore
         long taken = await _budget.AcquireAsync(destination.Length, cancellationToken).ConfigureAwait(false);
         try
         {
-            var options = new BlobDownloadOptions { Range = new HttpRange(offset, destination.Length) };
-            BlobDownloadStreamingResult result = await Call(key, async () =>
-                (await _container.GetBlobClient(key).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false)).Value).ConfigureAwait(false);
-            using (result)
+            // The request and the read of its body are one try: a body that stalls or breaks is asked for again.
+            return await _requests.RunAsync(async ct =>
             {
-                return await Call(key, () => result.Content.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken).AsTask()).ConfigureAwait(false);
-            }
-        }
-        catch (StorageException e) when (e.Status == 416)
-        {
-            return 0;
+                try
+                {
+                    using Stream body = await OpenAsync(key, new HttpRange(offset, destination.Length), ct).ConfigureAwait(false);
+                    return await body.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+                }
+                catch (StorageException e) when (e.Status == 416)
+                {
+                    return 0;
+                }
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -138,21 +147,23 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken) => OpenAsync(key, new HttpRange(offset), cancellationToken);
+    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken) =>
+        _requests.RunAsync(ct => OpenAsync(key, new HttpRange(offset), ct), cancellationToken);
 
     /// <inheritdoc />
     public Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        return OpenAsync(key, new HttpRange(offset, length), cancellationToken);
+        return _requests.RunAsync(ct => OpenAsync(key, new HttpRange(offset, length), ct), cancellationToken);
     }
 
+    /// <summary>Sends the download; its body is read through a <see cref="StoreReadStream"/> (every read bounded by <see cref="StorageOptions.ReadTimeout"/>).</summary>
     private async Task<Stream> OpenAsync(string key, HttpRange range, CancellationToken cancellationToken)
     {
         var options = new BlobDownloadOptions { Range = range };
         BlobDownloadStreamingResult result = await Call(key, async () =>
-            (await _container.GetBlobClient(key).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false)).Value).ConfigureAwait(false);
-        return new OwningStream(result.Content, result);
+            (await _container.GetBlobClient(key).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false)).Value, cancellationToken).ConfigureAwait(false);
+        return new StoreReadStream(result.Content, result, Describe(key), _readTimeout);
     }
 
     /// <summary>Nothing to release: the SDK's HTTP pipeline is shared.</summary>
@@ -163,19 +174,22 @@ public sealed class AzureBlobObjectStore : IObjectStore
     private static BlobClientOptions ClientOptions(StorageOptions options)
     {
         var client = new BlobClientOptions();
-        client.Retry.Mode = RetryMode.Exponential;
-        client.Retry.MaxRetries = options.MaxRetries;
-        client.Retry.Delay = options.RetryDelay;
-        client.Retry.MaxDelay = TimeSpan.FromSeconds(10);
+        // Retries are StoreRequests' (the same schedule as S3's), not the SDK's; with none, the SDK's download stream
+        // does not retry a broken body itself either, so every break reaches the reader as a StorageException.
+        client.Retry.MaxRetries = 0;
         client.Retry.NetworkTimeout = options.RequestTimeout;
         return client;
     }
 
-    private async Task<T> Call<T>(string key, Func<Task<T>> call)
+    private async Task<T> Call<T>(string key, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
             return await call().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StorageException($"Reading '{Describe(key)}' got no answer in time (StorageOptions.RequestTimeout): {e.Message}", 0, e);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -187,10 +201,10 @@ public sealed class AzureBlobObjectStore : IObjectStore
     {
         FileNotFoundException or StorageException => e,
         RequestFailedException { Status: 404 } r when r.ErrorCode == "ContainerNotFound" =>
-            new StorageException($"The container 'az://{Container}' does not exist (reading '{Describe(key)}').", 404, e),
+            new StorageException($"The container 'az://{Container}' does not exist (reading '{Describe(key)}')", 404, e),
         RequestFailedException { Status: 404 } => new FileNotFoundException($"The object '{Describe(key)}' does not exist (404).", Describe(key), e),
         RequestFailedException r when r.Status != 0 =>
-            new StorageException($"Reading '{Describe(key)}' failed with {r.Status} {r.ErrorCode} after the SDK's retries.", r.Status, e),
-        _ => new StorageException($"Reading '{Describe(key)}' failed after the SDK's retries: {e.Message}", 0, e),
+            new StorageException($"Reading '{Describe(key)}' failed with {r.Status} {r.ErrorCode}", r.Status, e),
+        _ => new StorageException($"Reading '{Describe(key)}' from {_container.Uri.GetLeftPart(UriPartial.Authority)} failed: {e.Message}", 0, e),
     };
 }

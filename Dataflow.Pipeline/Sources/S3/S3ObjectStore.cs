@@ -10,14 +10,18 @@ namespace Dataflow.Pipeline.Sources;
 /// <summary>
 /// An S3 bucket (or an S3-compatible server) as an <see cref="IObjectStore"/>, through AWSSDK.S3. Credentials,
 /// region and endpoint come from <see cref="StorageOptions"/> or the SDK's standard chain; transient errors are
-/// retried by the SDK's standard retry mode (<see cref="StorageOptions.MaxRetries"/>); reads are ranged GETs whose
-/// bytes count against <see cref="StorageOptions.MaxBytesInFlight"/>.
+/// retried on the schedule every store shares (<see cref="StorageOptions.MaxRetries"/>, <see cref="StorageOptions.RetryDelay"/>);
+/// every read of a body is bounded by <see cref="StorageOptions.ReadTimeout"/>; reads are ranged GETs whose bytes count
+/// against <see cref="StorageOptions.MaxBytesInFlight"/>.
 /// </summary>
 public sealed class S3ObjectStore : IObjectStore
 {
     private readonly AmazonS3Client _client;
     private readonly ByteBudget _budget;
     private readonly string _endpoint;
+    private readonly StoreRequests _requests;
+    private readonly TimeSpan _readTimeout;
+    private readonly TimeSpan _requestTimeout;
 
     /// <summary>Creates a store over <paramref name="bucket"/>.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
@@ -33,7 +37,8 @@ public sealed class S3ObjectStore : IObjectStore
         var config = new AmazonS3Config
         {
             RetryMode = RequestRetryMode.Standard,
-            MaxErrorRetry = options.MaxRetries,
+            // Retries are StoreRequests' (the same schedule as Azure's, from RetryDelay), not the SDK's.
+            MaxErrorRetry = 0,
             Timeout = options.RequestTimeout,
             // S3-compatible servers do not all understand the flexible checksums the SDK sends by default.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
@@ -58,6 +63,9 @@ public sealed class S3ObjectStore : IObjectStore
         _endpoint = serviceUrl ?? "AWS S3";
         _client = options.S3Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.S3Credentials, config);
         _budget = new ByteBudget(options.MaxBytesInFlight);
+        _requests = new StoreRequests(options);
+        _readTimeout = options.ReadTimeout;
+        _requestTimeout = options.RequestTimeout;
     }
 
     /// <summary>The bucket.</summary>
@@ -77,17 +85,19 @@ public sealed class S3ObjectStore : IObjectStore
     {
         try
         {
-            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+            await _requests.RunAsync(
+                ct => Call("", () => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, MaxKeys = 1 }, ct), ct),
+                cancellationToken).ConfigureAwait(false);
         }
-        catch (AmazonServiceException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (StorageException e) when (e.Status == 404)
         {
-            throw new IOException($"The bucket 's3://{Bucket}' does not exist at {_endpoint} ({e.ErrorCode}).", e);
+            throw new IOException($"The bucket 's3://{Bucket}' does not exist at {_endpoint} ({(e.InnerException as AmazonServiceException)?.ErrorCode}).", e);
         }
-        catch (AmazonServiceException e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        catch (StorageException e) when (e.Status is 401 or 403)
         {
-            throw new IOException($"Access to the bucket 's3://{Bucket}' at {_endpoint} was refused ({(int)e.StatusCode} {e.ErrorCode}): check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile).", e);
+            throw new IOException($"Access to the bucket 's3://{Bucket}' at {_endpoint} was refused ({e.Status} {(e.InnerException as AmazonServiceException)?.ErrorCode}): check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile).", e);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not IOException)
+        catch (StorageException e)
         {
             throw new IOException($"The bucket 's3://{Bucket}' at {_endpoint} cannot be reached: {e.Message}", e);
         }
@@ -99,7 +109,7 @@ public sealed class S3ObjectStore : IObjectStore
         var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix };
         while (true)
         {
-            ListObjectsV2Response response = await Call(prefix, () => _client.ListObjectsV2Async(request, cancellationToken)).ConfigureAwait(false);
+            ListObjectsV2Response response = await _requests.RunAsync(ct => Call(prefix, () => _client.ListObjectsV2Async(request, ct), ct), cancellationToken).ConfigureAwait(false);
             foreach (S3Object item in response.S3Objects ?? [])
             {
                 yield return new StoredObject(item.Key, item.Size ?? 0);
@@ -119,16 +129,12 @@ public sealed class S3ObjectStore : IObjectStore
     {
         try
         {
-            GetObjectMetadataResponse head = await _client.GetObjectMetadataAsync(Bucket, key, cancellationToken).ConfigureAwait(false);
+            GetObjectMetadataResponse head = await _requests.RunAsync(ct => Call(key, () => _client.GetObjectMetadataAsync(Bucket, key, ct), ct), cancellationToken).ConfigureAwait(false);
             return new StoredObject(key, head.ContentLength);
         }
-        catch (AmazonServiceException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (FileNotFoundException)
         {
             return null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw Wrap(key, e);
         }
     }
 
@@ -143,20 +149,20 @@ public sealed class S3ObjectStore : IObjectStore
         long taken = await _budget.AcquireAsync(destination.Length, cancellationToken).ConfigureAwait(false);
         try
         {
-            var request = new GetObjectRequest { BucketName = Bucket, Key = key, ByteRange = new ByteRange(offset, offset + destination.Length - 1) };
-            using GetObjectResponse response = await Call(key, () => _client.GetObjectAsync(request, cancellationToken)).ConfigureAwait(false);
-            try
+            // The request and the read of its body are one try: a body that stalls or breaks is asked for again.
+            return await _requests.RunAsync(async ct =>
             {
-                return await response.ResponseStream.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                throw Wrap(key, e);
-            }
-        }
-        catch (AmazonServiceException e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-        {
-            return 0;
+                var request = new GetObjectRequest { BucketName = Bucket, Key = key, ByteRange = new ByteRange(offset, offset + destination.Length - 1) };
+                try
+                {
+                    using Stream body = await OpenAsync(key, request, ct).ConfigureAwait(false);
+                    return await body.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+                }
+                catch (AmazonServiceException e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+                {
+                    return 0;
+                }
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -165,7 +171,7 @@ public sealed class S3ObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public async Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
     {
         var request = new GetObjectRequest { BucketName = Bucket, Key = key };
         if (offset > 0)
@@ -173,23 +179,28 @@ public sealed class S3ObjectStore : IObjectStore
             request.ByteRange = new ByteRange($"bytes={offset}-");
         }
 
-        GetObjectResponse response = await Call(key, () => _client.GetObjectAsync(request, cancellationToken)).ConfigureAwait(false);
-        return new OwningStream(response.ResponseStream, response);
+        return _requests.RunAsync(ct => OpenAsync(key, request, ct), cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
+    public Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         var request = new GetObjectRequest { BucketName = Bucket, Key = key, ByteRange = new ByteRange(offset, offset + length - 1) };
-        GetObjectResponse response = await Call(key, () => _client.GetObjectAsync(request, cancellationToken)).ConfigureAwait(false);
-        return new OwningStream(response.ResponseStream, response);
+        return _requests.RunAsync(ct => OpenAsync(key, request, ct), cancellationToken);
     }
 
     /// <summary>Disposes the S3 client.</summary>
     public void Dispose() => _client.Dispose();
 
-    private async Task<T> Call<T>(string key, Func<Task<T>> call)
+    /// <summary>Sends <paramref name="request"/>; its body is read through a <see cref="StoreReadStream"/> (every read bounded by <see cref="StorageOptions.ReadTimeout"/>).</summary>
+    private async Task<Stream> OpenAsync(string key, GetObjectRequest request, CancellationToken cancellationToken)
+    {
+        GetObjectResponse response = await Call(key, () => _client.GetObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return new StoreReadStream(response.ResponseStream, response, Describe(key), _readTimeout);
+    }
+
+    private async Task<T> Call<T>(string key, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
@@ -198,6 +209,11 @@ public sealed class S3ObjectStore : IObjectStore
         catch (AmazonServiceException e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
             throw;
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The HTTP client's own timeout (RequestTimeout), not a cancellation of the run.
+            throw new StorageException($"Reading '{Describe(key)}' from {_endpoint} got no answer within {_requestTimeout.TotalSeconds:0.###} s (StorageOptions.RequestTimeout)", 0, e);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -209,11 +225,11 @@ public sealed class S3ObjectStore : IObjectStore
     {
         FileNotFoundException or StorageException => e,
         AmazonServiceException { StatusCode: HttpStatusCode.NotFound } s when s.ErrorCode == "NoSuchBucket" =>
-            new StorageException($"The bucket 's3://{Bucket}' does not exist at {_endpoint} (reading '{Describe(key)}').", 404, e),
+            new StorageException($"The bucket 's3://{Bucket}' does not exist at {_endpoint} (reading '{Describe(key)}')", 404, e),
         AmazonServiceException { StatusCode: HttpStatusCode.NotFound } => new FileNotFoundException($"The object '{Describe(key)}' does not exist (404).", Describe(key), e),
         AmazonServiceException s when s.StatusCode != 0 =>
-            new StorageException($"Reading '{Describe(key)}' failed with {(int)s.StatusCode} {s.ErrorCode} after the SDK's retries.", (int)s.StatusCode, e),
-        _ => new StorageException($"Reading '{Describe(key)}' from {_endpoint} failed after the SDK's retries: {e.Message}", 0, e),
+            new StorageException($"Reading '{Describe(key)}' failed with {(int)s.StatusCode} {s.ErrorCode}", (int)s.StatusCode, e),
+        _ => new StorageException($"Reading '{Describe(key)}' from {_endpoint} failed: {e.Message}", 0, e),
     };
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

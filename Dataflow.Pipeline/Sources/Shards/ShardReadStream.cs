@@ -237,10 +237,10 @@ internal sealed class ShardReadStream : ISampleReadStream
                 buffer?.Dispose();
                 if (!shard.IsOpen || e is not IOException || shard.Reopens >= MaxReopens)
                 {
-                    // The request itself failed (after the SDK's retries), or the stream keeps breaking: every sample
+                    // The request itself failed (after the store's retries), or the stream keeps breaking: every sample
                     // left in this shard fails with it.
-                    shard.Fail(shard.IsOpen && e is not StorageException
-                        ? new StorageException($"Reading '{where}' broke at byte {shard.Position} ({shard.Reopens} times reopened): {e.Message}", 0, e)
+                    shard.Fail(shard.IsOpen
+                        ? new StorageException($"Reading '{where}' broke at byte {shard.Position} ({shard.Reopens} times reopened): {e.Message}", (e as StorageException)?.Status ?? 0, e)
                         : e);
                     return shard.Failed!;
                 }

@@ -15,17 +15,26 @@ public sealed class StorageOptions
     /// <value>64 MiB.</value>
     public long MaxBytesInFlight { get; init; } = 64L << 20;
 
-    /// <summary>How often the SDK retries a request that failed with a transient error (5xx, throttling, a dropped connection).</summary>
-    /// <value>4, with the SDK's exponential back-off and jitter.</value>
+    /// <summary>How often a request that failed with a transient error (5xx, 408, 429, no answer, a stalled body) is retried.</summary>
+    /// <remarks>The same schedule on every store: the delays start at <see cref="RetryDelay"/> and double (with jitter) up
+    /// to 10 s. A request (with the read of its body) is one try.</remarks>
+    /// <value>4.</value>
     public int MaxRetries { get; init; } = 4;
 
-    /// <summary>The first back-off delay of the Azure retry policy (S3 uses its SDK's standard schedule).</summary>
+    /// <summary>The first back-off delay between tries of a request, on every store.</summary>
     /// <value>0.2 s, doubling up to 10 s.</value>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>How long one request may take before it counts as failed (and is retried).</summary>
+    /// <summary>How long one request may wait for its response's headers before it counts as failed (and is retried).</summary>
     /// <value>100 s.</value>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>
+    /// How long one read of a response's body (an object's bytes, a shard's stream) may wait for its next bytes before
+    /// it counts as stalled: the connection is closed and the read retried (a shard stream is reopened where it stopped).
+    /// </summary>
+    /// <value>30 s.</value>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The S3 endpoint, for S3-compatible servers; null for <c>AWS_ENDPOINT_URL_S3</c>, then <c>AWS_ENDPOINT_URL</c>, then AWS itself.</summary>
     public string? S3ServiceUrl { get; init; }
@@ -68,6 +77,11 @@ public sealed class StorageOptions
         if (RequestTimeout <= TimeSpan.Zero)
         {
             errors.Add($"Parameter \"RequestTimeout\" must be positive, was {RequestTimeout}.");
+        }
+
+        if (ReadTimeout <= TimeSpan.Zero || ReadTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Parameter \"ReadTimeout\" must be between 0 and 1 hour (exclusive of 0), was {ReadTimeout}.");
         }
 
         if (S3ServiceUrl is not null && !Uri.TryCreate(S3ServiceUrl, UriKind.Absolute, out _))
