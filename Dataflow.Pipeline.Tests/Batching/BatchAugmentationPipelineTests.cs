@@ -143,11 +143,66 @@ public sealed class BatchAugmentationPipelineTests
     }
 
     [TestMethod]
+    [DataRow(2, false, "row 1 has label 2, outside the 2 classes [0, 1].")]
+    [DataRow(-1, false, "row 1 has label -1, outside the 2 classes [0, 1].")]
+    [DataRow(2, true, "row 1 has label 2, outside the 2 classes [0, 1].")]
+    public async Task Run_BatchAugmentationWritesALabelThatIsNoClass_RunFaultsNamingItTheBatchAndTheRowNothingHeld(int label, bool stream, string reason)
+    {
+        await AssertFaultsNothingHeld(new TargetWriter(b => b.Labels[1] = label), stream,
+            $"The batch augmentation target writer failed on batch 0 of epoch 0: 5 rows, shape [5, 3, 20, 24]: {reason}");
+    }
+
+    [TestMethod]
+    [DataRow(float.NaN, "row 3 has one-hot value NaN for class 0; one-hot values must be finite and at least 0.")]
+    [DataRow(-0.5f, "row 3 has one-hot value -0.5 for class 0; one-hot values must be finite and at least 0.")]
+    [DataRow(0.25f, "row 3 has one-hot values summing to 0.25; each row must sum to 1.")]
+    public async Task Run_BatchAugmentationWritesAOneHotRowThatIsNoDistribution_RunFaultsNamingItTheBatchAndTheRow(float value, string reason)
+    {
+        // Row 3 of the first batch (no shuffle) is a class-0 sample: its one-hot row is [1, 0] before the write.
+        await AssertFaultsNothingHeld(new TargetWriter(b => b.OneHot[3 * 2] = value), stream: false,
+            $"The batch augmentation target writer failed on batch 0 of epoch 0: 5 rows, shape [5, 3, 20, 24]: {reason}");
+    }
+
+    private static async Task AssertFaultsNothingHeld(IBatchAugmentation transform, bool stream, string message)
+    {
+        using var data = new TempDataset().WithClasses(2, 6, width: 24, height: 20);
+        PipelineOptions options = Options(2, [transform]) with { Shuffle = false, ShuffleWithinBatch = false };
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options);
+        ImagePipeline pipeline = stream ? builder.BuildStream() : builder.Build(_ => { });
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        if (stream)
+        {
+            var read = await Assert.ThrowsExactlyAsync<InvalidOperationException>(async () =>
+            {
+                await foreach (Batch batch in pipeline.ReadAllAsync())
+                {
+                    batch.Dispose();
+                }
+            });
+            Assert.AreEqual(message, read.Message);
+        }
+
+        var e = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.AreEqual(message, e.Message);
+        Assert.AreEqual(0, pipeline.Report.Batched, "no batch was handed over");
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
     public void Build_NullBatchAugmentation_RefusedNamingTheOption()
     {
         var e = Assert.ThrowsExactly<PipelineOptionsException>(() => ImagePipeline.CreateBuilder(Options(1, [new MixUp(), null!])).Build(_ => { }));
         Assert.AreEqual("BatchAugmentations", e.ParamName);
         Assert.Contains("Parameter \"BatchAugmentations\" must not hold null, was null at index 1.", e.Message);
+    }
+
+    /// <summary>A user's batch transform that writes the batch's targets.</summary>
+    private sealed class TargetWriter(Action<Batch> write) : IBatchAugmentation
+    {
+        public void Apply(Batch batch, BatchAugmentationContext context) => write(batch);
+
+        public override string ToString() => "target writer";
     }
 
     /// <summary>A user's batch transform that always throws.</summary>

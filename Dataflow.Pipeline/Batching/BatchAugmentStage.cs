@@ -25,8 +25,10 @@ internal sealed class BatchAugmentStage
         options.BatchAugmentations.Count == 0 ? null : new([.. options.BatchAugmentations], options.Seed, report.Clock("batch augment"));
 
     /// <summary>
-    /// Applies every transform to <paramref name="batch"/> with one context keyed by (seed, epoch, batch index). When one
-    /// throws, the batch is disposed and the run faults with an exception naming the transform and the batch; returns false.
+    /// Applies every transform to <paramref name="batch"/> with one context keyed by (seed, epoch, batch index), checking
+    /// after each one that every label is a class and every one-hot row a probability vector. When one throws or leaves
+    /// a row that breaks the check, the batch is disposed and the run faults with an exception naming the transform and
+    /// the batch; returns false.
     /// </summary>
     public bool TryApply(Batch batch, RunControl run)
     {
@@ -39,6 +41,7 @@ internal sealed class BatchAugmentStage
             {
                 current = transform;
                 transform.Apply(batch, context);
+                CheckTargets(batch);
             }
 
             return true;
@@ -52,6 +55,42 @@ internal sealed class BatchAugmentStage
         finally
         {
             _clock.AddSince(start);
+        }
+    }
+
+    /// <summary>The tolerance on the sum of a one-hot row: mixing two rows in float32 is off by a few ulps.</summary>
+    internal const double OneHotSumTolerance = 1e-4;
+
+    /// <summary>Throws when a label is not a class index or a one-hot row is not a probability vector (what a transform may write).</summary>
+    /// <exception cref="InvalidDataException">The first row that breaks the rule, with its value.</exception>
+    internal static void CheckTargets(Batch batch)
+    {
+        int classes = batch.ClassNames.Count;
+        for (int row = 0; row < batch.Count; row++)
+        {
+            int label = batch.Labels[row];
+            if ((uint)label >= (uint)classes)
+            {
+                throw new InvalidDataException($"row {row} has label {label}, outside the {classes} classes [0, {classes - 1}].");
+            }
+
+            ReadOnlySpan<float> oneHot = batch.OneHot.AsSpan(row * classes, classes);
+            double sum = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                float p = oneHot[c];
+                if (!float.IsFinite(p) || p < 0)
+                {
+                    throw new InvalidDataException(FormattableString.Invariant($"row {row} has one-hot value {p} for class {c}; one-hot values must be finite and at least 0."));
+                }
+
+                sum += p;
+            }
+
+            if (Math.Abs(sum - 1) > OneHotSumTolerance)
+            {
+                throw new InvalidDataException(FormattableString.Invariant($"row {row} has one-hot values summing to {sum:0.######}; each row must sum to 1."));
+            }
         }
     }
 }
