@@ -8,6 +8,7 @@ using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
 using Dataflow.Samples.Data;
 using Dataflow.Samples.Onnx;
+using Dataflow.Samples.Tests.Distributed;
 using Dataflow.Samples.Training;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -198,6 +199,29 @@ public sealed class PredictCommandTests
         Assert.IsFalse(File.Exists(csv));
         (await SampleRun.RunAsync("predict", "--model", model, "--data", data.Root, "--size", "28x28", "--out", csv))
             .AssertOneLineError("[batch, 1, 20, 20] float32, but the pipeline gives [32, 1, 28, 28] float32", ExitCodes.UsageError);
+    }
+
+    [TestMethod]
+    [DataRow("--mean", "1,2", "Parameter \"Normalization.Mean\" must have 1 value for a 1-channel (Grayscale) image, had 2.")]
+    [DataRow("--std", "0,0,0", "Parameter \"Normalization.Std\" values must be finite and above 0, was [0, 0, 0].")]
+    [DataRow("--scale", "-1", "Parameter \"Normalization.Scale\" must be a finite number above 0, was -1.")]
+    public async Task Predict_NormalizationRefusedAsAProcess_OneLineAndExitTwoInEveryRun(string option, string value, string expected)
+    {
+        // The pipeline's build fails at once, with the model open: the process ends while the library's start-up
+        // warm-up may still be decoding. Each run is a real process, so that its exit (and a crash in it) is seen.
+        string folder = NewFolder();
+        string model = WriteDigitsShapedModel(folder);
+        using TempDataset data = new TempDataset().WithClasses(2, 2, 24, 24);
+
+        for (int i = 0; i < 3; i++)
+        {
+            SamplesProcess.Result run = await SamplesProcess.RunAsync(new Dictionary<string, string>(),
+                "predict", "--model", model, "--data", data.Root, option, value, "--out", Path.Combine(folder, "p.csv"));
+
+            Assert.AreEqual(ExitCodes.UsageError, run.ExitCode, $"run {i}: {run.Output}{run.Error}");
+            Assert.Contains(expected, run.Error);
+            Assert.HasCount(1, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), run.Error);
+        }
     }
 
     [TestMethod]

@@ -24,7 +24,8 @@ namespace Dataflow.Pipeline.Internal;
 /// </list>
 /// </summary>
 /// <remarks>
-/// Nothing here is kept, and a failure is ignored: the same work runs again where the pipeline needs it and reports
+/// The process's exit waits for a warm-up that is still running (its native decode must not outlive the native
+/// libraries). Nothing here is kept, and a failure is ignored: the same work runs again where the pipeline needs it and reports
 /// its error there (a missing native library fails the first decode, naming it, as it would without this). In a
 /// native AOT process nothing is compiled at run time, so the JSON and per-sample warm-ups, which are there to compile
 /// code, do not run (they only took a core from the first batch: docs/performance.md, "Fifth pass").
@@ -32,6 +33,11 @@ namespace Dataflow.Pipeline.Internal;
 /// </remarks>
 internal static class StartupWarmup
 {
+    /// <summary>How long the process's exit waits for a warm-up still running (each takes milliseconds; the bound only
+    /// keeps one that is stuck from holding the exit).</summary>
+    private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(10);
+
+    private static readonly List<Task> Running = [];
     private static int _started;
     private static int _jsonStarted;
     private static int _sampleStarted;
@@ -41,7 +47,19 @@ internal static class StartupWarmup
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static _ => Run(), null);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            KeepProcessUntil(done.Task);
+            ThreadPool.UnsafeQueueUserWorkItem(static d =>
+            {
+                try
+                {
+                    Run();
+                }
+                finally
+                {
+                    ((TaskCompletionSource)d!).SetResult();
+                }
+            }, done);
         }
     }
 
@@ -88,7 +106,15 @@ internal static class StartupWarmup
     {
         if (RuntimeFeature.IsDynamicCodeSupported && Interlocked.Exchange(ref _sampleStarted, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static o => _ = RunSamplePathAsync((PipelineOptions)o!), like);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            KeepProcessUntil(done.Task);
+            ThreadPool.UnsafeQueueUserWorkItem(static state =>
+            {
+                (PipelineOptions options, TaskCompletionSource d) = ((PipelineOptions, TaskCompletionSource))state!;
+                // It never faults (it catches everything); registered before it starts, so its first native call is covered.
+                _ = RunSamplePathAsync(options).ContinueWith(static (_, o) => ((TaskCompletionSource)o!).SetResult(), d, CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }, (like, done));
         }
     }
 
@@ -119,6 +145,38 @@ internal static class StartupWarmup
             // As above: nothing depends on it.
             return null;
         }
+    }
+
+    /// <summary>
+    /// Makes the process's exit wait for <paramref name="warmup"/>. A warm-up decodes with OpenCV on a pool thread; a
+    /// process that ends while it runs (a command that fails at once, before or just after its build) would run the
+    /// native libraries' exit handlers, which free OpenCV's codec tables, under that decode: a SIGSEGV instead of the
+    /// process's own exit code. <see cref="AppDomain.ProcessExit"/> is raised before those handlers, on a return from
+    /// <c>Main</c> and on <see cref="Environment.Exit"/> alike.
+    /// </summary>
+    private static void KeepProcessUntil(Task warmup)
+    {
+        lock (Running)
+        {
+            if (Running.Count == 0)
+            {
+                AppDomain.CurrentDomain.ProcessExit += static (_, _) => WaitForRunning();
+            }
+
+            Running.Add(warmup);
+        }
+    }
+
+    /// <summary>Waits (up to the exit's bound) for every warm-up started so far; true when all have ended.</summary>
+    internal static bool WaitForRunning()
+    {
+        Task[] running;
+        lock (Running)
+        {
+            running = [.. Running];
+        }
+
+        return Task.WhenAll(running).Wait(ExitWait);
     }
 
     /// <summary>The tiny pipeline's meter: its own name, so that nothing listening to the pipeline's meter hears it.</summary>
