@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Normalization;
 using Dataflow.Pipeline.Tests.Support;
@@ -113,5 +114,63 @@ public sealed class ImagePipelineBuilderTests
             Cv2.BitwiseNot(image, image);
             return image;
         }
+    }
+
+    [TestMethod]
+    public async Task Build_TaskOrValueTaskStep_EachStepCompletesBeforeTheNextBatchAndBothSeeTheSameBatches()
+    {
+        using var data = new TempDataset().WithClasses(3, 5, 16, 12);
+        PipelineOptions options = Small() with { Epochs = 2, Augmentations = [new RandomHorizontalFlip()] };
+
+        async Task<List<SeenBatch>> RunAsync(Func<List<SeenBatch>, ImagePipelineBuilder, ImagePipeline> build)
+        {
+            var seen = new List<SeenBatch>();
+            await using ImagePipeline pipeline = build(seen, ImagePipeline.CreateBuilder(options));
+            pipeline.Post(data.Root);
+            pipeline.Complete();
+            await pipeline.Completion;
+            PipelineRunner.AssertNothingHeld(pipeline);
+            return seen;
+        }
+
+        int running = 0;
+        async Task StepAsync(List<SeenBatch> seen, Batch batch, CancellationToken ct)
+        {
+            Assert.AreEqual(1, Interlocked.Increment(ref running), "one step at a time");
+            await Task.Delay(1, ct);
+            seen.Add(SeenBatch.Copy(batch));
+            Interlocked.Decrement(ref running);
+        }
+
+        // A method returning Task, as most trainers' steps do, and one returning ValueTask.
+        List<SeenBatch> withTask = await RunAsync((seen, b) => b.Build((batch, ct) => StepAsync(seen, batch, ct)));
+        List<SeenBatch> withValueTask = await RunAsync((seen, b) => b.Build((batch, ct) => new ValueTask(StepAsync(seen, batch, ct))));
+        Assert.HasCount(8, withTask);
+        PipelineRunner.AssertSameBatches(withValueTask, withTask, "Task step against ValueTask step");
+    }
+
+    [TestMethod]
+    public async Task Build_FirstEpochWithAPipelineBuiltPerEpoch_EachEpochEqualsThatEpochOfAFullRun()
+    {
+        using var data = new TempDataset().WithClasses(3, 5, 16, 12);
+        PipelineOptions options = Small() with { Epochs = 3, Augmentations = [new RandomResizedCrop(), new RandomHorizontalFlip()] };
+        (List<SeenBatch> whole, _) = await PipelineRunner.RunAsync(options, data.Root);
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            (List<SeenBatch> one, ImagePipeline pipeline) = await PipelineRunner.RunAsync(options with { FirstEpoch = epoch, Epochs = epoch + 1 }, data.Root);
+            PipelineRunner.AssertSameBatches([.. whole.Where(b => b.Epoch == epoch)], one, $"epoch {epoch}");
+            Assert.IsTrue(pipeline.Report.CountsAddUp, pipeline.Report.ToString());
+        }
+    }
+
+    [TestMethod]
+    public void Build_FirstEpochWithResumeFromOrAPlanner_ThrowsNamingFirstEpoch()
+    {
+        var state = new Pipeline.Distributed.PipelineState(1, 0, 0, 1, Pipeline.Distributed.PipelineStateIdentity.For(Small(), "0000000000000000", 10));
+        var resumed = Assert.ThrowsExactly<ArgumentException>(() => ImagePipeline.CreateBuilder(Small() with { Epochs = 3, FirstEpoch = 2 }).ResumeFrom(state).BuildStream());
+        Assert.AreEqual("FirstEpoch", resumed.ParamName);
+        Assert.AreEqual($"\"FirstEpoch\" is 2, and ResumeFrom also sets where the run starts ({state}): leave FirstEpoch at 0. (Parameter 'FirstEpoch')", resumed.Message);
+        var planned = Assert.ThrowsExactly<ArgumentException>(() => ImagePipeline.CreateBuilder(Small() with { Epochs = 3, FirstEpoch = 1 }).UsePlanner(Pipeline.Planning.EpochPlanner.For(Small())).BuildStream());
+        Assert.AreEqual("\"FirstEpoch\" is 1, and a planner set with UsePlanner starts at its own epoch: leave FirstEpoch at 0. (Parameter 'FirstEpoch')", planned.Message);
     }
 }

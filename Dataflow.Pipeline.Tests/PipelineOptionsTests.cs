@@ -20,6 +20,7 @@ public sealed class PipelineOptionsTests
         Assert.IsTrue(o.ReducedDecode);
         Assert.AreEqual(32, o.BatchSize);
         Assert.AreEqual(1, o.Epochs);
+        Assert.AreEqual(0, o.FirstEpoch);
         Assert.IsTrue(o.Shuffle);
         Assert.IsTrue(o.ShuffleWithinBatch);
         Assert.IsFalse(o.DropLast);
@@ -41,6 +42,10 @@ public sealed class PipelineOptionsTests
         [new PipelineOptions { Height = 20000 }, "Height", "Parameter \"Height\" must be between 1 and 16384, was 20000."],
         [new PipelineOptions { BatchSize = 0 }, "BatchSize", "Parameter \"BatchSize\" must be between 1 and 65536, was 0."],
         [new PipelineOptions { Epochs = -1 }, "Epochs", "Parameter \"Epochs\" must be between 1 and 100000, was -1."],
+        [new PipelineOptions { Epochs = 2, FirstEpoch = 2 }, "FirstEpoch",
+            "Parameter \"FirstEpoch\" must be between 0 and 1 (\"Epochs\" - 1: the run streams epochs FirstEpoch to Epochs - 1), was 2."],
+        [new PipelineOptions { FirstEpoch = -1 }, "FirstEpoch",
+            "Parameter \"FirstEpoch\" must be between 0 and 0 (\"Epochs\" - 1: the run streams epochs FirstEpoch to Epochs - 1), was -1."],
         [new PipelineOptions { PrefetchBatches = 0 }, "PrefetchBatches", "Parameter \"PrefetchBatches\" must be between 1 and 1024, was 0."],
         [new PipelineOptions { ValidationSplit = 1.0 }, "ValidationSplit", "Parameter \"ValidationSplit\" must be at least 0 and below 1, was 1."],
         [new PipelineOptions { ValidationSplit = -0.1 }, "ValidationSplit", "Parameter \"ValidationSplit\" must be at least 0 and below 1, was -0.1."],

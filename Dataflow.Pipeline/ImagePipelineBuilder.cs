@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics.Metrics;
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Batching;
@@ -130,11 +131,22 @@ public sealed class ImagePipelineBuilder
     }
 
     /// <summary>Builds a pipeline that hands each batch to <paramref name="trainer"/>, then disposes the batch.</summary>
+    /// <remarks>An <c>async</c> lambda fits both this overload and the <see cref="Task"/> one: it binds to this one.</remarks>
     /// <exception cref="PipelineOptionsException">Options are invalid; the message names each and its allowed values.</exception>
+    [OverloadResolutionPriority(1)]
     public ImagePipeline Build(Func<Batch, CancellationToken, ValueTask> trainer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         return Create(trainer, cancellationToken);
+    }
+
+    /// <summary>Builds a pipeline that hands each batch to <paramref name="trainer"/>, a <see cref="Task"/>-returning step, then disposes the batch.</summary>
+    /// <remarks>The same as the <see cref="ValueTask"/> overload: the next batch is handed over once the task has completed.</remarks>
+    /// <exception cref="PipelineOptionsException">Options are invalid; the message names each and its allowed values.</exception>
+    public ImagePipeline Build(Func<Batch, CancellationToken, Task> trainer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return Create((b, ct) => new ValueTask(trainer(b, ct)), cancellationToken);
     }
 
     /// <summary>Builds a pipeline that hands each batch to a synchronous <paramref name="trainer"/>, then disposes the batch.</summary>
@@ -164,6 +176,12 @@ public sealed class ImagePipelineBuilder
         {
             throw new ArgumentException(
                 $"A planner set with UsePlanner cannot be split between ranks or resumed: {place} and {(_resume is null ? "no state" : "a state to resume")}; these need the built-in planner.", nameof(PipelineOptions.WorldSize));
+        }
+
+        if (options.FirstEpoch != 0 && (_planner is not null || _resume is not null))
+        {
+            throw new ArgumentException(
+                $"\"{nameof(PipelineOptions.FirstEpoch)}\" is {options.FirstEpoch}, and {(_resume is null ? "a planner set with UsePlanner starts at its own epoch" : $"ResumeFrom also sets where the run starts ({_resume})")}: leave {nameof(PipelineOptions.FirstEpoch)} at 0.", nameof(PipelineOptions.FirstEpoch));
         }
 
         IEpochPlanner planner = _planner ?? new Distributed.PartitionPlanner(options, _resume);

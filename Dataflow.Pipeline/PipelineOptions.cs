@@ -135,6 +135,15 @@ public sealed record PipelineOptions
     /// <value>1; 1 to 100000.</value>
     public int Epochs { get; init; } = 1;
 
+    /// <summary>The first epoch the run streams: it streams epochs <see cref="FirstEpoch"/> to <see cref="Epochs"/> - 1
+    /// (Keras' <c>initial_epoch</c>).</summary>
+    /// <remarks>Epoch <c>e</c> has the order and augmentation it has in a run from epoch 0, bit for bit: for a pipeline
+    /// built once per epoch, set <c>FirstEpoch = e, Epochs = e + 1</c>. A pipeline built again with the same options and
+    /// <c>Epochs = 1</c> streams epoch 0 again: the same order and the same augmentation. Changing <see cref="Seed"/>
+    /// instead changes the validation split too. See also <see cref="ImageLoader.ReadEpochAsync"/>.</remarks>
+    /// <value>0; 0 to <see cref="Epochs"/> - 1.</value>
+    public int FirstEpoch { get; init; }
+
     /// <summary>A fresh permutation of the whole sample order each epoch, from (seed, epoch).</summary>
     /// <value>true.</value>
     public bool Shuffle { get; init; } = true;
@@ -243,7 +252,14 @@ public sealed record PipelineOptions
             CheckTensorLength(checks);
         }
 
-        checks.InRange(Epochs, 1, 100_000, nameof(Epochs));
+        if (checks.InRange(Epochs, 1, 100_000, nameof(Epochs)))
+        {
+            if (FirstEpoch < 0 || FirstEpoch >= Epochs)
+            {
+                checks.Add(nameof(FirstEpoch), string.Create(CultureInfo.InvariantCulture,
+                    $"Parameter \"{nameof(FirstEpoch)}\" must be between 0 and {Epochs - 1} (\"{nameof(Epochs)}\" - 1: the run streams epochs {nameof(FirstEpoch)} to {nameof(Epochs)} - 1), was {FirstEpoch}."));
+            }
+        }
         checks.InRange(PrefetchBatches, 1, 1024, nameof(PrefetchBatches));
         if (MaxFailures is int maxFailures)
         {

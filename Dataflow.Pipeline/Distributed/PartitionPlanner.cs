@@ -59,7 +59,7 @@ public sealed class PartitionPlanner : IEpochPlanner
     public RemainderPolicy Remainder => _options.Remainder;
 
     /// <inheritdoc />
-    public int FirstEpoch => _resume?.Epoch ?? 0;
+    public int FirstEpoch => _resume?.Epoch ?? _options.FirstEpoch;
 
     /// <inheritdoc />
     /// <exception cref="InvalidDataException">The run resumes a state saved over another dataset.</exception>
