@@ -335,6 +335,49 @@ public sealed class ShardSampleSourceTests
             pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}").ToArray());
     }
 
+    [TestMethod]
+    public async Task Run_EditedIndex_RefusedNamingEveryShardMemberAndField()
+    {
+        using PackedShards packed = ShardTestData.Packed();
+        string indexPath = Path.Combine(packed.Shards.Root, ShardIndex.FileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(indexPath))!;
+        var classes = json["classes"]!.AsArray();
+        var shards = json["shards"]!.AsArray();
+        classes.Add("cat");
+        var first = shards[0]!["members"]!.AsArray();
+        first[1]!["offset"] = first[0]!["offset"]!.GetValue<long>();      // overlapping members
+        first[0]!["label"] = -1;
+        var second = shards[1]!["members"]!.AsArray();
+        second[0]!["offset"] = -512;
+        second[0]!["key"] = null;
+        second[1]!["length"] = 3_000_000_000;
+        second[1]!["label"] = 99;
+        shards[2]!["members"]![0]!["key"] = "../outside";
+        shards.Add(shards[2]!.DeepClone()); // a shard listed twice
+        File.WriteAllText(indexPath, json.ToJsonString());
+
+        using var source = new ShardSampleSource();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(ShardTestData.Options()).UseSource(source).Build(_ => { });
+        pipeline.Post(packed.Shards.Root);
+        pipeline.Complete();
+        var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => pipeline.Completion);
+        string[] expected =
+        [
+            $"The shard index '{indexPath}' is not valid (10 problems):",
+            "classes[3] \"cat\" is listed twice (also classes[0])",
+            "shards[0] 'shard-000000.tar' members[0] (key 'cat/img_3'): label -1 is not one of the 4 classes (0..3)",
+            "shards[0] 'shard-000000.tar' members[1] (key 'cat/img0'): bytes 512..1808 overlap members[0] (key 'cat/img_3', bytes 512..2041 and its header)",
+            "shards[1] 'shard-000001.tar' members[0]: key is null",
+            "shards[1] 'shard-000001.tar' members[0]: offset -512 is not where a tar member's data can start (a multiple of 512, at least 512)",
+            "shards[1] 'shard-000001.tar' members[1] (key 'cat/img2'): label 99 is not one of the 4 classes (0..3)",
+            "shards[1] 'shard-000001.tar' members[1] (key 'cat/img2'): length 3000000000 is more than one buffer can hold (2147483591 bytes)",
+            "shards[2] 'shard-000002.tar' members[0] (key '../outside'): key leaves the shard (a leading '/' or a '..' component)",
+            "shards[6] 'shard-000002.tar': the shard is listed twice (also shards[2])",
+            "shards[6] 'shard-000002.tar' members[0] (key '../outside'): key leaves the shard (a leading '/' or a '..' component)",
+        ];
+        Assert.AreEqual(string.Join(Environment.NewLine + "  ", expected), e.Message);
+    }
+
     internal static void Add(TarWriter writer, string name, byte[] data)
     {
         TarEntry entry = writer.Format switch

@@ -73,7 +73,153 @@ public sealed class ShardIndex
             throw new InvalidDataException($"The shard index '{where}' has format version {index.Version}; this library reads version {CurrentVersion}.");
         }
 
+        List<string> failures = index.Check();
+        if (failures.Count > 0)
+        {
+            const int shown = 20;
+            string more = failures.Count > shown ? $"{Environment.NewLine}  ... and {failures.Count - shown} more" : "";
+            throw new InvalidDataException(
+                $"The shard index '{where}' is not valid ({failures.Count} {(failures.Count == 1 ? "problem" : "problems")}):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", failures.Take(shown))}{more}");
+        }
+
         return index;
+    }
+
+    /// <summary>
+    /// Every way the index contradicts itself or a tar shard's structure, each naming the shard, the member and the
+    /// field: an index is input like any other, and may have been edited or written by another tool.
+    /// </summary>
+    private List<string> Check()
+    {
+        var failures = new List<string>();
+        var classAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < Classes.Count; c++)
+        {
+            string name = Classes[c];
+            if (string.IsNullOrEmpty(name))
+            {
+                failures.Add($"classes[{c}] is {(name is null ? "null" : "empty")}");
+            }
+            else if (!classAt.TryAdd(name, c))
+            {
+                failures.Add($"classes[{c}] \"{name}\" is listed twice (also classes[{classAt[name]}])");
+            }
+        }
+
+        var shardAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < Shards.Count; i++)
+        {
+            ShardIndexEntry shard = Shards[i];
+            string name = shard.Name;
+            string at = $"shards[{i}]";
+            if (string.IsNullOrEmpty(name))
+            {
+                failures.Add($"{at}: name is {(name is null ? "null" : "empty")}");
+                continue;
+            }
+
+            at = $"shards[{i}] '{name}'";
+            if (name.IndexOfAny(['/', '\\']) >= 0 || !ShardFiles.IsShard(name))
+            {
+                failures.Add($"{at}: name is not a shard file name beside the index ({ShardFiles.Patterns}, no folder)");
+            }
+            else if (!shardAt.TryAdd(name, i))
+            {
+                failures.Add($"{at}: the shard is listed twice (also shards[{shardAt[name]}])");
+            }
+
+            if (shard.Samples < 0)
+            {
+                failures.Add($"{at}: samples {shard.Samples} is negative");
+            }
+
+            if (shard.Bytes < 0)
+            {
+                failures.Add($"{at}: bytes {shard.Bytes} is negative");
+            }
+
+            if (shard.Members is not null)
+            {
+                CheckMembers(at, shard, failures);
+            }
+        }
+
+        return failures;
+    }
+
+    private void CheckMembers(string at, ShardIndexEntry shard, List<string> failures)
+    {
+        var keyAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        var placed = new List<(long Offset, long End, int Member)>();
+        bool gzip = ShardFiles.IsGzip(shard.Name);
+        for (int m = 0; m < shard.Members!.Count; m++)
+        {
+            ShardMemberEntry member = shard.Members[m];
+            string where = member.Key is null ? $"{at} members[{m}]" : $"{at} members[{m}] (key '{member.Key}')";
+            if (string.IsNullOrEmpty(member.Key))
+            {
+                failures.Add($"{where}: key is {(member.Key is null ? "null" : "empty")}");
+            }
+            else if (member.Key.StartsWith('/') || member.Key.Split('/').Contains(".."))
+            {
+                failures.Add($"{where}: key leaves the shard (a leading '/' or a '..' component)");
+            }
+            else if (!keyAt.TryAdd(member.Key, m))
+            {
+                failures.Add($"{where}: key is listed twice in the shard (also members[{keyAt[member.Key]}])");
+            }
+
+            if (member.Image is null || !TarShardScanner.ImageFields.Contains(member.Image))
+            {
+                failures.Add($"{where}: image \"{member.Image ?? "null"}\" is not an image field ({string.Join(", ", TarShardScanner.ImageFields.Order(StringComparer.Ordinal))})");
+            }
+
+            if (member.Label < 0 || member.Label >= Classes.Count)
+            {
+                failures.Add($"{where}: label {member.Label} is not one of the {Classes.Count} classes{(Classes.Count > 0 ? $" (0..{Classes.Count - 1})" : "")}");
+            }
+
+            bool placeable = true;
+            if (member.Offset < 512 || member.Offset % 512 != 0)
+            {
+                failures.Add($"{where}: offset {member.Offset} is not where a tar member's data can start (a multiple of 512, at least 512)");
+                placeable = false;
+            }
+
+            if (member.Length < 0)
+            {
+                failures.Add($"{where}: length {member.Length} is negative");
+                placeable = false;
+            }
+            else if (member.Length > Array.MaxLength)
+            {
+                failures.Add($"{where}: length {member.Length} is more than one buffer can hold ({Array.MaxLength} bytes)");
+                placeable = false;
+            }
+            else if (!gzip && member.Offset + member.Length > shard.Bytes)
+            {
+                // A gzip shard's size is its compressed size: its members' ends are checked as it is read.
+                failures.Add($"{where}: offset {member.Offset} + length {member.Length} is past the shard's end ({shard.Bytes} bytes)");
+                placeable = false;
+            }
+
+            if (placeable)
+            {
+                placed.Add((member.Offset, member.Offset + member.Length, m));
+            }
+        }
+
+        // Each member's data follows its own header: data ranges that meet or overlap are two members of one place.
+        placed.Sort((a, b) => a.Offset != b.Offset ? a.Offset.CompareTo(b.Offset) : a.Member.CompareTo(b.Member));
+        for (int k = 1; k < placed.Count; k++)
+        {
+            var (before, here) = (placed[k - 1], placed[k]);
+            long room = ((before.End + 511) / 512 * 512) + 512;
+            if (here.Offset < room)
+            {
+                failures.Add($"{at} members[{here.Member}] (key '{shard.Members[here.Member].Key}'): bytes {here.Offset}..{here.End} overlap members[{before.Member}] (key '{shard.Members[before.Member].Key}', bytes {before.Offset}..{before.End} and its header)");
+            }
+        }
     }
 
     private static ShardIndex? Read(ref Utf8JsonReader reader)
