@@ -318,6 +318,35 @@ public sealed class DecodedImageCacheTests
     }
 
     [TestMethod]
+    public async Task Run_KeptFileAfterASourceRewrittenWithItsSizeAndTimeKept_IsRebuilt()
+    {
+        // BMP: the same size of file for any pixels of the same size of image.
+        using var d = new TempDataset().WithClasses(3, 4, 41, 33, ".bmp");
+        using var folder = new TempDataset();
+        var cache = new DecodedImageCacheOptions { Folder = folder.Root, KeepFile = true };
+        await PipelineRunner.RunAsync(Options(cache), d.Root);
+        string victim = Directory.GetFiles(Path.Combine(d.Root, "class1"))[0];
+        var before = new FileInfo(victim);
+        (long length, DateTime written) = (before.Length, before.LastWriteTimeUtc);
+        using (Mat other = TempDataset.Pattern(41, 33, 99))
+        {
+            Cv2.ImWrite(victim, other);
+        }
+
+        File.SetLastWriteTimeUtc(victim, written);
+        var after = new FileInfo(victim);
+        Assert.AreEqual((length, written), (after.Length, after.LastWriteTimeUtc), "the rewritten file keeps its size and modification time");
+
+        (List<SeenBatch> expected, _) = await PipelineRunner.RunAsync(Options(null), d.Root);
+        (List<SeenBatch> cached, ImagePipeline pipeline) = await PipelineRunner.RunAsync(Options(cache), d.Root);
+
+        AssertSameBatches(expected, cached);
+        CacheReport report = pipeline.Report.Cache!;
+        Assert.AreEqual("it was written for another dataset or other decode options (its fingerprint or sizes differ)", report.FileRebuilt);
+        Assert.AreEqual(Samples, report.Stored);
+    }
+
+    [TestMethod]
     public async Task Run_CorruptImageWithCache_ReportedInEveryEpoch()
     {
         using var d = new TempDataset().WithClasses(2, 4, 41, 33);

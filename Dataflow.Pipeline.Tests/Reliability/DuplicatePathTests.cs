@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Tests.Support;
 
@@ -9,7 +10,7 @@ namespace Dataflow.Pipeline.Tests.Reliability;
 /// reported as ignored with the reason, and with a validation split no file is in both subsets.
 /// </summary>
 [TestClass]
-public sealed class DuplicatePathTests
+public sealed partial class DuplicatePathTests
 {
     private const int Classes = 2;
     private const int PerClass = 5;
@@ -111,6 +112,19 @@ public sealed class DuplicatePathTests
         replaced: data => (Path.Combine(data.Root, "class1", "img000.png"), Path.Combine(data.Root, "class0", "a-link.png")));
 
     [TestMethod]
+    public Task Run_FileHardLinkedIntoAnotherClass_KeptOnceUnderTheFirstPathInSampleOrder() => AssertDiscoveredOnceAsync(
+        data =>
+        {
+            // One file under two names, neither of them a link: class0 (label 0) comes first in sample order.
+            HardLink(Path.Combine(data.Root, "class1", "img000.png"), Path.Combine(data.Root, "class0", "a-hard.png"));
+            return [data.Root];
+        },
+        data => [Path.Combine(data.Root, "class1", "img000.png")],
+        replaced: data => (Path.Combine(data.Root, "class1", "img000.png"), Path.Combine(data.Root, "class0", "a-hard.png")),
+        reason: data => $"file is the same file as '{Path.Combine(data.Root, "class0", "a-hard.png")}' (a hard link to it: " +
+            $"{Dataflow.Pipeline.Internal.FileIdentity.Of(Path.Combine(data.Root, "class0", "a-hard.png"))!.Describe()}), already discovered: listed once");
+
+    [TestMethod]
     public async Task Run_ClassFolderThatIsAnotherClassFolder_FaultsNamingBoth()
     {
         using var data = new TempDataset().WithClasses(Classes, PerClass, 8, 8);
@@ -135,7 +149,8 @@ public sealed class DuplicatePathTests
     /// <param name="kept">The root that keeps its paths (default: the dataset's own).</param>
     /// <param name="replaced">A sample path that is batched under another path instead (the first in sample order).</param>
     private static async Task AssertDiscoveredOnceAsync(Func<TempDataset, string[]> arrange, Func<TempDataset, string[]> duplicates,
-        string[]? extra = null, Func<TempDataset, string>? kept = null, Func<TempDataset, (string Real, string KeptAs)>? replaced = null)
+        string[]? extra = null, Func<TempDataset, string>? kept = null, Func<TempDataset, (string Real, string KeptAs)>? replaced = null,
+        Func<TempDataset, string>? reason = null)
     {
         using var data = new TempDataset().WithClasses(Classes, PerClass, 8, 8);
         await FaultHarness.WithoutUnobservedExceptionsAsync(data.Root, async () =>
@@ -168,8 +183,15 @@ public sealed class DuplicatePathTests
                 {
                     IgnoredEntry? entry = run.Report.Ignored.SingleOrDefault(i => i.Path == duplicate || i.Path == Path.GetFullPath(duplicate));
                     Assert.IsNotNull(entry, $"'{duplicate}' should be reported; ignored: {string.Join(" | ", run.Report.Ignored)}");
-                    Assert.Contains("already discovered", entry.Reason);
-                    Assert.Contains("real path", entry.Reason);
+                    if (reason is null)
+                    {
+                        Assert.Contains("already discovered", entry.Reason);
+                        Assert.Contains("real path", entry.Reason);
+                    }
+                    else
+                    {
+                        Assert.AreEqual(reason(data), entry.Reason);
+                    }
                 }
 
                 string[] epoch0 = [.. run.Batches.Where(b => b.Epoch == 0).SelectMany(b => b.Paths)];
@@ -183,4 +205,15 @@ public sealed class DuplicatePathTests
             CollectionAssert.AreEquivalent(expected, subsets[Subset.Training].Concat(subsets[Subset.Validation]).ToList());
         });
     }
+
+    private static void HardLink(string existing, string name)
+    {
+        if (Link(existing, name) != 0)
+        {
+            throw new IOException($"link '{existing}' as '{name}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string name);
 }

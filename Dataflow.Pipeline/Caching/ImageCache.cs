@@ -3,6 +3,7 @@ using System.Text;
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Internal;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Caching;
@@ -137,7 +138,8 @@ internal sealed class ImageCache : IDisposable
 
     /// <summary>
     /// Identifies what the cache holds: the format, the decode options and the cache size, and every sample's id, label, and
-    /// (for files) length and last write time. A kept file with another fingerprint is rebuilt.
+    /// (for files) length and last write time, and on Linux the device, inode and status change time. A kept file with
+    /// another fingerprint is rebuilt.
     /// </summary>
     private ulong Fingerprint(SampleSet set)
     {
@@ -154,6 +156,14 @@ internal sealed class ImageCache : IDisposable
             {
                 var file = new FileInfo(sample.Id);
                 text.Append('|').Append(file.Length).Append('|').Append(file.LastWriteTimeUtc.Ticks);
+                // A file rewritten in place with its size and modification time put back (cp -p, rsync -t, a tool that
+                // restores the time) is told by its status change time, which no program can set; a file replaced by
+                // another (renamed over it) by its inode.
+                if (FileIdentity.Of(sample.Id) is FileIdentity identity)
+                {
+                    text.Append('|').Append(identity.Device).Append(':').Append(identity.Inode)
+                        .Append('|').Append(identity.ChangeSeconds).Append('.').Append(identity.ChangeNanoseconds);
+                }
             }
 
             hash.Append(Encoding.UTF8.GetBytes(text.ToString()));

@@ -1,4 +1,5 @@
 using System.IO.Enumeration;
+using Dataflow.Pipeline.Internal;
 using Dataflow.Pipeline.Memory;
 using Dataflow.Pipeline.Reading;
 
@@ -18,7 +19,8 @@ namespace Dataflow.Pipeline.Discovery;
 /// <para>
 /// Each real folder and file is discovered once, whatever paths reach it: a root posted twice or under another
 /// spelling (<c>root/</c>, <c>a/../root</c>, a symbolic link to it), a class folder or sub-folder reached again
-/// through a link, or a file linked from elsewhere in the dataset. The first path in discovery order (roots as
+/// through a link, or a file linked from elsewhere in the dataset (by a symbolic link, or on Linux by a hard link: files are
+/// then told apart by device and inode). The first path in discovery order (roots as
 /// posted, classes by label, paths in order) is kept; every other one is listed in <see cref="SampleSet.Ignored"/>
 /// naming the path kept and the real path. A folder that is the only folder of two classes is refused.
 /// </para>
@@ -502,11 +504,13 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
 
     /// <summary>
     /// The samples, in order (by label, then path), each real file once: a file reached again through a symbolic
-    /// link (or a link reaching a file already discovered) is listed in <paramref name="ignored"/> and the first kept.
+    /// link (or a link reaching a file already discovered), or a hard link to a file already discovered, is listed in
+    /// <paramref name="ignored"/> and the first kept.
     /// </summary>
     /// <remarks>
-    /// Folders are walked once each, so two files in them can only be one file when one of them is a link:
-    /// without links nothing is resolved.
+    /// Folders are walked once each, so two paths in them can only be one file when one of them is a symbolic link
+    /// (without links no path is resolved) or the file has several hard links: a file whose link count (from one
+    /// <c>statx</c> per file, on Linux) is above one is known by its device and inode.
     /// </remarks>
     private static List<SampleInfo> DistinctSamples(List<Entry>[] byLabel, List<IgnoredEntry> ignored)
     {
@@ -522,6 +526,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var inodes = new Dictionary<string, string>(StringComparer.Ordinal);
         var samples = new List<SampleInfo>(total);
         for (int label = 0; label < byLabel.Length; label++)
         {
@@ -533,6 +538,17 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
                     if (!seen.TryAdd(real, file.FullName))
                     {
                         ignored.Add(new IgnoredEntry(file.FullName, $"file is the same file as '{seen[real]}' (real path '{real}'), already discovered: listed once"));
+                        continue;
+                    }
+                }
+
+                // Hard links are one file under several names, with no link to resolve: only the device and inode tell.
+                if (FileIdentity.Of(file.FullName) is { Links: > 1 } identity)
+                {
+                    string id = identity.Describe();
+                    if (!inodes.TryAdd(id, file.FullName))
+                    {
+                        ignored.Add(new IgnoredEntry(file.FullName, $"file is the same file as '{inodes[id]}' (a hard link to it: {id}), already discovered: listed once"));
                         continue;
                     }
                 }
