@@ -1,6 +1,7 @@
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Tests.Support;
+using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Tests.Augmentation;
 
@@ -50,5 +51,78 @@ public sealed class AutomaticPolicyPipelineTests
 
         Assert.IsFalse(serial.SelectMany(b => b.Data).SequenceEqual(otherSeed.SelectMany(b => b.Data)), "seeds 3 and 4 gave the same pixels");
         Assert.IsFalse(serial.SelectMany(b => b.Data).SequenceEqual(plain.SelectMany(b => b.Data)), $"{policy} changed no pixel");
+    }
+
+    [TestMethod]
+    [DataRow(8, 31, 187)]
+    [DataRow(10, 31, 170)]
+    [DataRow(20, 31, 85)]
+    [DataRow(22, 31, 68)]
+    [DataRow(9, 31, 178.5)]
+    [DataRow(3, 10, 170)]
+    [DataRow(6, 10, 85)]
+    public async Task Run_RandAugmentSolarize_InvertsEveryValueAtOrAboveTheExactThreshold(int bin, int bins, double threshold)
+    {
+        // A ramp holding every value once (pixel v is v), through the graph in grey; the rows whose one operation is
+        // Solarize hold 255 − v from the threshold 255·(bins − 1 − bin)/(bins − 1) up, v below it.
+        using var ramp = new Mat(16, 16, MatType.CV_8UC1);
+        for (int v = 0; v < 256; v++)
+        {
+            ramp.Set(v / 16, v % 16, (byte)v);
+        }
+
+        List<SeenBatch> batches = await RunOnCopies(ramp, new RandAugment(numOps: 1, magnitude: bin, numMagnitudeBins: bins));
+        int solarized = AssertRowsOf(batches, PolicyOperation.Solarize, 256, v => v >= threshold ? 255 - v : v);
+        Assert.IsGreaterThanOrEqualTo(1, solarized, "rows whose operation is Solarize");
+    }
+
+    private const long PolicySeed = 5;
+
+    /// <summary>Runs 40 copies of <paramref name="image"/> (grey, at its own size) through <paramref name="policy"/> and returns the batches.</summary>
+    private static async Task<List<SeenBatch>> RunOnCopies(Mat image, IAugmentation policy)
+    {
+        using var data = new TempDataset();
+        for (int i = 0; i < 40; i++)
+        {
+            data.Write("a", $"copy{i:00}.png", image);
+        }
+
+        var options = new PipelineOptions
+        {
+            Width = image.Width, Height = image.Height, BatchSize = 8, Epochs = 1, Seed = PolicySeed, ColorMode = ColorMode.Grayscale,
+            Augmentations = [policy],
+        };
+        var (batches, _) = await PipelineRunner.RunAsync(options, data.Root);
+        Assert.AreEqual(40, batches.Sum(b => b.Labels.Length));
+        return batches;
+    }
+
+    /// <summary>
+    /// For every row whose RandAugment operation (its first draw) is <paramref name="op"/>: value i of the row is
+    /// <paramref name="expected"/>(value i of the source, i itself for a ramp, or what <paramref name="source"/> gives). Returns the rows checked.
+    /// </summary>
+    private static int AssertRowsOf(List<SeenBatch> batches, PolicyOperation op, int length, Func<int, int> expected, Func<int, int>? source = null)
+    {
+        int rows = 0;
+        foreach (SeenBatch batch in batches)
+        {
+            for (int row = 0; row < batch.Labels.Length; row++)
+            {
+                var context = new AugmentationContext(PolicySeed, batch.Epoch, batch.SampleIndices[row], ColorMode.Grayscale);
+                if (PolicyOps.RandomSpace[context.Random.NextInt(PolicyOps.RandomSpace.Length)] != op)
+                {
+                    continue;
+                }
+
+                rows++;
+                for (int i = 0; i < length; i++)
+                {
+                    int before = source?.Invoke(i) ?? i;
+                    Assert.AreEqual(expected(before), (int)Math.Round(batch.Data[row * length + i] * 255), $"{batch.Paths[row]}: value {i} (was {before})");
+                }
+            }
+        }
+
+        return rows;
     }
 }

@@ -48,7 +48,9 @@ internal static class PolicyOps
             PolicyOperation.Brightness or PolicyOperation.Color or PolicyOperation.Contrast or PolicyOperation.Sharpness => t * (wide ? 0.99 : 0.9),
             // 8 − round(bin / ((bins − 1) / 4)), or / 6 for the wide space; Math.Round rounds half to even as torch.round does.
             PolicyOperation.Posterize => 8 - Math.Round(bin / ((bins - 1) / (wide ? 6.0 : 4.0))),
-            PolicyOperation.Solarize => 255.0 * (1 - t),
+            // Exactly 255·(n − 1 − k)/(n − 1): 255·(1 − k/(n − 1)) in doubles lands a hair above an integer threshold
+            // (187.00000000000003 at bin 8 of 31), which then leaves the pixels equal to it uninverted.
+            PolicyOperation.Solarize => 255.0 * (bins - 1 - bin) / (bins - 1),
             _ => 0,
         };
     }
