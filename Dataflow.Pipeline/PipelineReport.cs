@@ -49,6 +49,12 @@ public sealed class PipelineReport
     /// <summary>Epochs whose every sample was planned into the graph.</summary>
     public int EpochsStarted { get; internal set; }
 
+    /// <summary>
+    /// The graph the run built, in one line: its shape (chunked, fused or split), its blocks in order with their workers,
+    /// how bytes are read, where the decoded-image cache sits, and any stage options this shape does not use.
+    /// </summary>
+    public string Graph { get; internal set; } = "";
+
     /// <summary>Rows in the batches handed to the trainer (or the stream), over all epochs.</summary>
     public long Batched => Interlocked.Read(ref _batched);
 

@@ -40,9 +40,9 @@ public sealed class ChunkedMessagesTests
     {
         PipelineOptions options = Tiny() with { Width = width, Height = height, BatchSize = batch, Decode = new StageOptions(workers, 2 * workers) };
 
-        Assert.AreEqual(expected, PipelineGraph.ChunkSizeFor(options, synchronousRead: true, userStages: false));
-        Assert.AreEqual(1, PipelineGraph.ChunkSizeFor(options, synchronousRead: false, userStages: false), "a source read asynchronously");
-        Assert.AreEqual(1, PipelineGraph.ChunkSizeFor(options, synchronousRead: true, userStages: true), "user stages take single samples");
+        Assert.AreEqual(expected, GraphPlan.ChunkSizeFor(options, synchronousRead: true, userStages: false));
+        Assert.AreEqual(1, GraphPlan.ChunkSizeFor(options, synchronousRead: false, userStages: false), "a source read asynchronously");
+        Assert.AreEqual(1, GraphPlan.ChunkSizeFor(options, synchronousRead: true, userStages: true), "user stages take single samples");
     }
 
     [TestMethod]

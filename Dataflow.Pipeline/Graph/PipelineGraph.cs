@@ -8,12 +8,14 @@ using Dataflow.Pipeline.Reading;
 namespace Dataflow.Pipeline.Graph;
 
 /// <summary>
-/// The block graph of one run, linked in one place:
-/// read → [user stages] → decode → [user] → augment → [user] → normalize → batch → assemble → deliver.
-/// When no user stage sits between decode and normalize, those three run in one block.
+/// The block graph of one run, linked in one place, exactly as its <see cref="GraphPlan"/> says: one
+/// <c>LinkTo</c> chain per <see cref="GraphShape"/>.
 /// </summary>
 internal sealed class PipelineGraph
 {
+    /// <summary>The block that decodes, augments and normalizes each image in the fused and chunked shapes.</summary>
+    internal const string FusedBlockName = "decode-augment-normalize";
+
     private readonly List<IDataflowBlock> _blocks = [];
     private readonly List<IPropagatorBlock<ImageSample, ImageSample>> _userBlocks = [];
     private readonly StageRunner _runner;
@@ -21,63 +23,46 @@ internal sealed class PipelineGraph
     private readonly CancellationToken _token;
     private int _sampleCapacity;
 
-    public PipelineGraph(PipelineOptions options, GraphStages stages, IReadOnlyList<ImagePipeline.UserStage> userStages,
+    public PipelineGraph(GraphPlan plan, PipelineOptions options, GraphStages stages, IReadOnlyList<ImagePipeline.UserStage> userStages,
         StageRunner runner, PipelineReport report, Delivery delivery, CancellationToken token)
     {
         _runner = runner;
         _report = report;
         _token = token;
-        ChunkSize = ChunkSizeFor(options, stages.Read.IsSynchronous, userStages.Count > 0);
-        if (ChunkSize > 1)
+        Plan = plan;
+        switch (plan.Shape)
         {
-            ChunkHead = BuildChunked(options, stages, delivery);
-            return;
+            case GraphShape.Chunked:
+                ChunkHead = BuildChunked(plan, options, stages, delivery);
+                break;
+            case GraphShape.Fused:
+                // One block decodes, augments and normalizes each image: two message hops fewer per image, and
+                // exactly one CPU worker per core (docs/performance.md). Each step keeps its own clock and stage name.
+                Head = BuildPerSample(options, stages, delivery,
+                    [ReadBlock(plan, stages), .. UserStages(userStages, StagePosition.AfterRead), Block(FusedBlockName, plan.DecodeStage, DecodeToRow(stages))]);
+                break;
+            case GraphShape.Split:
+                Func<ImageSample, ImageSample> normalize = Step("normalize", stages.Normalize.Normalize);
+                Head = BuildPerSample(options, stages, delivery,
+                [
+                    ReadBlock(plan, stages),
+                    .. UserStages(userStages, StagePosition.AfterRead),
+                    Stage("decode", plan.DecodeStage, stages.Decode.Decode),
+                    .. UserStages(userStages, StagePosition.AfterDecode),
+                    .. plan.AugmentStage is { } augment ? [Stage("augment", augment, stages.Augment.Augment)] : Array.Empty<IPropagatorBlock<ImageSample, ImageSample>>(),
+                    .. UserStages(userStages, StagePosition.AfterAugment),
+                    Block("normalize", plan.NormalizeStage!, s => stages.Normalize.Finish(normalize(s))),
+                ]);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(plan), plan.Shape, "Unknown graph shape.");
         }
-
-        bool fused = userStages.All(s => s.Position == StagePosition.AfterRead);
-
-        // The per-image chain. Each block keeps message order (EnsureOrdered), which is what lets the
-        // batch block group positions into the planned batches whatever the parallelism.
-        var chain = new List<IPropagatorBlock<ImageSample, ImageSample>>
-        {
-            // A source that reads on the calling thread (local files) needs no task per sample.
-            stages.Read.IsSynchronous ? Stage("read", options.Read, stages.Read.Read) : Async("read", options.Read, stages.Read.ReadAsync),
-        };
-        AddUserStages(chain, userStages, StagePosition.AfterRead);
-        if (fused)
-        {
-            // One block decodes, augments and normalizes each image: two message hops fewer per image, and
-            // exactly one CPU worker per core (docs/performance.md). Each step keeps its own clock and stage name.
-            chain.Add(Block("decode", options.Decode, DecodeToRow(stages)));
-        }
-        else
-        {
-            chain.Add(Stage("decode", options.Decode, stages.Decode.Decode));
-            AddUserStages(chain, userStages, StagePosition.AfterDecode);
-            if (stages.Augment.HasWork)
-            {
-                chain.Add(Stage("augment", options.Augment, stages.Augment.Augment));
-            }
-
-            AddUserStages(chain, userStages, StagePosition.AfterAugment);
-            Func<ImageSample, ImageSample> normalize = Step("normalize", stages.Normalize.Normalize);
-            chain.Add(Block("normalize", options.Normalize, s => stages.Normalize.Finish(normalize(s))));
-        }
-
-        var batch = new BatchBlock<ImageSample>(options.BatchSize,
-            new GroupingDataflowBlockOptions { BoundedCapacity = 2 * options.BatchSize, CancellationToken = token, NameFormat = "batch" });
-        for (int i = 0; i + 1 < chain.Count; i++)
-        {
-            chain[i].LinkTo(chain[i + 1], Link);
-        }
-
-        chain[^1].LinkTo(batch, Link);
-        _blocks.AddRange(chain);
-        LinkBatches(batch, options, stages, delivery);
-        Head = chain[0];
     }
 
     private static readonly DataflowLinkOptions Link = new() { PropagateCompletion = true };
+
+    /// <summary>The plan this graph was built from.</summary>
+    public GraphPlan Plan { get; }
 
     /// <summary>Where the producer sends each planned position (one sample per message); null when <see cref="ChunkSize"/> is above 1.</summary>
     public ITargetBlock<ImageSample>? Head { get; }
@@ -85,8 +70,8 @@ internal sealed class PipelineGraph
     /// <summary>Where the producer sends chunks of <see cref="ChunkSize"/> consecutive positions of one batch; null for one sample per message.</summary>
     public ITargetBlock<ImageSample[]>? ChunkHead { get; }
 
-    /// <summary>Samples per message through read and decode: 1, or more for small images (<see cref="ChunkSizeFor"/>).</summary>
-    public int ChunkSize { get; }
+    /// <summary>Samples per message through read and decode: 1, or more for small images (<see cref="GraphPlan.ChunkSizeFor"/>).</summary>
+    public int ChunkSize => Plan.ChunkSize;
 
     /// <summary>Ends the graph's input: what was sent still flows through.</summary>
     public void CompleteHead()
@@ -96,50 +81,15 @@ internal sealed class PipelineGraph
     }
 
     /// <summary>
-    /// How many samples travel in one message through read and decode. A message costs the same whatever it carries
-    /// (the blocks' hand-offs, ordering and task wake-ups: a few microseconds), which is nothing beside a photo's 1.3 ms
-    /// decode and a large share of a 20×20 digit's 25 µs: images of at most <see cref="ChunkPixels"/> / k values go in
-    /// chunks of k (at most <see cref="MaxChunk"/>), and never fewer than one chunk per decode worker per batch (on
-    /// digits one chunk per worker and batch beat two: docs/performance.md). Chunks under <see cref="MinChunk"/> are not
-    /// worth it: one sample per message then. Only for a source that reads on the calling thread and a graph without
-    /// user stages (which take single samples).
-    /// </summary>
-    internal static int ChunkSizeFor(PipelineOptions options, bool synchronousRead, bool userStages)
-    {
-        if (!synchronousRead || userStages)
-        {
-            return 1;
-        }
-
-        long values = (long)options.Width * options.Height * options.Channels;
-        int bySize = (int)Math.Clamp(ChunkPixels / Math.Max(1, values), 1, MaxChunk);
-        int byWorkers = Math.Max(1, options.BatchSize / options.Decode.MaxDegreeOfParallelism);
-        int k = Math.Min(bySize, byWorkers);
-        return k >= MinChunk ? k : 1;
-    }
-
-    /// <summary>The fewest samples in a chunk.</summary>
-    internal const int MinChunk = 4;
-
-    /// <summary>Values (width × height × channels) per message below which images travel in chunks.</summary>
-    internal const long ChunkPixels = 16_384;
-
-    /// <summary>The most samples in one message.</summary>
-    internal const int MaxChunk = 16;
-
-    /// <summary>
     /// read → decode (with augment and normalize) → regroup into batches → assemble → deliver, each message a chunk of
     /// consecutive positions of one batch. Each block's capacity is its samples' capacity in chunks (at least two per
     /// worker), so the samples held stay within about the same bound as one sample per message.
     /// </summary>
-    private ITargetBlock<ImageSample[]> BuildChunked(PipelineOptions options, GraphStages stages, Delivery delivery)
+    private ITargetBlock<ImageSample[]> BuildChunked(GraphPlan plan, PipelineOptions options, GraphStages stages, Delivery delivery)
     {
-        int k = ChunkSize;
-        // Reads of a whole chunk run on one worker; as many readers as decoders keeps up with them (a chunk of small
-        // local files reads in about half the time its decode takes).
-        StageOptions readOptions = options.Read with { MaxDegreeOfParallelism = Math.Min(options.Read.MaxDegreeOfParallelism, options.Decode.MaxDegreeOfParallelism) };
-        var readBlock = ChunkBlock("read", readOptions, k, Step("read", stages.Read.Read));
-        var decodeBlock = ChunkBlock("decode", options.Decode, k, DecodeToRow(stages));
+        int k = plan.ChunkSize;
+        var readBlock = ChunkBlock("read", plan.ReadStage, k, Step("read", stages.Read.Read));
+        var decodeBlock = ChunkBlock(FusedBlockName, plan.DecodeStage, k, DecodeToRow(stages));
 
         // Chunks tile each batch (the producer never lets one straddle two), so a batch is complete exactly when its
         // chunks add up to the batch size; one worker, in order, as the batch block it replaces.
@@ -161,13 +111,37 @@ internal sealed class PipelineGraph
             ImageSample[] group = [.. pending];
             pending.Clear();
             return [group];
-        }, new ExecutionDataflowBlockOptions { BoundedCapacity = 2 * Math.Max(1, (batchSize + k - 1) / k), MaxDegreeOfParallelism = 1, CancellationToken = _token, NameFormat = "batch" });
+        }, new ExecutionDataflowBlockOptions { BoundedCapacity = 2 * Math.Max(1, (batchSize + k - 1) / k), MaxDegreeOfParallelism = 1, CancellationToken = _token, NameFormat = "regroup" });
         readBlock.LinkTo(decodeBlock, Link);
         decodeBlock.LinkTo(regroup, Link);
         _blocks.AddRange([readBlock, decodeBlock]);
         LinkBatches(regroup, options, stages, delivery);
         return readBlock;
     }
+
+    /// <summary>
+    /// The per-image chain, then batch → assemble → deliver. Each block keeps message order (EnsureOrdered), which is
+    /// what lets the batch block group positions into the planned batches whatever the parallelism.
+    /// </summary>
+    private ITargetBlock<ImageSample> BuildPerSample(PipelineOptions options, GraphStages stages, Delivery delivery, List<IPropagatorBlock<ImageSample, ImageSample>> chain)
+    {
+        var batch = new BatchBlock<ImageSample>(options.BatchSize,
+            new GroupingDataflowBlockOptions { BoundedCapacity = 2 * options.BatchSize, CancellationToken = _token, NameFormat = "batch" });
+        for (int i = 0; i + 1 < chain.Count; i++)
+        {
+            chain[i].LinkTo(chain[i + 1], Link);
+        }
+
+        chain[^1].LinkTo(batch, Link);
+        _blocks.AddRange(chain);
+        LinkBatches(batch, options, stages, delivery);
+        return chain[0];
+    }
+
+    /// <summary>The read block: synchronous for a source that reads on the calling thread (no task per sample), else asynchronous.</summary>
+    private IPropagatorBlock<ImageSample, ImageSample> ReadBlock(GraphPlan plan, GraphStages stages) => plan.Read == ReadMode.OnCallingThread
+        ? Stage("read", plan.ReadStage, stages.Read.Read)
+        : Async("read", plan.ReadStage, stages.Read.ReadAsync);
 
     /// <summary>The tail both graphs share: the block that groups batches → assemble → deliver.</summary>
     private void LinkBatches(ISourceBlock<ImageSample[]> batches, PipelineOptions options, GraphStages stages, Delivery delivery)
@@ -254,20 +228,23 @@ internal sealed class PipelineGraph
         CancellationToken = _token,
     };
 
-    private void AddUserStages(List<IPropagatorBlock<ImageSample, ImageSample>> chain, IReadOnlyList<ImagePipeline.UserStage> stages, StagePosition position)
+    private List<IPropagatorBlock<ImageSample, ImageSample>> UserStages(IReadOnlyList<ImagePipeline.UserStage> stages, StagePosition position)
     {
+        var blocks = new List<IPropagatorBlock<ImageSample, ImageSample>>();
         foreach (ImagePipeline.UserStage stage in stages.Where(s => s.Position == position))
         {
             if (stage.Block is not null)
             {
                 // Its capacity is not visible through IPropagatorBlock, so it cannot be counted.
-                chain.Add(stage.Block);
+                blocks.Add(stage.Block);
                 _userBlocks.Add(stage.Block);
             }
             else
             {
-                chain.Add(Stage(stage.Name, stage.Options ?? StageOptions.ForCpu(), stage.Action!));
+                blocks.Add(Stage(stage.Name, stage.Options ?? StageOptions.ForCpu(), stage.Action!));
             }
         }
+
+        return blocks;
     }
 }

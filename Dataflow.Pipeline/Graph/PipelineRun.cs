@@ -36,9 +36,10 @@ internal sealed class PipelineRun : IDisposable
         _ledger = ledger;
         _run = new RunControl(cancellationToken);
         var runner = new StageRunner(_run, ledger, report, new FailureBudget(options.MaxFailures, options.MaxFailureFraction), options.ErrorPolicy);
-        bool fused = userStages.All(s => s.Position == StagePosition.AfterRead);
-        PixelOrder order = PixelOrder.Choose(options, fused);
-        ISourceCropAugmentation? crop = options.Augmentations.Count > 0 ? options.Augmentations[0] as ISourceCropAugmentation : null;
+        GraphPlan plan = GraphPlan.Decide(options, SourceCapabilities.Of(source), [.. userStages.Select(s => s.Position)]);
+        report.Graph = plan.Describe([.. userStages.Select(s => s.Name)]);
+        PixelOrder order = plan.Pixels;
+        ISourceCropAugmentation? crop = plan.SourceCrop;
         _normalize = new NormalizeStage(new Normalizer(options.Normalization, options.Layout, options.Width, options.Height, options.Channels), order.SwapInNormalizer, ledger, options.Output);
         _assemble = new AssembleStage(_run, ledger, report, runner, BatchAugmentStage.Create(options, report));
         _cache = ImageCache.For(options, order.SwapInNormalizer, crop, order.Pixels);
@@ -49,8 +50,8 @@ internal sealed class PipelineRun : IDisposable
             _normalize,
             _assemble);
         _delivery = new Delivery(trainer, _run, ledger, report);
-        _graph = new PipelineGraph(options, stages, userStages, runner, report, _delivery, _run.Token);
-        _producer = new Producer(options, source, planner, report, ledger);
+        _graph = new PipelineGraph(plan, options, stages, userStages, runner, report, _delivery, _run.Token);
+        _producer = new Producer(options, source, planner, report, ledger, streamed: plan.Read == ReadMode.Streamed);
 
         foreach (IDataflowBlock block in _graph.Blocks)
         {

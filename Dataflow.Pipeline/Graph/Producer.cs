@@ -24,14 +24,15 @@ internal sealed class Producer
     private readonly IStreamingSampleSource? _streaming;
     private long _sent;
 
-    public Producer(PipelineOptions options, ISampleSource source, IEpochPlanner planner, PipelineReport report, InFlightLedger ledger)
+    // streamed: the graph plan reads this run's bytes from the source's stream (ReadMode.Streamed).
+    public Producer(PipelineOptions options, ISampleSource source, IEpochPlanner planner, PipelineReport report, InFlightLedger ledger, bool streamed)
     {
         _options = options;
         _source = source;
         _planner = planner;
         _report = report;
         _ledger = ledger;
-        _streaming = options.Cache is null ? source as IStreamingSampleSource : null;
+        _streaming = streamed ? (IStreamingSampleSource)source : null;
     }
 
     /// <summary>Messages (positions and padding) sent into the graph.</summary>
@@ -100,8 +101,7 @@ internal sealed class Producer
 
     private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
     {
-        // Sources that stream are never sent in chunks (the graph chunks only sources that read on the calling thread).
-        ISampleReadStream? stream = graph.ChunkHead is null ? _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers) : null;
+        ISampleReadStream? stream = _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers);
         await using (stream)
         {
             for (int b = 0; b < plan.BatchCount; b++)

@@ -24,9 +24,6 @@ internal sealed class ReadStage
         _cache = cache;
     }
 
-    /// <summary>True when the source reads on the calling thread: the graph then runs <see cref="Read"/> in a synchronous block.</summary>
-    public bool IsSynchronous => _synchronous is not null;
-
     public async ValueTask ReadAsync(ImageSample sample, CancellationToken cancellationToken)
     {
         if (!NeedsSource(sample))
@@ -38,7 +35,7 @@ internal sealed class ReadStage
         sample.SetBytes(bytes);
     }
 
-    /// <summary>As <see cref="ReadAsync"/>, for a source that reads on the calling thread.</summary>
+    /// <summary>As <see cref="ReadAsync"/>, for a source that reads on the calling thread (the graph plan's <see cref="Graph.ReadMode.OnCallingThread"/>).</summary>
     public void Read(ImageSample sample)
     {
         if (NeedsSource(sample))
