@@ -269,6 +269,29 @@ ensure_native_aot_prerequisites() {
   exit 1
 }
 
+# True when the arguments ask for help: it is answered at once, from the app as last built, never after a publish.
+wants_help() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in -h|--help|-\?) return 0 ;; esac
+  done
+  return 1
+}
+
+# Runs PROJECT's app as last built (Release), building it first only when it never was or a source file, project or
+# props file is newer than its DLL: help must not wait for MSBuild to find that nothing changed.
+run_built() {
+  local project=$1 dll
+  shift
+  dll="$project/bin/Release/net10.0/$project.dll"
+  if [ ! -f "$dll" ] || [ -n "$(find "$project" Dataflow.Pipeline Directory.Build.props Directory.Packages.props \
+      -not -path '*/bin/*' -not -path '*/obj/*' \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) \
+      -newer "$dll" -print -quit)" ]; then
+    quietly dotnet build "$project" -c Release -nologo -clp:ErrorsOnly
+  fi
+  exec dotnet "$dll" "$@"
+}
+
 command=${1:-train}
 [ $# -gt 0 ] && shift
 ensure_native_prerequisites
@@ -305,6 +328,7 @@ case "$command" in
     fi
     ;;
   bench)
+    wants_help "$@" && run_built Dataflow.Samples bench "$@"
     # The bench runs a ReadyToRun build of the samples app, as a trainer is deployed: start-up and the first
     # epoch are not spent compiling the library's code (docs/performance.md). DATAFLOW_BENCH_JIT=1 measures the
     # plain build instead (its own process runs every measurement).
@@ -337,6 +361,7 @@ case "$command" in
     exec dotnet artifacts/bench/Dataflow.Samples.dll bench "$@"
     ;;
   *)
+    wants_help "$command" "$@" && run_built Dataflow.Samples "$command" "$@"
     quietly dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly
     exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll "$command" "$@"
     ;;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Samples.Commands;
@@ -45,6 +46,48 @@ public sealed class AugmentPreviewCommandTests
         Assert.AreEqual(new Size(2 * 24 + 4, 24), rotation.Size());
         using Mat mixup = Cv2.ImRead(Path.Combine(output, "mixup.png"));
         Assert.AreEqual(new Size(4 + 8 * (96 + 4), 2 * (4 + 96 + 18 + 4)), mixup.Size(), "two contact sheets of 8 tiles of 96 px, one above the other");
+    }
+
+    [TestMethod]
+    public async Task AugmentPreview_NoArguments_PicturesTheDocsImageInANewTemporaryFolder()
+    {
+        // As the README shows it: no --image (the docs' picture, embedded), no --out (never the repository's docs/images).
+        SampleRun run = await SampleRun.RunAsync("augment-preview");
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        string firstLine = run.Output.Split('\n')[0].TrimEnd('\r');
+        Assert.StartsWith("writing the pictures into ", firstLine);
+        string folder = firstLine["writing the pictures into ".Length..];
+        try
+        {
+            Assert.StartsWith(Path.GetFullPath(Path.GetTempPath()), folder);
+            string[] expected = ["source", .. AugmentationStrip.DocsCatalogue.Select(e => e.Name), .. AugmentPreviewCommand.MixedBatches.Select(e => e.Name)];
+            CollectionAssert.AreEquivalent(expected.Select(n => n + ".png").ToArray(), Directory.GetFiles(folder).Select(Path.GetFileName).ToArray());
+            byte[] docsImage = await File.ReadAllBytesAsync(Path.Combine(Repository.Root, "docs", "images", "augmentation", "fruits.jpg"));
+            using Mat fromDocs = await AugmentationStrip.RenderAsync(docsImage, [], 128, 1, 0);
+            using Mat written = Cv2.ImRead(Path.Combine(folder, "source.png"));
+            Assert.AreEqual(0.0, Cv2.Norm(fromDocs, written, NormTypes.INF), "source.png is the docs' fruits.jpg at 128 px");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public async Task AugmentPreview_Json_OneDocumentNamingTheFolderAndEveryPicture()
+    {
+        using var data = new TempDataset().WithClasses(3, 4, 20, 20);
+        string output = Path.Combine(data.Root, "out");
+
+        SampleRun run = await SampleRun.RunAsync("augment-preview", "--out", output, "--size", "24", "--count", "1", "--data", data.Root, "--json");
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        using JsonDocument document = JsonDocument.Parse(run.Output);
+        Assert.AreEqual(output, document.RootElement.GetProperty("folder").GetString());
+        string[] files = [.. document.RootElement.GetProperty("pictures").EnumerateArray().Select(p => p.GetProperty("file").GetString()!)];
+        CollectionAssert.AreEquivalent(Directory.GetFiles(output), files);
+        Assert.AreEqual("source", document.RootElement.GetProperty("pictures")[0].GetProperty("transform").GetString());
     }
 
     [TestMethod]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Samples.Data;
+using Dataflow.Samples.Output;
 using Dataflow.Samples.Preview;
 using OpenCvSharp;
 
@@ -11,7 +12,9 @@ namespace Dataflow.Samples.Commands;
 /// The <c>augment-preview</c> command: writes the pictures of <c>docs/augmentation.md</c>, one PNG strip per
 /// transform (the same image augmented for several epochs through the real pipeline; one picture for the
 /// deterministic centre crop) and the un-augmented source; and, for the batch-level augmentations, the first batch of a
-/// dataset (<c>--data</c>, the embedded digits by default) without and with MixUp and CutMix.
+/// dataset (<c>--data</c>, the embedded digits by default) without and with MixUp and CutMix. With no <c>--image</c> the
+/// source is the embedded picture of <c>docs/augmentation.md</c>; with no <c>--out</c> the pictures go into a new
+/// temporary folder, which the first line of output names.
 /// </summary>
 public static class AugmentPreviewCommand
 {
@@ -26,8 +29,8 @@ public static class AugmentPreviewCommand
     public static Command Create(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var image = new Option<string>("--image") { Description = "The source image.", Required = true, HelpName = "FILE" };
-        var output = new Option<string>("--out") { Description = "Folder for the PNGs.", DefaultValueFactory = _ => "docs/images/augmentation", HelpName = "DIR" };
+        var image = new Option<string?>("--image") { Description = "The source image. Default: the picture of docs/augmentation.md (OpenCV's fruits.jpg), embedded in the app.", HelpName = "FILE" };
+        var output = new Option<string?>("--out") { Description = "Folder for the PNGs (created when missing). Default: a new temporary folder, named in the output.", HelpName = "DIR" };
         var size = new Option<int>("--size") { Description = "Side of each picture in pixels.", DefaultValueFactory = _ => 128 };
         var count = new Option<int>("--count") { Description = "Pictures per transform (epochs).", DefaultValueFactory = _ => 4 };
         var seed = new Option<long>("--seed") { Description = "The pipeline's seed.", DefaultValueFactory = _ => 0 };
@@ -41,23 +44,41 @@ public static class AugmentPreviewCommand
             Description = "Dataset root for the mixed-batch pictures (MixUp, CutMix). Default: the embedded handwritten digits.",
             HelpName = "DIR",
         };
+        var json = JsonOption.Create();
         size.InRange(16, 1024);
         count.InRange(1, 16);
         var command = new Command("augment-preview", "Write a picture of every built-in augmentation's effect on one image (the pictures of docs/augmentation.md).")
         {
-            image, output, size, count, seed, data, batchSeed,
+            image, output, size, count, seed, data, batchSeed, json,
         };
         command.SetAction(async (parse, ct) =>
         {
-            string path = parse.GetValue(image)!;
-            if (!File.Exists(path))
+            byte[] bytes;
+            if (parse.GetValue(image) is string path)
             {
-                throw new UsageException($"--image: the file '{path}' does not exist.");
+                if (!File.Exists(path))
+                {
+                    throw new UsageException($"--image: the file '{path}' does not exist.");
+                }
+
+                bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                bytes = ReadEmbeddedSource();
             }
 
-            byte[] bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
-            string folder = parse.GetValue(output)!;
+            string folder = parse.GetValue(output) is string named
+                ? Path.GetFullPath(named)
+                : Directory.CreateTempSubdirectory("dataflow-augment-preview-").FullName;
             Directory.CreateDirectory(folder);
+            bool asJson = parse.GetValue(json);
+            if (!asJson)
+            {
+                environment.Out.WriteLine($"writing the pictures into {folder}");
+            }
+
+            var written = new List<PictureData>();
             int side = parse.GetValue(size);
             IEnumerable<(string Name, IReadOnlyList<IAugmentation> List, int Count)> pictures =
                 [("source", [], 1), .. AugmentationStrip.DocsCatalogue.Select(e => (e.Name, (IReadOnlyList<IAugmentation>)[e.Augmentation], e.Augmentation is CenterCrop ? 1 : parse.GetValue(count)))];
@@ -66,7 +87,11 @@ public static class AugmentPreviewCommand
                 using Mat strip = await AugmentationStrip.RenderAsync(bytes, list, side, n, parse.GetValue(seed), ct).ConfigureAwait(false);
                 string file = Path.Combine(folder, name + ".png");
                 Cv2.ImWrite(file, strip, [(int)ImwriteFlags.PngCompression, 9]);
-                environment.Out.WriteLine($"{file}  {(list.Count == 0 ? "source" : list[0].ToString())}");
+                written.Add(new PictureData(file, list.Count == 0 ? "source" : list[0].ToString()!));
+                if (!asJson)
+                {
+                    environment.Out.WriteLine($"{file}  {written[^1].Transform}");
+                }
             }
 
             DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(data), environment);
@@ -78,12 +103,36 @@ public static class AugmentPreviewCommand
                 {
                     string file = Path.Combine(folder, name + ".png");
                     Cv2.ImWrite(file, sheet, [(int)ImwriteFlags.PngCompression, 9]);
-                    environment.Out.WriteLine($"{file}  {mix}, first row {firstLabel}");
+                    written.Add(new PictureData(file, $"{mix}, first row {firstLabel}"));
+                    if (!asJson)
+                    {
+                        environment.Out.WriteLine($"{file}  {written[^1].Transform}");
+                    }
                 }
+            }
+
+            if (asJson)
+            {
+                Json.Write(environment.Out, new PreviewData(folder, written));
             }
 
             return ExitCodes.Success;
         });
         return command;
     }
+
+    private const string EmbeddedSourceName = "Dataflow.Samples.Data.fruits.jpg";
+
+    private static byte[] ReadEmbeddedSource()
+    {
+        using Stream stream = typeof(AugmentPreviewCommand).Assembly.GetManifestResourceStream(EmbeddedSourceName)
+            ?? throw new InvalidOperationException($"The embedded resource '{EmbeddedSourceName}' is missing from the assembly.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private sealed record PreviewData(string Folder, IReadOnlyList<PictureData> Pictures);
+
+    private sealed record PictureData(string File, string Transform);
 }
