@@ -16,10 +16,10 @@ internal sealed class AzuriteServer : StorageServer
 
     public static AzuriteServer Start() => new(LocalStorageServers.StartAzurite());
 
-    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout) =>
-        Options(maxBytesInFlight, retries, readTimeout, LocalStorageServers.AzuriteConnectionString(endpoint));
+    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage) =>
+        Options(maxBytesInFlight, retries, readTimeout, maxOutage, LocalStorageServers.AzuriteConnectionString(endpoint));
 
-    public override StorageOptions WrongCredentials() => Options(64L << 20, 0, TimeSpan.FromSeconds(20), LocalStorageServers.AzuriteConnectionString(Endpoint, Convert.ToBase64String(new byte[64])));
+    public override StorageOptions WrongCredentials() => Options(64L << 20, 0, TimeSpan.FromSeconds(20), TimeSpan.Zero, LocalStorageServers.AzuriteConnectionString(Endpoint, Convert.ToBase64String(new byte[64])));
 
     public override string Root(string path) => $"az://{Container}/{path}";
 
@@ -31,9 +31,10 @@ internal sealed class AzuriteServer : StorageServer
 
     public override Task UploadFolderAsync(string folder, string prefix) => LocalStorageServers.UploadAzureAsync(ConnectionString, folder, prefix);
 
-    private static StorageOptions Options(long maxBytesInFlight, int retries, TimeSpan readTimeout, string connectionString) => new()
+    private static StorageOptions Options(long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, string connectionString) => new()
     {
         ReadTimeout = readTimeout,
+        MaxOutage = maxOutage,
         AzureConnectionString = connectionString,
         MaxBytesInFlight = maxBytesInFlight,
         MaxRetries = retries,

@@ -6,8 +6,8 @@ namespace Dataflow.Pipeline.Tests.Storage;
 /// <summary>
 /// An HTTP proxy on a free 127.0.0.1 port in front of a storage server: every request goes through unchanged, except
 /// GETs of the objects made to fail: answered with an error status (as the server would, with the error code in both
-/// the S3 XML body and Azure's <c>x-ms-error-code</c> header), dropped before any answer, or answered with half of
-/// the body and then cut or stalled (the connection left open, no more bytes).
+/// the S3 XML body and Azure's <c>x-ms-error-code</c> header), dropped before the body, or answered with half of the
+/// body and then cut or stalled (the connection left open, no more bytes).
 /// </summary>
 internal sealed class FaultProxy : IDisposable
 {
@@ -73,7 +73,10 @@ internal sealed class FaultProxy : IDisposable
     /// <summary>What is done to a GET instead of answering it whole.</summary>
     public enum Mischief
     {
-        /// <summary>The connection is closed before any answer (a server that is down or unreachable).</summary>
+        /// <summary>
+        /// The headers are sent, then the connection is closed before any byte of the body (a server that went away: an
+        /// HTTP listener cannot close a connection before its headers, it sends them as it closes).
+        /// </summary>
         Drop,
 
         /// <summary>The headers and half of the body are sent, then the connection is closed.</summary>
@@ -192,12 +195,6 @@ internal sealed class FaultProxy : IDisposable
             }
 
             Mischief? mischief = Due(request.HttpMethod, path);
-            if (mischief == Mischief.Drop)
-            {
-                response.Abort();
-                return;
-            }
-
             using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), _target + request.RawUrl);
             if (request.HasEntityBody || request.ContentLength64 > 0)
             {
@@ -238,7 +235,7 @@ internal sealed class FaultProxy : IDisposable
             if (mischief is Mischief kind && answer.Content.Headers.ContentLength is long whole && whole > 1)
             {
                 byte[] body = await answer.Content.ReadAsByteArrayAsync();
-                await response.OutputStream.WriteAsync(body.AsMemory(0, body.Length / 2));
+                await response.OutputStream.WriteAsync(body.AsMemory(0, kind == Mischief.Drop ? 0 : body.Length / 2));
                 await response.OutputStream.FlushAsync();
                 if (kind == Mischief.Stall)
                 {

@@ -112,28 +112,61 @@ public abstract class ObjectStorageTests
     [TestMethod]
     [DataRow(500, ErrorPolicy.SkipAndReport)]
     [DataRow(503, ErrorPolicy.FailFast)]
-    public async Task Run_ObjectAnswers5xx_RetriedThenSkippedOrFaultNamingObjectAndStatus(int status, ErrorPolicy policy)
+    public async Task Run_ObjectAnswers5xx_RetriedThenRunFaultsNamingTheStoreWhateverThePolicy(int status, ErrorPolicy policy)
     {
         string prefix = $"broken-{status}/";
         string victim = await UploadBrokenAsync(Shared.Folders.Root, prefix, "eel/img0.png", status);
         using var folders = new ObjectFolderSampleSource(Shared.Server.ProxiedOptions(retries: 2));
-        await AssertSkippedOrFaultedAsync(folders, policy, prefix, [victim], $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
+        await AssertStoreFaultAsync(folders, policy, prefix, $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
         Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "the first request and 2 retries");
     }
 
     [TestMethod]
     [DataRow(503, ErrorPolicy.SkipAndReport)]
     [DataRow(500, ErrorPolicy.FailFast)]
-    public async Task Run_StreamedShardAnswers5xx_RetriedThenItsSamplesSkippedOrFaultNamingShardAndStatus(int status, ErrorPolicy policy)
+    public async Task Run_StreamedShardAnswers5xx_RetriedThenRunFaultsNamingTheStoreWhateverThePolicy(int status, ErrorPolicy policy)
     {
         string prefix = $"broken-shards-{status}/";
         ShardIndexEntry shard = Shared.Index.Shards[1];
         string victim = await UploadBrokenAsync(Shared.Shards.Root, prefix, shard.Name, status);
         using var shards = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.ProxiedOptions(retries: 2) });
-        await AssertSkippedOrFaultedAsync(shards, policy, prefix, [.. shard.Members!.Select(m => $"{victim}/{m.Key}.{m.Image}")],
-            $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
+        await AssertStoreFaultAsync(shards, policy, prefix, $"Reading '{Shared.Server.Root(victim)}' failed with {status} ");
         Assert.AreEqual(3, Shared.Server.Proxy.Refused(victim), "one request for the shard: the first try and 2 retries");
         Assert.AreEqual(1, shards.StreamedEpochs);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Run_StoreDownForGood_RunFaultsNamingTheStoreNothingSkipped(bool shards)
+    {
+        string prefix = shards ? "down-shards/" : "down-folders/";
+        await Shared.Server.UploadFolderAsync(shards ? Shared.Shards.Root : Shared.Folders.Root, prefix);
+        Shared.Server.Proxy.Misbehave(prefix, FaultProxy.Mischief.Drop);
+        StorageOptions storage = Shared.Server.ProxiedOptions(retries: 1);
+        ISampleSource source = shards ? new ShardSampleSource(new ShardSourceOptions { Storage = storage }) : new ObjectFolderSampleSource(storage);
+        using var owned = (IDisposable)source;
+        await AssertStoreFaultAsync(source, ErrorPolicy.SkipAndReport, prefix, $"; given up after 1 retry.");
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Run_StoreDownForSomeRequests_RetriedUntilItIsBackEverySampleBatched(bool shards)
+    {
+        const int dropped = 10;
+        string prefix = shards ? "outage-shards/" : "outage-folders/";
+        await Shared.Server.UploadFolderAsync(shards ? Shared.Shards.Root : Shared.Folders.Root, prefix);
+        Shared.Server.Proxy.Misbehave(prefix, FaultProxy.Mischief.Drop, times: dropped);
+        // One retry only: the outage outlasts it, and the store's MaxOutage (far longer than the test) carries the reads over.
+        StorageOptions storage = Shared.Server.ProxiedOptions(retries: 1, maxOutage: TimeSpan.FromMinutes(10));
+        ISampleSource source = shards ? new ShardSampleSource(new ShardSourceOptions { Storage = storage }) : new ObjectFolderSampleSource(storage);
+        using var owned = (IDisposable)source;
+        var (batches, pipeline) = await RunGuardedAsync(source, ShardTestData.Options(), prefix.TrimEnd('/'));
+        Assert.AreEqual(12, batches.Sum(b => b.Labels.Length));
+        Assert.IsEmpty(pipeline.Report.Skipped);
+        int reads = shards ? 1 + Directory.GetFiles(Shared.Shards.Root, "*.tar").Length : 12; // shards: the index, then one stream per shard
+        Assert.AreEqual(reads + dropped, Shared.Server.Proxy.Gets(prefix), "every dropped request asked again, every read once answered");
     }
 
     [TestMethod]
@@ -206,6 +239,7 @@ public abstract class ObjectStorageTests
             Assert.AreEqual(0, storage.Status, "no answer from a killed server");
             Assert.Contains(server.Root("shards/shard-"), storage.Message);
             Assert.Contains("given up after 2 retries", storage.Message);
+            Assert.IsNotNull(Find<StoreUnavailableException>(e), "the store's fault, not the sample's");
             PipelineRunner.AssertNothingHeld(pipeline);
             Assert.AreEqual(streaming ? 1 : 0, shards.StreamedEpochs);
         }
@@ -315,30 +349,22 @@ public abstract class ObjectStorageTests
         return prefix + key;
     }
 
-    /// <summary>Runs <paramref name="source"/> over <paramref name="prefix"/>: each of <paramref name="victims"/> is skipped with <paramref name="reason"/>, or the run faults with it.</summary>
-    private async Task AssertSkippedOrFaultedAsync(ISampleSource source, ErrorPolicy policy, string prefix, string[] victims, string reason)
+    /// <summary>Runs <paramref name="source"/> over <paramref name="prefix"/>: the run faults with a <see cref="StoreUnavailableException"/> naming the store (behind the proxy) and <paramref name="reason"/>, and no sample is skipped.</summary>
+    private async Task AssertStoreFaultAsync(ISampleSource source, ErrorPolicy policy, string prefix, string reason)
     {
-        ImagePipeline pipeline = ImagePipeline.CreateBuilder(ShardTestData.Options() with { ErrorPolicy = policy }).UseSource(source).Build(_ => { });
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(ShardTestData.Options() with { ErrorPolicy = policy }).UseSource(source).Build(_ => { }, guard.Token);
         pipeline.Post(Shared.Server.Root(prefix.TrimEnd('/')));
         pipeline.Complete();
-        if (policy == ErrorPolicy.SkipAndReport)
-        {
-            await pipeline.Completion;
-            CollectionAssert.AreEquivalent(victims.Select(Shared.Server.Root).ToArray(), pipeline.Report.Skipped.Select(s => s.Path).ToArray());
-            foreach (SkippedSample skipped in pipeline.Report.Skipped)
-            {
-                Assert.Contains(reason, skipped.Reason);
-                Assert.Contains("given up after 2 retries", skipped.Reason);
-            }
-
-            Assert.AreEqual(12 - victims.Length, pipeline.Report.Batched);
-        }
-        else
-        {
-            Exception e = await Assert.ThrowsAsync<Exception>(() => pipeline.Completion);
-            Assert.Contains(reason, e.ToString());
-        }
-
+        Exception e = await Assert.ThrowsAsync<Exception>(() => pipeline.Completion);
+        Assert.IsFalse(guard.IsCancellationRequested, "ended by the fault, not by the test's guard");
+        StoreUnavailableException down = Find<StoreUnavailableException>(e) ?? throw new AssertFailedException($"no StoreUnavailableException in {e}");
+        string store = $"'{Shared.Server.Root("")[..^1]}' at {Shared.Server.Proxy.Endpoint}";
+        Assert.AreEqual(store, down.Store);
+        Assert.StartsWith($"The store {store} is unavailable: it kept failing for ", down.Message);
+        Assert.Contains(" s (StorageOptions.MaxOutage is 0 s). ", down.Message);
+        Assert.Contains(reason, down.Message);
+        Assert.IsEmpty(pipeline.Report.Skipped, "a store fault is not a bad sample");
         PipelineRunner.AssertNothingHeld(pipeline);
     }
 

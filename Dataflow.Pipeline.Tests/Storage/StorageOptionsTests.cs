@@ -13,6 +13,8 @@ public sealed class StorageOptionsTests
         Assert.AreEqual(TimeSpan.FromMilliseconds(200), options.RetryDelay);
         Assert.AreEqual(TimeSpan.FromSeconds(100), options.RequestTimeout);
         Assert.AreEqual(TimeSpan.FromSeconds(30), options.ReadTimeout);
+        Assert.AreEqual(TimeSpan.FromMinutes(1), options.MaxOutage);
+        Assert.AreEqual(8, options.BreakerFailures);
         options.Validate();
     }
 
@@ -27,6 +29,32 @@ public sealed class StorageOptionsTests
         Assert.AreEqual("ReadTimeout", e.ParamName);
         Assert.StartsWith($"Parameter \"ReadTimeout\" must be between 0 and 1 hour (exclusive of 0), was {TimeSpan.FromSeconds(seconds)}.", e.Message);
     }
+
+    [TestMethod]
+    [DataRow(-1.0)]
+    [DataRow(3601.0)]
+    public void Validate_MaxOutageOutOfRange_ThrowsNamingItAndTheRange(double seconds)
+    {
+        var options = new StorageOptions { MaxOutage = TimeSpan.FromSeconds(seconds) };
+        var e = Assert.ThrowsExactly<ArgumentException>(options.Validate);
+        Assert.AreEqual("MaxOutage", e.ParamName);
+        Assert.StartsWith($"Parameter \"MaxOutage\" must be between 0 and 1 hour, was {TimeSpan.FromSeconds(seconds)}.", e.Message);
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(1001)]
+    public void Validate_BreakerFailuresOutOfRange_ThrowsNamingItAndTheRange(int failures)
+    {
+        var options = new StorageOptions { BreakerFailures = failures };
+        var e = Assert.ThrowsExactly<ArgumentException>(options.Validate);
+        Assert.AreEqual("BreakerFailures", e.ParamName);
+        Assert.StartsWith($"Parameter \"BreakerFailures\" must be between 1 and 1000, was {failures}.", e.Message);
+    }
+
+    [TestMethod]
+    public void Validate_BoundsOfTheNewOptions_Accepted() =>
+        new StorageOptions { MaxOutage = TimeSpan.Zero, BreakerFailures = 1 }.Validate();
 
     [TestMethod]
     public void Validate_ReadTimeoutOfAnHour_Accepted() => new StorageOptions { ReadTimeout = TimeSpan.FromHours(1) }.Validate();

@@ -25,7 +25,9 @@ internal abstract class StorageServer : IDisposable
     public FaultProxy Proxy => _proxy.Value;
 
     /// <summary>The library's options for reaching the server through <see cref="Proxy"/>.</summary>
-    public StorageOptions ProxiedOptions(int retries = 2, TimeSpan? readTimeout = null) => OptionsAt(Proxy.Endpoint, 64L << 20, retries, readTimeout ?? TimeSpan.FromSeconds(20));
+    /// <remarks>No outage allowed unless <paramref name="maxOutage"/> says otherwise: a request that fails its retries ends the run at once.</remarks>
+    public StorageOptions ProxiedOptions(int retries = 2, TimeSpan? readTimeout = null, TimeSpan? maxOutage = null) =>
+        OptionsAt(Proxy.Endpoint, 64L << 20, retries, readTimeout ?? TimeSpan.FromSeconds(20), maxOutage ?? TimeSpan.Zero);
 
     /// <summary>The location of <paramref name="path"/> in the container, as posted to the pipeline.</summary>
     public abstract string Root(string path);
@@ -34,10 +36,10 @@ internal abstract class StorageServer : IDisposable
     public abstract string MissingContainerRoot { get; }
 
     /// <summary>The library's options for this server; retries kept short so fault tests end quickly.</summary>
-    public StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => OptionsAt(Endpoint, maxBytesInFlight, retries, TimeSpan.FromSeconds(20));
+    public StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => OptionsAt(Endpoint, maxBytesInFlight, retries, TimeSpan.FromSeconds(20), TimeSpan.Zero);
 
     /// <summary>The library's options for reaching the server at <paramref name="endpoint"/> (itself, or a proxy in front of it).</summary>
-    protected abstract StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout);
+    protected abstract StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage);
 
     /// <summary>Options whose credential the server refuses.</summary>
     public abstract StorageOptions WrongCredentials();

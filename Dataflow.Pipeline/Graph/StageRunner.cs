@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Sources;
 
 namespace Dataflow.Pipeline.Graph;
 
@@ -93,6 +94,14 @@ internal sealed class StageRunner
         sample.Skip($"{stage}: {e.Message}");
         sample.IsReported = true;
         _ledger.Forget(sample);
+        if (e is StoreUnavailableException)
+        {
+            // The store is down, not the sample bad: the run ends naming the store, whatever the policy, and
+            // nothing is charged to the failure budget.
+            _run.RecordFault(e);
+            return;
+        }
+
         if (_policy == ErrorPolicy.FailFast)
         {
             // The run ends with this exception. The block itself is not faulted: a block faulting under a

@@ -28,7 +28,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         options.Validate();
         _container = new BlobContainerClient(connectionString, container, ClientOptions(options));
         _budget = new ByteBudget(options.MaxBytesInFlight);
-        _requests = new StoreRequests(options);
+        _requests = new StoreRequests(options, $"'az://{_container.Name}' at {_container.Uri.GetLeftPart(UriPartial.Authority)}");
         _readTimeout = options.ReadTimeout;
     }
 
@@ -40,7 +40,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         options.Validate();
         _container = new BlobContainerClient(containerUri, ClientOptions(options));
         _budget = new ByteBudget(options.MaxBytesInFlight);
-        _requests = new StoreRequests(options);
+        _requests = new StoreRequests(options, $"'az://{_container.Name}' at {_container.Uri.GetLeftPart(UriPartial.Authority)}");
         _readTimeout = options.ReadTimeout;
     }
 
@@ -147,8 +147,13 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken) =>
-        _requests.RunAsync(ct => OpenAsync(key, new HttpRange(offset), ct), cancellationToken);
+    /// <remarks>A body that breaks or stalls is asked for again from the byte it stopped at, on the store's retry schedule.</remarks>
+    public async Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    {
+        Task<Stream> From(long start, CancellationToken ct) => OpenAsync(key, new HttpRange(start), ct);
+        Stream first = await _requests.RunAsync(ct => From(offset, ct), cancellationToken).ConfigureAwait(false);
+        return new ResumingReadStream(_requests, From, first, offset);
+    }
 
     /// <inheritdoc />
     public Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)

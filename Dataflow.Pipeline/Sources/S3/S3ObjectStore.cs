@@ -63,7 +63,7 @@ public sealed class S3ObjectStore : IObjectStore
         _endpoint = serviceUrl ?? "AWS S3";
         _client = options.S3Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.S3Credentials, config);
         _budget = new ByteBudget(options.MaxBytesInFlight);
-        _requests = new StoreRequests(options);
+        _requests = new StoreRequests(options, $"'s3://{Bucket}' at {_endpoint}");
         _readTimeout = options.ReadTimeout;
         _requestTimeout = options.RequestTimeout;
     }
@@ -171,15 +171,22 @@ public sealed class S3ObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    /// <remarks>A body that breaks or stalls is asked for again from the byte it stopped at, on the store's retry schedule.</remarks>
+    public async Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
     {
-        var request = new GetObjectRequest { BucketName = Bucket, Key = key };
-        if (offset > 0)
+        Task<Stream> From(long start, CancellationToken ct)
         {
-            request.ByteRange = new ByteRange($"bytes={offset}-");
+            var request = new GetObjectRequest { BucketName = Bucket, Key = key };
+            if (start > 0)
+            {
+                request.ByteRange = new ByteRange($"bytes={start}-");
+            }
+
+            return OpenAsync(key, request, ct);
         }
 
-        return _requests.RunAsync(ct => OpenAsync(key, request, ct), cancellationToken);
+        Stream first = await _requests.RunAsync(ct => From(offset, ct), cancellationToken).ConfigureAwait(false);
+        return new ResumingReadStream(_requests, From, first, offset);
     }
 
     /// <inheritdoc />

@@ -36,6 +36,26 @@ public sealed class StorageOptions
     /// <value>30 s.</value>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a store may keep failing (no answer, a stalled body, or a server error, after the retries) before the
+    /// run faults naming it with <see cref="StoreUnavailableException"/>, whatever the <see cref="ErrorPolicy"/>.
+    /// </summary>
+    /// <remarks>
+    /// A store fault is not a bad sample: its requests are retried with back-off (at least <see cref="MaxRetries"/>
+    /// times, and on while the store has been failing for less than this, counted from its first failure since its
+    /// last success), and no sample is skipped or charged to the failure budget for it. Zero: the run faults as soon
+    /// as a request has failed its retries.
+    /// </remarks>
+    /// <value>1 minute.</value>
+    public TimeSpan MaxOutage { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Failed tries in a row (no success between, over every read of the store) after which the store's breaker opens:
+    /// tries go one at a time, each after its back-off, until one succeeds.
+    /// </summary>
+    /// <value>8.</value>
+    public int BreakerFailures { get; init; } = 8;
+
     /// <summary>The S3 endpoint, for S3-compatible servers; null for <c>AWS_ENDPOINT_URL_S3</c>, then <c>AWS_ENDPOINT_URL</c>, then AWS itself.</summary>
     public string? S3ServiceUrl { get; init; }
 
@@ -82,6 +102,16 @@ public sealed class StorageOptions
         if (ReadTimeout <= TimeSpan.Zero || ReadTimeout > TimeSpan.FromHours(1))
         {
             errors.Add($"Parameter \"ReadTimeout\" must be between 0 and 1 hour (exclusive of 0), was {ReadTimeout}.");
+        }
+
+        if (MaxOutage < TimeSpan.Zero || MaxOutage > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Parameter \"MaxOutage\" must be between 0 and 1 hour, was {MaxOutage}.");
+        }
+
+        if (BreakerFailures is < 1 or > 1000)
+        {
+            errors.Add($"Parameter \"BreakerFailures\" must be between 1 and 1000, was {BreakerFailures}.");
         }
 
         if (S3ServiceUrl is not null && !Uri.TryCreate(S3ServiceUrl, UriKind.Absolute, out _))
