@@ -66,7 +66,8 @@ public sealed record PipelineOptions
     /// Files with more bytes are not read: the sample is skipped (or, with <see cref="ErrorPolicy.FailFast"/>, faults
     /// the run) with a reason naming the file, its size and this option.
     /// </summary>
-    /// <remarks>Applies to the built-in folder source. Of a file larger than 64 KiB the first 64 KiB are read and
+    /// <remarks>Applies to the built-in folder source (a shard source has its own,
+    /// <see cref="Sources.ShardSourceOptions.MaxMemberBytes"/>). Of a file larger than 64 KiB the first 64 KiB are read and
     /// checked first (a known image signature, a declared size within <see cref="MaxImagePixels"/>), so a large
     /// file of noise or a decompression bomb is refused without being read whole.</remarks>
     /// <value>268 435 456 (256 MiB); 1 to 2 147 483 591 (the largest array).</value>

@@ -165,6 +165,63 @@ public sealed class ShardStreamingTests
     }
 
     /// <summary>The same batches: pixels, labels, one-hot rows, paths and sample indices.</summary>
+    [TestMethod]
+    [DataRow(true, ErrorPolicy.SkipAndReport)]
+    [DataRow(false, ErrorPolicy.SkipAndReport)]
+    [DataRow(true, ErrorPolicy.FailFast)]
+    [DataRow(false, ErrorPolicy.FailFast)]
+    public async Task Run_MemberAboveMaxMemberBytes_NotReadSkippedOrFaultNamingIt(bool streaming, ErrorPolicy policy)
+    {
+        using var layout = new TempDataset();
+        using (var noise = new OpenCvSharp.Mat(300, 300, OpenCvSharp.MatType.CV_8UC3))
+        {
+            OpenCvSharp.Cv2.Randu(noise, OpenCvSharp.Scalar.All(0), OpenCvSharp.Scalar.All(256));
+            OpenCvSharp.Cv2.ImEncode(".png", noise, out byte[] big);
+            layout.WriteBytes("b.png", big);
+        }
+
+        foreach (string key in new[] { "a", "c" })
+        {
+            OpenCvSharp.Cv2.ImEncode(".png", TempDataset.Pattern(12, 9, key[0]), out byte[] small);
+            layout.WriteBytes($"{key}.png", small);
+        }
+
+        foreach (string key in new[] { "a", "b", "c" })
+        {
+            layout.WriteBytes($"{key}.cls", "0"u8.ToArray());
+        }
+
+        using var shards = new TempDataset();
+        string shard = Path.Combine(shards.Root, "s.tar");
+        ShardSampleSourceTests.Tar("-cf", shard, "-C", layout.Root, "a.png", "a.cls", "b.png", "b.cls", "c.png", "c.cls");
+        long bigLength = new FileInfo(Path.Combine(layout.Root, "b.png")).Length;
+        Assert.IsGreaterThan(200_000, bigLength);
+
+        const long limit = 20_000;
+        using var source = new ShardSampleSource(new ShardSourceOptions { Streaming = streaming, MaxMemberBytes = limit });
+        var seen = new List<SeenBatch>();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(ShardTestData.Options(batchSize: 1) with { ErrorPolicy = policy })
+            .UseSource(source).Build(b => seen.Add(SeenBatch.Copy(b)));
+        pipeline.Post(shards.Root);
+        pipeline.Complete();
+        string reason = $"The shard member '{shard}/b.png' is {bigLength} bytes, above the limit of {limit} bytes (ShardSourceOptions.MaxMemberBytes): not read.";
+        if (policy == ErrorPolicy.FailFast)
+        {
+            var e = await Assert.ThrowsExactlyAsync<SampleFailedException>(() => pipeline.Completion);
+            StringAssert.Contains(e.Message, reason);
+        }
+        else
+        {
+            await pipeline.Completion;
+            Assert.AreEqual(2, seen.Sum(b => b.Labels.Length));
+            Assert.AreEqual($"{shard}/b.png: {reason}", string.Join("; ", pipeline.Report.Skipped.Select(k => $"{k.Path}: {k.Reason}")));
+        }
+
+        Assert.AreEqual(streaming ? 1 : 0, source.StreamedEpochs);
+        Assert.IsLessThan(limit, source.PeakBytesHeld, "the large member is never held");
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
     internal static void AssertSameBatches(List<SeenBatch> expected, List<SeenBatch> actual)
     {
         Assert.HasCount(expected.Count, actual);

@@ -136,18 +136,27 @@ internal sealed class ShardReadStream : ISampleReadStream
                 ShardStreamPlan.Visit visit = _plan.Visits[v];
                 ShardStreamPlan.Member member = visit.Members[m];
                 await WaitForRoomAsync(member, token).ConfigureAwait(false);
-                OpenShard shard = open[v] ??= OpenShard.Start(visit, visit.Start, _counters, token);
-                if (m == 0 && v + 1 < open.Length)
+                if (member.TooLarge)
                 {
-                    // The next shard's request goes out now: its first bytes arrive while this one is read.
-                    ShardStreamPlan.Visit after = _plan.Visits[v + 1];
-                    open[v + 1] ??= OpenShard.Start(after, after.Start, _counters, token);
+                    // Not read: the stream passes over its bytes on the way to the next member it needs.
+                    Deliver(member, ShardSampleSource.TooLarge(_plan.Entries[member.EntryAt(0)], _plan.MaxMemberBytes));
+                }
+                else
+                {
+                    OpenShard shard = open[v] ??= OpenShard.Start(visit, visit.Start, _counters, token);
+                    if (v + 1 < open.Length && open[v + 1] is null)
+                    {
+                        // The next shard's request goes out now: its first bytes arrive while this one is read.
+                        ShardStreamPlan.Visit after = _plan.Visits[v + 1];
+                        open[v + 1] = OpenShard.Start(after, after.Start, _counters, token);
+                    }
+
+                    Deliver(member, await ReadMemberAsync(shard, visit, member, skip, token).ConfigureAwait(false));
                 }
 
-                Deliver(member, await ReadMemberAsync(shard, visit, member, skip, token).ConfigureAwait(false));
-                if (m == visit.Members.Length - 1)
+                if (m == visit.Members.Length - 1 && open[v] is { } done)
                 {
-                    await shard.DisposeAsync().ConfigureAwait(false);
+                    await done.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }

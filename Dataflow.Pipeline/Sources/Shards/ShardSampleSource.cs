@@ -145,14 +145,23 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         ArgumentNullException.ThrowIfNull(pool);
         var member = sample.State as ShardMember
             ?? throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}.", nameof(sample));
+        if (member.Length > _options.MaxMemberBytes)
+        {
+            throw TooLarge(sample, _options.MaxMemberBytes);
+        }
+
         Func<int, Exception> truncated = read => new InvalidDataException($"The shard '{member.Store.Describe(member.ShardKey)}' is truncated: {sample.Id} needs {member.Length} bytes at offset {member.Offset}, {read} were there.");
         if (ShardFiles.IsGzip(member.ShardKey))
         {
             return await ReadGzipMemberAsync(member, pool, truncated, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ObjectReads.ReadExactAsync(member.Store, member.ShardKey, member.Offset, member.Length, pool, truncated, cancellationToken).ConfigureAwait(false);
+        return await ObjectReads.ReadExactAsync(member.Store, member.ShardKey, member.Offset, (int)member.Length, pool, truncated, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The reason a member above <see cref="ShardSourceOptions.MaxMemberBytes"/> is not read.</summary>
+    internal static IOException TooLarge(SampleInfo sample, long maxMemberBytes) =>
+        new($"The shard member '{sample.Id}' is {((ShardMember)sample.State!).Length} bytes, above the limit of {maxMemberBytes} bytes (ShardSourceOptions.MaxMemberBytes): not read.");
 
     /// <summary>A gzip shard has no random access: it is decompressed from its start, and what precedes the member passed over.</summary>
     private static async Task<PooledBuffer> ReadGzipMemberAsync(ShardMember member, BufferPool pool, Func<int, Exception> truncated, CancellationToken cancellationToken)
@@ -179,11 +188,12 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
                 System.Buffers.ArrayPool<byte>.Shared.Return(skip);
             }
 
-            PooledBuffer buffer = pool.Rent(member.Length);
+            int length = (int)member.Length;
+            PooledBuffer buffer = pool.Rent(length);
             try
             {
-                int got = await stream.ReadAtLeastAsync(buffer.Array.AsMemory(0, member.Length), member.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                return got == member.Length ? buffer : throw truncated(got);
+                int got = await stream.ReadAtLeastAsync(buffer.Array.AsMemory(0, length), length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                return got == length ? buffer : throw truncated(got);
             }
             catch
             {
@@ -201,7 +211,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(pool);
-        ShardStreamPlan? plan = _options.Streaming ? ShardStreamPlan.Create(samples) : null;
+        ShardStreamPlan? plan = _options.Streaming ? ShardStreamPlan.Create(samples, _options.MaxMemberBytes) : null;
         bool fits = plan is not null && plan.PeakSamples <= _options.MaxSamplesHeld && plan.PeakBytes <= _options.Storage.MaxBytesInFlight;
         _counters.Epoch(streamed: fits);
         return fits ? new ShardReadStream(plan!, pool, _options.MaxSamplesHeld, _options.Storage.MaxBytesInFlight, _counters) : null;
@@ -263,7 +273,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
 
                 foreach (ShardMemberEntry m in shard.Members)
                 {
-                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, checked((int)m.Length)), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null));
+                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, m.Length), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null));
                 }
             }
 
@@ -342,13 +352,8 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         ignored.AddRange(scan.passed);
         foreach (ScannedSample s in scan.samples)
         {
-            if (s.Length > Array.MaxLength)
-            {
-                ignored.Add(new IgnoredEntry($"{where}/{s.Key}.{s.ImageField}", $"image member is {s.Length} bytes, more than one buffer can hold"));
-                continue;
-            }
-
-            found.Add((new ShardMember(store, key, shard, s.Offset, (int)s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName));
+            // A member above MaxMemberBytes is found like any other, and refused when it is read (per the error policy).
+            found.Add((new ShardMember(store, key, shard, s.Offset, s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName));
         }
     }
 

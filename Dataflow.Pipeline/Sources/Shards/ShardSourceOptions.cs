@@ -40,6 +40,14 @@ public sealed class ShardSourceOptions
     /// <value>4096.</value>
     public int MaxSamplesHeld { get; init; } = 4096;
 
+    /// <summary>
+    /// Image members with more bytes are not read: the sample is skipped (or, with <see cref="ErrorPolicy.FailFast"/>,
+    /// faults the run) with a reason naming the member, its size and this option. A streamed shard passes over such a
+    /// member in small steps without holding it. The shard source's counterpart of <see cref="PipelineOptions.MaxFileBytes"/>.
+    /// </summary>
+    /// <value>268 435 456 (256 MiB, as <see cref="PipelineOptions.MaxFileBytes"/>); 1 to 2 147 483 591 (the largest array).</value>
+    public long MaxMemberBytes { get; init; } = PipelineOptions.DefaultMaxFileBytes;
+
     /// <summary>Checks every value, and the storage options.</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names it, the allowed values and the value given.</exception>
     public void Validate()
@@ -47,6 +55,11 @@ public sealed class ShardSourceOptions
         if (MaxSamplesHeld < 1)
         {
             throw new ArgumentException($"Parameter \"MaxSamplesHeld\" must be at least 1, was {MaxSamplesHeld}.", nameof(MaxSamplesHeld));
+        }
+
+        if (MaxMemberBytes < 1 || MaxMemberBytes > Array.MaxLength)
+        {
+            throw new ArgumentException($"Parameter \"MaxMemberBytes\" must be between 1 and {Array.MaxLength}, was {MaxMemberBytes}.", nameof(MaxMemberBytes));
         }
 
         Storage.Validate();

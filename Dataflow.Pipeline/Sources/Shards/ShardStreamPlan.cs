@@ -10,14 +10,18 @@ namespace Dataflow.Pipeline.Sources;
 /// </summary>
 internal sealed class ShardStreamPlan
 {
-    private ShardStreamPlan(SampleInfo[] entries, List<Visit> visits, (int Visit, int Member)[] reads, int peakSamples, long peakBytes)
+    private ShardStreamPlan(SampleInfo[] entries, List<Visit> visits, (int Visit, int Member)[] reads, int peakSamples, long peakBytes, long maxMemberBytes)
     {
+        MaxMemberBytes = maxMemberBytes;
         Entries = entries;
         Visits = visits;
         Reads = reads;
         PeakSamples = peakSamples;
         PeakBytes = peakBytes;
     }
+
+    /// <summary>Members with more bytes are not read (<see cref="ShardSourceOptions.MaxMemberBytes"/>).</summary>
+    public long MaxMemberBytes { get; }
 
     /// <summary>The samples in the order they are handed on.</summary>
     public SampleInfo[] Entries { get; }
@@ -34,9 +38,9 @@ internal sealed class ShardStreamPlan
     /// <summary>The most bytes held at once when each stream is read only as far as the sample due needs.</summary>
     public long PeakBytes { get; }
 
-    /// <summary>Plans <paramref name="samples"/> (all discovered by a <see cref="ShardSampleSource"/>).</summary>
+    /// <summary>Plans <paramref name="samples"/> (all discovered by a <see cref="ShardSampleSource"/>); members above <paramref name="maxMemberBytes"/> are passed over, never held.</summary>
     /// <remarks>About 50 bytes per sample live while the epoch is read (its member, its read, its entry), and 24 more while planning.</remarks>
-    public static ShardStreamPlan Create(IReadOnlyList<SampleInfo> samples)
+    public static ShardStreamPlan Create(IReadOnlyList<SampleInfo> samples, long maxMemberBytes)
     {
         // Collections here hold references or plain arrays: generic collection code over a struct (a tuple, a member)
         // is compiled at run time, before the first batch, where the shared code for references is precompiled.
@@ -98,7 +102,8 @@ internal sealed class ShardStreamPlan
                     location[items[k].Entry] = (v, count);
                 }
 
-                members[count++] = new Member(items[start].Offset, ((ShardMember)entries[items[start].Entry].State!).Length, items[start].Entry, more);
+                long length = ((ShardMember)entries[items[start].Entry].State!).Length;
+                members[count++] = new Member(items[start].Offset, length > maxMemberBytes ? -1 : (int)length, items[start].Entry, more);
                 start = end;
             }
 
@@ -138,7 +143,7 @@ internal sealed class ShardStreamPlan
             heldBytes -= members[m].Length;
         }
 
-        return new ShardStreamPlan(entries, visits, reads, peakSamples, peakBytes);
+        return new ShardStreamPlan(entries, visits, reads, peakSamples, peakBytes, maxMemberBytes);
     }
 
     /// <summary>A sample's member offset in its shard, and its position in the list.</summary>
@@ -173,7 +178,11 @@ internal sealed class ShardStreamPlan
     {
         public readonly long Offset => offset;
 
-        public readonly int Length => length;
+        /// <summary>The bytes read and held; 0 for a member above the size limit, which is not read.</summary>
+        public readonly int Length => Math.Max(0, length);
+
+        /// <summary>True for a member above the size limit: its entries get the refusal instead of its bytes.</summary>
+        public readonly bool TooLarge => length < 0;
 
         /// <summary>How many entries need the member (more than one for a sample repeated in the list).</summary>
         public readonly int Count => 1 + (more?.Length ?? 0);
