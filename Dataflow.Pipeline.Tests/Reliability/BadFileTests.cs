@@ -203,6 +203,34 @@ public sealed class BadFileTests
         "unsupported TIFF sample type: 32-bit floating-point samples");
 
     [TestMethod]
+    public Task Run_SgiLogFloatTiff_SkippedAsUnsupportedSampleType() => AssertSkippedAsync(
+        d =>
+        {
+            // A 3-channel float image as OpenCV writes it with SGILOG compression (cv2.imwrite's choice in some versions):
+            // OpenCV's 8-bit decode of it succeeds, with tone-mapped colours.
+            using var image = new Mat(30, 40, MatType.CV_32FC3);
+            for (int y = 0; y < 30; y++)
+            {
+                for (int x = 0; x < 40; x++)
+                {
+                    image.Set(y, x, new Vec3f(x / 40f, y / 30f, 0.25f));
+                }
+            }
+
+            string path = Path.Combine(d.Root, "b", "sgilog.tif");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            Assert.IsTrue(Cv2.ImWrite(path, image, new ImageEncodingParam(ImwriteFlags.TiffCompression, 34676)), "OpenCV writes SGILOG TIFFs");
+            using (Mat decoded = Cv2.ImRead(path, ImreadModes.Color))
+            {
+                Assert.IsFalse(decoded.Empty(), "OpenCV decodes it into an 8-bit image");
+            }
+
+            return path;
+        },
+        "unsupported TIFF sample type: SGILOG-encoded (LogLuv) floating-point samples (OpenCV tone-maps them into 8-bit images, " +
+        "which changes their colours; convert the file to 8 or 16 bits per sample)");
+
+    [TestMethod]
     public Task Run_ImageAboveLoweredMaxImagePixels_SkippedNamingTheOption() => AssertSkippedAsync(
         d => d.AddImage("b", "fifty.png", 50, 50, seed: 5),
         "the header declares 50x50 = 2500 pixels, above the limit of 2000 (MaxImagePixels)",

@@ -100,6 +100,11 @@ public sealed class ImageDecoder
 
         ImageHeader header = ImageHeader.Read(data);
         CheckHeader(header, id, data.Length, MaxPixels, complete: true);
+        // Before decoding: OpenCV returns nothing for some of these and wrong colours for others.
+        if (header.Format == ImageFormat.Tiff && ImageHeader.TiffUnsupportedSamples(data) is string unsupported)
+        {
+            throw new ImageDecodeException(id, data.Length, unsupported);
+        }
 
         byte[]? patched = null;
         if (header.Format == ImageFormat.Jpeg && !ImageHeader.JpegHasEndMarker(data))
@@ -138,12 +143,6 @@ public sealed class ImageDecoder
         if (decoded.Empty())
         {
             decoded.Dispose();
-            if (ImageHeader.TiffWideSampleType(data) is string samples)
-            {
-                throw new ImageDecodeException(id, data.Length,
-                    $"unsupported TIFF sample type: {samples} samples (OpenCV decodes TIFF samples of up to 16 bits into 8-bit images; convert the file to 8 or 16 bits per sample)");
-            }
-
             throw new ImageDecodeException(id, data.Length, $"OpenCV could not decode the {header.Format} data (corrupt or truncated)");
         }
 

@@ -175,6 +175,30 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
     }
 
     /// <summary>
+    /// Why OpenCV's 8-bit decode of a TIFF would not give its pixels, or null: samples wider than 16 bits (OpenCV decodes
+    /// nothing), or SGILOG-encoded (LogLuv or LogL) floating-point samples, as OpenCV writes a 3-channel float image
+    /// with SGILOG compression (OpenCV tone-maps those to 8 bits: other colours, not the samples scaled).
+    /// </summary>
+    internal static string? TiffUnsupportedSamples(ReadOnlySpan<byte> d)
+    {
+        if (Sniff(d) != ImageFormat.Tiff)
+        {
+            return null;
+        }
+
+        // Compression SGILOG (34676) or SGILOG24 (34677); photometric LogL (32844) or LogLuv (32845).
+        if (TiffFirstValue(d, 259) is 34676 or 34677 || TiffFirstValue(d, 262) is 32844 or 32845)
+        {
+            return "unsupported TIFF sample type: SGILOG-encoded (LogLuv) floating-point samples (OpenCV tone-maps them into 8-bit images, " +
+                "which changes their colours; convert the file to 8 or 16 bits per sample)";
+        }
+
+        return TiffWideSampleType(d) is string samples
+            ? $"unsupported TIFF sample type: {samples} samples (OpenCV decodes TIFF samples of up to 16 bits into 8-bit images; convert the file to 8 or 16 bits per sample)"
+            : null;
+    }
+
+    /// <summary>
     /// For a TIFF whose samples OpenCV cannot turn into an 8-bit image (more than 16 bits per sample: 32-bit
     /// float or integer, 64-bit float), what they are, e.g. "32-bit floating-point"; otherwise null.
     /// </summary>
