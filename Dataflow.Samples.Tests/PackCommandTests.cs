@@ -1,6 +1,7 @@
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Sources;
 using Dataflow.Pipeline.Tests.Support;
+using Dataflow.Samples.Commands;
 
 namespace Dataflow.Samples.Tests;
 
@@ -20,6 +21,50 @@ public sealed class PackCommandTests
         }
 
         return data;
+    }
+
+    [TestMethod]
+    public async Task Pack_FifoAmongTheImages_OneLineNamingItWithoutWaiting()
+    {
+        using TempDataset data = Folders();
+        using var output = new TempDataset();
+        string fifo = SpecialFiles.Fifo(Path.Combine(data.Root, "dog", "img9.png"));
+
+        SampleRun run = await SampleRun.RunAsync("pack", "--data", data.Root, "--out", Path.Combine(output.Root, "shards"));
+
+        run.AssertOneLineError($"The file '{fifo}' is a FIFO (named pipe), not a regular file: not read.", ExitCodes.Failed);
+    }
+
+    [TestMethod]
+    public async Task Pack_LinkToDevZero_OneLineNamingTheLink()
+    {
+        using TempDataset data = Folders();
+        using var output = new TempDataset();
+        string link = Path.Combine(data.Root, "cat", "zero.png");
+        File.CreateSymbolicLink(link, "/dev/zero");
+
+        SampleRun run = await SampleRun.RunAsync("pack", "--data", data.Root, "--out", Path.Combine(output.Root, "shards"));
+
+        run.AssertOneLineError($"The file '{link}' is a character device, not a regular file: not read.", ExitCodes.Failed);
+    }
+
+    [TestMethod]
+    [DataRow(3L << 30)]
+    [DataRow(3L << 29)]
+    public async Task Pack_FileAboveMaxFileBytes_OneLineNamingItsSizeAndTheLimit(long bytes)
+    {
+        using TempDataset data = Folders();
+        using var output = new TempDataset();
+        string large = Path.Combine(data.Root, "eel", "large.png");
+        using (var file = new FileStream(large, FileMode.CreateNew))
+        {
+            // Sparse: the size is there, the disk blocks are not.
+            file.SetLength(bytes);
+        }
+
+        SampleRun run = await SampleRun.RunAsync("pack", "--data", data.Root, "--out", Path.Combine(output.Root, "shards"));
+
+        run.AssertOneLineError($"The file '{large}' is {bytes} bytes, above the limit of {256 << 20} bytes (MaxFileBytes): not read.", ExitCodes.Failed);
     }
 
     [TestMethod]

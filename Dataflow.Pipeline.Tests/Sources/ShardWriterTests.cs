@@ -70,5 +70,25 @@ public sealed class ShardWriterTests
         Assert.AreEqual("TargetShardBytes", e.ParamName);
         e = Assert.ThrowsExactly<ArgumentException>(() => new PackOptions { NamePrefix = "a/b" }.Validate());
         Assert.AreEqual("NamePrefix", e.ParamName);
+        e = Assert.ThrowsExactly<ArgumentException>(() => new PackOptions { MaxFileBytes = 0 }.Validate());
+        Assert.AreEqual("Parameter \"MaxFileBytes\" must be at least 1, was 0.", e.Message.Split(" (Parameter")[0]);
+        Assert.AreEqual("MaxFileBytes", e.ParamName);
+        Assert.AreEqual(256L << 20, new PackOptions().MaxFileBytes);
+    }
+
+    [TestMethod]
+    public void Pack_FileAboveMaxFileBytes_RefusedNamingIt()
+    {
+        using var folders = new TempDataset().WithClasses(2, 2, 20, 20);
+        using var output = new TempDataset();
+        string large = folders.WriteBytes("class1/large.png", new byte[5000]);
+
+        var e = Assert.ThrowsExactly<IOException>(() => ShardWriter.Pack([folders.Root], output.Root, new PackOptions { MaxFileBytes = 4999 }));
+
+        Assert.AreEqual($"The file '{large}' is 5000 bytes, above the limit of 4999 bytes (MaxFileBytes): not read.", e.Message);
+        // At the limit it is packed, byte for byte.
+        using var again = new TempDataset();
+        ShardIndex index = ShardWriter.Pack([folders.Root], again.Root, new PackOptions { MaxFileBytes = 5000 });
+        Assert.AreEqual(5000L, index.Shards.SelectMany(s => s.Members!).Single(m => m.Key == "class1/large").Length);
     }
 }

@@ -85,6 +85,32 @@ internal sealed class FileReader
         }
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> for a streamed read, after the checks <see cref="Read"/> makes before it reads:
+    /// what the path leads to (links followed) must be a regular file, of at most <see cref="MaxFileBytes"/>. A FIFO
+    /// or device is refused unopened (opening a FIFO waits for a writer; a device such as <c>/dev/zero</c> never ends).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Nothing is there.</exception>
+    /// <exception cref="IOException">It is not a regular file, or it is above <see cref="MaxFileBytes"/>; the message names the file.</exception>
+    public FileStream OpenStream(string path)
+    {
+        Internal.FileKind kind = Internal.FileKinds.Of(path);
+        if (kind is not (Internal.FileKind.Regular or Internal.FileKind.Absent))
+        {
+            throw new IOException($"The file '{path}' is {Internal.FileKinds.Describe(kind)}, not a regular file: not read.");
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
+        if (stream.Length > MaxFileBytes)
+        {
+            long length = stream.Length;
+            stream.Dispose();
+            throw TooLarge(path, $"{length} bytes");
+        }
+
+        return stream;
+    }
+
     /// <summary>Reads from <paramref name="total"/> to the end of the file, moving to a larger buffer if the file grew since its length was read.</summary>
     private int ReadRest(SafeFileHandle handle, string path, ref PooledBuffer buffer, BufferPool pool, int total, long length)
     {

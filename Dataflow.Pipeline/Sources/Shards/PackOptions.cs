@@ -22,6 +22,13 @@ public sealed class PackOptions
     /// <value><c>shard-</c>.</value>
     public string NamePrefix { get; init; } = "shard-";
 
+    /// <summary>
+    /// Image files with more bytes are refused, naming the file, as the pipeline refuses them
+    /// (<see cref="PipelineOptions.MaxFileBytes"/>); files are copied into the shard as a stream, never held whole.
+    /// </summary>
+    /// <value>256 MiB, the pipeline's default.</value>
+    public long MaxFileBytes { get; init; } = PipelineOptions.DefaultMaxFileBytes;
+
     /// <summary>Checks every value; one exception lists every failure.</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names it, the allowed values and the value given.</exception>
     public void Validate()
@@ -30,6 +37,11 @@ public sealed class PackOptions
         if (TargetShardBytes < 4096)
         {
             errors.Add($"Parameter \"TargetShardBytes\" must be at least 4096, was {TargetShardBytes}.");
+        }
+
+        if (MaxFileBytes < 1)
+        {
+            errors.Add($"Parameter \"MaxFileBytes\" must be at least 1, was {MaxFileBytes}.");
         }
 
         if (string.IsNullOrEmpty(NamePrefix) || NamePrefix.IndexOfAny(['/', '\\', '.']) >= 0)

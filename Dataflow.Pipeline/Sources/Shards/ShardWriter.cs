@@ -22,7 +22,8 @@ public static class ShardWriter
 
     /// <summary>Packs the class folders under <paramref name="roots"/> into <paramref name="outputFolder"/>; returns the index written there.</summary>
     /// <exception cref="ArgumentException">An option is invalid, or a key is too long for a ustar header (255 bytes).</exception>
-    /// <exception cref="IOException">The output folder already holds shards or an index.</exception>
+    /// <exception cref="IOException">The output folder already holds shards or an index, or an image file is not a regular
+    /// file or is above <see cref="PackOptions.MaxFileBytes"/> (the message names it).</exception>
     public static ShardIndex Pack(IReadOnlyList<string> roots, string outputFolder, PackOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(roots);
@@ -30,6 +31,7 @@ public static class ShardWriter
         options ??= new PackOptions();
         options.Validate();
         SampleSet set = new FolderSampleSource().Discover(roots, cancellationToken);
+        var reader = new Reading.FileReader(options.MaxFileBytes);
         Directory.CreateDirectory(outputFolder);
         if (File.Exists(Path.Combine(outputFolder, ShardIndex.FileName))
             || Directory.EnumerateFiles(outputFolder, options.NamePrefix + "*.tar").Any())
@@ -59,9 +61,11 @@ public static class ShardWriter
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     SampleInfo sample = set.Samples[order[next]];
-                    byte[] image = File.ReadAllBytes(sample.Id);
+                    // The pipeline's reader checks the file (a regular file within MaxFileBytes); its bytes are streamed.
+                    using FileStream image = reader.OpenStream(sample.Id);
+                    long imageBytes = image.Length;
                     byte[] label = System.Text.Encoding.ASCII.GetBytes(sample.Label.ToString(CultureInfo.InvariantCulture));
-                    long bytes = Padded(image.Length) + Padded(label.Length);
+                    long bytes = Padded(imageBytes) + Padded(label.Length);
                     if (members.Count > 0 && size + bytes > options.TargetShardBytes)
                     {
                         break;
@@ -71,8 +75,13 @@ public static class ShardWriter
                     string field = Path.GetExtension(sample.Id).TrimStart('.').ToLowerInvariant();
                     long offset = file.Position + HeaderBytes;
                     Write(writer, $"{key}.{field}", image, sample.Id);
-                    Write(writer, $"{key}.cls", label, sample.Id);
-                    members.Add(new ShardMemberEntry(key, field, sample.Label, offset, image.Length));
+                    if (image.Position != imageBytes)
+                    {
+                        throw new IOException($"The file '{sample.Id}' changed while it was packed ({imageBytes} bytes, then {image.Position}).");
+                    }
+
+                    Write(writer, $"{key}.cls", new MemoryStream(label, writable: false), sample.Id);
+                    members.Add(new ShardMemberEntry(key, field, sample.Label, offset, imageBytes));
                     size += bytes;
                     next++;
                 }
@@ -99,7 +108,7 @@ public static class ShardWriter
 
     private static long Padded(long length) => HeaderBytes + ((length + HeaderBytes - 1) / HeaderBytes * HeaderBytes);
 
-    private static void Write(TarWriter writer, string name, byte[] data, string source)
+    private static void Write(TarWriter writer, string name, Stream data, string source)
     {
         var entry = new UstarTarEntry(TarEntryType.RegularFile, name)
         {
@@ -109,7 +118,7 @@ public static class ShardWriter
             UserName = "",
             GroupName = "",
             Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-            DataStream = new MemoryStream(data, writable: false),
+            DataStream = data,
         };
         try
         {
