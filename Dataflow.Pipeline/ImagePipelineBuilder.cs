@@ -77,6 +77,8 @@ public sealed class ImagePipelineBuilder
     /// Reads the launcher variables (rank and world size, see <see cref="Distributed.LauncherEnvironment"/>) through
     /// <paramref name="variable"/> instead of the process's environment.
     /// </summary>
+    /// <remarks>They set the rank and world size only with <see cref="PipelineOptions.ReadLauncherEnvironment"/> on;
+    /// off, those set are named in <see cref="PipelineReport.UnreadLauncherVariables"/>.</remarks>
     public ImagePipelineBuilder UseEnvironment(Func<string, string?> variable)
     {
         ThrowIfBuilt();
@@ -191,6 +193,8 @@ public sealed class ImagePipelineBuilder
         };
         _built = true;
         var pipeline = new ImagePipeline(options, source, planner, [.. _stages], trainer, cancellationToken);
+        pipeline.Report.Placement = place;
+        pipeline.Report.UnreadLauncherVariables = frozen.ReadLauncherEnvironment ? null : Distributed.LauncherEnvironment.Describe(_environment);
         Meter? meter = _meterFactory?.Create(new MeterOptions(PipelineInstruments.MeterName) { Version = typeof(ImagePipeline).Assembly.GetName().Version?.ToString() });
         pipeline.Attach(new PipelineDiagnostics(meter, _logger));
         Internal.StartupWarmup.StartSamplePath(options);

@@ -197,13 +197,13 @@ public sealed record PipelineOptions
     // Distributed
 
     /// <summary>This process's rank among the processes of a data-parallel run, from 0.</summary>
-    /// <remarks>Null reads it from the launcher's variables (see <see cref="ReadLauncherEnvironment"/>), else 0. Each rank
+    /// <remarks>Null reads it from the launcher's variables when <see cref="ReadLauncherEnvironment"/> is on, else 0. Each rank
     /// streams its own part of every epoch (docs/distributed.md).</remarks>
     /// <value>null; 0 to WorldSize - 1.</value>
     public int? Rank { get; init; }
 
     /// <summary>Processes in the data-parallel run: each epoch's global order is split between them.</summary>
-    /// <remarks>Null reads it from the launcher's variables (see <see cref="ReadLauncherEnvironment"/>), else 1.</remarks>
+    /// <remarks>Null reads it from the launcher's variables when <see cref="ReadLauncherEnvironment"/> is on, else 1.</remarks>
     /// <value>null; 1 to 1 000 000.</value>
     public int? WorldSize { get; init; }
 
@@ -213,8 +213,12 @@ public sealed record PipelineOptions
 
     /// <summary>Read <see cref="Rank"/> and <see cref="WorldSize"/>, where not set, from the launchers' variables
     /// (torchrun, Open MPI, MPICH / Intel MPI, SLURM; see <see cref="Distributed.LauncherEnvironment"/>).</summary>
-    /// <value>true.</value>
-    public bool ReadLauncherEnvironment { get; init; } = true;
+    /// <remarks>Off, a process inside a launched job (an <c>sbatch --ntasks=4</c> allocation, an <c>mpirun</c>) streams every
+    /// sample, and the launcher variables it sees are named in <see cref="PipelineReport.UnreadLauncherVariables"/> and in a
+    /// logged warning. On, the rank and world size taken and the variables they came from are in
+    /// <see cref="PipelineReport.Placement"/> and logged.</remarks>
+    /// <value>false: only <see cref="Rank"/> and <see cref="WorldSize"/> split the data.</value>
+    public bool ReadLauncherEnvironment { get; init; }
 
     /// <summary>
     /// Checks every option and how they fit together; throws one exception listing every failure, each naming the

@@ -25,6 +25,17 @@ public sealed class PipelineReport
     /// <summary>Class names, indexed by label (empty until discovery has run).</summary>
     public IReadOnlyList<string> ClassNames { get; private set; } = [];
 
+    /// <summary>This process's rank and world size, and where they came from (the options, or the launcher variables and their values).</summary>
+    /// <remarks>A run with a world size above 1 streams only its rank's part of every epoch; <see cref="ToString"/> says so.</remarks>
+    /// <value>Rank 0 of 1 ("default") until the pipeline is built.</value>
+    public Distributed.RankAssignment Placement { get; internal set; } = new(0, 1, "default");
+
+    /// <summary>
+    /// The launcher variables (<c>RANK</c>, <c>OMPI_COMM_WORLD_SIZE</c>, <c>SLURM_NTASKS</c> …) set in the environment but not
+    /// read, as <c>NAME=value</c>, because <see cref="PipelineOptions.ReadLauncherEnvironment"/> is off; null when none is set or they were read.
+    /// </summary>
+    public string? UnreadLauncherVariables { get; internal set; }
+
     /// <summary>Samples found in class folders (both subsets).</summary>
     public int Discovered { get; private set; }
 
@@ -139,7 +150,9 @@ public sealed class PipelineReport
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Discovered} discovered, {Selected} selected x {Epochs} epochs: {Batched} batched in {Batches} batches, {_skipped.Count} skipped, {DroppedLast} dropped (last batch), {Ignored.Count} ignored entries";
+        $"{Discovered} discovered, {Selected} selected x {Epochs} epochs: {Batched} batched in {Batches} batches, {_skipped.Count} skipped, {DroppedLast} dropped (last batch), {Ignored.Count} ignored entries"
+        + (Placement.WorldSize > 1 ? $"; {Placement}: this rank's part of every epoch" : "")
+        + (UnreadLauncherVariables is null ? "" : $"; launcher variables not read ({UnreadLauncherVariables}): every sample of every epoch");
 }
 
 /// <summary>Accumulates one stage's busy time from many threads.</summary>

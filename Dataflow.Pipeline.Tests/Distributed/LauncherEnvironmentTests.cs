@@ -1,4 +1,6 @@
 using Dataflow.Pipeline.Distributed;
+using Dataflow.Pipeline.Tests.Support;
+using Microsoft.Extensions.Logging;
 
 namespace Dataflow.Pipeline.Tests.Distributed;
 
@@ -98,7 +100,8 @@ public sealed class LauncherEnvironmentTests
     [TestMethod]
     public async Task Build_LauncherVariables_SetTheOptionsOfThePipeline()
     {
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(new PipelineOptions()).UseEnvironment(Env(("SLURM_PROCID", "2"), ("SLURM_NTASKS", "3"))).BuildStream();
+        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(new PipelineOptions { ReadLauncherEnvironment = true })
+            .UseEnvironment(Env(("SLURM_PROCID", "2"), ("SLURM_NTASKS", "3"))).BuildStream();
         Assert.AreEqual((2, 3), (pipeline.Options.Rank, pipeline.Options.WorldSize));
     }
 
@@ -111,13 +114,63 @@ public sealed class LauncherEnvironmentTests
     }
 
     [TestMethod]
-    public void Options_Defaults_ReadTheLauncherAndPad()
+    public void Options_Defaults_DoNotReadTheLauncherAndPad()
     {
         var options = new PipelineOptions();
         Assert.IsNull(options.Rank);
         Assert.IsNull(options.WorldSize);
         Assert.AreEqual(RemainderPolicy.Pad, options.Remainder);
-        Assert.IsTrue(options.ReadLauncherEnvironment);
+        Assert.IsFalse(options.ReadLauncherEnvironment);
+    }
+
+    [TestMethod]
+    public async Task Build_LauncherVariablesSetButNotAskedFor_EverySampleStreamedAndTheReportAndTheLogNameThem()
+    {
+        // A plain evaluation script inside an sbatch --ntasks=4 allocation: it reads the whole dataset, and says what it saw.
+        using var data = new TempDataset().WithClasses(2, 6, 12, 10);
+        var logger = new ListLogger();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(new PipelineOptions { Width = 8, Height = 8, BatchSize = 4 })
+            .UseEnvironment(Env(("SLURM_PROCID", "1"), ("SLURM_NTASKS", "4"))).UseLogger(logger).Build(_ => { });
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        await pipeline.Completion;
+
+        Assert.AreEqual(12, pipeline.Report.Batched, "every sample");
+        Assert.AreEqual(new RankAssignment(0, 1, "default"), pipeline.Report.Placement);
+        Assert.AreEqual("SLURM_PROCID=1, SLURM_NTASKS=4", pipeline.Report.UnreadLauncherVariables);
+        StringAssert.EndsWith(pipeline.Report.ToString(), "; launcher variables not read (SLURM_PROCID=1, SLURM_NTASKS=4): every sample of every epoch");
+        LogEntry warning = logger.Entries.Single(e => e.Level == LogLevel.Warning);
+        Assert.AreEqual(
+            "Launcher variables are set but not read (SLURM_PROCID=1, SLURM_NTASKS=4): this process streams every sample of every epoch. For one part per process, set PipelineOptions.ReadLauncherEnvironment = true (or Rank and WorldSize).",
+            warning.Message);
+    }
+
+    [TestMethod]
+    public async Task Build_LauncherVariablesAskedFor_ThisRanksPartAndTheReportAndTheLogNameRankWorldSizeAndVariables()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 12, 10);
+        var logger = new ListLogger();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(new PipelineOptions { Width = 8, Height = 8, BatchSize = 1, ReadLauncherEnvironment = true })
+            .UseEnvironment(Env(("OMPI_COMM_WORLD_RANK", "1"), ("OMPI_COMM_WORLD_SIZE", "4"))).UseLogger(logger).Build(_ => { });
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+        await pipeline.Completion;
+
+        Assert.AreEqual(3, pipeline.Report.Batched, "a quarter of 12 samples");
+        Assert.AreEqual(new RankAssignment(1, 4, "OMPI_COMM_WORLD_RANK=1, OMPI_COMM_WORLD_SIZE=4"), pipeline.Report.Placement);
+        Assert.IsNull(pipeline.Report.UnreadLauncherVariables);
+        StringAssert.EndsWith(pipeline.Report.ToString(), "; rank 1 of 4 (OMPI_COMM_WORLD_RANK=1, OMPI_COMM_WORLD_SIZE=4): this rank's part of every epoch");
+        LogEntry sharded = logger.Entries.Single(e => e.Event.Name == "RunSharded");
+        Assert.AreEqual((LogLevel.Information, "This process is rank 1 of 4 (OMPI_COMM_WORLD_RANK=1, OMPI_COMM_WORLD_SIZE=4): it streams its part of every epoch."),
+            (sharded.Level, sharded.Message));
+        Assert.IsFalse(logger.Entries.Any(e => e.Level >= LogLevel.Warning));
+    }
+
+    [TestMethod]
+    public void Describe_LaunchersVariables_EverySetOneByNameAndValueOrNull()
+    {
+        Assert.IsNull(LauncherEnvironment.Describe(Env()));
+        Assert.AreEqual("RANK=3, PMI_SIZE=2", LauncherEnvironment.Describe(Env(("PMI_SIZE", "2"), ("RANK", "3"), ("SLURM_NTASKS", " "))));
     }
 
     [TestMethod]

@@ -23,6 +23,13 @@ internal sealed class PipelineDiagnostics
     private static readonly Action<ILogger, Exception?> LogCancelled = LoggerMessage.Define(
         LogLevel.Information, new EventId(4, "RunCancelled"), "The pipeline run was cancelled.");
 
+    private static readonly Action<ILogger, int, int, string, Exception?> LogSharded = LoggerMessage.Define<int, int, string>(
+        LogLevel.Information, new EventId(5, "RunSharded"), "This process is rank {Rank} of {WorldSize} ({Source}): it streams its part of every epoch.");
+
+    private static readonly Action<ILogger, string, Exception?> LogLauncherNotRead = LoggerMessage.Define<string>(
+        LogLevel.Warning, new EventId(6, "LauncherVariablesNotRead"),
+        "Launcher variables are set but not read ({Variables}): this process streams every sample of every epoch. For one part per process, set PipelineOptions.ReadLauncherEnvironment = true (or Rank and WorldSize).");
+
     private readonly PipelineMetrics _metrics;
     private readonly ILogger? _logger;
 
@@ -36,6 +43,16 @@ internal sealed class PipelineDiagnostics
     public void Attach(IReadOnlyList<IDataflowBlock> blocks, Task completion, PipelineReport report)
     {
         _metrics.Watch(blocks);
+        if (_logger is not null && report.Placement.WorldSize > 1)
+        {
+            LogSharded(_logger, report.Placement.Rank, report.Placement.WorldSize, report.Placement.Source, null);
+        }
+
+        if (_logger is not null && report.UnreadLauncherVariables is string unread)
+        {
+            LogLauncherNotRead(_logger, unread, null);
+        }
+
         completion.ContinueWith(t =>
         {
             _metrics.Unwatch(blocks);

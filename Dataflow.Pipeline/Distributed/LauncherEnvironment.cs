@@ -107,6 +107,26 @@ public static class LauncherEnvironment
         return new RankAssignment(rank, worldSize, source);
     }
 
+    /// <summary>Every launcher variable that is set, as <c>NAME=value</c> joined by ", "; null when none is.</summary>
+    /// <param name="variable">Reads one variable (null when unset).</param>
+    public static string? Describe(Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        var set = new List<string>();
+        foreach ((string rankName, string sizeName, _) in Variables)
+        {
+            foreach (string name in (ReadOnlySpan<string>)[rankName, sizeName])
+            {
+                if (Value(variable, name) is string value)
+                {
+                    set.Add($"{name}={value}");
+                }
+            }
+        }
+
+        return set.Count == 0 ? null : string.Join(", ", set);
+    }
+
     private static string? Value(Func<string, string?> variable, string name)
     {
         string? value = variable(name);

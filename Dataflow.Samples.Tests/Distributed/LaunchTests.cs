@@ -21,7 +21,7 @@ public sealed class LaunchTests
         string lists = Path.Combine(data.Root, "..", Path.GetFileName(data.Root) + "-lists");
         Directory.CreateDirectory(lists);
 
-        SamplesProcess.Result run = await SamplesProcess.MpirunAsync(4, Digest(data.Root, "--samples", Path.Combine(lists, "rank{rank}.txt"), "--json"));
+        SamplesProcess.Result run = await SamplesProcess.MpirunAsync(4, Digest(data.Root, "--samples", Path.Combine(lists, "rank{rank}.txt"), "--json", "--launcher"));
 
         Assert.AreEqual(0, run.ExitCode, run.Output + run.Error);
         var rows = Enumerable.Range(0, 4).SelectMany(r => ListedRow.Read(Path.Combine(lists, $"rank{r}.txt"), r)).ToList();
@@ -39,7 +39,7 @@ public sealed class LaunchTests
 
         SamplesProcess.Result[] runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(rank => SamplesProcess.RunAsync(
             new Dictionary<string, string> { ["RANK"] = rank.ToString(CultureInfo.InvariantCulture), ["WORLD_SIZE"] = "3" },
-            Digest(data.Root, "--samples", Path.Combine(lists, "rank{rank}.txt")))));
+            Digest(data.Root, "--samples", Path.Combine(lists, "rank{rank}.txt"), "--launcher"))));
 
         foreach (SamplesProcess.Result run in runs)
         {
@@ -58,12 +58,36 @@ public sealed class LaunchTests
     }
 
     [TestMethod]
+    public async Task ChildProcess_LauncherVariablesWithoutTheLauncherOption_ReadsEverySampleAndSaysSo()
+    {
+        // A plain script inside an sbatch --ntasks=4 allocation: every sample, and a line naming the variables it left alone.
+        using var data = new TempDataset().WithClasses(2, 5, 12, 10);
+        var slurm = new Dictionary<string, string> { ["SLURM_PROCID"] = "1", ["SLURM_NTASKS"] = "4" };
+
+        SamplesProcess.Result plain = await SamplesProcess.RunAsync(slurm, Digest(data.Root));
+        Assert.AreEqual(0, plain.ExitCode, plain.Output + plain.Error);
+        StringAssert.Contains(plain.Output, "  10 batches, 20 images");
+        StringAssert.Contains(plain.Output,
+            "launcher variables not read (SLURM_PROCID=1, SLURM_NTASKS=4): this process read every sample; --launcher takes the rank and world size from them");
+
+        // Asked for, the same variables make it rank 1 of 4, and the report names them.
+        SamplesProcess.Result launched = await SamplesProcess.RunAsync(slurm, Digest(data.Root, "--launcher", "--json"));
+        Assert.AreEqual(0, launched.ExitCode, launched.Output + launched.Error);
+        using JsonDocument json = JsonDocument.Parse(launched.Output);
+        JsonElement report = json.RootElement.GetProperty("report");
+        Assert.AreEqual((1, 4, "SLURM_PROCID=1, SLURM_NTASKS=4"),
+            (report.GetProperty("rank").GetInt32(), report.GetProperty("worldSize").GetInt32(), report.GetProperty("rankSource").GetString()));
+        Assert.AreEqual(JsonValueKind.Null, report.GetProperty("unreadLauncherVariables").ValueKind);
+        Assert.AreEqual(6, json.RootElement.GetProperty("images").GetInt32(), "this rank's part of 10 samples: 2 from the full step and 1 from the last, in each of 2 epochs");
+    }
+
+    [TestMethod]
     public async Task ChildProcesses_LaunchersThatDisagreeOrRankOutOfRange_FailNamingTheVariables()
     {
         using var data = new TempDataset().WithClasses(2, 2, 12, 10);
 
         SamplesProcess.Result both = await SamplesProcess.RunAsync(
-            new Dictionary<string, string> { ["RANK"] = "1", ["WORLD_SIZE"] = "2", ["OMPI_COMM_WORLD_RANK"] = "1", ["OMPI_COMM_WORLD_SIZE"] = "3" }, Digest(data.Root));
+            new Dictionary<string, string> { ["RANK"] = "1", ["WORLD_SIZE"] = "2", ["OMPI_COMM_WORLD_RANK"] = "1", ["OMPI_COMM_WORLD_SIZE"] = "3" }, Digest(data.Root, "--launcher"));
         Assert.AreEqual(2, both.ExitCode, both.Error);
         StringAssert.Contains(both.Error, "The launchers' variables disagree: RANK=1, WORLD_SIZE=2 but OMPI_COMM_WORLD_RANK=1, OMPI_COMM_WORLD_SIZE=3");
 
@@ -126,7 +150,7 @@ public sealed class LaunchTests
             {
                 SamplesProcess.Result[] resumed = await Task.WhenAll(Enumerable.Range(0, to).Select(rank => SamplesProcess.RunAsync(
                     new Dictionary<string, string> { ["RANK"] = $"{rank}", ["WORLD_SIZE"] = $"{to}" },
-                    Digest(data.Root, "--resume", state, "--samples", AfterList(rank)))));
+                    Digest(data.Root, "--resume", state, "--samples", AfterList(rank), "--launcher"))));
                 Assert.IsTrue(resumed.All(r => r.ExitCode == 0), string.Join('\n', resumed.Select(r => r.Error)));
             }
             else

@@ -4,8 +4,9 @@ using Dataflow.Pipeline.Distributed;
 namespace Dataflow.Samples.Commands;
 
 /// <summary>
-/// <c>--rank</c>, <c>--world-size</c> and <c>--remainder</c>: this process's part of a data-parallel run. Without them
-/// the library reads the launcher's variables (torchrun, mpirun, srun), else runs as rank 0 of 1.
+/// <c>--rank</c>, <c>--world-size</c>, <c>--launcher</c> and <c>--remainder</c>: this process's part of a data-parallel run.
+/// The launcher's variables (torchrun, mpirun, srun) are read only with <c>--launcher</c>; without it and without
+/// <c>--rank</c>/<c>--world-size</c> the process is rank 0 of 1 and reads every sample.
 /// </summary>
 public sealed class DistributedArguments
 {
@@ -23,13 +24,19 @@ public sealed class DistributedArguments
     /// <summary><c>--rank N</c>.</summary>
     public Option<int?> Rank { get; } = new("--rank")
     {
-        Description = "This process's rank, from 0. Default: from RANK, OMPI_COMM_WORLD_RANK, PMI_RANK or SLURM_PROCID, else 0.",
+        Description = "This process's rank, from 0. Default: with --launcher from RANK, OMPI_COMM_WORLD_RANK, PMI_RANK or SLURM_PROCID; else 0.",
     };
 
     /// <summary><c>--world-size N</c>.</summary>
     public Option<int?> WorldSize { get; } = new("--world-size")
     {
-        Description = "Processes sharing each epoch. Default: from WORLD_SIZE, OMPI_COMM_WORLD_SIZE, PMI_SIZE or SLURM_NTASKS, else 1.",
+        Description = "Processes sharing each epoch. Default: with --launcher from WORLD_SIZE, OMPI_COMM_WORLD_SIZE, PMI_SIZE or SLURM_NTASKS; else 1.",
+    };
+
+    /// <summary><c>--launcher</c>.</summary>
+    public Option<bool> Launcher { get; } = new("--launcher")
+    {
+        Description = "Take the rank and world size not given by --rank and --world-size from the launcher's variables (torchrun, mpirun, srun). Without it a launched process reads every sample.",
     };
 
     /// <summary><c>--remainder pad|drop|uneven</c>.</summary>
@@ -45,6 +52,7 @@ public sealed class DistributedArguments
         ArgumentNullException.ThrowIfNull(command);
         command.Options.Add(Rank);
         command.Options.Add(WorldSize);
+        command.Options.Add(Launcher);
         command.Options.Add(Remainder);
     }
 
@@ -57,6 +65,7 @@ public sealed class DistributedArguments
         {
             Rank = parse.GetValue(Rank),
             WorldSize = parse.GetValue(WorldSize),
+            ReadLauncherEnvironment = parse.GetValue(Launcher),
             Remainder = parse.GetValue(Remainder) switch { "drop" => RemainderPolicy.Drop, "uneven" => RemainderPolicy.Uneven, _ => RemainderPolicy.Pad },
         };
     }

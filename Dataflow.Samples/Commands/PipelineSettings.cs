@@ -58,10 +58,13 @@ public sealed record PipelineSettings
     /// <summary>What to do with unreadable images.</summary>
     public ErrorPolicy ErrorPolicy { get; init; }
 
-    /// <summary>This process's rank (<c>--rank</c>), or null to read the launcher's variables.</summary>
+    /// <summary>Read the rank and world size not given from the launcher's variables (<c>--launcher</c>).</summary>
+    public bool ReadLauncherEnvironment { get; init; }
+
+    /// <summary>This process's rank (<c>--rank</c>), or null for the launcher's variables (with <c>--launcher</c>) or 0.</summary>
     public int? Rank { get; init; }
 
-    /// <summary>Processes in the run (<c>--world-size</c>), or null to read the launcher's variables.</summary>
+    /// <summary>Processes in the run (<c>--world-size</c>), or null for the launcher's variables (with <c>--launcher</c>) or 1.</summary>
     public int? WorldSize { get; init; }
 
     /// <summary>The remainder policy (<c>--remainder</c>).</summary>
@@ -100,6 +103,7 @@ public sealed record PipelineSettings
             // The training subset is split between the ranks; every rank scores the whole validation subset.
             Rank = training ? Rank : 0,
             WorldSize = training ? WorldSize : 1,
+            ReadLauncherEnvironment = ReadLauncherEnvironment,
             Remainder = Remainder,
         };
     }

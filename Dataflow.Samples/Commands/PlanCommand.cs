@@ -34,7 +34,8 @@ public static class PlanCommand
             PipelineState? state = resumePath is null ? null : StateFiles.Load(resumePath, "--resume");
             PipelineOptions options = settings.For(Subset.Training);
             options.Validate();
-            RankAssignment place = LauncherEnvironment.Resolve(options.Rank, options.WorldSize, Environment.GetEnvironmentVariable);
+            RankAssignment place = LauncherEnvironment.Resolve(options.Rank, options.WorldSize,
+                options.ReadLauncherEnvironment ? Environment.GetEnvironmentVariable : static _ => null);
             options = options with { Rank = place.Rank, WorldSize = place.WorldSize };
             var planner = new PartitionPlanner(options, state);
             string root = settings.Dataset.Root;

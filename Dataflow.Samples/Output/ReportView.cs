@@ -35,6 +35,11 @@ public static class ReportView
         Row("dropped (short last batch)", r => r.DroppedLast);
         Row("ignored entries", r => r.Ignored.Count);
         Row("counts add up", r => r.CountsAddUp ? "yes" : "NO");
+        if (present.Any(p => p.Report.Placement.WorldSize > 1))
+        {
+            Row("rank (this process's part)", r => r.Placement.ToString());
+        }
+
         foreach (string stage in present.SelectMany(p => p.Report.StageTime.Where(kv => kv.Value > TimeSpan.Zero).Select(kv => kv.Key)).Distinct().Order(StringComparer.Ordinal))
         {
             Row($"{stage} busy time", r => r.StageTime.TryGetValue(stage, out TimeSpan t) ? $"{t.TotalSeconds:0.00} s" : "-");
@@ -60,6 +65,11 @@ public static class ReportView
 
         // Both pipelines discover the same folder: list its ignored entries once.
         PipelineReport? first = reports.Select(r => r.Report).FirstOrDefault(r => r is not null);
+        if (first?.UnreadLauncherVariables is string unread)
+        {
+            console.MarkupLine($"[yellow]launcher variables not read[/] ({Markup.Escape(unread)}): this process read every sample; --launcher takes the rank and world size from them");
+        }
+
         if (first is not null)
         {
             WriteList(console, "ignored", first.Ignored.Select(i => $"{i.Path}: {i.Reason}").ToList());
@@ -74,7 +84,8 @@ public static class ReportView
             report.DroppedLast, report.CountsAddUp, report.DiscoveredPerClass, report.BatchedPerClass,
             [.. report.Skipped.Select(s => new SkippedData(s.Path, s.Epoch + 1, s.Stage, s.Reason))],
             [.. report.Ignored.Select(i => new IgnoredData(i.Path, i.Reason))],
-            report.StageTime.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value.TotalSeconds, 4), StringComparer.Ordinal));
+            report.StageTime.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value.TotalSeconds, 4), StringComparer.Ordinal),
+            report.Placement.Rank, report.Placement.WorldSize, report.Placement.Source, report.UnreadLauncherVariables);
     }
 
     private static void WriteList(IAnsiConsole console, string title, IReadOnlyList<string> lines)
@@ -100,7 +111,8 @@ public static class ReportView
 /// <summary>A pipeline report as plain data.</summary>
 public sealed record ReportData(IReadOnlyList<string> ClassNames, int Discovered, int Selected, int Epochs, long Batched, long Batches,
     long DroppedLast, bool CountsAddUp, IReadOnlyList<int> DiscoveredPerClass, IReadOnlyList<long> BatchedPerClass,
-    IReadOnlyList<SkippedData> Skipped, IReadOnlyList<IgnoredData> Ignored, IReadOnlyDictionary<string, double> StageSeconds);
+    IReadOnlyList<SkippedData> Skipped, IReadOnlyList<IgnoredData> Ignored, IReadOnlyDictionary<string, double> StageSeconds,
+    int Rank = 0, int WorldSize = 1, string RankSource = "default", string? UnreadLauncherVariables = null);
 
 /// <summary>A skipped sample as plain data.</summary>
 public sealed record SkippedData(string Path, int Epoch, string Stage, string Reason);
