@@ -4,7 +4,9 @@
 #   ./build.sh train [ARGS]    run the main job: train a classifier on the embedded digits dataset
 #   ./build.sh package         pack the library into artifacts/packages, then build and run an app that restores it from
 #                              there and every C# block of the readmes against it (--no-check: pack only)
-# Any other Dataflow.Samples command runs the same way: ./build.sh scan --data DIR, ./build.sh bench --data DIR ...
+# Any other Dataflow.Samples command runs the same way: ./build.sh scan --data DIR, ./build.sh digest ...
+# The measurements are the tools app's (Dataflow.Tools): ./build.sh bench --data DIR, ./build.sh micro, ./build.sh soak,
+# ./build.sh decode-quality --data DIR
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -279,12 +281,13 @@ wants_help() {
 }
 
 # Runs PROJECT's app as last built (Release), building it first only when it never was or a source file, project or
-# props file is newer than its DLL: help must not wait for MSBuild to find that nothing changed.
+# props file is newer than its DLL: help must not wait for MSBuild to find that nothing changed. (The tools app compiles
+# the samples app's command-line plumbing too: Dataflow.Samples/Commands and Output count for both.)
 run_built() {
   local project=$1 dll
   shift
   dll="$project/bin/Release/net10.0/$project.dll"
-  if [ ! -f "$dll" ] || [ -n "$(find "$project" Dataflow.Pipeline Directory.Build.props Directory.Packages.props \
+  if [ ! -f "$dll" ] || [ -n "$(find "$project" Dataflow.Pipeline Dataflow.Samples/Commands Dataflow.Samples/Output Directory.Build.props Directory.Packages.props \
       -not -path '*/bin/*' -not -path '*/obj/*' \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) \
       -newer "$dll" -print -quit)" ]; then
     quietly dotnet build "$project" -c Release -nologo -clp:ErrorsOnly
@@ -328,13 +331,13 @@ case "$command" in
     fi
     ;;
   bench)
-    wants_help "$@" && run_built Dataflow.Samples bench "$@"
-    # The bench runs a ReadyToRun build of the samples app, as a trainer is deployed: start-up and the first
-    # epoch are not spent compiling the library's code (docs/performance.md). DATAFLOW_BENCH_JIT=1 measures the
+    wants_help "$@" && run_built Dataflow.Tools bench "$@"
+    # The bench is a command of the tools app (Dataflow.Tools), run in a ReadyToRun build, as a trainer is deployed:
+    # start-up and the first epoch are not spent compiling the library's code (docs/performance.md). DATAFLOW_BENCH_JIT=1 measures the
     # plain build instead (its own process runs every measurement).
     if [ "${DATAFLOW_BENCH_JIT:-0}" = "1" ]; then
-      quietly dotnet build Dataflow.Samples -c Release -nologo -clp:ErrorsOnly
-      exec dotnet Dataflow.Samples/bin/Release/net10.0/Dataflow.Samples.dll bench "$@"
+      quietly dotnet build Dataflow.Tools -c Release -nologo -clp:ErrorsOnly
+      exec dotnet Dataflow.Tools/bin/Release/net10.0/Dataflow.Tools.dll bench "$@"
     fi
     # Native on Linux (checked by the package test); elsewhere the ReadyToRun build unless asked for.
     [ "$(uname -s)" = "Linux" ] && bench_build=native || bench_build=r2r
@@ -343,7 +346,7 @@ case "$command" in
       native|r2r) ;;
       *) echo "build.sh: DATAFLOW_BENCH_BUILD must be native or r2r, was '${DATAFLOW_BENCH_BUILD}'" >&2; exit 2 ;;
     esac
-    quietly dotnet publish Dataflow.Samples -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+    quietly dotnet publish Dataflow.Tools -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
       -p:DataflowBuildKind=r2r -o artifacts/bench -nologo -clp:ErrorsOnly
     # Each measurement runs in a native AOT build of the app (how a trainer that wants a fast start is deployed:
     # nothing compiled at run time; docs/performance.md), for this machine's instruction set (as the JIT compiles),
@@ -353,12 +356,18 @@ case "$command" in
     if [ "$bench_build" = "native" ]; then
       ensure_native_aot_prerequisites
       echo "build.sh: publishing the native AOT build of the bench (a minute or two when the code has changed)" >&2
-      quietly dotnet publish Dataflow.Samples -c Release --use-current-runtime -p:PublishAot=true -p:DataflowBuildKind=native \
+      quietly dotnet publish Dataflow.Tools -c Release --use-current-runtime -p:PublishAot=true -p:DataflowBuildKind=native \
         -p:IlcInstructionSet=native -p:EnableAotAnalyzer=false -p:EnableTrimAnalyzer=false -p:EnableSingleFileAnalyzer=false \
         -o artifacts/bench-native -nologo -clp:ErrorsOnly
-      export DATAFLOW_BENCH_CHILD="$PWD/artifacts/bench-native/Dataflow.Samples"
+      export DATAFLOW_BENCH_CHILD="$PWD/artifacts/bench-native/Dataflow.Tools"
     fi
-    exec dotnet artifacts/bench/Dataflow.Samples.dll bench "$@"
+    exec dotnet artifacts/bench/Dataflow.Tools.dll bench "$@"
+    ;;
+  bench-variant|micro|soak|decode-quality)
+    # The other measurements of the tools app, in its plain build.
+    wants_help "$@" && run_built Dataflow.Tools "$command" "$@"
+    quietly dotnet build Dataflow.Tools -c Release -nologo -clp:ErrorsOnly
+    exec dotnet Dataflow.Tools/bin/Release/net10.0/Dataflow.Tools.dll "$command" "$@"
     ;;
   *)
     wants_help "$command" "$@" && run_built Dataflow.Samples "$command" "$@"

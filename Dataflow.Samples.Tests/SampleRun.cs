@@ -18,10 +18,6 @@ internal sealed record SampleRun(int ExitCode, string Output, string Error)
     public static Task<SampleRun> RunInAsync(string cacheRoot, params string[] args) =>
         CaptureAsync(cacheRoot, environment => Program.RunAsync(args, environment));
 
-    /// <summary>Runs a command line as the native AOT build of the app would (<see cref="Program.RunNativeAsync"/>).</summary>
-    public static Task<SampleRun> RunNativeAsync(params string[] args) =>
-        CaptureAsync(SharedCacheRoot, environment => Program.RunNativeAsync(args, environment));
-
     private static async Task<SampleRun> CaptureAsync(string cacheRoot, Func<CommandEnvironment, Task<int>> run)
     {
         using var output = new StringWriter();

@@ -1,12 +1,10 @@
 using System.CommandLine;
-using System.Runtime.CompilerServices;
-using Dataflow.Samples.Bench;
 using Dataflow.Samples.Commands;
-using Dataflow.Samples.Micro;
 
 namespace Dataflow.Samples;
 
 /// <summary>The samples' entry point: a root command whose default is <c>train</c>, and one sub-command per sample.</summary>
+/// <remarks>The measurements (bench, micro, soak, decode-quality) are an app of their own, <c>Dataflow.Tools</c>.</remarks>
 public static class Program
 {
     /// <summary>Runs the command line against the process's console.</summary>
@@ -14,23 +12,8 @@ public static class Program
     {
         // Our own messages name the file and the reason; OpenCV's native warnings would only repeat them.
         OpenCvSharp.Cv2.SetLogLevel(OpenCvSharp.LogLevel.ERROR);
-
-        // Published as native AOT (build.sh bench: the bench's measurements start as a deployed trainer would), the
-        // app runs the bench's child command alone; the compiler drops every other command from that build, since
-        // this switch is a constant there.
-        if (!RuntimeFeature.IsDynamicCodeSupported)
-        {
-            return RunNativeAsync(args, CommandEnvironment.FromConsole());
-        }
-
         return RunAsync(args, CommandEnvironment.FromConsole());
     }
-
-    /// <summary>
-    /// The native AOT build's command line: the bench's child command (<c>bench-variant</c>) alone. Any other command
-    /// is a one-line error saying so (the other commands serialize with reflection, which that build does not have).
-    /// </summary>
-    public static Task<int> RunNativeAsync(string[] args, CommandEnvironment environment) => BenchCommand.RunChildAsync(args, environment);
 
     /// <summary>Every command, in the order <c>--help</c> lists them. A new command is one file (or folder) and one line here.</summary>
     public static IReadOnlyList<Command> CreateCommands(CommandEnvironment environment) =>
@@ -42,12 +25,7 @@ public static class Program
         PlanCommand.Create(environment),
         CatalanCommand.Create(environment),
         CheckpointsCommand.Create(environment),
-        BenchCommand.Create(environment),
-        BenchCommand.CreateChild(environment),
-        MicroCommand.Create(),
-        SoakCommand.Create(environment),
         AugmentPreviewCommand.Create(environment),
-        DecodeQualityCommand.Create(environment),
         PackCommand.Create(environment),
         IndexCommand.Create(environment),
         PredictCommand.Create(environment),
@@ -63,8 +41,6 @@ public static class Program
             root.Subcommands.Add(command);
         }
 
-        // One number parser for every command's numeric options: a value that is not a number is one line naming it.
-        OptionRules.ParseNumbers(root);
         return root;
     }
 
@@ -72,39 +48,12 @@ public static class Program
     /// Parses and runs <paramref name="args"/>. A user error (bad option, missing folder) prints one line
     /// to the error writer and returns a non-zero exit code; nothing prints a stack trace.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, CommandEnvironment environment, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, CommandEnvironment environment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(environment);
         RootCommand root = CreateRoot(environment);
-        ParseResult parse = root.Parse(WithDefaultCommand(args, root));
-        if (parse.Errors.Count > 0)
-        {
-            // One line: the first problem, naming the option; --help says the rest.
-            string message = string.Join(' ', parse.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            environment.Error.WriteLine($"error: {message} (see --help)");
-            return ExitCodes.UsageError;
-        }
-
-        try
-        {
-            return await parse.InvokeAsync(new InvocationConfiguration
-            {
-                Output = environment.Out,
-                Error = environment.Error,
-                EnableDefaultExceptionHandler = false,
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (UserErrors.TryDescribe(e, out string? line))
-        {
-            environment.Error.WriteLine($"error: {line}");
-            return e switch
-            {
-                OperationCanceledException => ExitCodes.Cancelled,
-                UsageException or ArgumentException => ExitCodes.UsageError,
-                _ => ExitCodes.Failed,
-            };
-        }
+        return CommandRunner.RunAsync(root, WithDefaultCommand(args, root), environment, cancellationToken);
     }
 
     /// <summary>With no sub-command (nothing, or only options) the arguments go to <c>train</c>.</summary>

@@ -1,6 +1,6 @@
 using Azure.Storage.Blobs;
 using Dataflow.Pipeline.Sources;
-using Dataflow.Samples.Storage;
+using Dataflow.Tools.Storage;
 
 namespace Dataflow.Pipeline.Tests.Storage;
 

@@ -1,7 +1,7 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Dataflow.Pipeline.Sources;
-using Dataflow.Samples.Storage;
+using Dataflow.Tools.Storage;
 
 namespace Dataflow.Pipeline.Tests.Storage;
 

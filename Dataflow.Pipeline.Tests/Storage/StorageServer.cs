@@ -1,5 +1,5 @@
 using Dataflow.Pipeline.Sources;
-using Dataflow.Samples.Storage;
+using Dataflow.Tools.Storage;
 
 namespace Dataflow.Pipeline.Tests.Storage;
 

@@ -29,7 +29,7 @@ public static class CheckpointsCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string folder = DatasetLocation.RequireFolder(parse.GetValue(dir)!, "--dir");
+            string folder = FolderOption.Require(parse.GetValue(dir)!, "--dir");
             CheckpointScanner scanner;
             try
             {

@@ -20,25 +20,6 @@ public sealed record DatasetLocation(string Root, bool IsEmbedded)
             return new DatasetLocation(EmbeddedDigits.EnsureExtracted(environment.CacheRoot), IsEmbedded: true);
         }
 
-        return new DatasetLocation(RequireFolder(data, "--data"), IsEmbedded: false);
-    }
-
-    /// <summary>The full path of an existing folder given with <paramref name="option"/>.</summary>
-    /// <exception cref="UsageException">It does not exist, or is a file.</exception>
-    public static string RequireFolder(string path, string option)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        string full = Path.GetFullPath(path);
-        if (File.Exists(full))
-        {
-            throw new UsageException($"{option}: '{full}' is a file, not a folder.");
-        }
-
-        if (!Directory.Exists(full))
-        {
-            throw new UsageException($"{option}: the folder '{full}' does not exist.");
-        }
-
-        return full;
+        return new DatasetLocation(FolderOption.Require(data, "--data"), IsEmbedded: false);
     }
 }

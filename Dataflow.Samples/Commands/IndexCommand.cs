@@ -19,7 +19,7 @@ public static class IndexCommand
         };
         command.SetAction((parse, cancellationToken) =>
         {
-            string root = DatasetLocation.RequireFolder(parse.GetValue(data)!, "--data");
+            string root = FolderOption.Require(parse.GetValue(data)!, "--data");
             string file = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(root, FolderIndex.FileName));
             FolderIndex index = FolderIndex.Create(root, cancellationToken: cancellationToken);
             string temporary = file + ".tmp";

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Tracing;
 using System.Globalization;
 
-namespace Dataflow.Samples.Bench;
+namespace Dataflow.Tools.Bench;
 
 /// <summary>
 /// Records every method the runtime compiles and every type it loads while a bench child runs, with the time each took,

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Dataflow.Pipeline;
 
-namespace Dataflow.Samples.Soak;
+namespace Dataflow.Tools.Soak;
 
 /// <summary>
 /// Measures how long a cancelled run takes to end: from <see cref="ImagePipeline.Cancel"/> to the end of

@@ -3,7 +3,7 @@ using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Decoding;
 using OpenCvSharp;
 
-namespace Dataflow.Samples.Micro;
+namespace Dataflow.Tools.Micro;
 
 /// <summary>
 /// A random resized crop to 224×224 of a 1600×1200 JPEG, three ways: fused with the decoder's resize (the pipeline's

@@ -2,11 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Samples.Commands;
 using Dataflow.Samples.Output;
 using OpenCvSharp;
 using Spectre.Console;
 
-namespace Dataflow.Samples.Commands;
+namespace Dataflow.Tools.DecodeQuality;
 
 /// <summary>
 /// <c>decode-quality</c>: what reduced-resolution JPEG decoding does to the pixels. For JPEGs of a dataset it
@@ -42,7 +43,7 @@ public static class DecodeQualityCommand
         };
         command.SetAction((parse, cancellationToken) =>
         {
-            string root = DatasetLocation.RequireFolder(parse.GetValue(data)!, "--data");
+            string root = FolderOption.Require(parse.GetValue(data)!, "--data");
             DecodeQualityResult result = Measure(root, parse.GetValue(size), parse.GetValue(count), cancellationToken);
             if (parse.GetValue(json))
             {

@@ -7,7 +7,7 @@ using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Normalization;
 using OpenCvSharp;
 
-namespace Dataflow.Samples.Bench;
+namespace Dataflow.Tools.Bench;
 
 /// <summary>
 /// Runs one variant of the bench in this process and measures it: the bare decode ceiling (a tight

@@ -3,7 +3,7 @@ using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Normalization;
 
-namespace Dataflow.Samples.Bench;
+namespace Dataflow.Tools.Bench;
 
 /// <summary>What one bench run measures: the dataset, the image settings shared by every variant, and the pipeline's knobs.</summary>
 internal sealed record BenchSettings

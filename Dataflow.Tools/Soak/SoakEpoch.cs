@@ -1,4 +1,4 @@
-namespace Dataflow.Samples.Soak;
+namespace Dataflow.Tools.Soak;
 
 /// <summary>One epoch of a soak run, measured when its last batch had been handed over.</summary>
 /// <param name="Epoch">The epoch, from 1.</param>

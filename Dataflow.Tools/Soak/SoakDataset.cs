@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using OpenCvSharp;
 
-namespace Dataflow.Samples.Soak;
+namespace Dataflow.Tools.Soak;
 
 /// <summary>
 /// A generated dataset for the soak: JPEGs and PNGs of varied sizes in class folders, with a corrupt file

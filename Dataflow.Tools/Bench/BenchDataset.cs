@@ -4,9 +4,9 @@ using Dataflow.Pipeline;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Planning;
 using Dataflow.Pipeline.Sources;
-using Dataflow.Samples.Storage;
+using Dataflow.Tools.Storage;
 
-namespace Dataflow.Samples.Bench;
+namespace Dataflow.Tools.Bench;
 
 /// <summary>
 /// The other forms of the class-folder dataset that the storage variants read, made before the clock starts: tar

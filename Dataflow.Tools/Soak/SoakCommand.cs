@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Dataflow.Pipeline;
+using Dataflow.Samples.Commands;
 using Dataflow.Samples.Output;
-using Dataflow.Samples.Soak;
 using Spectre.Console;
 
-namespace Dataflow.Samples.Commands;
+namespace Dataflow.Tools.Soak;
 
 /// <summary>
 /// The <c>soak</c> command: many epochs over a dataset sprinkled with corrupt files, printing the process's
@@ -42,7 +42,7 @@ public static class SoakCommand
             data, epochs, images, classes, corruptEvery, size, batchSize, seed, cancellations, json,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(environment,
-            parse.GetValue(data) is string folder ? DatasetLocation.RequireFolder(folder, "--data") : null, parse.GetValue(epochs), parse.GetValue(images), parse.GetValue(classes), parse.GetValue(corruptEvery),
+            parse.GetValue(data) is string folder ? FolderOption.Require(folder, "--data") : null, parse.GetValue(epochs), parse.GetValue(images), parse.GetValue(classes), parse.GetValue(corruptEvery),
             parse.GetValue(size), parse.GetValue(batchSize), parse.GetValue(seed), parse.GetValue(cancellations), parse.GetValue(json), cancellationToken));
         return command;
     }

@@ -1,4 +1,4 @@
-namespace Dataflow.Samples.Commands;
+namespace Dataflow.Tools.DecodeQuality;
 
 /// <summary>What <see cref="DecodeQualityCommand"/> measured.</summary>
 /// <param name="Size">Target width and height.</param>

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
 using OpenCvSharp;
 
-namespace Dataflow.Samples.Tests;
+namespace Dataflow.Tools.Tests;
 
 [TestClass]
 public sealed class DecodeQualityCommandTests
@@ -15,7 +15,7 @@ public sealed class DecodeQualityCommandTests
         string small = data.AddImage("b", "small.jpg", 50, 40, seed: 2);
         data.AddImage("b", "not-a-jpeg.png", 800, 600, seed: 3);
 
-        JsonElement result = (await SampleRun.RunAsync("decode-quality", "--data", data.Root, "--size", "64", "--count", "10", "--json"))
+        JsonElement result = (await ToolRun.RunAsync("decode-quality", "--data", data.Root, "--size", "64", "--count", "10", "--json"))
             .Json().GetProperty("result");
 
         Assert.AreEqual(2, result.GetProperty("images").GetInt32());
@@ -46,7 +46,7 @@ public sealed class DecodeQualityCommandTests
         using var data = new TempDataset();
         data.AddImage("a", "x.jpg", 300, 200, seed: 4);
 
-        SampleRun run = await SampleRun.RunAsync("decode-quality", "--data", data.Root, "--size", "32");
+        ToolRun run = await ToolRun.RunAsync("decode-quality", "--data", data.Root, "--size", "32");
 
         Assert.AreEqual(0, run.ExitCode, run.Error);
         Assert.Contains("1 of 1 JPEGs at 32x32", run.Output);
@@ -59,8 +59,8 @@ public sealed class DecodeQualityCommandTests
         using var data = new TempDataset();
         data.AddImage("a", "x.png", 30, 20, seed: 5);
 
-        (await SampleRun.RunAsync("decode-quality", "--data", data.Root)).AssertOneLineError("holds no JPEG files", 2);
-        (await SampleRun.RunAsync("decode-quality", "--data", data.Root, "--size", "0")).AssertOneLineError("--size must be between 1 and 4096, was 0.", 2);
+        (await ToolRun.RunAsync("decode-quality", "--data", data.Root)).AssertOneLineError("holds no JPEG files", 2);
+        (await ToolRun.RunAsync("decode-quality", "--data", data.Root, "--size", "0")).AssertOneLineError("--size must be between 1 and 4096, was 0.", 2);
     }
 
     private static Mat Resized(string path, ImreadModes mode, InterpolationFlags interpolation)

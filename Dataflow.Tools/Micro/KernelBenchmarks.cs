@@ -6,7 +6,7 @@ using Dataflow.Pipeline.Memory;
 using Dataflow.Pipeline.Normalization;
 using OpenCvSharp;
 
-namespace Dataflow.Samples.Micro;
+namespace Dataflow.Tools.Micro;
 
 /// <summary>
 /// The per-image kernels after decode: colour order, flip, and normalize + layout into the sample's row of a

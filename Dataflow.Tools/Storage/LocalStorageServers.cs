@@ -4,7 +4,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Azure.Storage.Blobs;
 
-namespace Dataflow.Samples.Storage;
+namespace Dataflow.Tools.Storage;
 
 /// <summary>
 /// s3rver and Azurite on loopback, and what it takes to put a folder into them: the bench's storage variants and the

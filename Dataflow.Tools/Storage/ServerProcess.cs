@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Dataflow.Samples.Storage;
+namespace Dataflow.Tools.Storage;
 
 /// <summary>
 /// A storage server from the npm tools folder (.tools/, installed by ./build.sh test), run on a free 127.0.0.1 port

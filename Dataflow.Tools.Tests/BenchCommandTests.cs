@@ -1,14 +1,15 @@
 using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
+using Dataflow.Samples.Commands;
 
-namespace Dataflow.Samples.Tests;
+namespace Dataflow.Tools.Tests;
 
 /// <summary>The bench's measurements run for real on a small folder (what they count, not how fast: no timings are asserted).</summary>
 [TestClass]
 public sealed class BenchCommandTests
 {
     private static async Task<JsonElement> VariantAsync(string root, string variant, params string[] extra) =>
-        (await SampleRun.RunAsync(["bench-variant", "--variant", variant, "--data", root, "--width", "16", "--height", "12", "--batch-size", "4", .. extra])).Json();
+        (await ToolRun.RunAsync(["bench-variant", "--variant", variant, "--data", root, "--width", "16", "--height", "12", "--batch-size", "4", .. extra])).Json();
 
     [TestMethod]
     public async Task BenchVariant_Pipeline_CountsEveryImageAndReportsItsStages()
@@ -32,7 +33,7 @@ public sealed class BenchCommandTests
         string log = Path.Combine(data.Root, "..", $"jit-{Guid.NewGuid():N}.txt");
         try
         {
-            Distributed.SamplesProcess.Result run = await Distributed.SamplesProcess.RunAsync(
+            ToolProcess.Result run = await ToolProcess.RunAsync(
                 new Dictionary<string, string> { ["DATAFLOW_BENCH_JIT_LOG"] = log },
                 "bench-variant", "--variant", "pipeline", "--data", data.Root, "--width", "16", "--height", "12", "--batch-size", "4");
             Assert.AreEqual(0, run.ExitCode, run.Error);
@@ -104,7 +105,7 @@ public sealed class BenchCommandTests
     {
         using var data = new TempDataset().WithClasses(1, 1);
 
-        SampleRun run = await SampleRun.RunAsync("bench", "--data", data.Root, "--variants", "ceiling,fastest");
+        ToolRun run = await ToolRun.RunAsync("bench", "--data", data.Root, "--variants", "ceiling,fastest");
 
         run.AssertOneLineError("--variants: unknown variant 'fastest'", 2);
     }
@@ -125,19 +126,19 @@ public sealed class BenchCommandTests
     {
         using var data = new TempDataset().WithClasses(1, 1);
 
-        SampleRun run = await SampleRun.RunAsync("bench", "--data", data.Root, "--bytes-in-flight", "0");
+        ToolRun run = await ToolRun.RunAsync("bench", "--data", data.Root, "--bytes-in-flight", "0");
 
-        run.AssertOneLineError("--bytes-in-flight must be at least 1, was 0.", Commands.ExitCodes.UsageError);
+        run.AssertOneLineError("--bytes-in-flight must be at least 1, was 0.", ExitCodes.UsageError);
     }
 
     [TestMethod]
     public async Task Bench_MissingFolder_OneLineErrorNamingIt()
     {
-        string absent = SampleRun.AbsentPath("bench");
+        string absent = ToolRun.AbsentPath("bench");
 
-        SampleRun run = await SampleRun.RunAsync("bench", "--data", absent);
+        ToolRun run = await ToolRun.RunAsync("bench", "--data", absent);
 
-        run.AssertOneLineError($"--data: the folder '{absent}' does not exist.", Commands.ExitCodes.UsageError);
+        run.AssertOneLineError($"--data: the folder '{absent}' does not exist.", ExitCodes.UsageError);
     }
 
     [TestMethod]
@@ -145,7 +146,7 @@ public sealed class BenchCommandTests
     {
         using var data = new TempDataset().WithClasses(2, 5, 40, 30);
 
-        SampleRun run = await SampleRun.RunNativeAsync("bench-variant", "--variant", "pipeline", "--data", data.Root,
+        ToolRun run = await ToolRun.RunNativeAsync("bench-variant", "--variant", "pipeline", "--data", data.Root,
             "--width", "16", "--height", "12", "--batch-size", "4", "--epochs", "2");
 
         JsonElement m = run.Json();
@@ -161,9 +162,9 @@ public sealed class BenchCommandTests
     {
         using var data = new TempDataset().WithClasses(1, 1);
 
-        SampleRun run = await SampleRun.RunNativeAsync(command, "--data", data.Root);
+        ToolRun run = await ToolRun.RunNativeAsync(command, "--data", data.Root);
 
-        run.AssertOneLineError("this native build runs 'bench-variant' only", Commands.ExitCodes.UsageError);
+        run.AssertOneLineError("this native build runs 'bench-variant' only", ExitCodes.UsageError);
     }
 
     [TestMethod]
@@ -178,12 +179,12 @@ public sealed class BenchCommandTests
         {
             string calls = Path.Combine(folder, "calls");
             string script = Path.Combine(folder, "child.sh");
-            string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
-            string dll = Path.Combine(AppContext.BaseDirectory, "Dataflow.Samples.dll");
+            string host = ToolProcess.DotnetHost;
+            string dll = ToolProcess.ToolsDll;
             File.WriteAllText(script, $"#!/bin/sh\necho \"$1\" >> '{calls}'\nexec '{host}' '{dll}' \"$@\"\n");
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-            Distributed.SamplesProcess.Result run = await Distributed.SamplesProcess.RunAsync(
+            ToolProcess.Result run = await ToolProcess.RunAsync(
                 new Dictionary<string, string> { ["DATAFLOW_BENCH_CHILD"] = script },
                 "bench", "--data", data.Root, "--variants", "ceiling,pipeline", "--rounds", "1", "--width", "16", "--height", "12",
                 "--batch-size", "2", "--json");
@@ -204,12 +205,12 @@ public sealed class BenchCommandTests
     public async Task Bench_ChildFromTheEnvironmentMissing_OneLineErrorNamingIt()
     {
         using var data = new TempDataset().WithClasses(1, 2);
-        string absent = SampleRun.AbsentPath("bench-child");
+        string absent = ToolRun.AbsentPath("bench-child");
 
-        Distributed.SamplesProcess.Result run = await Distributed.SamplesProcess.RunAsync(
+        ToolProcess.Result run = await ToolProcess.RunAsync(
             new Dictionary<string, string> { ["DATAFLOW_BENCH_CHILD"] = absent }, "bench", "--data", data.Root, "--rounds", "1");
 
-        Assert.AreEqual(Commands.ExitCodes.UsageError, run.ExitCode, run.Output + run.Error);
+        Assert.AreEqual(ExitCodes.UsageError, run.ExitCode, run.Output + run.Error);
         string[] lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.HasCount(1, lines, run.Error);
         Assert.Contains($"DATAFLOW_BENCH_CHILD: the executable '{absent}' does not exist", lines[0]);

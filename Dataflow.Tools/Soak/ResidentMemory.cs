@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Dataflow.Samples.Soak;
+namespace Dataflow.Tools.Soak;
 
 /// <summary>The process's resident memory now and at its peak, from /proc/self/status (VmRSS, VmHWM) or the process counters.</summary>
 /// <param name="CurrentMiB">Resident set now.</param>

@@ -8,7 +8,7 @@ using Dataflow.Pipeline.Normalization;
 using Dataflow.Samples.Commands;
 using Spectre.Console;
 
-namespace Dataflow.Samples.Bench;
+namespace Dataflow.Tools.Bench;
 
 /// <summary>
 /// The <c>bench</c> command: measures the pipeline against the bare decode ceiling in one invocation,
@@ -280,7 +280,7 @@ internal static class BenchCommand
 
             // A missing folder is a usage error (exit 2), as in every other command.
             string raw = parse.GetValue(_data)!;
-            string data = Dataflow.Pipeline.Sources.StorageLocation.IsRemote(raw) ? raw : DatasetLocation.RequireFolder(raw, "--data");
+            string data = Dataflow.Pipeline.Sources.StorageLocation.IsRemote(raw) ? raw : FolderOption.Require(raw, "--data");
 
             return new BenchSettings
             {

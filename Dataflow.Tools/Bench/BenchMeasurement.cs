@@ -1,4 +1,4 @@
-namespace Dataflow.Samples.Bench;
+namespace Dataflow.Tools.Bench;
 
 /// <summary>One variant measured once, in its own process.</summary>
 /// <param name="Variant">One of <see cref="BenchVariant.Names"/>.</param>

@@ -4,7 +4,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-namespace Dataflow.Samples.Micro;
+namespace Dataflow.Tools.Micro;
 
 /// <summary>The <c>micro</c> command: BenchmarkDotNet micro-benchmarks of the per-image kernels.</summary>
 internal static class MicroCommand
