@@ -76,6 +76,27 @@ public sealed class AutomaticPolicyPipelineTests
         Assert.IsGreaterThanOrEqualTo(1, solarized, "rows whose operation is Solarize");
     }
 
+    [TestMethod]
+    [DataRow(32, new[] { 10, 50, 100, 200 }, new[] { 256, 256, 256, 256 }, new[] { 0, 85, 171, 255 })] // step ⌊768/255⌋ = 3: ⌊(0+1)/3⌋, ⌊257/3⌋, ⌊513/3⌋, ⌊769/3⌋ → 255
+    [DataRow(32, new[] { 20, 60, 255 }, new[] { 300, 300, 424 }, new[] { 0, 150, 255 })]               // clipped white, step ⌊600/255⌋ = 2: ⌊1/2⌋, ⌊301/2⌋, ⌊601/2⌋ → 255
+    [DataRow(16, new[] { 10, 50, 100, 200 }, new[] { 64, 64, 64, 64 }, new[] { 10, 50, 100, 200 })]     // step ⌊192/255⌋ = 0: left as it is
+    public async Task Run_RandAugmentEqualize_TorchvisionsTableOfTheHistogram(int side, int[] values, int[] counts, int[] equalized)
+    {
+        // Pixel i holds values[j] for the j-th run of counts[j] pixels; torchvision maps v to ⌊(pixels below v + ⌊step/2⌋) / step⌋
+        // (at most 255) with step = ⌊(pixels below the highest value) / 255⌋, and leaves the image when step is 0.
+        int[] source = [.. values.SelectMany((v, j) => Enumerable.Repeat(v, counts[j]))];
+        Assert.HasCount(side * side, source);
+        using var image = new Mat(side, side, MatType.CV_8UC1);
+        for (int i = 0; i < source.Length; i++)
+        {
+            image.Set(i / side, i % side, (byte)source[i]);
+        }
+
+        List<SeenBatch> batches = await RunOnCopies(image, new RandAugment(numOps: 1));
+        int rows = AssertRowsOf(batches, PolicyOperation.Equalize, side * side, v => equalized[Array.IndexOf(values, v)], i => source[i]);
+        Assert.IsGreaterThanOrEqualTo(1, rows, "rows whose operation is Equalize");
+    }
+
     private const long PolicySeed = 5;
 
     /// <summary>Runs 40 copies of <paramref name="image"/> (grey, at its own size) through <paramref name="policy"/> and returns the batches.</summary>

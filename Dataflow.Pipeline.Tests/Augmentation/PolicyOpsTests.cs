@@ -302,29 +302,48 @@ public sealed class PolicyOpsTests
     }
 
     [TestMethod]
-    public void Equalize_EachChannelEqualsOpenCvEqualizeHistAndSpansTheRange()
+    public void Equalize_EachChannel_TorchvisionsTableOfItsOwnHistogram()
     {
-        using Mat source = Source(48, 40);
-        using Mat low = new();
-        source.ConvertTo(low, -1, 0.3, 90);
-        using Mat result = Op(low, PolicyOperation.Equalize, 0);
-        Mat[] before = Cv2.Split(low), after = Cv2.Split(result);
-        try
+        // 32×32, three channels with histograms worked by hand: four equal quarters; two dark values under a clipped white;
+        // half the image black.
+        using var source = new Mat(32, 32, MatType.CV_8UC3);
+        for (int i = 0; i < 1024; i++)
         {
+            byte b = (byte)(i < 256 ? 10 : i < 512 ? 50 : i < 768 ? 100 : 200);
+            byte g = (byte)(i < 300 ? 20 : i < 600 ? 60 : 255);
+            byte r = (byte)(i < 500 ? 0 : i < 700 ? 10 : i < 900 ? 50 : 200);
+            source.Set(i / 32, i % 32, new Vec3b(b, g, r));
+        }
+
+        using Mat result = Op(source, PolicyOperation.Equalize, 0);
+        Dictionary<byte, byte>[] expected =
+        [
+            new() { [10] = 0, [50] = 85, [100] = 171, [200] = 255 },   // step ⌊768/255⌋ = 3: ⌊(0+1)/3⌋, ⌊257/3⌋, ⌊513/3⌋, min(255, ⌊769/3⌋)
+            new() { [20] = 0, [60] = 150, [255] = 255 },               // step ⌊600/255⌋ = 2: ⌊1/2⌋, ⌊301/2⌋, min(255, ⌊601/2⌋)
+            new() { [0] = 0, [10] = 167, [50] = 233, [200] = 255 },    // step ⌊900/255⌋ = 3: ⌊1/3⌋, ⌊501/3⌋, ⌊701/3⌋, min(255, ⌊901/3⌋)
+        ];
+        for (int i = 0; i < 1024; i++)
+        {
+            Vec3b before = source.At<Vec3b>(i / 32, i % 32), after = result.At<Vec3b>(i / 32, i % 32);
             for (int c = 0; c < 3; c++)
             {
-                using var expected = new Mat();
-                Cv2.EqualizeHist(before[c], expected);
-                AreSame(expected, after[c], $"channel {c}");
-                Cv2.MinMaxLoc(after[c], out _, out double max);
-                Assert.AreEqual(255.0, max, $"channel {c} brightest");
+                Assert.AreEqual(expected[c][before[c]], after[c], $"pixel {i}, channel {c} (was {before[c]})");
             }
         }
-        finally
+    }
+
+    [TestMethod]
+    public void Equalize_FewerThan255PixelsBelowTheHighestValue_Unchanged()
+    {
+        // 16×16 in four values of 64: 192 pixels below the highest, so torchvision's step ⌊192/255⌋ is 0 and it leaves the image.
+        using var source = new Mat(16, 16, MatType.CV_8UC1);
+        for (int i = 0; i < 256; i++)
         {
-            Array.ForEach(before, m => m.Dispose());
-            Array.ForEach(after, m => m.Dispose());
+            source.Set(i / 16, i % 16, (byte)(i < 64 ? 10 : i < 128 ? 50 : i < 192 ? 100 : 200));
         }
+
+        using Mat result = Op(source, PolicyOperation.Equalize, 0);
+        AreSame(source, result);
     }
 
     [TestMethod]

@@ -29,7 +29,7 @@ internal enum PolicyOperation
     Solarize,
     /// <summary>Stretches each channel so its darkest value becomes 0 and its brightest 255.</summary>
     AutoContrast,
-    /// <summary>Equalizes each channel's histogram (OpenCV <c>equalizeHist</c>).</summary>
+    /// <summary>Equalizes each channel's histogram as torchvision (and PIL) do.</summary>
     Equalize,
     /// <summary>255 − value.</summary>
     Invert,

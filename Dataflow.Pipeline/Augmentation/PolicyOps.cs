@@ -98,7 +98,7 @@ internal static class PolicyOps
                 PerChannel(image, AutoContrast);
                 break;
             case PolicyOperation.Equalize:
-                PerChannel(image, plane => Cv2.EqualizeHist(plane, plane));
+                PerChannel(image, Equalize);
                 break;
             case PolicyOperation.Invert:
                 Cv2.BitwiseNot(image, image);
@@ -146,8 +146,56 @@ internal static class PolicyOps
             table[v] = map(v);
         }
 
+        ApplyTable(image, table);
+    }
+
+    private static void ApplyTable(Mat image, byte[] table)
+    {
         using var lut = Mat.FromPixelData(1, 256, MatType.CV_8UC1, table);
         Cv2.LUT(image, lut, image);
+    }
+
+    /// <summary>
+    /// torchvision's equalize (PIL's <c>ImageOps.equalize</c>) of one 8-bit plane: with h the histogram, the pixels not at
+    /// the plane's highest value counted in steps of ⌊(N − h[max]) / 255⌋, value v maps to ⌊(Σ h[0..v−1] + ⌊step/2⌋) / step⌋
+    /// (at most 255); a plane whose step is 0 (almost all one value) is left as it is. OpenCV's <c>equalizeHist</c> instead
+    /// leaves out the lowest value and rounds a scaled cumulative histogram, which is several levels away.
+    /// </summary>
+    private static unsafe void Equalize(Mat plane)
+    {
+        Span<long> histogram = stackalloc long[256];
+        histogram.Clear();
+        int rows = plane.Rows, cols = plane.Cols;
+        for (int y = 0; y < rows; y++)
+        {
+            byte* p = (byte*)plane.Ptr(y);
+            for (int x = 0; x < cols; x++)
+            {
+                histogram[p[x]]++;
+            }
+        }
+
+        int highest = 255;
+        while (highest > 0 && histogram[highest] == 0)
+        {
+            highest--;
+        }
+
+        long step = ((long)rows * cols - histogram[highest]) / 255;
+        if (step == 0)
+        {
+            return;
+        }
+
+        var table = new byte[256];
+        long below = 0;
+        for (int v = 0; v < 256; v++)
+        {
+            table[v] = (byte)Math.Min(255, (below + step / 2) / step);
+            below += histogram[v];
+        }
+
+        ApplyTable(plane, table);
     }
 
     private static void AutoContrast(Mat plane)

@@ -15,7 +15,7 @@ namespace Dataflow.Pipeline.Augmentation;
 /// threshold 255 down to 0; posterize keeps 8 − round(4k / (n − 1)) bits. The defaults (2 operations, bin 9 of 31) give
 /// shear 0.09, rotation 9°, factors 1 ± 0.27, 7 bits.</para>
 /// <para>OpenCV does every operation: <c>warpAffine</c>, <c>convertTo</c>, <c>addWeighted</c>, <c>filter2D</c>, <c>LUT</c>,
-/// <c>equalizeHist</c> (whose rounding differs from PIL's by a level or so). Luma follows the context's channel order;
+/// equalize built as torchvision's (PIL's) lookup table from each channel's histogram. Luma follows the context's channel order;
 /// colour leaves 1-channel images alone. Each image's draws come from its context, so results are deterministic.</para>
 /// </remarks>
 public sealed class RandAugment : IAugmentation
