@@ -378,6 +378,29 @@ public sealed class ShardSampleSourceTests
         Assert.AreEqual(string.Join(Environment.NewLine + "  ", expected), e.Message);
     }
 
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task Run_ShardsInASubFolder_NotMergedListedInIgnored(bool useIndex)
+    {
+        using PackedShards packed = ShardTestData.Packed();
+        string root = packed.Shards.Root;
+        string val = Path.Combine(root, "val");
+        Directory.CreateDirectory(Path.Combine(val, "deep"));
+        File.Copy(Path.Combine(root, packed.Index.Shards[0].Name), Path.Combine(val, "shard-000000.tar"));
+        File.Copy(Path.Combine(root, packed.Index.Shards[1].Name), Path.Combine(val, "deep", "shard-000001.tar"));
+        File.WriteAllText(Path.Combine(val, "notes.txt"), "notes");
+
+        using var source = new ShardSampleSource(new ShardSourceOptions { UseIndex = useIndex });
+        var (batches, pipeline) = await ShardTestData.RunAsync(source, ShardTestData.Options(), root);
+
+        Assert.AreEqual(12, batches.Sum(b => b.Labels.Length), "the top level's 12 samples, none of val/");
+        Assert.IsFalse(batches.SelectMany(b => b.Paths).Any(p => p.StartsWith(val, StringComparison.Ordinal)));
+        Assert.AreEqual(
+            $"{val}: sub-folder not read (3 files, 2 of them shards): shards are read from the top level of a location only; post the sub-folder as a root of its own",
+            pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}").First());
+    }
+
     internal static void Add(TarWriter writer, string name, byte[] data)
     {
         TarEntry entry = writer.Format switch

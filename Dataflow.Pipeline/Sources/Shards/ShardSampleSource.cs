@@ -224,9 +224,26 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
     {
         (IObjectStore store, string prefix) = (location.Store, location.Prefix);
         var listed = new Dictionary<string, long>(StringComparer.Ordinal);
+        var nested = new Dictionary<string, (int Files, int Shards)>(StringComparer.Ordinal);
         await foreach (StoredObject item in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
-            listed[item.Key] = item.Size;
+            // Shards are read from the location's top level only: a sub-folder (train/val/) is another dataset.
+            int slash = item.Key.IndexOf('/', prefix.Length);
+            if (slash < 0)
+            {
+                listed[item.Key] = item.Size;
+                continue;
+            }
+
+            string folder = item.Key[..slash];
+            (int files, int shards) = nested.GetValueOrDefault(folder);
+            nested[folder] = (files + 1, shards + (ShardFiles.IsShard(item.Key) ? 1 : 0));
+        }
+
+        foreach (var (folder, (files, shards)) in nested.OrderBy(p => p.Key, CodePointComparer.Instance))
+        {
+            ignored.Add(new IgnoredEntry(store.Describe(folder),
+                $"sub-folder not read ({files} {(files == 1 ? "file" : "files")}, {shards} of them shards): shards are read from the top level of a location only; post the sub-folder as a root of its own"));
         }
 
         string indexKey = prefix + ShardIndex.FileName;
