@@ -170,6 +170,21 @@ public abstract class ObjectStorageTests
     }
 
     [TestMethod]
+    public async Task Run_PrefixWithHashAndPercent_ReadAsKeysEverySampleBatched()
+    {
+        const string prefix = "odd#name%41";
+        await Shared.Server.UploadFolderAsync(Shared.Folders.Root, prefix + "/");
+        using var folders = new ObjectFolderSampleSource(Shared.Server.Options());
+        var (batches, pipeline) = await RunGuardedAsync(folders, ShardTestData.Options(), prefix);
+        Assert.AreEqual(12, batches.Sum(b => b.Labels.Length));
+        Assert.IsEmpty(pipeline.Report.Skipped);
+        foreach (string path in batches.SelectMany(b => b.Paths))
+        {
+            Assert.StartsWith(Shared.Server.Root(prefix + "/"), path);
+        }
+    }
+
+    [TestMethod]
     public async Task Run_ManyParallelReads_BytesInFlightStayUnderTheBound()
     {
         const long bound = 6000;

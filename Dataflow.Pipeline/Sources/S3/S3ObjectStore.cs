@@ -25,15 +25,22 @@ public sealed class S3ObjectStore : IObjectStore
 
     /// <summary>Creates a store over <paramref name="bucket"/>.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="ArgumentException">An option is invalid, or neither an endpoint nor a region is set anywhere (the message names the options and variables).</exception>
     public S3ObjectStore(string bucket, StorageOptions? options = null)
+        : this(bucket, options, Environment.GetEnvironmentVariable, () => FallbackRegionFactory.GetRegionEndpoint()?.SystemName)
+    {
+    }
+
+    /// <summary>Creates a store, reading the environment through <paramref name="environment"/> and the SDK's region chain (profile, instance metadata) through <paramref name="sdkRegion"/>.</summary>
+    internal S3ObjectStore(string bucket, StorageOptions? options, Func<string, string?> environment, Func<string?> sdkRegion)
     {
         ArgumentException.ThrowIfNullOrEmpty(bucket);
         options ??= StorageOptions.Default;
         options.Validate();
         Bucket = bucket;
         string? serviceUrl = options.S3ServiceUrl
-            ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3"))
-            ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
+            ?? NonEmpty(environment("AWS_ENDPOINT_URL_S3"))
+            ?? NonEmpty(environment("AWS_ENDPOINT_URL"));
         var config = new AmazonS3Config
         {
             RetryMode = RequestRetryMode.Standard,
@@ -44,7 +51,7 @@ public sealed class S3ObjectStore : IObjectStore
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
-        string? region = options.S3Region ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_REGION"));
+        string? region = options.S3Region ?? NonEmpty(environment("AWS_REGION"));
         if (serviceUrl is not null)
         {
             config.ServiceURL = serviceUrl;
@@ -54,10 +61,15 @@ public sealed class S3ObjectStore : IObjectStore
         else
         {
             config.ForcePathStyle = options.S3ForcePathStyle ?? false;
-            if (region is not null)
+            region ??= NonEmpty(environment("AWS_DEFAULT_REGION")) ?? NonEmpty(sdkRegion());
+            if (region is null)
             {
-                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+                throw new ArgumentException(
+                    $"The bucket 's3://{Bucket}' needs a region or an endpoint, and none is set: set StorageOptions.S3Region (or AWS_REGION, or a region in the AWS profile) for AWS S3, or StorageOptions.S3ServiceUrl (or AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL) for an S3-compatible server.",
+                    nameof(options));
             }
+
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
 
         _endpoint = serviceUrl ?? "AWS S3";
