@@ -56,6 +56,32 @@ public sealed class ScanCommandTests
     }
 
     [TestMethod]
+    public async Task Scan_FifoLinkToDevZeroAndFileAboveTheLimit_EachUndecodableWithItsReason()
+    {
+        using var data = new TempDataset().WithClasses(2, 2);
+        string fifo = SpecialFiles.Fifo(Path.Combine(data.Root, "class0", "pipe.png"));
+        string zero = Path.Combine(data.Root, "class1", "zero.jpg");
+        File.CreateSymbolicLink(zero, "/dev/zero");
+        string large = Path.Combine(data.Root, "class1", "large.png");
+        using (var file = new FileStream(large, FileMode.CreateNew))
+        {
+            // Sparse: the size is there, the disk blocks are not.
+            file.SetLength(300L << 20);
+        }
+
+        SampleRun run = await SampleRun.RunAsync("scan", "--data", data.Root, "--json");
+
+        JsonElement json = run.Json();
+        Assert.AreEqual(7, json.GetProperty("images").GetInt32());
+        var undecodable = json.GetProperty("undecodable").EnumerateArray().ToDictionary(u => u.GetProperty("path").GetString()!, u => u.GetProperty("reason").GetString()!);
+        Assert.HasCount(3, undecodable);
+        Assert.AreEqual("the file is empty", undecodable[fifo]);
+        Assert.AreEqual("the file is empty", undecodable[zero]);
+        Assert.AreEqual($"cannot be read: The file '{large}' is {300L << 20} bytes, above the limit of {256 << 20} bytes (MaxFileBytes): not read.", undecodable[large]);
+        Assert.AreEqual(0, json.GetProperty("duplicates").GetArrayLength());
+    }
+
+    [TestMethod]
     public async Task Scan_EmbeddedDigits_FindsTenClassesOfFiveHundred()
     {
         SampleRun run = await SampleRun.RunAsync("scan", "--json");

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Memory;
 using OpenCvSharp;
 
 namespace Dataflow.Samples.Scan;
@@ -13,7 +14,7 @@ namespace Dataflow.Samples.Scan;
 /// <param name="Format">The format from its first bytes.</param>
 /// <param name="Width">Width in pixels (0 when it cannot be decoded).</param>
 /// <param name="Height">Height in pixels (0 when it cannot be decoded).</param>
-/// <param name="Sha256">The hash of its bytes (null when it cannot be read).</param>
+/// <param name="Sha256">The hash of its bytes (null when it cannot be read or holds none).</param>
 /// <param name="Error">Why it cannot be read or decoded, or null when it can.</param>
 public sealed record ScannedFile(string Path, int Label, long Bytes, ImageFormat Format, int Width, int Height, string? Sha256, string? Error);
 
@@ -67,12 +68,14 @@ public static class DatasetScanner
     /// <exception cref="InvalidDataException">The root has no class folders, or a class has no images.</exception>
     public static async Task<ScanResult> ScanAsync(string root, CancellationToken cancellationToken = default)
     {
-        SampleSet set = new FolderSampleSource().Discover([root], cancellationToken);
+        var source = new FolderSampleSource();
+        SampleSet set = source.Discover([root], cancellationToken);
+        var pool = new BufferPool();
         // A 1×1 target: the decode proves the file is readable, and large JPEGs decode at 1/8 scale.
         var decoder = new ImageDecoder(1, 1, ColorMode.Bgr, ResizeMode.Stretch, Interpolation.Nearest, reducedDecode: true);
         var files = new List<ScannedFile>(set.Samples.Count);
         int workers = Environment.ProcessorCount;
-        var inspect = new TransformBlock<SampleInfo, ScannedFile>(s => InspectAsync(s, decoder, cancellationToken),
+        var inspect = new TransformBlock<SampleInfo, ScannedFile>(s => InspectAsync(s, source, pool, decoder, cancellationToken),
             new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = workers, BoundedCapacity = 2 * workers, CancellationToken = cancellationToken });
         // The transform keeps message order, so files arrive in discovery order.
         var collect = new ActionBlock<ScannedFile>(files.Add, new ExecutionDataflowBlockOptions { BoundedCapacity = 2 * workers });
@@ -90,23 +93,38 @@ public static class DatasetScanner
         return new ScanResult(Path.GetFullPath(root), set.ClassNames, files, set.Ignored);
     }
 
-    private static async Task<ScannedFile> InspectAsync(SampleInfo sample, ImageDecoder decoder, CancellationToken cancellationToken)
+    private static async Task<ScannedFile> InspectAsync(SampleInfo sample, FolderSampleSource source, BufferPool pool, ImageDecoder decoder, CancellationToken cancellationToken)
     {
-        byte[] bytes;
+        // The pipeline's own read: a FIFO or device is never opened (it reads as empty), a file above MaxFileBytes or
+        // whose first bytes are no acceptable image is refused before it is read whole.
+        PooledBuffer buffer;
         try
         {
-            bytes = await File.ReadAllBytesAsync(sample.Id, cancellationToken).ConfigureAwait(false);
+            buffer = await source.ReadAsync(sample, pool, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageDecodeException e)
+        {
+            return new ScannedFile(sample.Id, sample.Label, 0, ImageFormat.Unknown, 0, 0, null, e.Reason);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return new ScannedFile(sample.Id, sample.Label, 0, ImageFormat.Unknown, 0, 0, null, $"cannot be read: {e.Message}");
         }
 
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        ImageHeader header = ImageHeader.Read(bytes);
+        using (buffer)
+        {
+            return Inspect(sample, buffer.Memory, decoder);
+        }
+    }
+
+    private static ScannedFile Inspect(SampleInfo sample, ReadOnlyMemory<byte> bytes, ImageDecoder decoder)
+    {
+        // Nothing read (an empty file, or a FIFO or device, which is not opened): no bytes to call a duplicate.
+        string? sha = bytes.IsEmpty ? null : Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
+        ImageHeader header = ImageHeader.Read(bytes.Span);
         try
         {
-            using Mat _ = decoder.Decode(bytes, sample.Id);
+            using Mat _ = decoder.Decode(bytes.Span, sample.Id);
         }
         catch (ImageDecodeException e)
         {
@@ -117,7 +135,7 @@ public static class DatasetScanner
         if (width == 0 || height == 0)
         {
             // Formats whose header the reader does not parse (TIFF, PNM): ask OpenCV.
-            using Mat full = Cv2.ImDecode(bytes, ImreadModes.Unchanged);
+            using Mat full = Cv2.ImDecode(bytes.Span, ImreadModes.Unchanged);
             (width, height) = (full.Width, full.Height);
         }
 
