@@ -184,6 +184,66 @@ public sealed class PredictCommandTests
     }
 
     [TestMethod]
+    public async Task Predict_ResizeTorchvision_ModelSeesShorterSideThenCenterCropPixels()
+    {
+        string folder = NewFolder();
+        // A model whose scores are its input's pixels (Flatten): the predicted class is the brightest pixel's index in
+        // the 20x20 input and the score its value, so both say where the transform put each image's bright spot.
+        string path = Path.Combine(folder, "flatten.onnx");
+        var graph = new GraphProto { Name = "flatten" };
+        graph.Input.Add(TensorValue("input", TensorProto.Types.DataType.Float));
+        graph.Output.Add(new ValueInfoProto
+        {
+            Name = "output",
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor
+                {
+                    ElemType = (int)TensorProto.Types.DataType.Float,
+                    Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimParam = "batch" }, new TensorShapeProto.Types.Dimension { DimValue = 400 } } },
+                },
+            },
+        });
+        graph.Node.Add(new NodeProto { OpType = "Flatten", Input = { "input" }, Output = { "output" }, Attribute = { new AttributeProto { Name = "axis", I = 1, Type = AttributeProto.Types.AttributeType.Int } } });
+        File.WriteAllBytes(path, new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } }.ToByteArray());
+        using var data = new TempDataset();
+        // Landscape and portrait images with a soft bright spot off centre, where the crop-then-resize of a CenterCrop
+        // augmentation and torchvision's resize-then-crop map it to different pixels.
+        (int W, int H, int X, int Y)[] spots = [(64, 40, 44, 22), (64, 40, 22, 16), (40, 64, 18, 44), (40, 64, 24, 20), (90, 50, 58, 30), (50, 90, 20, 60)];
+        for (int i = 0; i < spots.Length; i++)
+        {
+            (int w, int h, int x, int y) = spots[i];
+            using var image = new OpenCvSharp.Mat(h, w, OpenCvSharp.MatType.CV_8UC1);
+            for (int r = 0; r < h; r++)
+            {
+                for (int c = 0; c < w; c++)
+                {
+                    image.Set(r, c, (byte)Math.Round(250 * Math.Exp(-((c - x) * (c - x) + (r - y) * (r - y)) / 18.0)));
+                }
+            }
+
+            data.Write($"class{i % 2}", $"spot{i}.png", image);
+        }
+
+        string json = Path.Combine(folder, "p.json");
+        SampleRun run = await SampleRun.RunAsync("predict", "--model", path, "--data", data.Root, "--resize", "torchvision", "--out", json);
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        Assert.Contains("NCHW, grayscale, shortersidethencentercrop, zero-to-one", run.Output);
+        var decoder = new ImageDecoder(20, 20, ColorMode.Grayscale, ResizeMode.ShorterSideThenCenterCrop);
+        PredictionRecord[] records = JsonSerializer.Deserialize<PredictionRecord[]>(File.ReadAllText(json), Dataflow.Samples.Output.Json.Options)!;
+        Assert.HasCount(spots.Length, records);
+        foreach (PredictionRecord record in records)
+        {
+            using OpenCvSharp.Mat expected = decoder.Decode(File.ReadAllBytes(record.Path), record.Path);
+            expected.GetArray(out byte[] pixels);
+            int brightest = Array.IndexOf(pixels, pixels.Max());
+            Assert.AreEqual(brightest, record.Predicted, $"{record.Path}: the brightest pixel's index");
+            Assert.AreEqual(pixels.Max() / 255f, record.Score, 1e-6f, record.Path);
+        }
+    }
+
+    [TestMethod]
     public async Task Predict_ShapeDoesNotFit_OneLineNamingBothShapesBeforeAnyImageIsRead()
     {
         string folder = NewFolder();

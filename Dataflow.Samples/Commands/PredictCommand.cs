@@ -3,7 +3,6 @@ using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using Dataflow.Pipeline;
-using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
@@ -40,7 +39,7 @@ public static class PredictCommand
         var labels = new Option<string?>("--labels") { Description = "Class names, one a line in class order (default: the model's class_names metadata).", HelpName = "FILE" };
         var output = new Option<string>("--out") { Description = "Per-file predictions: JSON for a .json name, CSV otherwise.", HelpName = "FILE", DefaultValueFactory = _ => "predictions.csv" };
         var subset = new Option<string>("--subset") { Description = "With --validation-split: predict the validation or the training part (the same seeded split as train).", DefaultValueFactory = _ => "validation" };
-        var resize = new Option<string>("--resize") { Description = "stretch, crop (centre crop to the target's aspect), letterbox, or torchvision (Resize(256/224·S) + CenterCrop(S), the evaluation transform).", DefaultValueFactory = _ => "stretch" };
+        var resize = new Option<string>("--resize") { Description = "stretch, crop (centre crop to the target's aspect), letterbox, or torchvision (Resize(256/224·S) + CenterCrop(S), the evaluation transform: the shorter side resized, then the centre cropped).", DefaultValueFactory = _ => "stretch" };
         var interpolation = new Option<string>("--interpolation") { Description = "nearest, bilinear, area or cubic.", DefaultValueFactory = _ => "bilinear" };
         var layout = new Option<string?>("--layout") { Description = "nchw or nhwc. Default: the model's (NCHW unless its last dimension is the channels)." };
         var mean = new Option<float[]?>("--mean") { Description = "Per-channel mean in the model's colour order, after --scale (e.g. 0.485,0.456,0.406); overrides the preset's.", HelpName = "M,M,M", CustomParser = ParseFloats };
@@ -107,9 +106,16 @@ public static class PredictCommand
                 Width = size.Width,
                 Height = size.Height,
                 ColorMode = color switch { "gray" => ColorMode.Grayscale, "bgr" => ColorMode.Bgr, _ => ColorMode.Rgb },
-                ResizeMode = resizeChoice switch { "crop" => ResizeMode.CenterCrop, "letterbox" => ResizeMode.Letterbox, _ => ResizeMode.Stretch },
-                // torchvision's evaluation transform: Resize(256) then CenterCrop(224) keeps the centred 224/256 of the image.
-                Augmentations = resizeChoice == "torchvision" ? [new CenterCrop(224.0 / 256.0)] : [],
+                // torchvision's evaluation transform, Resize(256) then CenterCrop(224), is ShorterSideThenCenterCrop: a
+                // CenterCrop augmentation of 224/256 keeps the same window but crops before resizing (other pixels).
+                ResizeMode = resizeChoice switch
+                {
+                    "crop" => ResizeMode.CenterCrop,
+                    "letterbox" => ResizeMode.Letterbox,
+                    "torchvision" => ResizeMode.ShorterSideThenCenterCrop,
+                    _ => ResizeMode.Stretch,
+                },
+                Augmentations = [],
                 Interpolation = parse.GetValue(interpolation) switch
                 {
                     "nearest" => Interpolation.Nearest,
@@ -163,7 +169,7 @@ public static class PredictCommand
         {
             console.MarkupLine($"[bold]predict[/] {Markup.Escape(Path.GetFileName(classifier.Path))} on {Markup.Escape(dataset.DisplayName)}");
             console.MarkupLine(Markup.Escape($"  input '{classifier.InputName}' {classifier.InputShapeText}; batches [{string.Join(", ", batchShape)}] {options.Layout.ToString().ToUpperInvariant()}, " +
-                $"{options.ColorMode.ToString().ToLowerInvariant()}, {options.ResizeMode.ToString().ToLowerInvariant()}{(options.Augmentations.Count > 0 ? " + centre crop" : "")}, {options.Normalization.Name}"));
+                $"{options.ColorMode.ToString().ToLowerInvariant()}, {options.ResizeMode.ToString().ToLowerInvariant()}, {options.Normalization.Name}"));
         }
 
         var records = new List<PredictionRecord>();
