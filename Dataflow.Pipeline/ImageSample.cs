@@ -21,36 +21,36 @@ public sealed class ImageSample
     private Mat? _image;
     private int _loaded;
 
-    internal ImageSample(SampleInfo? info, int epoch, int batchIndex, int position, int slot, ImageCounter counter,
-        int epochLength = 0, int batchesInEpoch = 0)
+    internal ImageSample(SampleInfo? info, Planning.PlannedBatch batch, int position, int slot, ImageCounter counter, bool isRepeat = false)
     {
         Info = info;
-        Epoch = epoch;
-        BatchIndex = batchIndex;
+        Batch = batch;
         Position = position;
         Slot = slot;
         _counter = counter;
-        EpochLength = epochLength;
-        BatchesInEpoch = batchesInEpoch;
+        IsRepeat = isRepeat;
     }
 
     /// <summary>The sample, or null for padding that fills a short last batch's group in the batch block.</summary>
     public SampleInfo? Info { get; }
 
+    /// <summary>The planned batch this position belongs to (shared by the batch's messages).</summary>
+    internal Planning.PlannedBatch Batch { get; }
+
     /// <summary>True when the sample repeats one the epoch already holds, to even out the ranks' step counts (its row is weighted 0).</summary>
-    public bool IsRepeat { get; internal init; }
+    public bool IsRepeat { get; }
 
     /// <summary>The run's state once this sample's batch is consumed (null when the planner cannot resume).</summary>
-    internal Distributed.PipelineState? StateAfterBatch { get; init; }
+    internal Distributed.PipelineState? StateAfterBatch => Batch.StateAfter;
 
     /// <summary>True for padding (no sample).</summary>
     public bool IsPadding => Info is null;
 
     /// <summary>The epoch, from 0.</summary>
-    public int Epoch { get; }
+    public int Epoch => Batch.Epoch.Epoch;
 
     /// <summary>The batch this position belongs to, within the epoch.</summary>
-    public int BatchIndex { get; }
+    public int BatchIndex => Batch.Index;
 
     /// <summary>Position in the epoch's order.</summary>
     public int Position { get; }
@@ -59,13 +59,10 @@ public sealed class ImageSample
     public int Slot { get; }
 
     /// <summary>Positions in this epoch's plan.</summary>
-    public int EpochLength { get; }
+    public int EpochLength => Batch.Epoch.Length;
 
     /// <summary>Batches in this epoch's plan.</summary>
-    public int BatchesInEpoch { get; }
-
-    /// <summary>Why the bytes a source streamed ahead for this sample could not be read; the read stage reports it.</summary>
-    internal Exception? StreamedReadFault { get; set; }
+    public int BatchesInEpoch => Batch.Epoch.BatchesInEpoch;
 
     /// <summary>True once the sample's skip is in the run's report (or has faulted the run).</summary>
     internal bool IsReported { get; set; }

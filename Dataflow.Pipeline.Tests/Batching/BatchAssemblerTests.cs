@@ -1,3 +1,4 @@
+using Dataflow.Pipeline.Planning;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Memory;
@@ -16,7 +17,7 @@ public sealed class BatchAssemblerTests
 
     private static ImageSample Written(BatchAssembler assembler, ImageCounter counter, int index, int label, int slot)
     {
-        var sample = new ImageSample(new SampleInfo(index, $"s{index}", label), 0, 0, index, slot, counter);
+        var sample = new ImageSample(new SampleInfo(index, $"s{index}", label), PlannedBatch.Standalone(0, 0), index, slot, counter);
         Span<float> row = assembler.RowFor(sample);
         row[0] = index;
         row[1] = -index;
@@ -65,7 +66,7 @@ public sealed class BatchAssemblerTests
         var (assembler, pool, counter) = Create(2);
         ImageSample a = Written(assembler, counter, 1, 0, 0);
         a.Skip("read: gone");
-        var padding = new ImageSample(null, 0, 0, 1, -1, counter);
+        var padding = new ImageSample(null, PlannedBatch.Standalone(0, 0), 1, -1, counter);
 
         Assert.IsNull(assembler.Assemble([a, padding]));
         Assert.AreEqual(0, pool.Outstanding);
@@ -75,8 +76,8 @@ public sealed class BatchAssemblerTests
     public void Assemble_GroupMixesBatches_ThrowsNamingBoth()
     {
         var (assembler, _, counter) = Create(2);
-        var first = new ImageSample(new SampleInfo(0, "x", 0), 0, 0, 0, 0, counter);
-        var other = new ImageSample(new SampleInfo(1, "y", 0), 0, 1, 2, 0, counter);
+        var first = new ImageSample(new SampleInfo(0, "x", 0), PlannedBatch.Standalone(0, 0), 0, 0, counter);
+        var other = new ImageSample(new SampleInfo(1, "y", 0), PlannedBatch.Standalone(0, 1), 2, 0, counter);
         var e = Assert.ThrowsExactly<InvalidOperationException>(() => assembler.Assemble([first, other]));
         StringAssert.Contains(e.Message, "'x'");
         StringAssert.Contains(e.Message, "'y'");

@@ -8,9 +8,9 @@ namespace Dataflow.Pipeline.Discovery;
 /// and falls back to <see cref="ISampleSource.ReadAsync"/> per sample when <see cref="OpenStream"/> returns null.
 /// </summary>
 /// <remarks>
-/// The pipeline calls <see cref="OpenStream"/> once per epoch with the samples of its plan (this process's part, in
-/// the planned order, a sample listed once per position that holds it), then takes their bytes one by one in that
-/// order, and disposes the stream when the epoch is sent, faulted or cancelled. Which bytes arrive is the same as
+/// The pipeline's read stage calls <see cref="OpenStream"/> once per epoch with the samples of its plan (this process's
+/// part, in the planned order, a sample listed once per position that holds it), then takes their bytes one by one in
+/// that order, and disposes the stream after the epoch's last sample, or when the run faults or is cancelled. Which bytes arrive is the same as
 /// through <see cref="ISampleSource.ReadAsync"/>, so batches do not depend on which path read them.
 /// </remarks>
 public interface IStreamingSampleSource : ISampleSource

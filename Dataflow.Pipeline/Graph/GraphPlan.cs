@@ -99,9 +99,11 @@ internal sealed record GraphPlan(
             : ReadMode.Asynchronous;
 
         // Reads of a whole chunk run on one worker; as many readers as decoders keeps up with them (a chunk of small
-        // local files reads in about half the time its decode takes).
+        // local files reads in about half the time its decode takes). A stream is read by one worker, in order (its
+        // own read-ahead runs inside the source, within the source's bounds).
         StageOptions readStage = shape == GraphShape.Chunked
             ? options.Read with { MaxDegreeOfParallelism = Math.Min(options.Read.MaxDegreeOfParallelism, options.Decode.MaxDegreeOfParallelism) }
+            : read == ReadMode.Streamed ? options.Read with { MaxDegreeOfParallelism = 1 }
             : options.Read;
         StageOptions? augmentStage = shape == GraphShape.Split && augments ? options.Augment : null;
         StageOptions? normalizeStage = shape == GraphShape.Split ? options.Normalize : null;

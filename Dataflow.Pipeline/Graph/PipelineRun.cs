@@ -27,6 +27,7 @@ internal sealed class PipelineRun : IDisposable
     private readonly NormalizeStage _normalize;
     private readonly Delivery _delivery;
     private readonly ImageCache? _cache;
+    private readonly ReadStage _read;
 
     public PipelineRun(PipelineOptions options, ISampleSource source, IEpochPlanner planner, IReadOnlyList<ImagePipeline.UserStage> userStages,
         Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, InFlightLedger ledger, CancellationToken cancellationToken)
@@ -44,14 +45,14 @@ internal sealed class PipelineRun : IDisposable
         _assemble = new AssembleStage(_run, ledger, report, runner, BatchAugmentStage.Create(options, report));
         _cache = ImageCache.For(options, order.SwapInNormalizer, crop, order.Pixels);
         var stages = new GraphStages(
-            new ReadStage(source, ledger, _cache),
+            _read = new ReadStage(source, plan.Read, ledger, _cache),
             new DecodeStage(options.CreateDecoder(leaveBgr: order.SwapInNormalizer), crop, options.Seed, order.Pixels, new OpenCvSharp.Size(options.Width, options.Height), _cache),
             new AugmentStage(options.Augmentations, skipFirst: crop is not null, options.Seed, order.Pixels),
             _normalize,
             _assemble);
         _delivery = new Delivery(trainer, _run, ledger, report);
         _graph = new PipelineGraph(plan, options, stages, userStages, runner, report, _delivery, _run.Token);
-        _producer = new Producer(options, source, planner, report, ledger, streamed: plan.Read == ReadMode.Streamed);
+        _producer = new Producer(options, source, planner, report, ledger);
 
         foreach (IDataflowBlock block in _graph.Blocks)
         {
@@ -145,6 +146,16 @@ internal sealed class PipelineRun : IDisposable
             // Every position must reach the batch stage: a user block that drops or adds messages loses samples.
             _run.RecordFault(new InvalidOperationException(
                 $"{_producer.Sent} messages entered the graph but {_assemble.Received} reached the batch stage: a block added with AddBlock dropped or added messages (it must pass on every message it receives, in order)."));
+        }
+
+        try
+        {
+            // The stream of an epoch that did not finish (a fault or a cancellation) returns the buffers it holds.
+            await _read.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _run.RecordFault(e);
         }
 
         _delivery.EndRun(_ledger.ReleaseAll);

@@ -10,9 +10,8 @@ namespace Dataflow.Pipeline.Graph;
 /// planner epoch by epoch, sending each planned position into the graph (waiting when the graph is full).
 /// </summary>
 /// <remarks>
-/// With a source that streams (<see cref="IStreamingSampleSource"/>, and no decoded cache, which serves later epochs
-/// without reading), each epoch's samples are taken from the source's stream in the planned order and sent with their
-/// bytes; a sample the stream could not read is sent with the reason, for the read stage to report.
+/// The producer never reads bytes: each message refers to its planned batch and epoch, and the read stage reads
+/// (one sample at a time, or the epoch's stream for a source that streams).
 /// </remarks>
 internal sealed class Producer
 {
@@ -21,18 +20,15 @@ internal sealed class Producer
     private readonly IEpochPlanner _planner;
     private readonly PipelineReport _report;
     private readonly InFlightLedger _ledger;
-    private readonly IStreamingSampleSource? _streaming;
     private long _sent;
 
-    // streamed: the graph plan reads this run's bytes from the source's stream (ReadMode.Streamed).
-    public Producer(PipelineOptions options, ISampleSource source, IEpochPlanner planner, PipelineReport report, InFlightLedger ledger, bool streamed)
+    public Producer(PipelineOptions options, ISampleSource source, IEpochPlanner planner, PipelineReport report, InFlightLedger ledger)
     {
         _options = options;
         _source = source;
         _planner = planner;
         _report = report;
         _ledger = ledger;
-        _streaming = streamed ? (IStreamingSampleSource)source : null;
     }
 
     /// <summary>Messages (positions and padding) sent into the graph.</summary>
@@ -101,16 +97,13 @@ internal sealed class Producer
 
     private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
     {
-        ISampleReadStream? stream = _streaming?.OpenStream(SamplesOf(set, plan), _ledger.Buffers);
-        await using (stream)
+        var epoch = new PlannedEpoch(set, plan);
+        for (int b = 0; b < plan.BatchCount; b++)
         {
-            for (int b = 0; b < plan.BatchCount; b++)
+            ImageSample[] positions = Positions(set, plan, epoch, b);
+            if (!await SendBatchAsync(positions, graph, cancellationToken).ConfigureAwait(false))
             {
-                ImageSample[] positions = Positions(set, plan, b);
-                if (!await SendBatchAsync(positions, graph, stream, cancellationToken).ConfigureAwait(false))
-                {
-                    return false;
-                }
+                return false;
             }
         }
 
@@ -122,7 +115,7 @@ internal sealed class Producer
     /// positions that tile the batch (its last chunk shorter when the size does not divide it). False once the graph
     /// refuses a message (it is shutting down).
     /// </summary>
-    private async Task<bool> SendBatchAsync(ImageSample[] positions, PipelineGraph graph, ISampleReadStream? stream, CancellationToken cancellationToken)
+    private async Task<bool> SendBatchAsync(ImageSample[] positions, PipelineGraph graph, CancellationToken cancellationToken)
     {
         if (graph.ChunkHead is { } chunks)
         {
@@ -142,11 +135,6 @@ internal sealed class Producer
 
         foreach (ImageSample sample in positions)
         {
-            if (stream is not null && !sample.IsPadding)
-            {
-                await TakeStreamedAsync(sample, stream, cancellationToken).ConfigureAwait(false);
-            }
-
             if (!await graph.Head!.SendAsync(sample, cancellationToken).ConfigureAwait(false))
             {
                 return false;
@@ -162,51 +150,19 @@ internal sealed class Producer
     /// Every position of batch <paramref name="b"/>: its planned samples, then padding up to the batch size, so that the
     /// batch block cuts exactly at the end of a short last batch.
     /// </summary>
-    private ImageSample[] Positions(SampleSet set, EpochPlan plan, int b)
+    private ImageSample[] Positions(SampleSet set, EpochPlan plan, PlannedEpoch epoch, int b)
     {
         int start = b * plan.BatchSize;
         int count = plan.BatchLength(b);
-        int index = plan.FirstBatch + b;
-        Distributed.PipelineState? state = _planner.StateAfter(plan, b);
+        var batch = new PlannedBatch(epoch, plan.FirstBatch + b, _planner.StateAfter(plan, b));
         var positions = new ImageSample[plan.BatchSize];
         for (int j = 0; j < positions.Length; j++)
         {
             positions[j] = j < count
-                ? new ImageSample(set.Samples[plan.Order[start + j]], plan.Epoch, index, start + j, plan.Rows[start + j], _ledger.Images, plan.Count, plan.BatchesInEpoch)
-                {
-                    IsRepeat = plan.IsRepeat(start + j),
-                    StateAfterBatch = state,
-                }
-                : new ImageSample(null, plan.Epoch, index, start + j, -1, _ledger.Images, plan.Count, plan.BatchesInEpoch) { StateAfterBatch = state };
+                ? new ImageSample(set.Samples[plan.Order[start + j]], batch, start + j, plan.Rows[start + j], _ledger.Images, plan.IsRepeat(start + j))
+                : new ImageSample(null, batch, start + j, -1, _ledger.Images);
         }
 
         return positions;
-    }
-
-    private static SampleInfo[] SamplesOf(SampleSet set, EpochPlan plan)
-    {
-        var samples = new SampleInfo[plan.Count];
-        ReadOnlySpan<int> order = plan.Order;
-        for (int p = 0; p < samples.Length; p++)
-        {
-            samples[p] = set.Samples[order[p]];
-        }
-
-        return samples;
-    }
-
-    /// <summary>Gives <paramref name="sample"/> its bytes from the stream, or the reason they could not be read.</summary>
-    private async Task TakeStreamedAsync(ImageSample sample, ISampleReadStream stream, CancellationToken cancellationToken)
-    {
-        // Listed before it holds bytes: a sample the graph refuses or drops is released at the end of the run.
-        _ledger.Track(sample);
-        try
-        {
-            sample.SetBytes(await stream.ReadNextAsync(cancellationToken).ConfigureAwait(false));
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-        {
-            sample.StreamedReadFault = e;
-        }
     }
 }

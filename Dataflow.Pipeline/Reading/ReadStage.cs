@@ -1,25 +1,36 @@
 using Dataflow.Pipeline.Caching;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Graph;
 using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Planning;
 
 namespace Dataflow.Pipeline.Reading;
 
 /// <summary>
-/// The read stage: a sample's encoded bytes from its source into a pooled buffer. A sample whose bytes the producer
-/// took from the epoch's stream (<see cref="IStreamingSampleSource"/>) arrives with them, or with the reason they could
-/// not be read, which is thrown here so that the error policy treats it as any failed read.
+/// The read stage, the one place a sample's encoded bytes arrive: from its source into a pooled buffer, one sample at
+/// a time, or, when the graph plan streams (<see cref="ReadMode.Streamed"/>), from the epoch's stream, which this stage
+/// opens at the epoch's first sample and disposes after its last, or when the run ends (a fault or a cancellation).
+/// A sample whose pixels the decoded-image cache holds is not read.
 /// </summary>
-internal sealed class ReadStage
+internal sealed class ReadStage : IAsyncDisposable
 {
     private readonly ISampleSource _source;
     private readonly ISynchronousRead? _synchronous;
+    private readonly IStreamingSampleSource? _streaming;
     private readonly InFlightLedger _ledger;
     private readonly ImageCache? _cache;
 
-    public ReadStage(ISampleSource source, InFlightLedger ledger, ImageCache? cache = null)
+    // The epoch being streamed, its stream (null when the source declined to stream that order: one read per sample),
+    // and how many of its positions are still to be read. Only touched by the read block's single worker.
+    private PlannedEpoch? _streamedEpoch;
+    private ISampleReadStream? _stream;
+    private int _streamLeft;
+
+    public ReadStage(ISampleSource source, ReadMode mode, InFlightLedger ledger, ImageCache? cache = null)
     {
         _source = source;
-        _synchronous = source as ISynchronousRead;
+        _synchronous = mode == ReadMode.OnCallingThread ? (ISynchronousRead)source : null;
+        _streaming = mode == ReadMode.Streamed ? (IStreamingSampleSource)source : null;
         _ledger = ledger;
         _cache = cache;
     }
@@ -31,11 +42,17 @@ internal sealed class ReadStage
             return;
         }
 
+        if (_streaming is not null)
+        {
+            await ReadStreamedAsync(sample, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         PooledBuffer bytes = await _source.ReadAsync(sample.Info!, _ledger.Buffers, cancellationToken).ConfigureAwait(false);
         sample.SetBytes(bytes);
     }
 
-    /// <summary>As <see cref="ReadAsync"/>, for a source that reads on the calling thread (the graph plan's <see cref="Graph.ReadMode.OnCallingThread"/>).</summary>
+    /// <summary>As <see cref="ReadAsync"/>, for a source that reads on the calling thread (the graph plan's <see cref="ReadMode.OnCallingThread"/>).</summary>
     public void Read(ImageSample sample)
     {
         if (NeedsSource(sample))
@@ -44,17 +61,55 @@ internal sealed class ReadStage
         }
     }
 
+    /// <summary>Disposes the stream of an epoch the run did not finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        ISampleReadStream? stream = _stream;
+        _stream = null;
+        _streamedEpoch = null;
+        if (stream is not null)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The next position of the epoch's stream. Positions arrive in the planned order (one worker, messages in order),
+    /// and every position of the plan reaches this stage, so the stream and the plan never drift apart.
+    /// </summary>
+    private async ValueTask ReadStreamedAsync(ImageSample sample, CancellationToken cancellationToken)
+    {
+        PlannedEpoch epoch = sample.Batch.Epoch;
+        if (!ReferenceEquals(epoch, _streamedEpoch))
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            _stream = _streaming!.OpenStream(epoch.Samples, _ledger.Buffers);
+            _streamedEpoch = epoch;
+            _streamLeft = epoch.Samples.Count;
+        }
+
+        try
+        {
+            sample.SetBytes(_stream is null
+                ? await _source.ReadAsync(sample.Info!, _ledger.Buffers, cancellationToken).ConfigureAwait(false)
+                : await _stream.ReadNextAsync(cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            if (--_streamLeft == 0)
+            {
+                await DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Tracks the sample, and says whether its bytes are still to be read from the source.</summary>
     private bool NeedsSource(ImageSample sample)
     {
         // Listed before the bytes exist: a cancellation that lands mid-read still finds the sample to release.
         _ledger.Track(sample);
-        if (sample.StreamedReadFault is Exception fault)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
-        }
 
-        // Streamed ahead by the producer, or its pixels cached (the decode stage takes them from there).
-        return sample.Bytes is null && _cache?.TryServe(sample) != true;
+        // Its pixels cached (the decode stage takes them from there).
+        return _cache?.TryServe(sample) != true;
     }
 }

@@ -112,7 +112,7 @@ public class AssembleBenchmarks
         var group = new ImageSample[BatchSize];
         for (int i = 0; i < BatchSize; i++)
         {
-            var sample = new ImageSample(new SampleInfo(i, $"/data/class{i % 10}/{i:D5}.jpg", i % 10), 0, 0, i, i, _counter);
+            var sample = new ImageSample(new SampleInfo(i, $"/data/class{i % 10}/{i:D5}.jpg", i % 10), Dataflow.Pipeline.Planning.PlannedBatch.Standalone(0, 0), i, i, _counter);
             if (skipFirst && i == 0)
             {
                 sample.Skip("decode: benchmark");
