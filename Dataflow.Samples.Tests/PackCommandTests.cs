@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Sources;
 using Dataflow.Pipeline.Tests.Support;
@@ -93,6 +94,34 @@ public sealed class PackCommandTests
         Assert.AreEqual(0, run.ExitCode, run.Error);
         Assert.Contains("indexed 12 files of 3 classes", run.Output);
         Assert.IsTrue(File.Exists(Path.Combine(data.Root, FolderIndex.FileName)));
+    }
+
+    [TestMethod]
+    public async Task Pack_Json_OneDocumentWithEveryShardOfTheIndex()
+    {
+        using TempDataset data = Folders();
+        using var output = new TempDataset();
+        string shards = Path.Combine(output.Root, "shards");
+
+        SampleRun run = await SampleRun.RunAsync("pack", "--data", data.Root, "--out", shards, "--shard-bytes", "8192", "--json");
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        using JsonDocument document = JsonDocument.Parse(run.Output);
+        JsonElement root = document.RootElement;
+        Assert.AreEqual(12, root.GetProperty("samples").GetInt32());
+        Assert.AreEqual(3, root.GetProperty("classes").GetInt32());
+        Assert.AreEqual(Path.Combine(shards, ShardIndex.FileName), root.GetProperty("index").GetString());
+        ShardIndex index;
+        using (var stream = File.OpenRead(Path.Combine(shards, ShardIndex.FileName)))
+        {
+            index = ShardIndex.Load(stream, "test");
+        }
+
+        CollectionAssert.AreEqual(
+            index.Shards.Select(s => $"{Path.Combine(shards, s.Name)} {s.Samples} {s.Bytes} {s.Sha256}").ToArray(),
+            root.GetProperty("shards").EnumerateArray().Select(s =>
+                $"{s.GetProperty("file").GetString()} {s.GetProperty("samples").GetInt32()} {s.GetProperty("bytes").GetInt64()} {s.GetProperty("sha256").GetString()}").ToArray());
+        Assert.AreEqual(index.Shards.Sum(s => s.Bytes), root.GetProperty("bytes").GetInt64());
     }
 
     [TestMethod]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Dataflow.Pipeline.Sources;
+using Dataflow.Samples.Output;
 
 namespace Dataflow.Samples.Commands;
 
@@ -19,9 +20,10 @@ public static class PackCommand
         var shardBytes = new Option<long>("--shard-bytes") { Description = "Target shard size in bytes.", DefaultValueFactory = _ => new PackOptions().TargetShardBytes, HelpName = "BYTES" }
             .Require<Option<long>, long>(v => v >= 4096, "must be at least 4096");
         var seed = new Option<int?>("--shuffle-seed") { Description = "Shuffle the samples across shards from this seed (default: class-sorted order).", HelpName = "N" };
+        var json = JsonOption.Create();
         var command = new Command("pack", "Pack class folders into tar shards of a target size, with an index (classes; per shard: samples, bytes, SHA-256).")
         {
-            data, output, shardBytes, seed,
+            data, output, shardBytes, seed, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -31,11 +33,23 @@ public static class PackCommand
             string outFolder = Path.GetFullPath(parse.GetValue(output)!);
             ShardIndex index = ShardWriter.Pack([dataset.Root], outFolder, options, cancellationToken);
             long bytes = index.Shards.Sum(s => s.Bytes);
+            string indexFile = Path.Combine(outFolder, ShardIndex.FileName);
+            if (parse.GetValue(json))
+            {
+                Json.Write(environment.Out, new PackData(dataset.DisplayName, outFolder, indexFile, index.Shards.Sum(s => s.Samples), index.Classes.Count, bytes,
+                    [.. index.Shards.Select(s => new ShardData(Path.Combine(outFolder, s.Name), s.Samples, s.Bytes, s.Sha256))]));
+                return Task.FromResult(ExitCodes.Success);
+            }
+
             environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"packed {index.Shards.Sum(s => s.Samples)} samples of {index.Classes.Count} classes from {dataset.DisplayName} into {index.Shards.Count} shards ({bytes} bytes) in {outFolder}"));
-            environment.Out.WriteLine($"index: {Path.Combine(outFolder, ShardIndex.FileName)}");
+            environment.Out.WriteLine($"index: {indexFile}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }
+
+    private sealed record PackData(string Dataset, string Folder, string Index, int Samples, int Classes, long Bytes, IReadOnlyList<ShardData> Shards);
+
+    private sealed record ShardData(string File, int Samples, long Bytes, string Sha256);
 }

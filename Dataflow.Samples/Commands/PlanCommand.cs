@@ -3,6 +3,7 @@ using Dataflow.Pipeline;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Distributed;
 using Dataflow.Pipeline.Planning;
+using Dataflow.Samples.Output;
 using Spectre.Console;
 
 namespace Dataflow.Samples.Commands;
@@ -22,11 +23,13 @@ public static class PlanCommand
         var distributed = new DistributedArguments();
         var resume = new Option<string?>("--resume") { Description = "Plan the rest of a run from a saved loader state.", HelpName = "FILE" };
         var output = new Option<string?>("--out") { Description = "Write the list to this file instead of the output; {rank} in the name is replaced by the rank.", HelpName = "FILE" };
+        var json = JsonOption.Create();
         var command = new Command("plan", "Print this rank's samples of every epoch in batch order (epoch, batch, path, weight; weight 0 = repeated padding) without decoding.");
         pipeline.AddTo(command);
         distributed.AddTo(command);
         command.Options.Add(resume);
         command.Options.Add(output);
+        command.Options.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {
             PipelineSettings settings = distributed.Apply(parse, pipeline.Resolve(parse, environment));
@@ -42,6 +45,9 @@ public static class PlanCommand
             SampleSet set = await new FolderSampleSource(options.ClassNames, options.Extensions).DiscoverAsync([root], cancellationToken).ConfigureAwait(false);
             int[] selected = DatasetSplit.Select(set, options.ValidationSplit, options.Subset, options.Seed);
             string? outPath = parse.GetValue(output);
+            bool asJson = parse.GetValue(json);
+            var epochs = new List<EpochData>();
+            List<SampleData>? samples = asJson && outPath is null ? [] : null;
             await using (StreamWriter? file = outPath is null ? null : SampleList.Create(outPath, place.Rank, "--out"))
             {
                 TextWriter writer = file ?? environment.Out;
@@ -60,11 +66,21 @@ public static class PlanCommand
                         for (int row = 0; row < count; row++)
                         {
                             int p = byRow[row];
-                            await writer.WriteLineAsync(SampleList.Line(epoch, plan.FirstBatch + b, root, set.Samples[plan.Order[p]].Id, plan.IsRepeat(p) ? 0 : 1)).ConfigureAwait(false);
+                            string id = set.Samples[plan.Order[p]].Id;
+                            float weight = plan.IsRepeat(p) ? 0 : 1;
+                            if (samples is not null)
+                            {
+                                samples.Add(new SampleData(epoch, plan.FirstBatch + b, Path.GetRelativePath(root, id).Replace('\\', '/'), weight));
+                            }
+                            else
+                            {
+                                await writer.WriteLineAsync(SampleList.Line(epoch, plan.FirstBatch + b, root, id, weight)).ConfigureAwait(false);
+                            }
                         }
                     }
 
-                    if (file is not null)
+                    epochs.Add(new EpochData(epoch, plan.BatchesInEpoch, plan.BatchCount, plan.Count, plan.RepeatCount, plan.Dropped));
+                    if (file is not null && !asJson)
                     {
                         environment.Console.MarkupLine(Markup.Escape(
                             $"epoch {epoch}: {place}, {plan.BatchesInEpoch} steps ({plan.BatchCount} planned here), {plan.Count} rows, {plan.RepeatCount} repeated, {plan.Dropped} dropped"));
@@ -72,8 +88,20 @@ public static class PlanCommand
                 }
             }
 
+            if (asJson)
+            {
+                Json.Write(environment.Out, new PlanData(place.Rank, place.WorldSize, place.Source, root,
+                    outPath is null ? null : SampleList.PathFor(outPath, place.Rank), epochs, samples));
+            }
+
             return ExitCodes.Success;
         });
         return command;
     }
+
+    private sealed record PlanData(int Rank, int WorldSize, string RankSource, string Root, string? File, IReadOnlyList<EpochData> Epochs, IReadOnlyList<SampleData>? Samples);
+
+    private sealed record EpochData(int Epoch, int Steps, int BatchesPlanned, int Rows, int Repeated, int Dropped);
+
+    private sealed record SampleData(int Epoch, int Batch, string Path, float Weight);
 }

@@ -15,12 +15,19 @@ public static class SampleList
     public static string Line(int epoch, int batch, string root, string path, float weight) =>
         string.Create(CultureInfo.InvariantCulture, $"{epoch}\t{batch}\t{Path.GetRelativePath(root, path).Replace('\\', '/')}\t{weight}");
 
+    /// <summary>The full path of the list file, <see cref="RankPlaceholder"/> replaced by <paramref name="rank"/>.</summary>
+    public static string PathFor(string path, int rank)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Path.GetFullPath(path.Replace(RankPlaceholder, rank.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+    }
+
     /// <summary>Opens the list file, <see cref="RankPlaceholder"/> replaced by <paramref name="rank"/>.</summary>
     /// <exception cref="UsageException">The folder does not exist.</exception>
     public static StreamWriter Create(string path, int rank, string option)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string full = Path.GetFullPath(path.Replace(RankPlaceholder, rank.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        string full = PathFor(path, rank);
         string? folder = Path.GetDirectoryName(full);
         if (folder is not null && !Directory.Exists(folder))
         {
