@@ -132,7 +132,7 @@ internal static class AugmentationOps
     }
 
     /// <summary>
-    /// torchvision's area sampling (RandomResizedCrop, RandomErasing): up to 10 tries at a rectangle whose
+    /// torchvision's area sampling of RandomResizedCrop: up to 10 tries at a rectangle whose
     /// area is a uniform fraction in <paramref name="scale"/> of the image and whose log aspect ratio
     /// (width / height) is uniform in the log of <paramref name="ratio"/>, placed uniformly inside the image.
     /// </summary>
