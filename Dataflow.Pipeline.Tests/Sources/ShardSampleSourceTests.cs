@@ -401,6 +401,45 @@ public sealed class ShardSampleSourceTests
             pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}").First());
     }
 
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task Run_SingleShardFileOrBracePattern_ReadsOnlyTheNamedShards(bool useIndex)
+    {
+        using PackedShards packed = ShardTestData.Packed();
+        string root = packed.Shards.Root;
+        IReadOnlyList<ShardIndexEntry> shards = packed.Index.Shards;
+        Assert.IsGreaterThan(3, shards.Count);
+        var options = new ShardSourceOptions { UseIndex = useIndex, ClassNames = ["cat", "dog", "eel"] };
+        foreach (var (posted, names) in new[]
+        {
+            (Path.Combine(root, "shard-000001.tar"), new[] { "shard-000001.tar" }),
+            (Path.Combine(root, "shard-{000000..000002}.tar"), new[] { "shard-000000.tar", "shard-000001.tar", "shard-000002.tar" }),
+            (Path.Combine(root, "shard-00000{0,3}.tar"), new[] { "shard-000000.tar", "shard-000003.tar" }),
+        })
+        {
+            using var source = new ShardSampleSource(options);
+            var (batches, pipeline) = await ShardTestData.RunAsync(source, ShardTestData.Options(), posted);
+            var expected = names.SelectMany(n => shards.Single(s => s.Name == n).Members!.Select(m => $"{Path.Combine(root, n)}/{m.Key}.{m.Image}")).Order().ToArray();
+            CollectionAssert.AreEqual(expected, batches.SelectMany(b => b.Paths).Order().ToArray(), posted);
+            Assert.IsEmpty(pipeline.Report.Ignored, string.Join("; ", pipeline.Report.Ignored));
+        }
+
+        using var missing = new ShardSampleSource(options);
+        string pattern = Path.Combine(root, "shard-{000004..000009}.tar");
+        var e = await Assert.ThrowsExactlyAsync<FileNotFoundException>(() => missing.DiscoverAsync([pattern], CancellationToken.None));
+        string absent = string.Join("', '", Enumerable.Range(shards.Count, 10 - shards.Count).Select(i => Path.Combine(root, $"shard-{i:D6}.tar")));
+        Assert.AreEqual($"The shard pattern '{pattern}' names {10 - shards.Count} of its 6 shards that do not exist: '{absent}'.", e.Message);
+
+        string one = Path.Combine(root, "shard-000099.tar");
+        e = await Assert.ThrowsExactlyAsync<FileNotFoundException>(() => missing.DiscoverAsync([one.Replace("99", "{99..99}", StringComparison.Ordinal)], CancellationToken.None));
+        Assert.AreEqual($"The shard '{one}' does not exist.", e.Message);
+
+        string malformed = Path.Combine(root, "shard-{000000..}.tar");
+        var bad = await Assert.ThrowsExactlyAsync<ArgumentException>(() => missing.DiscoverAsync([malformed], CancellationToken.None));
+        Assert.AreEqual($"The shard pattern \"{malformed}\" is not valid: the range {{000000..}} is not two whole numbers. (Parameter 'root')", bad.Message);
+    }
+
     internal static void Add(TarWriter writer, string name, byte[] data)
     {
         TarEntry entry = writer.Format switch

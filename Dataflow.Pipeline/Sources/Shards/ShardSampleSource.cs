@@ -83,10 +83,11 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         IReadOnlyList<string>? indexClasses = null;
         foreach (string root in roots)
         {
-            StorageLocation location = StorageLocation.Open(root, _options.Storage);
+            ShardSelection selection = ShardSelection.Parse(root);
+            StorageLocation location = StorageLocation.Open(selection.Location, _options.Storage);
             _stores.Add(location.Store);
             await location.Store.CheckAccessAsync(cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<string>? classes = await DiscoverRootAsync(location, found, ignored, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<string>? classes = await DiscoverRootAsync(location, selection, found, ignored, cancellationToken).ConfigureAwait(false);
             if (classes is not null)
             {
                 if (indexClasses is not null && !indexClasses.SequenceEqual(classes, StringComparer.Ordinal))
@@ -220,7 +221,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
     /// <summary>Disposes the stores opened by discovery.</summary>
     public void Dispose() => ObjectReads.DisposeAll(_stores);
 
-    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, ShardSelection selection, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         (IObjectStore store, string prefix) = (location.Store, location.Prefix);
         var listed = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -240,15 +241,38 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
             nested[folder] = (files + 1, shards + (ShardFiles.IsShard(item.Key) ? 1 : 0));
         }
 
+        string indexKey = prefix + ShardIndex.FileName;
+        HashSet<string>? selected = null;
+        if (selection.Names is not null)
+        {
+            // Shards named by the root (one file, or a brace pattern): only they are read, and each must exist.
+            selected = new HashSet<string>(selection.Names.Select(n => prefix + n), StringComparer.Ordinal);
+            var missing = selected.Where(k => !listed.ContainsKey(k)).Order(CodePointComparer.Instance).ToList();
+            if (missing.Count > 0)
+            {
+                string named = string.Join("', '", missing.Take(5).Select(store.Describe));
+                throw new FileNotFoundException(selection.Names.Count == 1
+                    ? $"The shard '{named}' does not exist."
+                    : $"The shard pattern '{selection.Root}' names {missing.Count} of its {selection.Names.Count} shards that do not exist: '{named}'{(missing.Count > 5 ? ", ..." : "")}.", store.Describe(missing[0]));
+            }
+
+            listed = listed.Where(p => selected.Contains(p.Key) || p.Key == indexKey).ToDictionary(StringComparer.Ordinal);
+            nested.Clear();
+        }
+
         foreach (var (folder, (files, shards)) in nested.OrderBy(p => p.Key, CodePointComparer.Instance))
         {
             ignored.Add(new IgnoredEntry(store.Describe(folder),
                 $"sub-folder not read ({files} {(files == 1 ? "file" : "files")}, {shards} of them shards): shards are read from the top level of a location only; post the sub-folder as a root of its own"));
         }
 
-        string indexKey = prefix + ShardIndex.FileName;
         var read = new HashSet<string>(StringComparer.Ordinal);
-        IReadOnlyList<string>? classes = await DiscoverShardsAsync(store, prefix, indexKey, listed, read, found, ignored, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string>? classes = await DiscoverShardsAsync(store, prefix, indexKey, listed, selected, read, found, ignored, cancellationToken).ConfigureAwait(false);
+        if (selected is not null)
+        {
+            return classes;
+        }
+
         bool indexRead = classes is not null;
         foreach (string key in listed.Keys.Where(k => !read.Contains(k)).Order(CodePointComparer.Instance))
         {
@@ -265,7 +289,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
 
     /// <summary>Discovers the shards of one location (from its index, or by scanning); adds each key it reads to <paramref name="read"/>.</summary>
     private async Task<IReadOnlyList<string>?> DiscoverShardsAsync(IObjectStore store, string prefix, string indexKey, Dictionary<string, long> listed,
-        HashSet<string> read, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+        HashSet<string>? selected, HashSet<string> read, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         if (_options.UseIndex && listed.ContainsKey(indexKey))
         {
@@ -276,8 +300,10 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
                 index = ShardIndex.Load(stream, store.Describe(indexKey));
             }
 
-            await CheckIndexAsync(store, prefix, indexKey, index, listed, cancellationToken).ConfigureAwait(false);
-            foreach (ShardIndexEntry shard in index.Shards)
+            // With shards named by the root, the index serves those it lists; the others are scanned.
+            var entries = index.Shards.Where(e => selected is null || selected.Contains(prefix + e.Name)).ToList();
+            await CheckIndexAsync(store, prefix, indexKey, entries, listed, cancellationToken).ConfigureAwait(false);
+            foreach (ShardIndexEntry shard in entries)
             {
                 string key = prefix + shard.Name;
                 read.Add(key);
@@ -294,10 +320,16 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
                 }
             }
 
+            foreach (string key in (selected ?? []).Where(k => !read.Contains(k)).Order(CodePointComparer.Instance))
+            {
+                read.Add(key);
+                await ScanAsync(store, key, _shards++, listed[key], found, ignored, cancellationToken).ConfigureAwait(false);
+            }
+
             return index.Classes;
         }
 
-        var shards = listed.Keys.Where(ShardFiles.IsShard).Order(CodePointComparer.Instance).ToList();
+        var shards = listed.Keys.Where(k => k != indexKey && (selected?.Contains(k) ?? ShardFiles.IsShard(k))).Order(CodePointComparer.Instance).ToList();
         if (shards.Count == 0)
         {
             throw new DirectoryNotFoundException($"The location '{store.Describe(prefix)}' holds no tar shards ({ShardFiles.Patterns}) and no {ShardIndex.FileName}.");
@@ -312,10 +344,10 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         return null;
     }
 
-    private async Task CheckIndexAsync(IObjectStore store, string prefix, string indexKey, ShardIndex index, Dictionary<string, long> listed, CancellationToken cancellationToken)
+    private async Task CheckIndexAsync(IObjectStore store, string prefix, string indexKey, List<ShardIndexEntry> shards, Dictionary<string, long> listed, CancellationToken cancellationToken)
     {
         var differences = new List<string>();
-        foreach (ShardIndexEntry shard in index.Shards)
+        foreach (ShardIndexEntry shard in shards)
         {
             string key = prefix + shard.Name;
             if (!listed.TryGetValue(key, out long size))
