@@ -12,6 +12,8 @@ internal sealed class AzuriteServer : StorageServer
     {
     }
 
+    public override bool ClientReasksBrokenBodies => true;
+
     public string ConnectionString => LocalStorageServers.AzuriteConnectionString(Endpoint);
 
     public static AzuriteServer Start() => new(LocalStorageServers.StartAzurite());

@@ -18,6 +18,9 @@ internal abstract class StorageServer : IDisposable
 
     public ServerProcess Process { get; }
 
+    /// <summary>True when the client library asks again for a body that broke part-way before the store sees the break (Azure's download stream does, up to five times).</summary>
+    public virtual bool ClientReasksBrokenBodies => false;
+
     /// <summary>The server's address.</summary>
     public string Endpoint => $"http://127.0.0.1:{Process.Port}";
 

@@ -84,19 +84,32 @@ public sealed class AzureBlobObjectStore : IObjectStore
     /// <inheritdoc />
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        IAsyncEnumerator<BlobItem> items = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        try
+        // Page by page from its continuation token, so that a page that fails is asked for again on its own.
+        string? continuation = null;
+        do
         {
-            // A page that fails is not asked for again: the SDK's enumerator cannot resume, so a listing is one try.
-            while (await Call(prefix, () => items.MoveNextAsync().AsTask(), cancellationToken).ConfigureAwait(false))
+            string? from = continuation;
+            Page<BlobItem>? page = await _requests.RunAsync(ct => Call(prefix, async () =>
             {
-                yield return new StoredObject(items.Current.Name, items.Current.Properties.ContentLength ?? 0);
+                IAsyncEnumerator<Page<BlobItem>> pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, ct).AsPages(from).GetAsyncEnumerator(ct);
+                await using (pages.ConfigureAwait(false))
+                {
+                    return await pages.MoveNextAsync().ConfigureAwait(false) ? pages.Current : null;
+                }
+            }, ct), cancellationToken).ConfigureAwait(false);
+            if (page is null)
+            {
+                yield break;
             }
+
+            foreach (BlobItem item in page.Values)
+            {
+                yield return new StoredObject(item.Name, item.Properties.ContentLength ?? 0);
+            }
+
+            continuation = page.ContinuationToken;
         }
-        finally
-        {
-            await items.DisposeAsync().ConfigureAwait(false);
-        }
+        while (!string.IsNullOrEmpty(continuation));
     }
 
     /// <inheritdoc />

@@ -40,8 +40,10 @@ internal static class TarShardScanner
                 {
                     entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or IOException)
+                catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or IOException
+                    && e is not (StorageException or StoreUnavailableException or FileNotFoundException))
                 {
+                    // Bytes that do not parse; a store that failed to send them is the store's fault, thrown as it is.
                     long at = counting?.Position ?? SafePosition(stream);
                     throw new InvalidDataException($"The shard '{where}' is not a valid tar file near byte {at}: {e.Message}", e);
                 }
