@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dataflow.Pipeline;
 using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
 using Dataflow.Samples.Preview;
@@ -78,6 +79,25 @@ public sealed class PreviewCommandTests
             Assert.AreEqual(0, run.ExitCode, run.Error);
             Assert.Contains("the first batch of epoch 1", run.Output);
             Assert.IsTrue(File.Exists(png));
+        }
+        finally
+        {
+            File.Delete(png);
+        }
+    }
+
+    [TestMethod]
+    public async Task Preview_FolderWithoutSize_BatchesAtTheLibrarysDefaultSize()
+    {
+        using var data = new TempDataset().WithClasses(2, 2, 40, 30);
+        string png = TempPng();
+        try
+        {
+            SampleRun run = await SampleRun.RunAsync("preview", "--data", data.Root, "--out", png, "--batch-size", "4", "--json");
+
+            Assert.AreEqual(0, run.ExitCode, run.Error);
+            var defaults = new PipelineOptions();
+            StringAssert.StartsWith(run.Json().GetProperty("settings").GetString(), $"{defaults.Width}x{defaults.Height} rgb");
         }
         finally
         {

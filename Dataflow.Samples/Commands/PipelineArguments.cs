@@ -21,6 +21,14 @@ namespace Dataflow.Samples.Commands;
 /// </remarks>
 public sealed class PipelineArguments
 {
+    /// <summary>The library's own image size: a <see cref="PipelineOptions"/> that sets none produces it.</summary>
+    public static ImageSize LibraryDefaultSize { get; } = new(new PipelineOptions().Width, new PipelineOptions().Height);
+
+    /// <summary>The <c>--size</c> default for a folder of the commands that train on CPU (the sample MLP's input).</summary>
+    public static ImageSize SmallFolderSize { get; } = new(32, 32);
+
+    private readonly ImageSize _folderSize;
+
     /// <summary>The <c>--augment</c> choices: the library's presets.</summary>
     public static IReadOnlyList<string> AugmentChoices => AugmentationPresets.Names;
 
@@ -31,8 +39,12 @@ public sealed class PipelineArguments
     /// <param name="defaultEpochs">The <c>--epochs</c> default, or null for a command without it.</param>
     /// <param name="defaultValidationSplit">The <c>--validation-split</c> default.</param>
     /// <param name="minEpochs">The least <c>--epochs</c> accepted (train takes 0 to only evaluate a loaded model).</param>
-    public PipelineArguments(int? defaultEpochs = null, double defaultValidationSplit = 0.2, int minEpochs = 1)
+    /// <param name="folderSize">The <c>--size</c> default for a dataset folder: <see cref="SmallFolderSize"/> unless given
+    /// (preview gives <see cref="LibraryDefaultSize"/>, what a pipeline built with the library's defaults produces).</param>
+    public PipelineArguments(int? defaultEpochs = null, double defaultValidationSplit = 0.2, int minEpochs = 1, ImageSize? folderSize = null)
     {
+        _folderSize = folderSize ?? SmallFolderSize;
+        Size.Description = $"Target image size WIDTHxHEIGHT. Default: {EmbeddedDigits.CellSize}x{EmbeddedDigits.CellSize} for the embedded digits, {_folderSize} for a folder.";
         Epochs = defaultEpochs is int epochs
             ? new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => epochs }
             : null;
@@ -63,7 +75,6 @@ public sealed class PipelineArguments
     /// <summary><c>--size WxH</c>.</summary>
     public Option<ImageSize?> Size { get; } = new("--size")
     {
-        Description = "Target image size WIDTHxHEIGHT. Default: 20x20 for the embedded digits, 32x32 for a folder.",
         HelpName = "WxH",
         CustomParser = ParseSize,
     };
@@ -159,7 +170,7 @@ public sealed class PipelineArguments
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(environment);
         DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(Data), environment);
-        ImageSize size = parse.GetValue(Size) ?? (dataset.IsEmbedded ? new ImageSize(EmbeddedDigits.CellSize, EmbeddedDigits.CellSize) : new ImageSize(32, 32));
+        ImageSize size = parse.GetValue(Size) ?? (dataset.IsEmbedded ? new ImageSize(EmbeddedDigits.CellSize, EmbeddedDigits.CellSize) : _folderSize);
         string color = parse.GetValue(Color) ?? (dataset.IsEmbedded ? "gray" : "rgb");
         int? all = parse.GetValue(Parallelism);
         (IReadOnlyList<IAugmentation> augmentations, string augmentName) = Augmentation.Create(parse);

@@ -19,7 +19,8 @@ public static class PreviewCommand
     public static Command Create(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var pipeline = new PipelineArguments(defaultEpochs: null, defaultValidationSplit: 0);
+        // A folder is previewed at the library's own size, as a pipeline with default options would batch it.
+        var pipeline = new PipelineArguments(defaultEpochs: null, defaultValidationSplit: 0, folderSize: PipelineArguments.LibraryDefaultSize);
         var output = new Option<string>("--out") { Description = "The PNG file to write.", HelpName = "FILE", DefaultValueFactory = _ => "preview.png" };
         var columns = new Option<int>("--columns") { Description = "Tiles per row.", DefaultValueFactory = _ => 8 }.InRange(1, 256);
         var tile = new Option<int>("--tile") { Description = "Pixels of each tile's longer side.", DefaultValueFactory = _ => 96 }.InRange(8, 2048);
