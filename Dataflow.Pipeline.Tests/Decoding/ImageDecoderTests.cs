@@ -13,6 +13,27 @@ public sealed class ImageDecoderTests
     ];
 
     [TestMethod]
+    [DataRow(0, 0, "width", "Parameter \"width\" must be between 1 and 16384, was 0.")]
+    [DataRow(8, 0, "height", "Parameter \"height\" must be between 1 and 16384, was 0.")]
+    [DataRow(-3, 8, "width", "Parameter \"width\" must be between 1 and 16384, was -3.")]
+    [DataRow(8, 16_385, "height", "Parameter \"height\" must be between 1 and 16384, was 16385.")]
+    public void Constructor_SizeOutOfRange_ThrowsNamingTheParameter(int width, int height, string name, string message)
+    {
+        // It used to be accepted, and the first image then failed in OpenCV's resize with "inv_scale_x > 0".
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDecoder(width, height));
+        Assert.AreEqual(name, e.ParamName);
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [TestMethod]
+    public void Constructor_UndefinedEnumValue_ThrowsNamingTheParameter()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDecoder(8, 8, resize: (ResizeMode)9));
+        Assert.AreEqual("resize", e.ParamName);
+        Assert.StartsWith("Parameter \"resize\" must be one of ", e.Message);
+    }
+
+    [TestMethod]
     [DynamicData(nameof(Formats))]
     public void Decode_Format_EqualsOpenCvDecodeAndResize(string extension)
     {

@@ -17,9 +17,22 @@ namespace Dataflow.Pipeline.Decoding;
 public sealed class ImageDecoder
 {
     /// <summary>Creates a decoder.</summary>
+    /// <param name="width">Target width, 1 to 16384.</param>
+    /// <param name="height">Target height, 1 to 16384.</param>
+    /// <param name="color">Output channels.</param>
+    /// <param name="resize">Resize mode.</param>
+    /// <param name="interpolation">Resampling.</param>
+    /// <param name="reducedDecode">Whether large JPEGs are decoded at a reduced resolution.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is outside its range, or an enum value is not defined.</exception>
     public ImageDecoder(int width, int height, ColorMode color = ColorMode.Rgb, ResizeMode resize = ResizeMode.Stretch,
         Interpolation interpolation = Interpolation.Bilinear, bool reducedDecode = true)
     {
+        // Checked here, not left to OpenCV's resize ("inv_scale_x > 0") at the first image.
+        Internal.Guard.InRange(width, 1, MaxSide, nameof(width));
+        Internal.Guard.InRange(height, 1, MaxSide, nameof(height));
+        Internal.Guard.Defined(color, nameof(color));
+        Internal.Guard.Defined(resize, nameof(resize));
+        Internal.Guard.Defined(interpolation, nameof(interpolation));
         Width = width;
         Height = height;
         Color = color;
@@ -27,6 +40,9 @@ public sealed class ImageDecoder
         Interpolation = interpolation;
         ReducedDecode = reducedDecode;
     }
+
+    /// <summary>The largest target side, as <see cref="PipelineOptions.Width"/> and <see cref="PipelineOptions.Height"/> allow.</summary>
+    internal const int MaxSide = 16_384;
 
     /// <summary>Target width.</summary>
     public int Width { get; }
