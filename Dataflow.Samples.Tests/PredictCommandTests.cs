@@ -262,8 +262,8 @@ public sealed class PredictCommandTests
     }
 
     [TestMethod]
-    [DataRow("--mean", "1,2", "Parameter \"Normalization.Mean\" must have 1 value for a 1-channel (Grayscale) image, had 2.")]
-    [DataRow("--std", "0,0,0", "Parameter \"Normalization.Std\" values must be finite and above 0, was [0, 0, 0].")]
+    [DataRow("--mean", "1,2", "--mean must have 1 value for a 1-channel (Grayscale) image, had 2.")]
+    [DataRow("--std", "0,0,0", "--std values must be finite and above 0, was [0, 0, 0].")]
     [DataRow("--scale", "-1", "Parameter \"Normalization.Scale\" must be a finite number above 0, was -1.")]
     public async Task Predict_NormalizationRefusedAsAProcess_OneLineAndExitTwoInEveryRun(string option, string value, string expected)
     {

@@ -125,12 +125,24 @@ public sealed class TrainCommandTests
     [DataRow("--validation-split", "1", "--validation-split must be at least 0 and below 1, was 1.")]
     [DataRow("--augment", "sideways", "sideways")]
     [DataRow("--decode-parallelism", "0", "--decode-parallelism must be between 1 and 256, was 0.")]
+    [DataRow("--parallelism", "300", "--parallelism must be between 1 and 256, was 300.")]
+    [DataRow("--epochs", "200000", "--epochs must be between 1 and 100000, was 200000.")]
+    [DataRow("--epochs", "-1", "--epochs must be at least 0, was -1.")]
     [DataRow("--dropout", "1", "--dropout must be at least 0 and below 1, was 1.")]
     public async Task Train_BadOptionValue_FailsWithOneLine(string option, string value, string expected)
     {
         SampleRun run = await SampleRun.RunAsync("train", option, value);
 
         run.AssertOneLineError(expected, ExitCodes.UsageError);
+    }
+
+    [TestMethod]
+    public async Task Train_BatchTensorLargerThanAnArray_OneLineFromTheLibraryNamingTheFlag()
+    {
+        // A rule only the library states (the batch tensor must fit one .NET array): its words, with the flag's name.
+        SampleRun run = await SampleRun.RunAsync("train", "--size", "16384x16384", "--batch-size", "8");
+
+        run.AssertOneLineError("error: --batch-size × sample length (\"Width\" × \"Height\" × channels = 16384 × 16384 × 1 = 268435456) must be at most 2147483591 floats (the largest .NET array) for one batch tensor, was 8 × 268435456 = 2147483648.", ExitCodes.UsageError);
     }
 
     [TestMethod]

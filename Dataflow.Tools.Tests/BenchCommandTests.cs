@@ -122,6 +122,29 @@ public sealed class BenchCommandTests
     }
 
     [TestMethod]
+    public async Task BenchVariant_GrayInterpolationArea_CountsEveryImage()
+    {
+        // The colour and interpolation are spelled as in every other command (rgb, bgr, gray; nearest, bilinear, area, cubic).
+        using var data = new TempDataset().WithClasses(2, 3, 40, 30);
+
+        JsonElement m = await VariantAsync(data.Root, "pipeline", "--color", "gray", "--interpolation", "area", "--normalization", "zero-to-one");
+
+        Assert.AreEqual(6, m.GetProperty("Images").GetInt64());
+    }
+
+    [TestMethod]
+    [DataRow("--color", "Grayscale", "--color must be one of rgb, bgr, gray, was 'Grayscale'.")]
+    [DataRow("--interpolation", "Bilinear", "--interpolation must be one of nearest, bilinear, area, cubic, was 'Bilinear'.")]
+    public async Task Bench_EnumValueInAnotherSpelling_OneLineErrorListingTheCommandsSpelling(string option, string value, string expected)
+    {
+        using var data = new TempDataset().WithClasses(1, 1);
+
+        ToolRun run = await ToolRun.RunAsync("bench", "--data", data.Root, option, value);
+
+        run.AssertOneLineError(expected, ExitCodes.UsageError);
+    }
+
+    [TestMethod]
     public async Task Bench_BytesInFlightZero_OneLineErrorNamingTheOption()
     {
         using var data = new TempDataset().WithClasses(1, 1);

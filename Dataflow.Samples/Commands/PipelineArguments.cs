@@ -15,9 +15,9 @@ namespace Dataflow.Samples.Commands;
 /// digest …): the one place where they are declared, checked and turned into <see cref="PipelineOptions"/>.
 /// </summary>
 /// <remarks>
-/// Values the parser can check alone (ranges, choices, the WxH form) fail at parse time with one line
-/// naming the option; what the library checks when the pipeline is built fails with its own message,
-/// which names the option too.
+/// Choices and the WxH form fail at parse time with one line naming the option. Ranges are the library's: the
+/// options are validated by <see cref="PipelineOptions.Validate"/> when they are read, and each failure names the
+/// flag that set the value (<see cref="LibraryOptionFailures"/>).
 /// </remarks>
 public sealed class PipelineArguments
 {
@@ -33,7 +33,7 @@ public sealed class PipelineArguments
     public static IReadOnlyList<string> AugmentChoices => AugmentationPresets.Names;
 
     /// <summary>The <c>--color</c> choices.</summary>
-    public static IReadOnlyList<string> ColorChoices { get; } = ["rgb", "bgr", "gray"];
+    public static IReadOnlyList<string> ColorChoices => EnumSpellings.Colors;
 
     /// <summary>Declares the options; <paramref name="defaultEpochs"/> null leaves out <c>--epochs</c> (one pass).</summary>
     /// <param name="defaultEpochs">The <c>--epochs</c> default, or null for a command without it.</param>
@@ -53,14 +53,9 @@ public sealed class PipelineArguments
             Description = "Fraction of each class held out for validation (seeded, stratified); 0 for none.",
             DefaultValueFactory = _ => defaultValidationSplit,
         };
-        ValidationSplit.Require<Option<double>, double>(v => v >= 0 && v < 1, "must be at least 0 and below 1");
-        Epochs?.InRange(minEpochs, 100_000);
-        BatchSize.InRange(1, 65_536);
-        foreach (Option<int?> stage in StageParallelism)
-        {
-            stage.Require<Option<int?>, int?>(v => v is null or (>= 1 and <= 256), "must be between 1 and 256");
-        }
 
+        // Below 1 is the command's own rule (train takes 0 to only evaluate a model); the rest is the library's.
+        Epochs?.Require<Option<int>, int>(v => v >= minEpochs, $"must be at least {minEpochs}");
         Color.OneOf(ColorChoices);
         Normalization.OneOf([.. NormalizationOptions.Presets.Keys]);
     }
@@ -174,11 +169,11 @@ public sealed class PipelineArguments
         string color = parse.GetValue(Color) ?? (dataset.IsEmbedded ? "gray" : "rgb");
         int? all = parse.GetValue(Parallelism);
         (IReadOnlyList<IAugmentation> augmentations, string augmentName) = Augmentation.Create(parse);
-        return new PipelineSettings
+        var settings = new PipelineSettings
         {
             Dataset = dataset,
             Size = size,
-            Color = color switch { "gray" => ColorMode.Grayscale, "bgr" => ColorMode.Bgr, _ => ColorMode.Rgb },
+            Color = EnumSpellings.ParseColor(color),
             Seed = parse.GetValue(Seed),
             ValidationSplit = parse.GetValue(ValidationSplit),
             BatchSize = parse.GetValue(BatchSize),
@@ -193,6 +188,42 @@ public sealed class PipelineArguments
             Normalize = Stage(parse.GetValue(NormalizeParallelism) ?? all),
             ErrorPolicy = parse.GetValue(FailFast) ? ErrorPolicy.FailFast : ErrorPolicy.SkipAndReport,
         };
+
+        // Zero epochs (train's "only evaluate") builds no training run: the library checks the options of one.
+        LibraryOptionFailures.Check(settings.For(Subset.Training, epochs: settings.Epochs == 0 ? 1 : null), Flags(parse));
+        return settings;
+    }
+
+    /// <summary>The flag that sets each option property the library may refuse; a stage's flag is the one given (its own, else <c>--parallelism</c>).</summary>
+    private Dictionary<string, string> Flags(ParseResult parse)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [nameof(PipelineOptions.Width)] = Size.Name,
+            [nameof(PipelineOptions.Height)] = Size.Name,
+            [nameof(PipelineOptions.ValidationSplit)] = ValidationSplit.Name,
+            [nameof(PipelineOptions.BatchSize)] = BatchSize.Name,
+            [nameof(PipelineOptions.Augmentations)] = Augment.Name,
+            [nameof(PipelineOptions.Normalization) + ".Mean"] = Normalization.Name,
+            [nameof(PipelineOptions.Normalization) + ".Std"] = Normalization.Name,
+        };
+        if (Epochs is not null)
+        {
+            flags[nameof(PipelineOptions.Epochs)] = Epochs.Name;
+        }
+
+        foreach ((string stage, Option<int?> own) in new[]
+                 {
+                     (nameof(PipelineOptions.Read), ReadParallelism), (nameof(PipelineOptions.Decode), DecodeParallelism),
+                     (nameof(PipelineOptions.Augment), AugmentParallelism), (nameof(PipelineOptions.Normalize), NormalizeParallelism),
+                 })
+        {
+            string flag = parse.GetValue(own) is null ? Parallelism.Name : own.Name;
+            flags[stage + "." + nameof(StageOptions.MaxDegreeOfParallelism)] = flag;
+            flags[stage + "." + nameof(StageOptions.BoundedCapacity)] = flag;
+        }
+
+        return flags;
     }
 
     /// <summary>The augmentations an <c>--augment</c> preset stands for, in order.</summary>

@@ -110,5 +110,5 @@ public sealed record PipelineSettings
 
     /// <summary>A short description for reports: size, colour, normalization, augmentation.</summary>
     public override string ToString() =>
-        $"{Size} {Color.ToString().ToLowerInvariant()}, {Normalization.Name}, augment {AugmentName}, batch {BatchSize}, seed {Seed}";
+        $"{Size} {EnumSpellings.Of(Color)}, {Normalization.Name}, augment {AugmentName}, batch {BatchSize}, seed {Seed}";
 }

@@ -48,7 +48,7 @@ public static class PredictCommand
         var json = JsonOption.Create();
         subset.OneOf(SubsetChoices);
         resize.OneOf(ResizeChoices);
-        interpolation.OneOf(["nearest", "bilinear", "area", "cubic"]);
+        interpolation.OneOf(EnumSpellings.Interpolations);
         layout.OneOf(LayoutChoices);
 
         var command = new Command("predict", "Run an ONNX image classifier over a folder through the pipeline with ONNX Runtime; per-file predictions and the accuracy.");
@@ -100,12 +100,31 @@ public static class PredictCommand
                 : new NormalizationOptions(scaleValue ?? preset.Scale, meanValues ?? [.. preset.Mean], stdValues ?? [.. preset.Std]);
             string resizeChoice = parse.GetValue(resize)!;
             int? all = parse.GetValue(shared.Parallelism);
-            var defaults = new PipelineOptions();
-            var options = new PipelineOptions
+            StageOptions? stage = all is int n ? new StageOptions(n, 2 * n) : null;
+            double split = parse.GetValue(shared.ValidationSplit);
+            var settings = new PipelineSettings
             {
-                Width = size.Width,
-                Height = size.Height,
-                ColorMode = color switch { "gray" => ColorMode.Grayscale, "bgr" => ColorMode.Bgr, _ => ColorMode.Rgb },
+                Dataset = dataset,
+                Size = size,
+                Color = EnumSpellings.ParseColor(color),
+                Seed = parse.GetValue(shared.Seed),
+                ValidationSplit = split,
+                BatchSize = parse.GetValue(shared.BatchSize),
+                Epochs = 1,
+                AugmentName = "none",
+                Augmentations = [],
+                Normalization = normalization,
+                Read = stage,
+                Decode = stage,
+                Augment = stage,
+                Normalize = stage,
+                ErrorPolicy = parse.GetValue(shared.FailFast) ? ErrorPolicy.FailFast : ErrorPolicy.SkipAndReport,
+            };
+
+            // Without a split every image is in the training subset.
+            Subset chosen = split == 0 || parse.GetValue(subset) == "training" ? Subset.Training : Subset.Validation;
+            PipelineOptions options = settings.For(chosen, forEvaluation: true) with
+            {
                 // torchvision's evaluation transform, Resize(256) then CenterCrop(224), is ShorterSideThenCenterCrop: a
                 // CenterCrop augmentation of 224/256 keeps the same window but crops before resizing (other pixels).
                 ResizeMode = resizeChoice switch
@@ -116,33 +135,22 @@ public static class PredictCommand
                     _ => ResizeMode.Stretch,
                 },
                 Augmentations = [],
-                Interpolation = parse.GetValue(interpolation) switch
-                {
-                    "nearest" => Interpolation.Nearest,
-                    "area" => Interpolation.Area,
-                    "cubic" => Interpolation.Cubic,
-                    _ => Interpolation.Bilinear,
-                },
-                Normalization = normalization,
+                Interpolation = EnumSpellings.ParseInterpolation(parse.GetValue(interpolation)!),
                 Layout = tensorLayout,
-                BatchSize = parse.GetValue(shared.BatchSize),
-                Epochs = 1,
-                Seed = parse.GetValue(shared.Seed),
-                ValidationSplit = parse.GetValue(shared.ValidationSplit),
-                Subset = parse.GetValue(subset) == "training" ? Subset.Training : Subset.Validation,
-                Shuffle = false,
-                ShuffleWithinBatch = false,
-                ErrorPolicy = parse.GetValue(shared.FailFast) ? ErrorPolicy.FailFast : ErrorPolicy.SkipAndReport,
-                Read = all is int n ? new StageOptions(n, 2 * n) : defaults.Read,
-                Decode = all is int d ? new StageOptions(d, 2 * d) : defaults.Decode,
-                Augment = all is int a ? new StageOptions(a, 2 * a) : defaults.Augment,
-                Normalize = all is int z ? new StageOptions(z, 2 * z) : defaults.Normalize,
             };
-            if (options.ValidationSplit == 0)
+            LibraryOptionFailures.Check(options, new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                // Without a split every image is in the training subset.
-                options = options with { Subset = Subset.Training };
-            }
+                [nameof(PipelineOptions.Width)] = shared.Size.Name,
+                [nameof(PipelineOptions.Height)] = shared.Size.Name,
+                [nameof(PipelineOptions.ValidationSplit)] = shared.ValidationSplit.Name,
+                [nameof(PipelineOptions.BatchSize)] = shared.BatchSize.Name,
+                ["Normalization.Mean"] = mean.Name,
+                ["Normalization.Std"] = std.Name,
+                ["Read.MaxDegreeOfParallelism"] = shared.Parallelism.Name,
+                ["Decode.MaxDegreeOfParallelism"] = shared.Parallelism.Name,
+                ["Augment.MaxDegreeOfParallelism"] = shared.Parallelism.Name,
+                ["Normalize.MaxDegreeOfParallelism"] = shared.Parallelism.Name,
+            });
 
             return await RunAsync(environment, classifier, dataset, options, outPath, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
         });
@@ -169,7 +177,7 @@ public static class PredictCommand
         {
             console.MarkupLine($"[bold]predict[/] {Markup.Escape(Path.GetFileName(classifier.Path))} on {Markup.Escape(dataset.DisplayName)}");
             console.MarkupLine(Markup.Escape($"  input '{classifier.InputName}' {classifier.InputShapeText}; batches [{string.Join(", ", batchShape)}] {options.Layout.ToString().ToUpperInvariant()}, " +
-                $"{options.ColorMode.ToString().ToLowerInvariant()}, {options.ResizeMode.ToString().ToLowerInvariant()}, {options.Normalization.Name}"));
+                $"{EnumSpellings.Of(options.ColorMode)}, {options.ResizeMode.ToString().ToLowerInvariant()}, {options.Normalization.Name}"));
         }
 
         var records = new List<PredictionRecord>();

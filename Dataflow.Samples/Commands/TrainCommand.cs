@@ -281,7 +281,7 @@ public static class TrainCommand
         settings.Dataset.Root,
         settings.Dataset.IsEmbedded,
         result.Model.ToString(),
-        new SettingsData(settings.Size.ToString(), settings.Color.ToString().ToLowerInvariant(), settings.Seed, settings.ValidationSplit,
+        new SettingsData(settings.Size.ToString(), EnumSpellings.Of(settings.Color), settings.Seed, settings.ValidationSplit,
             settings.BatchSize, settings.Epochs, settings.AugmentName, settings.Normalization.Name),
         [.. result.Epochs.Select(e => new EpochData(e.Epoch, e.Train.MeanLoss, e.Train.Accuracy, e.Validation?.MeanLoss, e.Validation?.Accuracy,
             e.Train.Rows, e.Validation?.Rows ?? 0, Math.Round(e.ImagesPerSecond, 1), Math.Round(e.Elapsed.TotalSeconds, 4)))],

@@ -139,8 +139,8 @@ internal static class BenchCommand
                 settings.Data,
                 settings.Width,
                 settings.Height,
-                color = settings.Color.ToString(),
-                interpolation = settings.Interpolation.ToString(),
+                color = EnumSpellings.Of(settings.Color),
+                interpolation = EnumSpellings.Of(settings.Interpolation),
                 settings.Normalization,
                 settings.Flip,
                 settings.BatchSize,
@@ -161,7 +161,7 @@ internal static class BenchCommand
             return 0;
         }
 
-        console.MarkupLineInterpolated($"[bold]{settings.Data}[/]: {settings.Width}x{settings.Height} {settings.Color} {settings.Interpolation}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), {rounds} rounds; {machine.Cpu}, {machine.Cores} cores, load {loadBefore:F2} -> {report.loadAverageAfter:F2}");
+        console.MarkupLineInterpolated($"[bold]{settings.Data}[/]: {settings.Width}x{settings.Height} {EnumSpellings.Of(settings.Color)} {EnumSpellings.Of(settings.Interpolation)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), {rounds} rounds; {machine.Cpu}, {machine.Cores} cores, load {loadBefore:F2} -> {report.loadAverageAfter:F2}");
         console.MarkupLineInterpolated($"[grey]each measurement a fresh process of {ChildBuild}[/]");
         var table = new Table().AddColumns("variant", "images/s median", "min", "max", "CPU ms/image", "of it trainer", "peak RSS MiB", "alloc B/image", "GC 0/1/2", "first batch s");
         foreach (BenchSummary s in summaries)
@@ -242,8 +242,9 @@ internal static class BenchCommand
         private readonly Option<string> _data = new("--data") { Description = "Dataset root: one sub-folder per class (pipeline-shards: a folder or location of shards; pipeline-objects: s3://bucket/prefix or az://container/prefix)", Required = true };
         private readonly Option<int> _width = new("--width") { Description = "Target width", DefaultValueFactory = _ => 224 };
         private readonly Option<int> _height = new("--height") { Description = "Target height", DefaultValueFactory = _ => 224 };
-        private readonly Option<ColorMode> _color = new("--color") { Description = "Rgb, Bgr or Grayscale", DefaultValueFactory = _ => ColorMode.Rgb };
-        private readonly Option<Interpolation> _interpolation = new("--interpolation") { Description = "Nearest, Bilinear, Area or Cubic", DefaultValueFactory = _ => Interpolation.Bilinear };
+        private readonly Option<string> _color = new Option<string>("--color") { Description = "rgb, bgr or gray", DefaultValueFactory = _ => "rgb" }.OneOf(EnumSpellings.Colors);
+        private readonly Option<string> _interpolation = new Option<string>("--interpolation") { Description = "nearest, bilinear, area or cubic", DefaultValueFactory = _ => "bilinear" }
+            .OneOf(EnumSpellings.Interpolations);
         private readonly Option<string> _normalization = new("--normalization")
         {
             Description = $"Normalization preset: {string.Join(", ", NormalizationOptions.Presets.Keys)}",
@@ -287,8 +288,8 @@ internal static class BenchCommand
                 Data = data,
                 Width = parse.GetValue(_width),
                 Height = parse.GetValue(_height),
-                Color = parse.GetValue(_color),
-                Interpolation = parse.GetValue(_interpolation),
+                Color = EnumSpellings.ParseColor(parse.GetValue(_color)!),
+                Interpolation = EnumSpellings.ParseInterpolation(parse.GetValue(_interpolation)!),
                 Normalization = normalization,
                 Flip = parse.GetValue(_flip),
                 BatchSize = parse.GetValue(_batchSize),

@@ -2,6 +2,7 @@ using Dataflow.Pipeline;
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Normalization;
+using Dataflow.Samples.Commands;
 
 namespace Dataflow.Tools.Bench;
 
@@ -93,9 +94,9 @@ internal sealed record BenchSettings
         yield return "--height";
         yield return Height.ToString(System.Globalization.CultureInfo.InvariantCulture);
         yield return "--color";
-        yield return Color.ToString();
+        yield return EnumSpellings.Of(Color);
         yield return "--interpolation";
-        yield return Interpolation.ToString();
+        yield return EnumSpellings.Of(Interpolation);
         yield return "--normalization";
         yield return Normalization;
         yield return "--flip";

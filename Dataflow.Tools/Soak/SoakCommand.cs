@@ -31,12 +31,9 @@ public static class SoakCommand
         var cancellations = new Option<int>("--cancellations") { Description = "Cancelled runs to time afterwards (Cancel() to the end of Completion)", DefaultValueFactory = _ => 10 };
         var json = JsonOption.Create();
         cancellations.InRange(0, 1000);
-        epochs.InRange(1, 100_000);
         images.InRange(2, 10_000_000);
         classes.InRange(1, 10_000);
         corruptEvery.Require<Option<int>, int>(v => v == 0 || v >= 2, "must be 0 (none) or at least 2");
-        size.InRange(1, 16_384);
-        batchSize.InRange(1, 65_536);
         var command = new Command("soak", "Run many epochs over a dataset with corrupt files and print resident memory per epoch")
         {
             data, epochs, images, classes, corruptEvery, size, batchSize, seed, cancellations, json,
@@ -55,6 +52,24 @@ public static class SoakCommand
             throw new UsageException($"--images must be at least --classes ({classes}), was {images}.");
         }
 
+        // The library's ranges, each failure naming its flag, before a dataset is generated.
+        var options = new PipelineOptions
+        {
+            Width = size,
+            Height = size,
+            BatchSize = batchSize,
+            Epochs = epochs,
+            Seed = seed,
+            ErrorPolicy = ErrorPolicy.SkipAndReport,
+        };
+        LibraryOptionFailures.Check(options, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [nameof(PipelineOptions.Width)] = "--size",
+            [nameof(PipelineOptions.Height)] = "--size",
+            [nameof(PipelineOptions.BatchSize)] = "--batch-size",
+            [nameof(PipelineOptions.Epochs)] = "--epochs",
+        });
+
         string? generated = null;
         string root = data ?? (generated = Path.Combine(Path.GetTempPath(), $"dataflow-soak-{Guid.NewGuid():N}"));
         try
@@ -69,16 +84,6 @@ public static class SoakCommand
                 }
             }
 
-            // Invalid values (epochs, size, batch size) fail here, with the option's name.
-            var options = new PipelineOptions
-            {
-                Width = size,
-                Height = size,
-                BatchSize = batchSize,
-                Epochs = epochs,
-                Seed = seed,
-                ErrorPolicy = ErrorPolicy.SkipAndReport,
-            };
             return await SoakAsync(environment, root, options, generated is null ? null : corrupt, cancellations, json, cancellationToken);
         }
         finally

@@ -1,0 +1,54 @@
+using Dataflow.Pipeline.Decoding;
+
+namespace Dataflow.Samples.Commands;
+
+/// <summary>
+/// How every command of both apps spells the library's enum values, on the command line and in its output: one
+/// spelling each (<c>rgb</c>, <c>bgr</c>, <c>gray</c>; <c>nearest</c>, <c>bilinear</c>, <c>area</c>, <c>cubic</c>).
+/// </summary>
+public static class EnumSpellings
+{
+    /// <summary>The <c>--color</c> choices.</summary>
+    public static IReadOnlyList<string> Colors { get; } = ["rgb", "bgr", "gray"];
+
+    /// <summary>The <c>--interpolation</c> choices.</summary>
+    public static IReadOnlyList<string> Interpolations { get; } = ["nearest", "bilinear", "area", "cubic"];
+
+    /// <summary>The colour mode spelled <paramref name="name"/> (one of <see cref="Colors"/>).</summary>
+    /// <exception cref="UsageException"><paramref name="name"/> is not one of <see cref="Colors"/>.</exception>
+    public static ColorMode ParseColor(string name) => name switch
+    {
+        "rgb" => ColorMode.Rgb,
+        "bgr" => ColorMode.Bgr,
+        "gray" => ColorMode.Grayscale,
+        _ => throw new UsageException($"--color must be one of {string.Join(", ", Colors)}, was '{name}'."),
+    };
+
+    /// <summary>The interpolation spelled <paramref name="name"/> (one of <see cref="Interpolations"/>).</summary>
+    /// <exception cref="UsageException"><paramref name="name"/> is not one of <see cref="Interpolations"/>.</exception>
+    public static Interpolation ParseInterpolation(string name) => name switch
+    {
+        "nearest" => Interpolation.Nearest,
+        "bilinear" => Interpolation.Bilinear,
+        "area" => Interpolation.Area,
+        "cubic" => Interpolation.Cubic,
+        _ => throw new UsageException($"--interpolation must be one of {string.Join(", ", Interpolations)}, was '{name}'."),
+    };
+
+    /// <summary>How <paramref name="color"/> is spelled.</summary>
+    public static string Of(ColorMode color) => color switch
+    {
+        ColorMode.Bgr => "bgr",
+        ColorMode.Grayscale => "gray",
+        _ => "rgb",
+    };
+
+    /// <summary>How <paramref name="interpolation"/> is spelled.</summary>
+    public static string Of(Interpolation interpolation) => interpolation switch
+    {
+        Interpolation.Nearest => "nearest",
+        Interpolation.Area => "area",
+        Interpolation.Cubic => "cubic",
+        _ => "bilinear",
+    };
+}
