@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Sources;
 using Dataflow.Pipeline.Tests.Support;
 
@@ -24,5 +26,55 @@ public sealed class IndexCommandTests
         long bytes = Directory.GetFiles(data.Root, "*.png", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Assert.AreEqual(bytes, root.GetProperty("bytes").GetInt64());
         Assert.IsTrue(File.Exists(file));
+    }
+
+    [TestMethod]
+    public async Task Index_ShardsWrittenByGnuTar_WritesTheShardIndexThatRunsUse()
+    {
+        using var layout = new TempDataset();
+        for (int i = 0; i < 6; i++)
+        {
+            OpenCvSharp.Cv2.ImEncode(".png", TempDataset.Pattern(12, 9, i), out byte[] png);
+            layout.WriteBytes($"s{i}.png", png);
+            layout.WriteBytes($"s{i}.cls", System.Text.Encoding.ASCII.GetBytes($"{i % 2}"));
+        }
+
+        using var shards = new TempDataset();
+        Tar("-cf", Path.Combine(shards.Root, "a.tar"), "-C", layout.Root, "s0.png", "s0.cls", "s1.png", "s1.cls", "s2.png", "s2.cls", "s3.png", "s3.cls");
+        Tar("-czf", Path.Combine(shards.Root, "b.tar.gz"), "-C", layout.Root, "s4.png", "s4.cls", "s5.png", "s5.cls");
+        File.WriteAllText(Path.Combine(shards.Root, "notes.txt"), "notes");
+
+        SampleRun run = await SampleRun.RunAsync("index", "--data", shards.Root);
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        string file = Path.Combine(shards.Root, ShardIndex.FileName);
+        long bytes = new FileInfo(Path.Combine(shards.Root, "a.tar")).Length + new FileInfo(Path.Combine(shards.Root, "b.tar.gz")).Length;
+        Assert.AreEqual(
+            $"indexed 6 samples of 2 classes in 2 shards ({bytes} bytes) under {shards.Root} into {file}{Environment.NewLine}"
+            + $"  not indexed: {Path.Combine(shards.Root, "notes.txt")}: not a shard (*.tar, *.tar.gz, *.tgz): not read{Environment.NewLine}",
+            run.Output);
+
+        // The index serves a run: the same samples, labels and places as a scan of the shards.
+        using var indexed = new ShardSampleSource(new ShardSourceOptions { VerifyHashes = true });
+        using var scanned = new ShardSampleSource(new ShardSourceOptions { UseIndex = false });
+        SampleSet a = await indexed.DiscoverAsync([shards.Root], CancellationToken.None);
+        SampleSet b = await scanned.DiscoverAsync([shards.Root], CancellationToken.None);
+        Assert.HasCount(6, a.Samples);
+        CollectionAssert.AreEqual(b.ClassNames.ToArray(), a.ClassNames.ToArray());
+        CollectionAssert.AreEqual(b.Samples.Select(s => $"{s.Id} {s.Label} {s.State}").ToList(), a.Samples.Select(s => $"{s.Id} {s.Label} {s.State}").ToList());
+    }
+
+    private static void Tar(params string[] args)
+    {
+        var info = new ProcessStartInfo("tar") { RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process tar = Process.Start(info) ?? throw new InvalidOperationException("GNU tar is needed by this test: apt-get install tar");
+        string error = tar.StandardError.ReadToEnd();
+        tar.WaitForExit();
+        Assert.AreEqual(0, tar.ExitCode, error);
     }
 }

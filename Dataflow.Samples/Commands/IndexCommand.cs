@@ -5,23 +5,31 @@ using Dataflow.Samples.Output;
 
 namespace Dataflow.Samples.Commands;
 
-/// <summary><c>index</c>: writes the index of a class-folder tree (sorted paths, classes, sizes) so runs start without listing it.</summary>
+/// <summary>
+/// <c>index</c>: writes the index of a class-folder tree (sorted paths, classes, sizes), or of a folder of tar shards
+/// written by any tool (classes; per shard: samples, bytes, SHA-256, members), so runs start without listing or scanning it.
+/// </summary>
 public static class IndexCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var data = new Option<string>("--data") { Description = "Dataset root with one sub-folder per class.", HelpName = "DIR", Required = true };
-        var output = new Option<string?>("--out") { Description = $"Index file to write. Default: DIR/{FolderIndex.FileName}.", HelpName = "FILE" };
+        var data = new Option<string>("--data") { Description = "Dataset root with one sub-folder per class, or a folder of tar shards (*.tar, *.tar.gz, *.tgz).", HelpName = "DIR", Required = true };
+        var output = new Option<string?>("--out") { Description = $"Index file to write. Default: DIR/{FolderIndex.FileName} (DIR/{ShardIndex.FileName} for shards).", HelpName = "FILE" };
         var json = JsonOption.Create();
         var command = new Command("index", "Write the index of a class-folder tree (sorted paths, classes, sizes): runs given it start without listing the tree.")
         {
             data, output, json,
         };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             string root = FolderOption.Require(parse.GetValue(data)!, "--data");
+            if (Directory.EnumerateFiles(root).Any(ShardIndex.IsShardFileName))
+            {
+                return await IndexShardsAsync(environment, root, parse.GetValue(output), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            }
+
             string file = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(root, FolderIndex.FileName));
             FolderIndex index = FolderIndex.Create(root, cancellationToken: cancellationToken);
             string temporary = file + ".tmp";
@@ -34,15 +42,47 @@ public static class IndexCommand
             if (parse.GetValue(json))
             {
                 Json.Write(environment.Out, new IndexData(root, file, index.Files.Count, index.Classes.Count, index.Files.Sum(f => f.Size)));
-                return Task.FromResult(ExitCodes.Success);
+                return ExitCodes.Success;
             }
 
             environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"indexed {index.Files.Count} files of {index.Classes.Count} classes ({index.Files.Sum(f => f.Size)} bytes) under {root} into {file}"));
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
 
+    /// <summary>Indexes a folder of shards (by any tool): scans and hashes each, writes the shard index beside them.</summary>
+    private static async Task<int> IndexShardsAsync(CommandEnvironment environment, string root, string? output, bool json, CancellationToken cancellationToken)
+    {
+        string file = Path.GetFullPath(output ?? Path.Combine(root, ShardIndex.FileName));
+        (ShardIndex index, IReadOnlyList<Dataflow.Pipeline.Discovery.IgnoredEntry> ignored) = await ShardIndex.CreateAsync(root, cancellationToken: cancellationToken).ConfigureAwait(false);
+        string temporary = file + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            index.Save(stream);
+        }
+
+        File.Move(temporary, file, overwrite: true);
+        int samples = index.Shards.Sum(s => s.Samples);
+        long bytes = index.Shards.Sum(s => s.Bytes);
+        if (json)
+        {
+            Json.Write(environment.Out, new ShardIndexData(root, file, index.Shards.Count, samples, index.Classes.Count, bytes, [.. ignored.Select(i => $"{i.Path}: {i.Reason}")]));
+            return ExitCodes.Success;
+        }
+
+        environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"indexed {samples} samples of {index.Classes.Count} classes in {index.Shards.Count} shards ({bytes} bytes) under {root} into {file}"));
+        foreach (var entry in ignored)
+        {
+            environment.Out.WriteLine($"  not indexed: {entry.Path}: {entry.Reason}");
+        }
+
+        return ExitCodes.Success;
+    }
+
     private sealed record IndexData(string Root, string Index, int Files, int Classes, long Bytes);
+
+    private sealed record ShardIndexData(string Root, string Index, int Shards, int Samples, int Classes, long Bytes, string[] Ignored);
 }

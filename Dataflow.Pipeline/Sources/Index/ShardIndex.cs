@@ -31,6 +31,66 @@ public sealed class ShardIndex
     /// <summary>The shards, in order.</summary>
     public IReadOnlyList<ShardIndexEntry> Shards { get; init; } = [];
 
+    /// <summary>True when <paramref name="fileName"/> names a shard (<c>*.tar</c>, <c>*.tar.gz</c>, <c>*.tgz</c>).</summary>
+    public static bool IsShardFileName(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        return ShardFiles.IsShard(fileName);
+    }
+
+    /// <summary>
+    /// Indexes shards written by any tool (<c>tar</c>, Python's <c>webdataset</c>, <see cref="ShardWriter"/>): scans
+    /// every shard at <paramref name="root"/> as a <see cref="ShardSampleSource"/> without an index does, and hashes it.
+    /// </summary>
+    /// <param name="root">A folder or location holding the shards, one shard file, or a brace pattern (as posted to the source).</param>
+    /// <param name="options">How the location is reached, and the class names; the index beside the shards, if any, is not read.</param>
+    /// <param name="cancellationToken">Stops the scan.</param>
+    /// <returns>The index, and what the scan left out (the same entries a run without an index lists in <see cref="PipelineReport.Ignored"/>).</returns>
+    /// <remarks>Shards that hold no usable sample are not listed (a run with the index names them as not listed).</remarks>
+    /// <exception cref="InvalidDataException">A shard is not a valid tar, or the shards hold no usable samples.</exception>
+    /// <exception cref="DirectoryNotFoundException">The location holds no shards.</exception>
+    public static async Task<(ShardIndex Index, IReadOnlyList<Discovery.IgnoredEntry> Ignored)> CreateAsync(string root, ShardSourceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        options ??= new ShardSourceOptions();
+        using var source = new ShardSampleSource(new ShardSourceOptions
+        {
+            Storage = options.Storage,
+            ClassNames = options.ClassNames,
+            MaxMemberBytes = options.MaxMemberBytes,
+            MaxSamplesHeld = options.MaxSamplesHeld,
+            UseIndex = false,
+        });
+        Discovery.SampleSet set = await source.DiscoverAsync([root], cancellationToken).ConfigureAwait(false);
+        var shards = new List<ShardIndexEntry>();
+        foreach (var group in set.Samples.GroupBy(s => ((ShardMember)s.State!).Shard).OrderBy(g => g.Key))
+        {
+            ShardMember first = (ShardMember)group.First().State!;
+            (IObjectStore store, string key) = (first.Store, first.ShardKey);
+            string shardId = store.Describe(key) + "/";
+            var members = new List<ShardMemberEntry>();
+            foreach (Discovery.SampleInfo sample in group)
+            {
+                var member = (ShardMember)sample.State!;
+                string name = sample.Id[shardId.Length..];
+                int dot = name.IndexOf('.', name.LastIndexOf('/') + 1);
+                members.Add(new ShardMemberEntry(name[..dot], name[(dot + 1)..], sample.Label, member.Offset, member.Length));
+            }
+
+            StoredObject? stored = await store.TryGetAsync(key, cancellationToken).ConfigureAwait(false)
+                ?? throw new FileNotFoundException($"The shard '{store.Describe(key)}' was removed while it was indexed.", store.Describe(key));
+            string hash;
+            using (Stream stream = await store.OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false))
+            {
+                hash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+            }
+
+            shards.Add(new ShardIndexEntry(key[(key.LastIndexOf('/') + 1)..], members.Count, stored.Size, hash, members));
+        }
+
+        return (new ShardIndex { Classes = [.. set.ClassNames], Shards = shards }, set.Ignored);
+    }
+
     /// <summary>Writes the index as indented JSON.</summary>
     public void Save(Stream stream) => JsonSerializer.Serialize(stream, this, ShardIndexJson.Default.ShardIndex);
 
