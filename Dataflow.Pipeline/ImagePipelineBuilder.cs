@@ -135,6 +135,7 @@ public sealed class ImagePipelineBuilder
     /// <summary>Builds a pipeline that hands each batch to <paramref name="trainer"/>, then disposes the batch.</summary>
     /// <remarks>An <c>async</c> lambda fits both this overload and the <see cref="Task"/> one: it binds to this one.</remarks>
     /// <exception cref="PipelineOptionsException">Options are invalid; the message names each and its allowed values.</exception>
+    /// <exception cref="DllNotFoundException">OpenCV's native library (<c>OpenCvSharpExtern</c>) does not load: the message names the runtime package to add and its version.</exception>
     [OverloadResolutionPriority(1)]
     public ImagePipeline Build(Func<Batch, CancellationToken, ValueTask> trainer, CancellationToken cancellationToken = default)
     {
@@ -145,6 +146,7 @@ public sealed class ImagePipelineBuilder
     /// <summary>Builds a pipeline that hands each batch to <paramref name="trainer"/>, a <see cref="Task"/>-returning step, then disposes the batch.</summary>
     /// <remarks>The same as the <see cref="ValueTask"/> overload: the next batch is handed over once the task has completed.</remarks>
     /// <exception cref="PipelineOptionsException">Options are invalid; the message names each and its allowed values.</exception>
+    /// <exception cref="DllNotFoundException">OpenCV's native library (<c>OpenCvSharpExtern</c>) does not load: the message names the runtime package to add and its version.</exception>
     public ImagePipeline Build(Func<Batch, CancellationToken, Task> trainer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trainer);
@@ -163,6 +165,8 @@ public sealed class ImagePipelineBuilder
     }
 
     /// <summary>Builds a pipeline read with <see cref="ImagePipeline.ReadAllAsync"/>.</summary>
+    /// <exception cref="PipelineOptionsException">Options are invalid; the message names each and its allowed values.</exception>
+    /// <exception cref="DllNotFoundException">OpenCV's native library (<c>OpenCvSharpExtern</c>) does not load: the message names the runtime package to add and its version.</exception>
     public ImagePipeline BuildStream(CancellationToken cancellationToken = default) => Create(null, cancellationToken);
 
     private ImagePipeline Create(Func<Batch, CancellationToken, ValueTask>? trainer, CancellationToken cancellationToken)
@@ -171,6 +175,8 @@ public sealed class ImagePipelineBuilder
         // Validate the copy, not the caller's object: a list changed between the check and the copy cannot slip through.
         PipelineOptions frozen = _options.Freeze();
         frozen.Validate();
+        // Before anything is read: without the native runtime every decode of the epoch would fail, one by one.
+        Decoding.OpenCvRuntime.EnsureLoaded();
         Distributed.RankAssignment place = Distributed.LauncherEnvironment.Resolve(frozen.Rank, frozen.WorldSize,
             frozen.ReadLauncherEnvironment ? _environment : static _ => null);
         PipelineOptions options = frozen with { Rank = place.Rank, WorldSize = place.WorldSize };

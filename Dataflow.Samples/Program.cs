@@ -10,8 +10,16 @@ public static class Program
     /// <summary>Runs the command line against the process's console.</summary>
     public static Task<int> Main(string[] args)
     {
-        // Our own messages name the file and the reason; OpenCV's native warnings would only repeat them.
-        OpenCvSharp.Cv2.SetLogLevel(OpenCvSharp.LogLevel.ERROR);
+        // Our own messages name the file and the reason; OpenCV's native warnings would only repeat them. Without the
+        // native runtime there is nothing to quieten: the first pipeline built says which package to add (one line).
+        try
+        {
+            OpenCvSharp.Cv2.SetLogLevel(OpenCvSharp.LogLevel.ERROR);
+        }
+        catch (TypeInitializationException)
+        {
+        }
+
         return RunAsync(args, CommandEnvironment.FromConsole());
     }
 

@@ -16,6 +16,10 @@ internal static class SamplesProcess
     public static Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         StartAsync(DotnetHost, [SamplesDll, .. args], environment);
 
+    /// <summary>Runs <c>dotnet DLL ARGS</c>: a copy of the samples app elsewhere.</summary>
+    public static Task<Result> RunDllAsync(string dll, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartAsync(DotnetHost, [dll, .. args], environment);
+
     /// <summary>Runs <paramref name="processes"/> copies of the samples app under <c>mpirun</c> (oversubscribed: this machine has few cores).</summary>
     public static Task<Result> MpirunAsync(int processes, params string[] args)
     {

@@ -22,6 +22,8 @@ public static class UserErrors
             FailureBudgetExceededException => e.Message,
             DirectoryNotFoundException or FileNotFoundException or InvalidDataException or UnauthorizedAccessException => e.Message,
             IOException => e.Message,
+            // A missing native runtime: the library names it, its package and version.
+            DllNotFoundException => e.Message,
             _ => null,
         };
         if (line is not null)
