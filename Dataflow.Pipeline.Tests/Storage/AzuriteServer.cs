@@ -18,10 +18,10 @@ internal sealed class AzuriteServer : StorageServer
 
     public static AzuriteServer Start() => new(LocalStorageServers.StartAzurite());
 
-    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage) =>
-        Options(maxBytesInFlight, retries, readTimeout, maxOutage, LocalStorageServers.AzuriteConnectionString(endpoint));
+    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout) =>
+        Options(maxBytesInFlight, retries, readTimeout, maxOutage, requestTimeout, LocalStorageServers.AzuriteConnectionString(endpoint));
 
-    public override StorageOptions WrongCredentials() => Options(64L << 20, 0, TimeSpan.FromSeconds(20), TimeSpan.Zero, LocalStorageServers.AzuriteConnectionString(Endpoint, Convert.ToBase64String(new byte[64])));
+    public override StorageOptions WrongCredentials() => Options(64L << 20, 0, TimeSpan.FromSeconds(20), TimeSpan.Zero, TimeSpan.FromSeconds(20), LocalStorageServers.AzuriteConnectionString(Endpoint, Convert.ToBase64String(new byte[64])));
 
     public override string Root(string path) => $"az://{Container}/{path}";
 
@@ -33,7 +33,7 @@ internal sealed class AzuriteServer : StorageServer
 
     public override Task UploadFolderAsync(string folder, string prefix) => LocalStorageServers.UploadAzureAsync(ConnectionString, folder, prefix);
 
-    private static StorageOptions Options(long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, string connectionString) => new()
+    private static StorageOptions Options(long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout, string connectionString) => new()
     {
         ReadTimeout = readTimeout,
         MaxOutage = maxOutage,
@@ -41,6 +41,6 @@ internal sealed class AzuriteServer : StorageServer
         MaxBytesInFlight = maxBytesInFlight,
         MaxRetries = retries,
         RetryDelay = TimeSpan.FromMilliseconds(50),
-        RequestTimeout = TimeSpan.FromSeconds(20),
+        RequestTimeout = requestTimeout,
     };
 }

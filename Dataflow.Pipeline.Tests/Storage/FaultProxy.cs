@@ -84,6 +84,9 @@ internal sealed class FaultProxy : IDisposable
 
         /// <summary>The headers and half of the body are sent, then nothing more while the connection stays open (until the client closes it or the proxy is disposed).</summary>
         Stall,
+
+        /// <summary>Nothing is answered, not even the headers, while the connection stays open (a server that accepts and never replies).</summary>
+        Hang,
     }
 
     /// <summary>
@@ -195,6 +198,14 @@ internal sealed class FaultProxy : IDisposable
             }
 
             Mischief? mischief = Due(request.HttpMethod, path);
+            if (mischief == Mischief.Hang)
+            {
+                // Held until the proxy is disposed (or a minute, whichever is first): the client's timeout ends it first.
+                await Task.Delay(TimeSpan.FromMinutes(1), _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                response.Abort();
+                return;
+            }
+
             using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), _target + request.RawUrl);
             if (request.HasEntityBody || request.ContentLength64 > 0)
             {

@@ -155,6 +155,17 @@ public abstract class ObjectStorageTests
     }
 
     [TestMethod]
+    public async Task Run_StoreNeverAnswers_EachRequestTimesOutThenRunFaultsNamingTheStore()
+    {
+        const string prefix = "hang/";
+        await Shared.Server.UploadFolderAsync(Shared.Folders.Root, prefix);
+        Shared.Server.Proxy.Misbehave(prefix, FaultProxy.Mischief.Hang);
+        using var folders = new ObjectFolderSampleSource(Shared.Server.ProxiedOptions(retries: 1, requestTimeout: TimeSpan.FromSeconds(1)));
+        await AssertStoreFaultAsync(folders, ErrorPolicy.SkipAndReport, prefix,
+            $" got no answer within 1 s (StorageOptions.RequestTimeout); given up after 1 retry.");
+    }
+
+    [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
     public async Task Run_StoreDownForSomeRequests_RetriedUntilItIsBackEverySampleBatched(bool shards)

@@ -18,11 +18,11 @@ internal sealed class S3Server : StorageServer
 
     public static S3Server Start() => new(LocalStorageServers.StartS3rver());
 
-    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage) =>
-        Options(endpoint, maxBytesInFlight, retries, readTimeout, maxOutage, LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey);
+    protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout) =>
+        Options(endpoint, maxBytesInFlight, retries, readTimeout, maxOutage, requestTimeout, LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey);
 
     // s3rver does not check SigV4 signatures, only that the access key exists.
-    public override StorageOptions WrongCredentials() => Options(Endpoint, 64L << 20, 0, TimeSpan.FromSeconds(20), TimeSpan.Zero, "NOT-A-KEY", "not-the-secret");
+    public override StorageOptions WrongCredentials() => Options(Endpoint, 64L << 20, 0, TimeSpan.FromSeconds(20), TimeSpan.Zero, TimeSpan.FromSeconds(20), "NOT-A-KEY", "not-the-secret");
 
     public override string Root(string path) => $"s3://{Container}/{path}";
 
@@ -40,7 +40,7 @@ internal sealed class S3Server : StorageServer
         base.Dispose();
     }
 
-    private static StorageOptions Options(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, string accessKey, string secret) => new()
+    private static StorageOptions Options(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout, string accessKey, string secret) => new()
     {
         ReadTimeout = readTimeout,
         MaxOutage = maxOutage,
@@ -49,6 +49,6 @@ internal sealed class S3Server : StorageServer
         S3Credentials = new BasicAWSCredentials(accessKey, secret),
         MaxBytesInFlight = maxBytesInFlight,
         MaxRetries = retries,
-        RequestTimeout = TimeSpan.FromSeconds(20),
+        RequestTimeout = requestTimeout,
     };
 }

@@ -29,8 +29,8 @@ internal abstract class StorageServer : IDisposable
 
     /// <summary>The library's options for reaching the server through <see cref="Proxy"/>.</summary>
     /// <remarks>No outage allowed unless <paramref name="maxOutage"/> says otherwise: a request that fails its retries ends the run at once.</remarks>
-    public StorageOptions ProxiedOptions(int retries = 2, TimeSpan? readTimeout = null, TimeSpan? maxOutage = null) =>
-        OptionsAt(Proxy.Endpoint, 64L << 20, retries, readTimeout ?? TimeSpan.FromSeconds(20), maxOutage ?? TimeSpan.Zero);
+    public StorageOptions ProxiedOptions(int retries = 2, TimeSpan? readTimeout = null, TimeSpan? maxOutage = null, TimeSpan? requestTimeout = null) =>
+        OptionsAt(Proxy.Endpoint, 64L << 20, retries, readTimeout ?? TimeSpan.FromSeconds(20), maxOutage ?? TimeSpan.Zero, requestTimeout ?? TimeSpan.FromSeconds(20));
 
     /// <summary>The location of <paramref name="path"/> in the container, as posted to the pipeline.</summary>
     public abstract string Root(string path);
@@ -39,10 +39,10 @@ internal abstract class StorageServer : IDisposable
     public abstract string MissingContainerRoot { get; }
 
     /// <summary>The library's options for this server; retries kept short so fault tests end quickly.</summary>
-    public StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => OptionsAt(Endpoint, maxBytesInFlight, retries, TimeSpan.FromSeconds(20), TimeSpan.Zero);
+    public StorageOptions Options(long maxBytesInFlight = 64L << 20, int retries = 2) => OptionsAt(Endpoint, maxBytesInFlight, retries, TimeSpan.FromSeconds(20), TimeSpan.Zero, TimeSpan.FromSeconds(20));
 
     /// <summary>The library's options for reaching the server at <paramref name="endpoint"/> (itself, or a proxy in front of it).</summary>
-    protected abstract StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage);
+    protected abstract StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout);
 
     /// <summary>Options whose credential the server refuses.</summary>
     public abstract StorageOptions WrongCredentials();

@@ -18,6 +18,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     private readonly ByteBudget _budget;
     private readonly StoreRequests _requests;
     private readonly TimeSpan _readTimeout;
+    private readonly TimeSpan _requestTimeout;
 
     /// <summary>Creates a store over <paramref name="container"/> of the account named by <paramref name="connectionString"/>.</summary>
     public AzureBlobObjectStore(string connectionString, string container, StorageOptions? options = null)
@@ -30,6 +31,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         _budget = new ByteBudget(options.MaxBytesInFlight);
         _requests = new StoreRequests(options, $"'az://{_container.Name}' at {_container.Uri.GetLeftPart(UriPartial.Authority)}");
         _readTimeout = options.ReadTimeout;
+        _requestTimeout = options.RequestTimeout;
     }
 
     /// <summary>Creates a store over a container URL (with a SAS token in its query, or a public container).</summary>
@@ -42,6 +44,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         _budget = new ByteBudget(options.MaxBytesInFlight);
         _requests = new StoreRequests(options, $"'az://{_container.Name}' at {_container.Uri.GetLeftPart(UriPartial.Authority)}");
         _readTimeout = options.ReadTimeout;
+        _requestTimeout = options.RequestTimeout;
     }
 
     /// <summary>The container.</summary>
@@ -205,9 +208,10 @@ public sealed class AzureBlobObjectStore : IObjectStore
         {
             return await call().ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && StoreRequests.IsTimeout(e))
         {
-            throw new StorageException($"Reading '{Describe(key)}' got no answer in time (StorageOptions.RequestTimeout): {e.Message}", 0, e);
+            // The HTTP pipeline's own timeout (RequestTimeout), not a cancellation of the run.
+            throw new StorageException($"Reading '{Describe(key)}' from {_container.Uri.GetLeftPart(UriPartial.Authority)} got no answer within {_requestTimeout.TotalSeconds:0.###} s (StorageOptions.RequestTimeout)", 0, e);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -229,7 +229,7 @@ public sealed class S3ObjectStore : IObjectStore
         {
             throw;
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && StoreRequests.IsTimeout(e))
         {
             // The HTTP client's own timeout (RequestTimeout), not a cancellation of the run.
             throw new StorageException($"Reading '{Describe(key)}' from {_endpoint} got no answer within {_requestTimeout.TotalSeconds:0.###} s (StorageOptions.RequestTimeout)", 0, e);

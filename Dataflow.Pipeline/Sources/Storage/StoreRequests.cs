@@ -47,6 +47,23 @@ internal sealed class StoreRequests
     public static bool IsTransient(int status) => status is 0 or 408 or 429 or >= 500;
 
     /// <summary>
+    /// True when <paramref name="e"/>, or an exception inside it, is a timeout (the HTTP client's own, which the SDKs
+    /// surface as a cancellation, as a <see cref="TimeoutException"/>, or wrapped in their client exception).
+    /// </summary>
+    public static bool IsTimeout(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is OperationCanceledException or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Runs <paramref name="attempt"/> (which throws what the store's own wrapping makes of a failure) until it succeeds
     /// or fails with a status that is not transient (thrown as it is); a transient failure is retried as the type's
     /// summary says, then thrown as a <see cref="StoreUnavailableException"/>.
