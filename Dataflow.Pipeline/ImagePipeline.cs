@@ -30,25 +30,23 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     private readonly PipelineRun _run;
 
     internal ImagePipeline(PipelineOptions options, ISampleSource source, IEpochPlanner planner, IReadOnlyList<UserStage> stages,
-        Func<Batch, CancellationToken, ValueTask>? trainer, CancellationToken cancellationToken)
+        Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, CancellationToken cancellationToken)
     {
         Options = options;
+        Report = report;
         var ledger = new InFlightLedger(Images, Buffers, Tensors);
         _run = new PipelineRun(options, source, planner, stages, trainer, Report, ledger, cancellationToken);
+        report.Diagnostics?.Attach(_run.Blocks, Completion, Report);
     }
 
     /// <summary>Feeds the meter and the logger from this run (before any root is posted).</summary>
-    internal void Attach(Diagnostics.PipelineDiagnostics diagnostics)
-    {
-        Report.Diagnostics = diagnostics;
-        diagnostics.Attach(_run.Blocks, Completion, Report);
-    }
+
 
     /// <summary>Creates a builder for a pipeline with these options.</summary>
     public static ImagePipelineBuilder CreateBuilder(PipelineOptions options) => new(options);
 
     /// <summary>The run's accounting: discovered, batched, skipped (path and reason), dropped, per-class counts, stage times.</summary>
-    public PipelineReport Report { get; } = new();
+    public PipelineReport Report { get; }
 
     /// <summary>Counts of live Mats and in-flight samples (for tests and diagnostics).</summary>
     public ImageCounter Images { get; } = new();

@@ -198,11 +198,14 @@ public sealed class ImagePipelineBuilder
             Reader = new Reading.FileReader(options.MaxFileBytes, options.MaxImagePixels),
         };
         _built = true;
-        var pipeline = new ImagePipeline(options, source, planner, [.. _stages], trainer, cancellationToken);
-        pipeline.Report.Placement = place;
-        pipeline.Report.UnreadLauncherVariables = frozen.ReadLauncherEnvironment ? null : Distributed.LauncherEnvironment.Describe(_environment);
         Meter? meter = _meterFactory?.Create(new MeterOptions(PipelineInstruments.MeterName) { Version = typeof(ImagePipeline).Assembly.GetName().Version?.ToString() });
-        pipeline.Attach(new PipelineDiagnostics(meter, _logger));
+        var report = new PipelineReport
+        {
+            Placement = place,
+            UnreadLauncherVariables = frozen.ReadLauncherEnvironment ? null : Distributed.LauncherEnvironment.Describe(_environment),
+            Diagnostics = new PipelineDiagnostics(meter, _logger),
+        };
+        var pipeline = new ImagePipeline(options, source, planner, [.. _stages], trainer, report, cancellationToken);
         Internal.StartupWarmup.StartSamplePath(options);
         return pipeline;
     }

@@ -28,13 +28,13 @@ public sealed class PipelineReport
     /// <summary>This process's rank and world size, and where they came from (the options, or the launcher variables and their values).</summary>
     /// <remarks>A run with a world size above 1 streams only its rank's part of every epoch; <see cref="ToString"/> says so.</remarks>
     /// <value>Rank 0 of 1 ("default") until the pipeline is built.</value>
-    public Distributed.RankAssignment Placement { get; internal set; } = new(0, 1, "default");
+    public Distributed.RankAssignment Placement { get; internal init; } = new(0, 1, "default");
 
     /// <summary>
     /// The launcher variables (<c>RANK</c>, <c>OMPI_COMM_WORLD_SIZE</c>, <c>SLURM_NTASKS</c> …) set in the environment but not
     /// read, as <c>NAME=value</c>, because <see cref="PipelineOptions.ReadLauncherEnvironment"/> is off; null when none is set or they were read.
     /// </summary>
-    public string? UnreadLauncherVariables { get; internal set; }
+    public string? UnreadLauncherVariables { get; internal init; }
 
     /// <summary>Samples found in class folders (both subsets).</summary>
     public int Discovered { get; private set; }
@@ -113,7 +113,7 @@ public sealed class PipelineReport
     public long SkippedIn(int epoch) => (uint)epoch < (uint)_skippedPerEpoch.Length ? Interlocked.Read(ref _skippedPerEpoch[epoch]) : 0;
 
     /// <summary>The meter and logger fed by this report's bookkeeping; null for none.</summary>
-    internal PipelineDiagnostics? Diagnostics { get; set; }
+    internal PipelineDiagnostics? Diagnostics { get; init; }
 
     /// <summary>A stage finished <paramref name="sample"/>, which is still live.</summary>
     internal void AddCompleted(string stage, ImageSample sample) => Diagnostics?.Completed(stage, sample);

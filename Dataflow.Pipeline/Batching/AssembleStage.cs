@@ -14,7 +14,6 @@ internal sealed class AssembleStage
     private readonly PipelineReport _report;
     private readonly StageRunner _runner;
     private readonly BatchAugmentStage? _batchAugment;
-    private BatchAssembler? _assembler;
     private long _received;
     private int _epoch = -1;
     private long _rowsInEpoch;
@@ -28,13 +27,8 @@ internal sealed class AssembleStage
         _report = report;
     }
 
-    /// <summary>The assembler, set once the dataset is known, before the first sample is sent.</summary>
-    public BatchAssembler? Assembler => _assembler;
-
     /// <summary>Messages (positions and padding) that reached this stage.</summary>
     public long Received => Interlocked.Read(ref _received);
-
-    public void Attach(BatchAssembler assembler) => _assembler = assembler;
 
     public IEnumerable<Batch> Assemble(ImageSample[] group)
     {
@@ -51,7 +45,7 @@ internal sealed class AssembleStage
         Batch? batch;
         try
         {
-            batch = _assembler!.Assemble(group);
+            batch = group[0].Batch.Epoch.Dataset.Assembler.Assemble(group);
         }
         catch (Exception e)
         {

@@ -15,7 +15,7 @@ namespace Dataflow.Pipeline.Caching;
 /// they differ or a source crop leads the augmentations: the crop's region of the cached image, or the whole of it,
 /// resized to the target with the pipeline's interpolation. A hit and a miss thus give the same pixels.
 /// </summary>
-internal sealed class ImageCache : IDisposable
+internal sealed class ImageCache
 {
     private readonly DecodedImageCacheOptions _options;
     private readonly ImageDecoder _decoder;
@@ -24,7 +24,6 @@ internal sealed class ImageCache : IDisposable
     private readonly ColorMode _pixelOrder;
     private readonly Size _target;
     private readonly InterpolationFlags _interpolation;
-    private DecodedImageStore? _store;
 
     /// <param name="options">The cache's options.</param>
     /// <param name="decoder">The decoder at the cache size (the pipeline's own when the cache is at the target size).</param>
@@ -55,16 +54,9 @@ internal sealed class ImageCache : IDisposable
         return new ImageCache(cache, decoder, sourceCrop, options.Seed, pixelOrder, new Size(options.Width, options.Height));
     }
 
-    /// <summary>The cache's counts, once the dataset is known.</summary>
-    public CacheReport? Report => _store?.Report;
-
-    /// <summary>Sizes the store for the dataset (and opens a kept file) once discovery is done, before the first sample.</summary>
-    public CacheReport Attach(SampleSet set)
-    {
-        _store = new DecodedImageStore(_options, _decoder.Width, _decoder.Height, _decoder.Channels, set.Samples.Count,
-            _options.Folder is null ? 0 : Fingerprint(set));
-        return _store.Report;
-    }
+    /// <summary>The store for the dataset (a kept file opened), once discovery is done, before the first sample; the run's dataset owns it.</summary>
+    public DecodedImageStore CreateStore(SampleSet set) =>
+        new(_options, _decoder.Width, _decoder.Height, _decoder.Channels, set.Samples.Count, _options.Folder is null ? 0 : Fingerprint(set));
 
     /// <summary>
     /// The read stage's question: are this sample's pixels cached (so its bytes need not be read)? When they are, they
@@ -72,7 +64,7 @@ internal sealed class ImageCache : IDisposable
     /// </summary>
     public bool TryServe(ImageSample sample)
     {
-        if (_store!.TryLoad(sample.Info!.Index) is not Mat cached)
+        if (sample.Batch.Epoch.Dataset.Cache.TryLoad(sample.Info!.Index) is not Mat cached)
         {
             return false;
         }
@@ -91,15 +83,16 @@ internal sealed class ImageCache : IDisposable
         }
 
         int index = sample.Info!.Index;
+        DecodedImageStore store = sample.Batch.Epoch.Dataset.Cache;
         // Also a hit when the bytes were read because an earlier visit of the sample (the epoch before) was still
         // being decoded at read time, but has since stored it.
-        Mat? cached = _store!.TryLoad(index);
+        Mat? cached = store.TryLoad(index);
         if (cached is null)
         {
             cached = _decoder.Decode(sample.Bytes!.Span, sample.Info.Id);
             try
             {
-                _store.Store(index, cached);
+                store.Store(index, cached);
             }
             catch
             {
@@ -119,8 +112,6 @@ internal sealed class ImageCache : IDisposable
         }
     }
 
-    /// <summary>Closes (and deletes, unless kept) the file; after every block has stopped.</summary>
-    public void Dispose() => _store?.Dispose();
     /// <summary>The cached image itself, or a new one resized from it (the cached one then disposed).</summary>
     private Mat ToTarget(Mat cached, ImageSample sample)
     {

@@ -105,12 +105,12 @@ internal sealed class PipelineRun : IDisposable
 
     public void Dispose() => _run.Dispose();
 
-    private void DatasetKnown(SampleSet set)
+    private RunDataset DatasetKnown(SampleSet set)
     {
         var assembler = new BatchAssembler(_ledger.Tensors, _options.BatchSize, _normalize.Normalizer.SampleShape, _options.Layout, set.ClassNames, _options.Output);
-        _normalize.Attach(assembler);
-        _assemble.Attach(assembler);
-        _report.Cache = _cache?.Attach(set);
+        DecodedImageStore? store = _cache?.CreateStore(set);
+        _report.Cache = store?.Report;
+        return new RunDataset(set, assembler, store);
     }
 
     private async Task RunAsync()
@@ -159,8 +159,7 @@ internal sealed class PipelineRun : IDisposable
         }
 
         _delivery.EndRun(_ledger.ReleaseAll);
-        _assemble.Assembler?.ReturnAll();
-        _cache?.Dispose();
+        _producer.Dataset?.Dispose();
         _run.ThrowIfFaulted();
         if (_run.IsCancellationRequested || _graph.Blocks.Any(b => b.Completion.IsCanceled))
         {

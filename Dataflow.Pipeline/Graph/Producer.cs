@@ -31,15 +31,18 @@ internal sealed class Producer
         _ledger = ledger;
     }
 
+    /// <summary>The run's dataset context, once discovery is done (null before, or when discovery failed).</summary>
+    public RunDataset? Dataset { get; private set; }
+
     /// <summary>Messages (positions and padding) sent into the graph.</summary>
     public long Sent => Interlocked.Read(ref _sent);
 
     /// <summary>Runs until every epoch is sent, the graph refuses a message (it is shutting down), or cancellation.</summary>
     /// <param name="roots">The roots the user posts; read until completed.</param>
     /// <param name="graph">The graph: its first block takes single positions, or chunks of them.</param>
-    /// <param name="datasetKnown">Called once discovery is done, before the first message is sent.</param>
+    /// <param name="datasetKnown">Makes the run's dataset context once discovery is done, before the first message is sent.</param>
     /// <param name="cancellationToken">The run's token.</param>
-    public async Task RunAsync(BufferBlock<string> roots, PipelineGraph graph, Action<SampleSet> datasetKnown, CancellationToken cancellationToken)
+    public async Task RunAsync(BufferBlock<string> roots, PipelineGraph graph, Func<SampleSet, RunDataset> datasetKnown, CancellationToken cancellationToken)
     {
         var posted = new List<string>();
         while (await roots.OutputAvailableAsync(cancellationToken).ConfigureAwait(false))
@@ -60,7 +63,8 @@ internal sealed class Producer
         }
 
         _report.SetDiscovery(set, selected.Length, _options.Epochs);
-        datasetKnown(set);
+        RunDataset dataset = datasetKnown(set);
+        Dataset = dataset;
         for (int epoch = _planner.FirstEpoch; epoch < _options.Epochs; epoch++)
         {
             EpochPlan plan = _planner.Plan(set, selected, epoch);
@@ -86,7 +90,7 @@ internal sealed class Producer
 
             _report.AddPlanned(plan.Count + plan.Dropped);
             _report.AddDroppedLast(plan.Dropped);
-            if (!await SendEpochAsync(set, plan, graph, cancellationToken).ConfigureAwait(false))
+            if (!await SendEpochAsync(dataset, plan, graph, cancellationToken).ConfigureAwait(false))
             {
                 return; // The graph is shutting down (a fault); the outcome is recorded there.
             }
@@ -95,9 +99,10 @@ internal sealed class Producer
         }
     }
 
-    private async Task<bool> SendEpochAsync(SampleSet set, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
+    private async Task<bool> SendEpochAsync(RunDataset dataset, EpochPlan plan, PipelineGraph graph, CancellationToken cancellationToken)
     {
-        var epoch = new PlannedEpoch(set, plan);
+        SampleSet set = dataset.Set;
+        var epoch = new PlannedEpoch(dataset, plan);
         for (int b = 0; b < plan.BatchCount; b++)
         {
             ImageSample[] positions = Positions(set, plan, epoch, b);

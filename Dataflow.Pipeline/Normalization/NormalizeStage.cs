@@ -10,7 +10,6 @@ internal sealed class NormalizeStage
     private readonly bool _swapRedBlue;
     private readonly InFlightLedger _ledger;
     private readonly bool _bytes;
-    private BatchAssembler? _assembler;
 
     public NormalizeStage(Normalizer normalizer, bool swapRedBlue, InFlightLedger ledger, TensorElementType output = TensorElementType.Float32)
     {
@@ -22,18 +21,17 @@ internal sealed class NormalizeStage
 
     public Normalizer Normalizer => _normalizer;
 
-    /// <summary>Set once the dataset (and so the class count) is known, before the first sample arrives.</summary>
-    public void Attach(BatchAssembler assembler) => _assembler = assembler;
-
     public void Normalize(ImageSample sample)
     {
+        // The assembler exists once the dataset (and so the class count) is known: the sample's epoch refers to it.
+        BatchAssembler assembler = sample.Batch.Epoch.Dataset.Assembler;
         if (_bytes)
         {
-            _normalizer.WriteBytes(sample.Image!, _assembler!.ByteRowFor(sample), _swapRedBlue);
+            _normalizer.WriteBytes(sample.Image!, assembler.ByteRowFor(sample), _swapRedBlue);
         }
         else
         {
-            _normalizer.Write(sample.Image!, _assembler!.RowFor(sample), _swapRedBlue);
+            _normalizer.Write(sample.Image!, assembler.RowFor(sample), _swapRedBlue);
         }
 
         sample.IsWritten = true;

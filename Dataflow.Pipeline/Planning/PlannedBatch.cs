@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Distributed;
+using Dataflow.Pipeline.Graph;
 
 namespace Dataflow.Pipeline.Planning;
 
@@ -9,14 +10,14 @@ namespace Dataflow.Pipeline.Planning;
 /// </summary>
 internal sealed class PlannedEpoch
 {
-    private readonly SampleSet? _set;
+    private readonly RunDataset? _dataset;
     private readonly EpochPlan? _plan;
     private SampleInfo[]? _samples;
 
-    public PlannedEpoch(SampleSet set, EpochPlan plan)
+    public PlannedEpoch(RunDataset dataset, EpochPlan plan)
         : this(plan.Epoch, plan.Count, plan.BatchesInEpoch)
     {
-        _set = set;
+        _dataset = dataset;
         _plan = plan;
     }
 
@@ -36,6 +37,9 @@ internal sealed class PlannedEpoch
     /// <summary>Batches in the epoch (those of a resumed run's first epoch that were already consumed included).</summary>
     public int BatchesInEpoch { get; }
 
+    /// <summary>The run's dataset: its samples, its batch assembler, its cache.</summary>
+    public RunDataset Dataset => _dataset ?? throw new InvalidOperationException("A standalone epoch has no dataset.");
+
     /// <summary>The epoch's samples in the planned order, one per position (what a source's stream reads); made once, when asked.</summary>
     public IReadOnlyList<SampleInfo> Samples => _samples ??= SamplesOf();
 
@@ -53,7 +57,7 @@ internal sealed class PlannedEpoch
         ReadOnlySpan<int> order = _plan.Order;
         for (int p = 0; p < samples.Length; p++)
         {
-            samples[p] = _set!.Samples[order[p]];
+            samples[p] = _dataset!.Set.Samples[order[p]];
         }
 
         return samples;
