@@ -98,6 +98,25 @@ public sealed class ShardIndexTests
     }
 
     [TestMethod]
+    [DataRow("\"a.tar\"", "a string")]
+    [DataRow("{\"name\":\"a.tar\"}", "an object")]
+    [DataRow("null", "null")]
+    [DataRow("3", "a number")]
+    public void Load_ShardsNotAnArray_RefusedNamingTheFieldAndWhatItIs(string value, string kind)
+    {
+        // It used to be read as an index of no shards.
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Parse($$"""{"format":"dataflow-pipeline/shards","version":1,"classes":["a"],"shards":{{value}}}"""));
+        Assert.AreEqual($"The shard index 'index.json' holds a value of the wrong kind: \"shards\" is {kind}, not an array", e.Message);
+    }
+
+    [TestMethod]
+    public void Load_ShardThatIsNotAnObject_RefusedSayingWhatItIs()
+    {
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Parse("""{"format":"dataflow-pipeline/shards","version":1,"shards":[7]}"""));
+        Assert.AreEqual("The shard index 'index.json' holds a value of the wrong kind: a shard is a number, not an object", e.Message);
+    }
+
+    [TestMethod]
     public void Load_ByteOrderMarkAndMembersNotAnArray_ReadWithTheShardLeftToScan()
     {
         const string json = """

@@ -148,6 +148,32 @@ public sealed class ShardSampleSourceTests
     }
 
     [TestMethod]
+    public async Task Discover_ClassFieldWithByteOrderMarkOrInvisibleCharacters_MarkIgnoredOthersWrittenOutInTheReason()
+    {
+        using var shards = new TempDataset();
+        Cv2.ImEncode(".png", TempDataset.Pattern(8, 8, 1), out byte[] png);
+        using (var file = File.Create(Path.Combine(shards.Root, "a.tar")))
+        using (var writer = new TarWriter(file, TarEntryFormat.Ustar))
+        {
+            Add(writer, "bom.png", png);
+            Add(writer, "bom.cls", [0xEF, 0xBB, 0xBF, (byte)'1', (byte)'\n']);
+            Add(writer, "plain.png", png);
+            Add(writer, "plain.cls", "0"u8.ToArray());
+            Add(writer, "zerowidth.png", png);
+            Add(writer, "zerowidth.cls", Encoding.UTF8.GetBytes("1\u200B"));
+            Add(writer, "nbsp.png", png);
+            Add(writer, "nbsp.cls", Encoding.UTF8.GetBytes("1\u00A02"));
+        }
+
+        using var source = new ShardSampleSource(new ShardSourceOptions { ClassNames = ["a", "b"] });
+        SampleSet set = await source.DiscoverAsync([shards.Root], CancellationToken.None);
+        CollectionAssert.AreEqual(new[] { "bom.png:1", "plain.png:0" }, set.Samples.Select(s => $"{Path.GetFileName(s.Id)}:{s.Label}").ToArray());
+        string reasons = string.Join("\n", set.Ignored.Select(i => $"{Path.GetFileName(i.Path)}: {i.Reason}"));
+        StringAssert.Contains(reasons, "zerowidth: sample has no usable class: its cls field is \"1\\u200B\", not a class index");
+        StringAssert.Contains(reasons, "nbsp: sample has no usable class: its cls field is \"1\\u00A02\", not a class index");
+    }
+
+    [TestMethod]
     public async Task Discover_TruncatedShard_FailsNamingTheShard()
     {
         using TempDataset folders = ShardTestData.Folders();

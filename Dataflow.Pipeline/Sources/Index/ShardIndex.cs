@@ -319,12 +319,12 @@ public sealed class ShardIndex
             }
             else if (reader.ValueTextEquals("shards"u8))
             {
-                if (StartsArray(ref reader))
+                // The index's whole content: anything but a list is refused, never read as "no shards".
+                reader.Read();
+                RequireArray(ref reader, "\"shards\"");
+                while (NextElement(ref reader))
                 {
-                    while (NextElement(ref reader))
-                    {
-                        shards.Add(ReadShard(ref reader));
-                    }
+                    shards.Add(ReadShard(ref reader));
                 }
             }
             else
@@ -471,9 +471,29 @@ public sealed class ShardIndex
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new InvalidOperationException($"{what} is a {reader.TokenType}, not an object");
+            throw new InvalidOperationException($"{what} is {Kind(reader.TokenType)}, not an object");
         }
     }
+
+    private static void RequireArray(ref Utf8JsonReader reader, string what)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InvalidOperationException($"{what} is {Kind(reader.TokenType)}, not an array");
+        }
+    }
+
+    /// <summary>The kind of JSON value a token starts, in words.</summary>
+    private static string Kind(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
 }
 
 /// <summary>

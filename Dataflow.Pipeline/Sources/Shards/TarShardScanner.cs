@@ -134,7 +134,9 @@ internal static class TarShardScanner
             throw new InvalidDataException($"The shard '{where}' is truncated inside member '{name}'.", e);
         }
 
-        return Encoding.UTF8.GetString(bytes).Trim();
+        // A byte-order mark (as Notepad writes) marks the encoding, not the text: "\uFEFF3" is class 3.
+        int start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+        return Encoding.UTF8.GetString(bytes, start, bytes.Length - start).Trim();
     }
 
     private static long SafePosition(Stream stream)
@@ -227,7 +229,24 @@ internal static class TarShardScanner
         }
     }
 
-    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "..." : text;
+    /// <summary>The text for a message: at most 40 characters, with control and invisible format characters written as \uXXXX.</summary>
+    private static string Shorten(string text)
+    {
+        var visible = new StringBuilder();
+        foreach (char c in text.Length > 40 ? text[..40] : text)
+        {
+            if (char.IsControl(c) || (c != ' ' && char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.SpaceSeparator))
+            {
+                visible.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                visible.Append(c);
+            }
+        }
+
+        return text.Length > 40 ? visible + "..." : visible.ToString();
+    }
 
     /// <summary>Counts the bytes read from a forward-only stream, so a member's data offset is known without seeking.</summary>
     private sealed class CountingStream(Stream inner) : Stream
