@@ -1,12 +1,66 @@
 using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
+using OpenCvSharp;
 
 namespace Dataflow.Samples.Tests;
 
 [TestClass]
 public sealed class TrainCommandTests
 {
+    /// <summary>
+    /// Photos as a user's folder holds them: square JPEG crops (80 to 160 px) of a real photo (the docs' fruits.jpg),
+    /// one class per quarter of it, 40 a class.
+    /// </summary>
+    private static TempDataset PhotoCrops()
+    {
+        var data = new TempDataset();
+        using Mat photo = Cv2.ImRead(Path.Combine(Repository.Root, "docs", "images", "augmentation", "fruits.jpg"));
+        var random = new Random(1);
+        for (int c = 0; c < 4; c++)
+        {
+            int left = c % 2 * photo.Width / 2, top = c / 2 * photo.Height / 2;
+            string folder = Path.Combine(data.Root, $"c{c}");
+            Directory.CreateDirectory(folder);
+            for (int i = 0; i < 40; i++)
+            {
+                int side = random.Next(80, 160);
+                var crop = new Rect(left + random.Next(0, photo.Width / 2 - side), top + random.Next(0, photo.Height / 2 - side), side, side);
+                using var tile = new Mat(photo, crop);
+                Cv2.ImWrite(Path.Combine(folder, $"{i}.jpg"), tile);
+            }
+        }
+
+        return data;
+    }
+
+    [TestMethod]
+    public async Task Train_PhotoFolderWithDefaults_TakesTheFolderLearningRateAndLearns()
+    {
+        using TempDataset data = PhotoCrops();
+
+        SampleRun run = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "5", "--json");
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        JsonElement json = run.Json();
+        Assert.AreEqual(TrainCommand.FolderLearningRate, json.GetProperty("learningRate").GetSingle());
+        Assert.AreEqual(JsonValueKind.Null, json.GetProperty("warning").ValueKind, json.GetProperty("warning").ToString());
+        Assert.IsGreaterThan(0.5, json.GetProperty("validationAccuracy").GetDouble(), "4 classes: chance is 0.25");
+    }
+
+    [TestMethod]
+    public async Task Train_LearningRateThatOvershoots_WarnsWhatToSet()
+    {
+        using TempDataset data = PhotoCrops();
+
+        SampleRun run = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "1", "--learning-rate", "0.1");
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        string warning = run.Error.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("warning:", StringComparison.Ordinal));
+        StringAssert.EndsWith(warning, "is not below chance (1.386, ln of 4 classes): the learning rate 0.1 overshoots on these inputs; " +
+            "set a smaller one, --learning-rate 0.01, or standardize the inputs with --normalization imagenet.");
+    }
+
     [TestMethod]
     public async Task Train_EmbeddedDigitsDefaults_ReachesNinetyFivePercentInTenEpochs()
     {

@@ -24,7 +24,12 @@ public static class TrainCommand
         var model = new Option<string>("--model") { Description = "mlp (one hidden ReLU layer) or softmax (softmax regression).", DefaultValueFactory = _ => "mlp" };
         model.OneOf(ModelChoices);
         var hidden = new Option<int>("--hidden") { Description = "Hidden units of the MLP.", DefaultValueFactory = _ => 256 };
-        var learningRate = new Option<float>("--learning-rate") { Description = "Peak SGD step size, decayed along a half cosine to 0 over the run.", DefaultValueFactory = _ => 0.1f };
+        var learningRate = new Option<float?>("--learning-rate")
+        {
+            Description = string.Create(CultureInfo.InvariantCulture,
+                $"Peak SGD step size, decayed along a half cosine to 0 over the run. Default: {DigitsLearningRate} for the embedded digits, {FolderLearningRate} for a folder (larger inputs: {DigitsLearningRate} diverges on photos)."),
+            HelpName = "RATE",
+        };
         var weightDecay = new Option<float>("--weight-decay") { Description = "L2 penalty on the weights.", DefaultValueFactory = _ => 5e-4f };
         var dropout = new Option<float>("--dropout") { Description = "Dropout probability of the MLP's hidden units during training.", DefaultValueFactory = _ => 0.2f };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum (0 for plain SGD).", DefaultValueFactory = _ => 0.9f };
@@ -41,7 +46,7 @@ public static class TrainCommand
         var distributed = new DistributedArguments();
         var json = JsonOption.Create();
         hidden.InRange(1, 65_536);
-        learningRate.InRange(1e-6f, 10f);
+        learningRate.Require<Option<float?>, float?>(v => v is null or (>= 1e-6f and < 10f), "must be at least 1E-06 and below 10");
         weightDecay.InRange(0f, 1f);
         dropout.InRange(0f, 1f);
         momentum.InRange(0f, 1f);
@@ -61,7 +66,7 @@ public static class TrainCommand
             var training = new TrainingSettings(
                 parse.GetValue(model) == "softmax" ? ModelKind.Softmax : ModelKind.Mlp,
                 parse.GetValue(hidden),
-                new SgdSettings(parse.GetValue(learningRate), parse.GetValue(momentum), parse.GetValue(weightDecay), Cosine: true, parse.GetValue(dropout)));
+                new SgdSettings(parse.GetValue(learningRate) ?? (settings.Dataset.IsEmbedded ? DigitsLearningRate : FolderLearningRate), parse.GetValue(momentum), parse.GetValue(weightDecay), Cosine: true, parse.GetValue(dropout)));
             string? resumePath = parse.GetValue(resume);
             if (resumePath is not null && parse.GetValue(load) is not null)
             {
@@ -72,6 +77,34 @@ public static class TrainCommand
                 resumePath is null ? null : StateFiles.Load(StateFiles.BesideModel(resumePath), "--resume"), parse.GetValue(stopAfter), parse.GetValue(export)).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>The <c>--learning-rate</c> default for the embedded digits (20×20 gray inputs).</summary>
+    public const float DigitsLearningRate = 0.1f;
+
+    /// <summary>The <c>--learning-rate</c> default for a folder (32×32 RGB inputs by default: 3072 of them, where 0.1 diverges).</summary>
+    public const float FolderLearningRate = 0.01f;
+
+    /// <summary>
+    /// A warning when the first epoch's training loss is not below chance (ln of the class count, what a model that
+    /// guesses uniformly scores): the step size overshoots for these inputs, and the run may sit at chance. Null
+    /// otherwise.
+    /// </summary>
+    public static string? DivergenceWarning(TrainingResult result, SgdSettings sgd)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(sgd);
+        int classes = result.Model.ClassNames.Length;
+        if (result.Epochs.Count == 0 || classes < 2 || result.Epochs[0].Train.Rows == 0)
+        {
+            return null;
+        }
+
+        double chance = Math.Log(classes), loss = result.Epochs[0].Train.MeanLoss;
+        return loss < chance
+            ? null
+            : string.Create(CultureInfo.InvariantCulture,
+                $"warning: epoch 1's training loss {loss:0.000} is not below chance ({chance:0.000}, ln of {classes} classes): the learning rate {sgd.LearningRate} overshoots on these inputs; set a smaller one, --learning-rate {sgd.LearningRate / 10}, or standardize the inputs with --normalization imagenet.");
     }
 
     /// <summary>Runs the training and writes its output; returns the exit code.</summary>
@@ -158,9 +191,16 @@ public static class TrainCommand
             Onnx.OnnxExport.Write(result.Model, exportTarget);
         }
 
+        string? warning = evaluateOnly ? null : DivergenceWarning(result, training.Sgd);
+        if (warning is not null)
+        {
+            // Standard error, whole: the advice is one line that a log keeps, never wrapped to the console's width.
+            environment.Error.WriteLine(warning);
+        }
+
         if (json)
         {
-            Json.Write(environment.Out, ToDocument(settings, result, savePath) with { ExportedTo = exportTarget });
+            Json.Write(environment.Out, ToDocument(settings, result, savePath) with { ExportedTo = exportTarget, LearningRate = training.Sgd.LearningRate, Warning = warning });
             return ExitCodes.Success;
         }
 
@@ -295,6 +335,10 @@ public static class TrainCommand
         double? ValidationAccuracy, double WallSeconds, string? SavedTo, ReportData? Training, ReportData? Validation)
     {
         public string? ExportedTo { get; init; }
+
+        public float LearningRate { get; init; }
+
+        public string? Warning { get; init; }
     }
 
     private sealed record SettingsData(string Size, string Color, long Seed, double ValidationSplit, int BatchSize, int Epochs, string Augment, string Normalization);
