@@ -299,10 +299,11 @@ public sealed record PipelineOptions
             checks.InRange(rank, 0, WorldSize is int size ? size - 1 : 999_999, nameof(Rank));
         }
 
+        Cache?.Check(Width, Height, checks);
         checks.ThrowIfAny();
 
-        // The cache's own checks (it also looks at the disk) run once the rest is valid, and throw their first failure.
-        Cache?.Validate(Width, Height);
+        // The disk is looked at once every value is valid.
+        Cache?.CheckFolder();
     }
 
     /// <summary>

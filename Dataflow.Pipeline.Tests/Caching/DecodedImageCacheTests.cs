@@ -421,6 +421,17 @@ public sealed class DecodedImageCacheTests
     }
 
     [TestMethod]
+    public void Build_CacheAndPipelineValuesInvalid_OneExceptionListingBoth()
+    {
+        var builder = ImagePipeline.CreateBuilder(Options(new DecodedImageCacheOptions { MemoryBudgetBytes = -1 }) with { BatchSize = 0 });
+
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(() => builder.Build(_ => { }));
+
+        CollectionAssert.AreEqual(new[] { "BatchSize", "Cache.MemoryBudgetBytes" }, e.Failures.Select(f => f.Option).ToArray());
+        Assert.AreEqual("Parameter \"Cache.MemoryBudgetBytes\" must be between 0 and 1099511627776, was -1.", e.Failures[1].Message);
+    }
+
+    [TestMethod]
     public void Build_MissingCacheFolder_ThrowsNamingThePath()
     {
         string missing = Path.Combine(Path.GetTempPath(), "dataflow-tests", "no-such-cache-folder");

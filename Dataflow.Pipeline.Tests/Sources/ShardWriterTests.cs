@@ -65,15 +65,24 @@ public sealed class ShardWriterTests
     [TestMethod]
     public void Options_Invalid_NameAndValue()
     {
-        var e = Assert.ThrowsExactly<ArgumentException>(() => new PackOptions { TargetShardBytes = 10 }.Validate());
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(() => new PackOptions { TargetShardBytes = 10 }.Validate());
         Assert.AreEqual("Parameter \"TargetShardBytes\" must be at least 4096, was 10.", e.Message.Split(" (Parameter")[0]);
         Assert.AreEqual("TargetShardBytes", e.ParamName);
-        e = Assert.ThrowsExactly<ArgumentException>(() => new PackOptions { NamePrefix = "a/b" }.Validate());
+        e = Assert.ThrowsExactly<PipelineOptionsException>(() => new PackOptions { NamePrefix = "a/b" }.Validate());
         Assert.AreEqual("NamePrefix", e.ParamName);
-        e = Assert.ThrowsExactly<ArgumentException>(() => new PackOptions { MaxFileBytes = 0 }.Validate());
+        e = Assert.ThrowsExactly<PipelineOptionsException>(() => new PackOptions { MaxFileBytes = 0 }.Validate());
         Assert.AreEqual("Parameter \"MaxFileBytes\" must be at least 1, was 0.", e.Message.Split(" (Parameter")[0]);
         Assert.AreEqual("MaxFileBytes", e.ParamName);
         Assert.AreEqual(256L << 20, new PackOptions().MaxFileBytes);
+    }
+
+    [TestMethod]
+    public void Options_TwoInvalid_OneExceptionListingBothNamedByTheFirst()
+    {
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(() => new PackOptions { TargetShardBytes = 10, NamePrefix = "" }.Validate());
+
+        Assert.AreEqual("TargetShardBytes", e.ParamName);
+        CollectionAssert.AreEqual(new[] { "TargetShardBytes", "NamePrefix" }, e.Failures.Select(f => f.Option).ToArray());
     }
 
     [TestMethod]

@@ -25,7 +25,7 @@ public sealed class StorageOptionsTests
     public void Validate_ReadTimeoutOutOfRange_ThrowsNamingItAndTheRange(double seconds)
     {
         var options = new StorageOptions { ReadTimeout = TimeSpan.FromSeconds(seconds) };
-        var e = Assert.ThrowsExactly<ArgumentException>(options.Validate);
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(options.Validate);
         Assert.AreEqual("ReadTimeout", e.ParamName);
         Assert.StartsWith($"Parameter \"ReadTimeout\" must be between 0 and 1 hour (exclusive of 0), was {TimeSpan.FromSeconds(seconds)}.", e.Message);
     }
@@ -36,7 +36,7 @@ public sealed class StorageOptionsTests
     public void Validate_MaxOutageOutOfRange_ThrowsNamingItAndTheRange(double seconds)
     {
         var options = new StorageOptions { MaxOutage = TimeSpan.FromSeconds(seconds) };
-        var e = Assert.ThrowsExactly<ArgumentException>(options.Validate);
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(options.Validate);
         Assert.AreEqual("MaxOutage", e.ParamName);
         Assert.StartsWith($"Parameter \"MaxOutage\" must be between 0 and 1 hour, was {TimeSpan.FromSeconds(seconds)}.", e.Message);
     }
@@ -47,7 +47,7 @@ public sealed class StorageOptionsTests
     public void Validate_BreakerFailuresOutOfRange_ThrowsNamingItAndTheRange(int failures)
     {
         var options = new StorageOptions { BreakerFailures = failures };
-        var e = Assert.ThrowsExactly<ArgumentException>(options.Validate);
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(options.Validate);
         Assert.AreEqual("BreakerFailures", e.ParamName);
         Assert.StartsWith($"Parameter \"BreakerFailures\" must be between 1 and 1000, was {failures}.", e.Message);
     }
@@ -58,4 +58,18 @@ public sealed class StorageOptionsTests
 
     [TestMethod]
     public void Validate_ReadTimeoutOfAnHour_Accepted() => new StorageOptions { ReadTimeout = TimeSpan.FromHours(1) }.Validate();
+
+    [TestMethod]
+    public void Validate_TwoValuesOutOfRange_OneExceptionListingBothNamedByTheFirst()
+    {
+        var options = new StorageOptions { MaxBytesInFlight = 10, MaxRetries = 21 };
+
+        var e = Assert.ThrowsExactly<PipelineOptionsException>(options.Validate);
+
+        Assert.AreEqual("MaxBytesInFlight", e.ParamName);
+        CollectionAssert.AreEqual(new[] { "MaxBytesInFlight", "MaxRetries" }, e.Failures.Select(f => f.Option).ToArray());
+        Assert.AreEqual(
+            $"Invalid pipeline options (2 failures):{Environment.NewLine}- Parameter \"MaxBytesInFlight\" must be at least 4096, was 10.{Environment.NewLine}- Parameter \"MaxRetries\" must be between 0 and 20, was 21.",
+            e.Message);
+    }
 }

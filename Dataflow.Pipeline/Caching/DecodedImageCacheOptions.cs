@@ -49,30 +49,30 @@ public sealed record DecodedImageCacheOptions
     /// <value>null; at least <see cref="PipelineOptions.Height"/> and at most 16384.</value>
     public int? Height { get; init; }
 
-    /// <summary>Checks the values against the pipeline's target size; throws naming the option.</summary>
-    internal void Validate(int targetWidth, int targetHeight)
+    /// <summary>Adds a failure to <paramref name="checks"/> for every value out of range (the sizes against the pipeline's target size).</summary>
+    internal void Check(int targetWidth, int targetHeight, OptionChecks checks)
     {
-        if (MemoryBudgetBytes < 0 || MemoryBudgetBytes > 1L << 40)
-        {
-            throw new ArgumentOutOfRangeException("Cache.MemoryBudgetBytes", MemoryBudgetBytes,
-                $"Parameter \"Cache.MemoryBudgetBytes\" must be between 0 and {1L << 40}, was {MemoryBudgetBytes}.");
-        }
-
+        checks.InRange(MemoryBudgetBytes, 0, 1L << 40, "Cache.MemoryBudgetBytes");
         if (Width is int w)
         {
-            Guard.InRange(w, targetWidth, 16_384, "Cache.Width");
+            checks.InRange(w, targetWidth, 16_384, "Cache.Width");
         }
 
         if (Height is int h)
         {
-            Guard.InRange(h, targetHeight, 16_384, "Cache.Height");
+            checks.InRange(h, targetHeight, 16_384, "Cache.Height");
         }
 
         if (KeepFile && Folder is null)
         {
-            throw new ArgumentException("Parameter \"Cache.KeepFile\" is true but \"Cache.Folder\" is null: name the folder the file is kept in.", "Cache.KeepFile");
+            checks.Add("Cache.KeepFile", "Parameter \"Cache.KeepFile\" is true but \"Cache.Folder\" is null: name the folder the file is kept in.");
         }
+    }
 
+    /// <summary>The cache's folder must exist: checked after the values (a missing folder is not a value out of range).</summary>
+    /// <exception cref="DirectoryNotFoundException"><see cref="Folder"/> does not exist.</exception>
+    internal void CheckFolder()
+    {
         if (Folder is not null && !Directory.Exists(Folder))
         {
             throw new DirectoryNotFoundException($"Parameter \"Cache.Folder\": the folder '{Path.GetFullPath(Folder)}' does not exist.");

@@ -1,3 +1,5 @@
+using Dataflow.Pipeline.Internal;
+
 namespace Dataflow.Pipeline.Sources;
 
 /// <summary>Options of <see cref="ShardWriter.Pack"/>.</summary>
@@ -30,28 +32,30 @@ public sealed class PackOptions
     public long MaxFileBytes { get; init; } = PipelineOptions.DefaultMaxFileBytes;
 
     /// <summary>Checks every value; one exception lists every failure.</summary>
-    /// <exception cref="ArgumentException">A value is out of range; the message names it, the allowed values and the value given.</exception>
+    /// <exception cref="PipelineOptionsException">A value is out of range; one exception lists every failure, each naming the option, the allowed values and the value given.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var checks = new OptionChecks();
+        Check(checks);
+        checks.ThrowIfAny();
+    }
+
+    /// <summary>Adds a failure to <paramref name="checks"/> for every value out of range.</summary>
+    internal void Check(OptionChecks checks)
+    {
         if (TargetShardBytes < 4096)
         {
-            errors.Add($"Parameter \"TargetShardBytes\" must be at least 4096, was {TargetShardBytes}.");
+            checks.Add(nameof(TargetShardBytes), $"Parameter \"TargetShardBytes\" must be at least 4096, was {TargetShardBytes}.");
         }
 
         if (MaxFileBytes < 1)
         {
-            errors.Add($"Parameter \"MaxFileBytes\" must be at least 1, was {MaxFileBytes}.");
+            checks.Add(nameof(MaxFileBytes), $"Parameter \"MaxFileBytes\" must be at least 1, was {MaxFileBytes}.");
         }
 
         if (string.IsNullOrEmpty(NamePrefix) || NamePrefix.IndexOfAny(['/', '\\', '.']) >= 0)
         {
-            errors.Add($"Parameter \"NamePrefix\" must be a non-empty file name without '/', '\\' or '.', was \"{NamePrefix}\".");
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join(Environment.NewLine, errors), errors.Count == 1 ? errors[0].Split('"')[1] : nameof(PackOptions));
+            checks.Add(nameof(NamePrefix), $"Parameter \"NamePrefix\" must be a non-empty file name without '/', '\\' or '.', was \"{NamePrefix}\".");
         }
     }
 }

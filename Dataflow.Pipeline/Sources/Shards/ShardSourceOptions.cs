@@ -1,3 +1,5 @@
+using Dataflow.Pipeline.Internal;
+
 namespace Dataflow.Pipeline.Sources;
 
 /// <summary>Options of a <see cref="ShardSampleSource"/>.</summary>
@@ -48,20 +50,14 @@ public sealed class ShardSourceOptions
     /// <value>268 435 456 (256 MiB, as <see cref="PipelineOptions.MaxFileBytes"/>); 1 to 2 147 483 591 (the largest array).</value>
     public long MaxMemberBytes { get; init; } = PipelineOptions.DefaultMaxFileBytes;
 
-    /// <summary>Checks every value, and the storage options.</summary>
-    /// <exception cref="ArgumentException">A value is out of range; the message names it, the allowed values and the value given.</exception>
+    /// <summary>Checks every value, and the storage options; one exception lists every failure.</summary>
+    /// <exception cref="PipelineOptionsException">A value is out of range; one exception lists every failure, each naming the option, the allowed values and the value given.</exception>
     public void Validate()
     {
-        if (MaxSamplesHeld < 1)
-        {
-            throw new ArgumentException($"Parameter \"MaxSamplesHeld\" must be at least 1, was {MaxSamplesHeld}.", nameof(MaxSamplesHeld));
-        }
-
-        if (MaxMemberBytes < 1 || MaxMemberBytes > Array.MaxLength)
-        {
-            throw new ArgumentException($"Parameter \"MaxMemberBytes\" must be between 1 and {Array.MaxLength}, was {MaxMemberBytes}.", nameof(MaxMemberBytes));
-        }
-
-        Storage.Validate();
+        var checks = new OptionChecks();
+        checks.Add(nameof(MaxSamplesHeld), MaxSamplesHeld < 1 ? $"Parameter \"MaxSamplesHeld\" must be at least 1, was {MaxSamplesHeld}." : null);
+        checks.InRange(MaxMemberBytes, 1, Array.MaxLength, nameof(MaxMemberBytes));
+        Storage.Check(checks);
+        checks.ThrowIfAny();
     }
 }

@@ -1,4 +1,5 @@
 using Amazon.Runtime;
+using Dataflow.Pipeline.Internal;
 
 namespace Dataflow.Pipeline.Sources;
 
@@ -75,53 +76,55 @@ public sealed class StorageOptions
     public static StorageOptions Default { get; } = new();
 
     /// <summary>Checks every value; one exception lists every failure.</summary>
-    /// <exception cref="ArgumentException">A value is out of range; the message names it, the allowed values and the value given.</exception>
+    /// <exception cref="PipelineOptionsException">A value is out of range; one exception lists every failure, each naming the option, the allowed values and the value given.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var checks = new OptionChecks();
+        Check(checks);
+        checks.ThrowIfAny();
+    }
+
+    /// <summary>Adds a failure to <paramref name="checks"/> for every value out of range.</summary>
+    internal void Check(OptionChecks checks)
+    {
         if (MaxBytesInFlight < 4096)
         {
-            errors.Add($"Parameter \"MaxBytesInFlight\" must be at least 4096, was {MaxBytesInFlight}.");
+            checks.Add(nameof(MaxBytesInFlight), $"Parameter \"MaxBytesInFlight\" must be at least 4096, was {MaxBytesInFlight}.");
         }
 
         if (MaxRetries is < 0 or > 20)
         {
-            errors.Add($"Parameter \"MaxRetries\" must be between 0 and 20, was {MaxRetries}.");
+            checks.Add(nameof(MaxRetries), $"Parameter \"MaxRetries\" must be between 0 and 20, was {MaxRetries}.");
         }
 
         if (RetryDelay <= TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(1))
         {
-            errors.Add($"Parameter \"RetryDelay\" must be between 0 and 1 minute (exclusive of 0), was {RetryDelay}.");
+            checks.Add(nameof(RetryDelay), $"Parameter \"RetryDelay\" must be between 0 and 1 minute (exclusive of 0), was {RetryDelay}.");
         }
 
         if (RequestTimeout <= TimeSpan.Zero)
         {
-            errors.Add($"Parameter \"RequestTimeout\" must be positive, was {RequestTimeout}.");
+            checks.Add(nameof(RequestTimeout), $"Parameter \"RequestTimeout\" must be positive, was {RequestTimeout}.");
         }
 
         if (ReadTimeout <= TimeSpan.Zero || ReadTimeout > TimeSpan.FromHours(1))
         {
-            errors.Add($"Parameter \"ReadTimeout\" must be between 0 and 1 hour (exclusive of 0), was {ReadTimeout}.");
+            checks.Add(nameof(ReadTimeout), $"Parameter \"ReadTimeout\" must be between 0 and 1 hour (exclusive of 0), was {ReadTimeout}.");
         }
 
         if (MaxOutage < TimeSpan.Zero || MaxOutage > TimeSpan.FromHours(1))
         {
-            errors.Add($"Parameter \"MaxOutage\" must be between 0 and 1 hour, was {MaxOutage}.");
+            checks.Add(nameof(MaxOutage), $"Parameter \"MaxOutage\" must be between 0 and 1 hour, was {MaxOutage}.");
         }
 
         if (BreakerFailures is < 1 or > 1000)
         {
-            errors.Add($"Parameter \"BreakerFailures\" must be between 1 and 1000, was {BreakerFailures}.");
+            checks.Add(nameof(BreakerFailures), $"Parameter \"BreakerFailures\" must be between 1 and 1000, was {BreakerFailures}.");
         }
 
         if (S3ServiceUrl is not null && !Uri.TryCreate(S3ServiceUrl, UriKind.Absolute, out _))
         {
-            errors.Add($"Parameter \"S3ServiceUrl\" must be an absolute URL, was \"{S3ServiceUrl}\".");
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join(Environment.NewLine, errors), errors.Count == 1 ? errors[0].Split('"')[1] : "StorageOptions");
+            checks.Add(nameof(S3ServiceUrl), $"Parameter \"S3ServiceUrl\" must be an absolute URL, was \"{S3ServiceUrl}\".");
         }
     }
 }
