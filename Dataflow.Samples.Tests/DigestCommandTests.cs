@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
+using Dataflow.Samples.Commands;
 
 namespace Dataflow.Samples.Tests;
 
@@ -72,5 +73,39 @@ public sealed class DigestCommandTests
 
         Assert.AreEqual(0, run.ExitCode, run.Error);
         Assert.Contains("sha256 " + json.GetProperty("sha256").GetString(), run.Output);
+    }
+
+    [TestMethod]
+    public async Task Digest_ResumeFromAFifoOrAFolder_OneLineNamingItWithoutWaiting()
+    {
+        using var data = new TempDataset().WithClasses(2, 3, 16, 16);
+        using var other = new TempDataset();
+        string fifo = SpecialFiles.Fifo(Path.Combine(other.Root, "state.json"));
+
+        (await SampleRun.RunAsync("digest", "--data", data.Root, "--resume", fifo))
+            .AssertOneLineError($"--resume: The pipeline state file '{fifo}' is a FIFO (named pipe), not a regular file: not read.", ExitCodes.UsageError);
+        (await SampleRun.RunAsync("digest", "--data", data.Root, "--resume", other.Root))
+            .AssertOneLineError($"--resume: The pipeline state file '{other.Root}' is a folder, not a regular file: not read.", ExitCodes.UsageError);
+    }
+
+    [TestMethod]
+    public async Task Digest_SaveStateToADeviceNodeOrThroughALink_TheNodeAndTheLinkStay()
+    {
+        using var data = new TempDataset().WithClasses(2, 3, 16, 16);
+        using var other = new TempDataset();
+        string node = SpecialFiles.NullDevice(Path.Combine(other.Root, "null"));
+        string target = other.WriteBytes("real/state.json", "old"u8.ToArray());
+        string link = Path.Combine(other.Root, "state.json");
+        File.CreateSymbolicLink(link, target);
+
+        SampleRun toNode = await SampleRun.RunAsync("digest", "--data", data.Root, "--save-state", node);
+        SampleRun throughLink = await SampleRun.RunAsync("digest", "--data", data.Root, "--save-state", link);
+
+        Assert.AreEqual(0, toNode.ExitCode, toNode.Error);
+        Assert.AreEqual(0, throughLink.ExitCode, throughLink.Error);
+        Assert.AreEqual("character special file", SpecialFiles.Kind(node));
+        Assert.AreEqual("symbolic link", SpecialFiles.Kind(link));
+        Assert.AreEqual(1, Dataflow.Pipeline.Distributed.PipelineState.Load(target).Epoch);
+        Assert.IsEmpty(Directory.GetFiles(other.Root, "*.tmp", SearchOption.AllDirectories));
     }
 }

@@ -77,4 +77,29 @@ public sealed class IndexCommandTests
         tar.WaitForExit();
         Assert.AreEqual(0, tar.ExitCode, error);
     }
+
+    [TestMethod]
+    public async Task Index_OutToADeviceNodeOrThroughALink_TheNodeAndTheLinkStay()
+    {
+        using var data = new TempDataset().WithClasses(2, 3, 16, 16);
+        using var other = new TempDataset();
+        string node = SpecialFiles.NullDevice(Path.Combine(other.Root, "null"));
+        string target = other.WriteBytes("real/index.json", "old"u8.ToArray());
+        string link = Path.Combine(other.Root, "index.json");
+        File.CreateSymbolicLink(link, target);
+
+        SampleRun toNode = await SampleRun.RunAsync("index", "--data", data.Root, "--out", node);
+        SampleRun throughLink = await SampleRun.RunAsync("index", "--data", data.Root, "--out", link);
+
+        Assert.AreEqual(0, toNode.ExitCode, toNode.Error);
+        Assert.AreEqual(0, throughLink.ExitCode, throughLink.Error);
+        Assert.AreEqual("character special file", SpecialFiles.Kind(node));
+        Assert.AreEqual("symbolic link", SpecialFiles.Kind(link));
+        using (FileStream stream = File.OpenRead(target))
+        {
+            Assert.HasCount(6, FolderIndex.Load(stream, target).Files);
+        }
+
+        Assert.IsEmpty(Directory.GetFiles(other.Root, "*.tmp", SearchOption.AllDirectories));
+    }
 }

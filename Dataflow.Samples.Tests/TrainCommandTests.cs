@@ -243,4 +243,30 @@ public sealed class TrainCommandTests
             Assert.Contains(option, run.Output);
         }
     }
+
+    [TestMethod]
+    public async Task Train_SaveAndExportToADeviceNodeAndThroughLinks_TheNodeAndTheLinksStay()
+    {
+        using var data = new TempDataset().WithClasses(2, 6, 12, 12);
+        using var other = new TempDataset();
+        string node = SpecialFiles.NullDevice(Path.Combine(other.Root, "null"));
+        string weights = other.WriteBytes("real/model.bin", "old"u8.ToArray());
+        string onnx = other.WriteBytes("real/model.onnx", "old"u8.ToArray());
+        string weightsLink = Path.Combine(other.Root, "model.bin");
+        string onnxLink = Path.Combine(other.Root, "model.onnx");
+        File.CreateSymbolicLink(weightsLink, weights);
+        File.CreateSymbolicLink(onnxLink, onnx);
+
+        SampleRun toNode = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "1", "--size", "8x8", "--export", node);
+        SampleRun throughLinks = await SampleRun.RunAsync("train", "--data", data.Root, "--epochs", "1", "--size", "8x8", "--save", weightsLink, "--export", onnxLink);
+
+        Assert.AreEqual(0, toNode.ExitCode, toNode.Error);
+        Assert.AreEqual(0, throughLinks.ExitCode, throughLinks.Error);
+        Assert.AreEqual("character special file", SpecialFiles.Kind(node));
+        Assert.AreEqual("symbolic link", SpecialFiles.Kind(weightsLink));
+        Assert.AreEqual("symbolic link", SpecialFiles.Kind(onnxLink));
+        Assert.IsGreaterThan(3L, new FileInfo(weights).Length);
+        Assert.IsGreaterThan(3L, new FileInfo(onnx).Length);
+        Assert.IsEmpty(Directory.GetFiles(other.Root, "*.tmp", SearchOption.AllDirectories));
+    }
 }

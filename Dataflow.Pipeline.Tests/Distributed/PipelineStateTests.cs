@@ -1,5 +1,6 @@
 using System.Text;
 using Dataflow.Pipeline.Distributed;
+using Dataflow.Pipeline.Tests.Support;
 
 namespace Dataflow.Pipeline.Tests.Distributed;
 
@@ -88,5 +89,67 @@ public sealed class PipelineStateTests
         {
             File.Delete(path);
         }
+    }
+
+    [TestMethod]
+    public void Load_Fifo_RefusedNamingItWithoutOpening()
+    {
+        using var folder = new TempDataset();
+        string fifo = SpecialFiles.Fifo(Path.Combine(folder.Root, "state.json"));
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Load(fifo));
+
+        Assert.AreEqual($"The pipeline state file '{fifo}' is a FIFO (named pipe), not a regular file: not read.", e.Message);
+    }
+
+    [TestMethod]
+    public void Load_Folder_SaysItIsAFolder()
+    {
+        using var folder = new TempDataset();
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Load(folder.Root));
+
+        Assert.AreEqual($"The pipeline state file '{folder.Root}' is a folder, not a regular file: not read.", e.Message);
+    }
+
+    [TestMethod]
+    public void Save_ToACharacterDevice_WritesThroughAndTheNodeStays()
+    {
+        using var folder = new TempDataset();
+        string node = SpecialFiles.NullDevice(Path.Combine(folder.Root, "null"));
+
+        State().Save(node);
+
+        Assert.AreEqual("character special file", SpecialFiles.Kind(node));
+        Assert.IsFalse(File.Exists(node + ".tmp"));
+    }
+
+    [TestMethod]
+    public void Save_ThroughASymbolicLink_ReplacesWhatItLeadsToAndKeepsTheLink()
+    {
+        using var folder = new TempDataset();
+        string target = folder.WriteBytes("real/state.json", "old"u8.ToArray());
+        string link = Path.Combine(folder.Root, "state.json");
+        File.CreateSymbolicLink(link, target);
+        PipelineState state = State();
+
+        state.Save(link);
+
+        Assert.AreEqual("symbolic link", SpecialFiles.Kind(link));
+        Assert.AreEqual(target, new FileInfo(link).LinkTarget);
+        Assert.AreEqual(state.ToString(), PipelineState.Load(target).ToString());
+        Assert.IsFalse(File.Exists(link + ".tmp"));
+        Assert.IsFalse(File.Exists(target + ".tmp"));
+    }
+
+    [TestMethod]
+    public void Save_ToAFolder_RefusedNamingIt()
+    {
+        using var folder = new TempDataset();
+
+        var e = Assert.ThrowsExactly<IOException>(() => State().Save(folder.Root));
+
+        Assert.AreEqual($"'{folder.Root}' is a folder, not a regular file: not written.", e.Message);
+        Assert.IsTrue(Directory.Exists(folder.Root));
     }
 }

@@ -126,24 +126,37 @@ public sealed class PipelineState
     }
 
     /// <summary>Writes the state to <paramref name="path"/> (through a temporary file, so a crash never leaves half a state).</summary>
+    /// <remarks>
+    /// A regular file (or a new one) is written beside itself as <c>PATH.tmp</c> and renamed over it; a failed write
+    /// removes the temporary file. A character device or FIFO is written through and stays what it is; a symbolic
+    /// link stays, and the file it leads to is replaced.
+    /// </remarks>
+    /// <exception cref="IOException">The path is a folder, a block device or a socket (the message names it), or the write failed.</exception>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, ToBytes());
-        File.Move(temporary, path, overwrite: true);
+        byte[] bytes = ToBytes();
+        SafeFile.Save(path, stream => stream.Write(bytes));
     }
 
     /// <summary>Reads a state saved with <see cref="Save"/>.</summary>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    /// <exception cref="InvalidDataException">The file is not a usable state; the message names it and why.</exception>
+    /// <exception cref="InvalidDataException">The path is not a regular file (a folder, a FIFO, a device: it is not
+    /// opened), or the file is not a usable state; the message names it and why.</exception>
     public static PipelineState Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = Path.GetFullPath(path);
-        if (!File.Exists(full))
+        Internal.FileKind kind = Internal.FileKinds.Of(full);
+        if (kind == Internal.FileKind.Absent)
         {
             throw new FileNotFoundException($"The pipeline state file '{full}' does not exist.", full);
+        }
+
+        if (kind != Internal.FileKind.Regular)
+        {
+            // A FIFO would wait for a writer, a device never end: neither is opened.
+            throw new InvalidDataException($"The pipeline state file '{full}' is {Internal.FileKinds.Describe(kind)}, not a regular file: not read.");
         }
 
         return Parse(File.ReadAllBytes(full), $"The pipeline state file '{full}'");

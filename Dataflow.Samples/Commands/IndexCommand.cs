@@ -32,13 +32,8 @@ public static class IndexCommand
 
             string file = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(root, FolderIndex.FileName));
             FolderIndex index = FolderIndex.Create(root, cancellationToken: cancellationToken);
-            string temporary = file + ".tmp";
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                index.Save(stream);
-            }
-
-            File.Move(temporary, file, overwrite: true);
+            // Through a temporary file renamed over a regular file; a device or FIFO is written through, a link kept.
+            Dataflow.Pipeline.SafeFile.Save(file, index.Save);
             if (parse.GetValue(json))
             {
                 Json.Write(environment.Out, new IndexData(root, file, index.Files.Count, index.Classes.Count, index.Files.Sum(f => f.Size)));
@@ -57,13 +52,7 @@ public static class IndexCommand
     {
         string file = Path.GetFullPath(output ?? Path.Combine(root, ShardIndex.FileName));
         (ShardIndex index, IReadOnlyList<Dataflow.Pipeline.Discovery.IgnoredEntry> ignored) = await ShardIndex.CreateAsync(root, cancellationToken: cancellationToken).ConfigureAwait(false);
-        string temporary = file + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            index.Save(stream);
-        }
-
-        File.Move(temporary, file, overwrite: true);
+        Dataflow.Pipeline.SafeFile.Save(file, index.Save);
         int samples = index.Shards.Sum(s => s.Samples);
         long bytes = index.Shards.Sum(s => s.Bytes);
         if (json)

@@ -306,14 +306,9 @@ public static class TrainCommand
 
     private static void SaveModel(MlpClassifier model, string full)
     {
-        // Written next to the target and moved into place, so a failed write never leaves half a model.
-        string temporary = full + ".tmp";
-        using (FileStream stream = File.Create(temporary))
-        {
-            model.Save(stream);
-        }
-
-        File.Move(temporary, full, overwrite: true);
+        // Written next to the target and renamed over a regular file, so a failed write never leaves half a model; a
+        // device or FIFO is written through, a link kept.
+        Dataflow.Pipeline.SafeFile.Save(full, model.Save);
     }
 
     private static TrainDocument ToDocument(PipelineSettings settings, TrainingResult result, string? savePath) => new(

@@ -69,13 +69,8 @@ public static class OnnxExport
     public static void Write(MlpClassifier model, string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string temporary = path + ".tmp";
-        using (FileStream stream = File.Create(temporary))
-        {
-            Build(model).WriteTo(stream);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        ModelProto onnx = Build(model);
+        Dataflow.Pipeline.SafeFile.Save(path, onnx.WriteTo);
     }
 
     private static ValueInfoProto Value(string name, int?[] dims)

@@ -15,8 +15,12 @@ public static class PredictionFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(records);
-        string temporary = path + ".tmp";
-        using (var writer = new StreamWriter(temporary, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+        Dataflow.Pipeline.SafeFile.Save(path, stream => WriteTo(stream, path, records));
+    }
+
+    private static void WriteTo(Stream stream, string path, IReadOnlyList<PredictionRecord> records)
+    {
+        using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: true))
         {
             if (string.Equals(Path.GetExtension(path), ".json", StringComparison.OrdinalIgnoreCase))
             {
@@ -32,8 +36,6 @@ public static class PredictionFile
                 }
             }
         }
-
-        File.Move(temporary, path, overwrite: true);
     }
 
     private static string Csv(string field) =>
