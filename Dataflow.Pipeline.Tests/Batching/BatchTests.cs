@@ -148,4 +148,62 @@ public sealed class BatchTests
 
         PipelineRunner.AssertNothingHeld(pipeline);
     }
+
+    [TestMethod]
+    public async Task AsArraySegment_FullAndShortBatch_IsThePooledArrayWithTheBatchsElementsNoCopy()
+    {
+        // 6 images in batches of 4: a full batch, then a short one of 2 rows over an array of a full batch's length.
+        using TempDataset data = new TempDataset().WithClasses(2, 3);
+        List<Batch> batches = [];
+        await using ImagePipeline pipeline = await StreamAsync(data, batches);
+        Assert.HasCount(2, batches);
+        foreach (Batch batch in batches)
+        {
+            ArraySegment<float> segment = batch.AsArraySegment();
+            Assert.AreEqual((0, batch.Count * batch.SampleLength, 4 * batch.SampleLength), (segment.Offset, segment.Count, segment.Array!.Length), batch.ToString());
+            Assert.IsTrue(segment.AsSpan().SequenceEqual(batch.Data), batch.ToString());
+            Assert.IsTrue(MemoryMarshal.TryGetArray(batch.ReadOnlyMemory, out ArraySegment<float> viaMemory));
+            Assert.AreSame(segment.Array, viaMemory.Array);
+            Assert.AreEqual((segment.Offset, segment.Count), (viaMemory.Offset, viaMemory.Count));
+            segment.Array[segment.Offset + 1] = -7f;
+            Assert.AreEqual(-7f, batch.Data[1], "a write through the array is seen through the batch: the same memory");
+        }
+
+        Memory<float> memory = batches[0].Memory;
+        batches.ForEach(b => b.Dispose());
+        Assert.ThrowsExactly<ObjectDisposedException>(() => batches[0].AsArraySegment());
+        Assert.IsFalse(MemoryMarshal.TryGetArray((ReadOnlyMemory<float>)memory, out _), "no array from a disposed batch's memory");
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
+    public async Task AsByteArraySegment_ByteBatch_IsItsPooledArrayAndTheFloatOneThrowsNamingByteData()
+    {
+        using TempDataset data = new TempDataset().WithClasses(2, 2);
+        List<Batch> batches = [];
+        await using ImagePipeline pipeline = await StreamAsync(data, batches, Options with { Output = Dataflow.Pipeline.Normalization.TensorElementType.UInt8, Normalization = Dataflow.Pipeline.Normalization.NormalizationOptions.None });
+        Batch batch = batches[0];
+        ArraySegment<byte> segment = batch.AsByteArraySegment();
+        Assert.IsTrue(segment.AsSpan().SequenceEqual(batch.ByteData));
+        Assert.AreEqual("This batch holds UInt8 values; read ByteData (PipelineOptions.Output).", Assert.ThrowsExactly<InvalidOperationException>(() => batch.AsArraySegment()).Message);
+        batches.ForEach(b => b.Dispose());
+        Assert.ThrowsExactly<ObjectDisposedException>(() => batch.AsByteArraySegment());
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
+    public async Task Int64Labels_RealBatch_TheLabelsAsLongMadeOnceAndReadableAfterDispose()
+    {
+        using TempDataset data = new TempDataset().WithClasses(3, 2);
+        List<Batch> batches = [];
+        await using ImagePipeline pipeline = await StreamAsync(data, batches);
+        foreach (Batch batch in batches)
+        {
+            long[] labels = batch.Int64Labels;
+            CollectionAssert.AreEqual(batch.Labels.Select(l => (long)l).ToArray(), labels);
+            Assert.AreSame(labels, batch.Int64Labels, "made on first read, then kept");
+            batch.Dispose();
+            Assert.AreSame(labels, batch.Int64Labels);
+        }
+    }
 }

@@ -119,8 +119,38 @@ public sealed class Batch : IDisposable
     /// <exception cref="InvalidOperationException">The batch holds bytes: read <see cref="ByteData"/>.</exception>
     public nint DataPointer => _tensor is null ? throw NotHeld(TensorElementType.Float32) : _memory.Address;
 
+    /// <summary>
+    /// The tensor's pooled array and the batch's part of it (offset 0, <see cref="Count"/> × <see cref="SampleLength"/>
+    /// elements), for engines that take arrays (TorchSharp's <c>torch.frombuffer</c>, ML.NET's <c>VBuffer</c>): no copy.
+    /// </summary>
+    /// <remarks>
+    /// <para>Lifetime: the array is the batch's until the batch is disposed; then it goes back to the pool and holds a later
+    /// batch. A tensor or buffer made over it without a copy must be done with (its last read over, a backward pass
+    /// included) before the batch is disposed, or copied. Unlike <see cref="Memory"/>, a raw array cannot refuse reads
+    /// after the dispose: this rule is the caller's to keep. <see cref="Pin"/> keeps the array out of the pool while
+    /// its handle is held, for code that may outlive the batch's scope.</para>
+    /// <para>The array is as long as a full batch (<c>BatchSize</c> rows): in a short last batch the rows past
+    /// <see cref="Count"/> hold stale data, outside the segment. <c>MemoryMarshal.TryGetArray(batch.Memory, …)</c>
+    /// gives the same segment (false once the batch is disposed).</para>
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds bytes: read <see cref="AsByteArraySegment"/>.</exception>
+    public ArraySegment<float> AsArraySegment() => new(_tensor ?? throw NotHeld(TensorElementType.Float32), 0, Count * SampleLength);
+
+    /// <summary>The uint8 tensor's pooled array and the batch's part of it (no copy); the same lifetime rule as <see cref="AsArraySegment"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds floats: read <see cref="AsArraySegment"/>.</exception>
+    public ArraySegment<byte> AsByteArraySegment() => new(_bytes ?? throw NotHeld(TensorElementType.UInt8), 0, Count * SampleLength);
+
     /// <summary>Class index per row.</summary>
     public int[] Labels { get; }
+
+    /// <summary>Class index per row as 64-bit integers, the label type of TorchSharp's and PyTorch's losses (<c>cross_entropy</c>, <c>nll_loss</c>).</summary>
+    /// <remarks>Made on first read and kept: a batch whose labels are read only as <see cref="Labels"/> allocates nothing
+    /// more. Like <see cref="Labels"/>, it stays readable after the batch is disposed.</remarks>
+    public long[] Int64Labels => _int64Labels ??= Array.ConvertAll(Labels, static label => (long)label);
+
+    private long[]? _int64Labels;
 
     /// <summary>One-hot labels, [Count, ClassNames.Count] row-major.</summary>
     public float[] OneHot { get; }

@@ -36,6 +36,19 @@ internal sealed class BatchMemoryManager : MemoryManager<float>
         return _array.AsSpan(0, _length);
     }
 
+    /// <summary>The array and the batch's part of it (<c>MemoryMarshal.TryGetArray</c>); false once the batch is disposed.</summary>
+    protected override bool TryGetArray(out ArraySegment<float> segment)
+    {
+        if (IsDisposed)
+        {
+            segment = default;
+            return false;
+        }
+
+        segment = new ArraySegment<float>(_array, 0, _length);
+        return true;
+    }
+
     public override unsafe MemoryHandle Pin(int elementIndex = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(elementIndex);
