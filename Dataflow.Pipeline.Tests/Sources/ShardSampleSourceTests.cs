@@ -458,12 +458,108 @@ public sealed class ShardSampleSourceTests
         Assert.AreEqual($"The shard pattern '{pattern}' names {10 - shards.Count} of its 6 shards that do not exist: '{absent}'.", e.Message);
 
         string one = Path.Combine(root, "shard-000099.tar");
-        e = await Assert.ThrowsExactlyAsync<FileNotFoundException>(() => missing.DiscoverAsync([one.Replace("99", "{99..99}", StringComparison.Ordinal)], CancellationToken.None));
+        e = await Assert.ThrowsExactlyAsync<FileNotFoundException>(() => missing.DiscoverAsync([Path.Combine(root, "shard-0000{99..99}.tar")], CancellationToken.None));
         Assert.AreEqual($"The shard '{one}' does not exist.", e.Message);
 
         string malformed = Path.Combine(root, "shard-{000000..}.tar");
         var bad = await Assert.ThrowsExactlyAsync<ArgumentException>(() => missing.DiscoverAsync([malformed], CancellationToken.None));
         Assert.AreEqual($"The shard pattern \"{malformed}\" is not valid: the range {{000000..}} is not two whole numbers. (Parameter 'root')", bad.Message);
+    }
+
+    [TestMethod]
+    public async Task Run_MemberNamesLeavingTheShard_NotReadListedInIgnored()
+    {
+        using var shards = new TempDataset();
+        string shard = Path.Combine(shards.Root, "a.tar");
+        Cv2.ImEncode(".png", TempDataset.Pattern(8, 8, 1), out byte[] png);
+        string longPath = "x/../../" + new string('d', 120) + "/evil";   // too long for ustar: written as a PAX path record
+        using (var file = File.Create(shard))
+        using (var writer = new TarWriter(file, TarEntryFormat.Pax))
+        {
+            foreach (string key in new[] { "good", "../up", "/abs", longPath })
+            {
+                Add(writer, key + ".png", png);
+                Add(writer, key + ".cls", "0"u8.ToArray());
+            }
+        }
+
+        using var source = new ShardSampleSource();
+        var (batches, pipeline) = await ShardTestData.RunAsync(source, ShardTestData.Options(batchSize: 1), shards.Root);
+
+        CollectionAssert.AreEqual(new[] { shard + "/good.png" }, batches.SelectMany(b => b.Paths).ToArray());
+        string[] expected = [.. new[] { "../up", "/abs", longPath }.SelectMany(k => new[] { $"{k}.png", $"{k}.cls" })
+            .Select(n => $"{shard}: tar member '{n}' leaves the shard (a leading '/' or a '..' component): not read")];
+        CollectionAssert.AreEqual(expected, pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}").ToArray());
+    }
+
+    [TestMethod]
+    public async Task Discover_PaxSizeOverflowOrGnuSparseMember_FailsNamingTheShard()
+    {
+        using var shards = new TempDataset();
+        string overflow = Path.Combine(shards.Root, "overflow.tar");
+        byte[] record = PaxRecord("size", "99999999999999999999999");
+        File.WriteAllBytes(overflow, [.. RawHeader("PaxHeaders/a.png", record.Length, 'x'), .. Padded(record), .. RawHeader("a.png", 3, '0'), .. Padded("png"u8.ToArray()), .. new byte[1024]]);
+        using (var source = new ShardSampleSource())
+        {
+            var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => source.DiscoverAsync([shards.Root], CancellationToken.None));
+            StringAssert.StartsWith(e.Message, $"The shard '{overflow}' is not a valid tar file near byte ");
+            Assert.IsInstanceOfType<OverflowException>(e.InnerException);
+        }
+
+        File.Delete(overflow);
+        using var layout = new TempDataset();
+        string sparseFile = layout.WriteBytes("big.png", []);
+        using (var stream = new FileStream(sparseFile, FileMode.Open))
+        {
+            stream.SetLength(4 << 20); // a hole: GNU tar --sparse stores the file as a sparse member
+            stream.Position = 2_000_000;
+            stream.WriteByte(1);
+        }
+
+        layout.WriteBytes("big.cls", "0"u8.ToArray());
+        string sparse = Path.Combine(shards.Root, "sparse.tar");
+        Tar("--sparse", "-cf", sparse, "-C", layout.Root, "big.png", "big.cls");
+        Assert.AreEqual((byte)'S', File.ReadAllBytes(sparse)[156], "GNU tar wrote a sparse member");
+        using (var source = new ShardSampleSource())
+        {
+            var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => source.DiscoverAsync([shards.Root], CancellationToken.None));
+            Assert.AreEqual($"The shard '{sparse}' is not a valid tar file near byte 512: Entry type 'SparseFile' not supported.", e.Message);
+            Assert.IsInstanceOfType<NotSupportedException>(e.InnerException);
+        }
+    }
+
+    private static byte[] PaxRecord(string key, string value)
+    {
+        string body = $" {key}={value}\n";
+        int length = body.Length + 1;
+        while ((length.ToString(System.Globalization.CultureInfo.InvariantCulture) + body).Length != length)
+        {
+            length++;
+        }
+
+        return Encoding.ASCII.GetBytes(length.ToString(System.Globalization.CultureInfo.InvariantCulture) + body);
+    }
+
+    private static byte[] Padded(byte[] data) => [.. data, .. new byte[(512 - (data.Length % 512)) % 512]];
+
+    /// <summary>A ustar header written by hand, for headers no writer produces.</summary>
+    private static byte[] RawHeader(string name, long size, char type)
+    {
+        var header = new byte[512];
+        void Put(int at, string text) => Encoding.ASCII.GetBytes(text).CopyTo(header, at);
+        Put(0, name);
+        Put(100, "0000644\0");
+        Put(108, "0000000\0");
+        Put(116, "0000000\0");
+        Put(124, Convert.ToString(size, 8).PadLeft(11, '0') + "\0");
+        Put(136, "00000000000\0");
+        Put(148, "        ");
+        header[156] = (byte)type;
+        Put(257, "ustar\0");
+        Put(263, "00");
+        int sum = header.Sum(b => b);
+        Put(148, Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ");
+        return header;
     }
 
     internal static void Add(TarWriter writer, string name, byte[] data)

@@ -41,9 +41,12 @@ internal static class TarShardScanner
                     entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or IOException
+                    or OverflowException or NotSupportedException
                     && e is not (StorageException or StoreUnavailableException or FileNotFoundException))
                 {
-                    // Bytes that do not parse; a store that failed to send them is the store's fault, thrown as it is.
+                    // Bytes that do not parse (OverflowException: a size or time field, a PAX record, out of range;
+                    // NotSupportedException: a member kind the reader cannot pass over, a GNU sparse file): the shard
+                    // cannot be read on. A store that failed to send them is the store's fault, thrown as it is.
                     long at = counting?.Position ?? SafePosition(stream);
                     throw new InvalidDataException($"The shard '{where}' is not a valid tar file near byte {at}: {e.Message}", e);
                 }
@@ -59,6 +62,13 @@ internal static class TarShardScanner
                 }
 
                 string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                if (name.StartsWith('/') || name.Split('/').Contains(".."))
+                {
+                    // A sample's id is the shard's path and the member's name: this one would name a place outside the shard.
+                    ignored.Add(new IgnoredEntry(where, $"tar member '{name}' leaves the shard (a leading '/' or a '..' component): not read"));
+                    continue;
+                }
+
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
                 {
                     ignored.Add(new IgnoredEntry($"{where}/{name}", $"tar member of type {entry.EntryType}, not a regular file"));
