@@ -8,7 +8,9 @@ namespace Dataflow.Pipeline.Sources;
 /// Implement it to read datasets from another store (HTTP, a database): the shard and object-folder sources
 /// need only these members. Every member may be called concurrently. A missing object is reported with
 /// <see cref="FileNotFoundException"/> naming it (<see cref="Describe"/>); transient faults are retried inside
-/// the implementation, and what still fails surfaces as an <see cref="IOException"/> naming the object.
+/// the implementation, and what still fails surfaces as an <see cref="IOException"/> naming the object: a
+/// <see cref="StoreUnavailableException"/> when the store itself is down (it ends the run whatever the error policy),
+/// any other <see cref="IOException"/> when this object cannot be read (the sample's failure, under the policy).
 /// </remarks>
 public interface IObjectStore : IDisposable
 {
