@@ -184,7 +184,9 @@ public sealed class PredictCommandTests
     }
 
     [TestMethod]
-    public async Task Predict_ResizeTorchvision_ModelSeesShorterSideThenCenterCropPixels()
+    [DataRow("bilinear", Interpolation.Bilinear)]
+    [DataRow("antialiased", Interpolation.AntialiasedBilinear)]
+    public async Task Predict_ResizeTorchvision_ModelSeesShorterSideThenCenterCropPixels(string interpolation, Interpolation expectedInterpolation)
     {
         string folder = NewFolder();
         // A model whose scores are its input's pixels (Flatten): the predicted class is the brightest pixel's index in
@@ -226,11 +228,11 @@ public sealed class PredictCommandTests
         }
 
         string json = Path.Combine(folder, "p.json");
-        SampleRun run = await SampleRun.RunAsync("predict", "--model", path, "--data", data.Root, "--resize", "torchvision", "--out", json);
+        SampleRun run = await SampleRun.RunAsync("predict", "--model", path, "--data", data.Root, "--resize", "torchvision", "--interpolation", interpolation, "--out", json);
 
         Assert.AreEqual(0, run.ExitCode, run.Error);
         Assert.Contains("NCHW, gray, shortersidethencentercrop, zero-to-one", run.Output);
-        var decoder = new ImageDecoder(20, 20, ColorMode.Grayscale, ResizeMode.ShorterSideThenCenterCrop);
+        var decoder = new ImageDecoder(20, 20, ColorMode.Grayscale, ResizeMode.ShorterSideThenCenterCrop, expectedInterpolation);
         PredictionRecord[] records = JsonSerializer.Deserialize<PredictionRecord[]>(File.ReadAllText(json), Dataflow.Samples.Output.Json.Options)!;
         Assert.HasCount(spots.Length, records);
         foreach (PredictionRecord record in records)

@@ -23,7 +23,7 @@ internal sealed class ImageCache
     private readonly long _seed;
     private readonly ColorMode _pixelOrder;
     private readonly Size _target;
-    private readonly InterpolationFlags _interpolation;
+    private readonly Interpolation _interpolation;
 
     /// <param name="options">The cache's options.</param>
     /// <param name="decoder">The decoder at the cache size (the pipeline's own when the cache is at the target size).</param>
@@ -39,7 +39,7 @@ internal sealed class ImageCache
         _seed = seed;
         _pixelOrder = pixelOrder;
         _target = target;
-        _interpolation = ImageDecoder.ToOpenCv(decoder.Interpolation);
+        _interpolation = decoder.Interpolation;
     }
 
     /// <summary>The cache a run with <paramref name="options"/> uses, or null when <see cref="PipelineOptions.Cache"/> is not set.</summary>

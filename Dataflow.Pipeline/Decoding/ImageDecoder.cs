@@ -327,10 +327,23 @@ public sealed class ImageDecoder
             return src;
         }
 
+        Mat dst = Resized(src, size, Interpolation);
+        src.Dispose();
+        return dst;
+    }
+
+    /// <summary>A new Mat of <paramref name="size"/> resized from <paramref name="src"/> (which may be a view) with <paramref name="interpolation"/>.</summary>
+    internal static Mat Resized(Mat src, Size size, Interpolation interpolation)
+    {
+        if (interpolation == Interpolation.AntialiasedBilinear)
+        {
+            return AntialiasedResize.Resize(src, size);
+        }
+
         var dst = new Mat();
         try
         {
-            Cv2.Resize(src, dst, size, 0, 0, ToOpenCv(Interpolation));
+            Cv2.Resize(src, dst, size, 0, 0, ToOpenCv(interpolation));
         }
         catch
         {
@@ -338,7 +351,6 @@ public sealed class ImageDecoder
             throw;
         }
 
-        src.Dispose();
         return dst;
     }
 
@@ -426,14 +438,14 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view, to the target; disposes <paramref name="src"/>.</summary>
-    private Mat RegionToTarget(Mat src, Rect roi) => ResizeRegion(src, roi, new Size(Width, Height), ToOpenCv(Interpolation), "decoded");
+    private Mat RegionToTarget(Mat src, Rect roi) => ResizeRegion(src, roi, new Size(Width, Height), Interpolation, "decoded");
 
     /// <summary>
     /// Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view (copied when it already has the size), to
     /// <paramref name="size"/>; disposes <paramref name="src"/> once the result exists. <paramref name="what"/> names the image in the error.
     /// </summary>
     /// <exception cref="InvalidOperationException">The region is empty or not inside <paramref name="src"/>.</exception>
-    internal static Mat ResizeRegion(Mat src, Rect roi, Size size, InterpolationFlags interpolation, string what)
+    internal static Mat ResizeRegion(Mat src, Rect roi, Size size, Interpolation interpolation, string what)
     {
         if (roi.Width <= 0 || roi.Height <= 0 || roi.X < 0 || roi.Y < 0 || roi.Right > src.Width || roi.Bottom > src.Height)
         {
@@ -441,22 +453,23 @@ public sealed class ImageDecoder
         }
 
         using var view = new Mat(src, roi);
-        var dst = new Mat();
-        try
+        Mat dst;
+        if (roi.Size == size)
         {
-            if (roi.Size == size)
+            dst = new Mat();
+            try
             {
                 view.CopyTo(dst);
             }
-            else
+            catch
             {
-                Cv2.Resize(view, dst, size, 0, 0, interpolation);
+                dst.Dispose();
+                throw;
             }
         }
-        catch
+        else
         {
-            dst.Dispose();
-            throw;
+            dst = Resized(view, size, interpolation);
         }
 
         src.Dispose();
@@ -499,6 +512,7 @@ public sealed class ImageDecoder
         Interpolation.Nearest => InterpolationFlags.Nearest,
         Interpolation.Area => InterpolationFlags.Area,
         Interpolation.Cubic => InterpolationFlags.Cubic,
+        // Warps have no antialiased filter in OpenCV: bilinear.
         _ => InterpolationFlags.Linear,
     };
 }

@@ -26,7 +26,9 @@ public enum ResizeMode
     /// the default 0.875. Rounded as torchvision does: the shorter side becomes S, the longer one
     /// int(S × long / short), and the crop starts at int(round((size − target) / 2)) on each axis. The resize
     /// is OpenCV's, with <see cref="PipelineOptions.Interpolation"/>: the result equals <c>Cv2.Resize</c> to that
-    /// size followed by the centred sub-rectangle. Taking S from the larger side keeps the crop inside the
+    /// size followed by the centred sub-rectangle. torchvision resizes a PIL image with Pillow's bilinear, which
+    /// antialiases when it shrinks: for its pixels use <see cref="Interpolation.AntialiasedBilinear"/> (and no
+    /// reduced JPEG decode). Taking S from the larger side keeps the crop inside the
     /// resized image for a non-square target too.
     /// </remarks>
     ShorterSideThenCenterCrop,

@@ -12,7 +12,7 @@ public static class EnumSpellings
     public static IReadOnlyList<string> Colors { get; } = ["rgb", "bgr", "gray"];
 
     /// <summary>The <c>--interpolation</c> choices.</summary>
-    public static IReadOnlyList<string> Interpolations { get; } = ["nearest", "bilinear", "area", "cubic"];
+    public static IReadOnlyList<string> Interpolations { get; } = ["nearest", "bilinear", "area", "cubic", "antialiased"];
 
     /// <summary>The colour mode spelled <paramref name="name"/> (one of <see cref="Colors"/>).</summary>
     /// <exception cref="UsageException"><paramref name="name"/> is not one of <see cref="Colors"/>.</exception>
@@ -32,6 +32,7 @@ public static class EnumSpellings
         "bilinear" => Interpolation.Bilinear,
         "area" => Interpolation.Area,
         "cubic" => Interpolation.Cubic,
+        "antialiased" => Interpolation.AntialiasedBilinear,
         _ => throw new UsageException($"--interpolation must be one of {string.Join(", ", Interpolations)}, was '{name}'."),
     };
 
@@ -49,6 +50,7 @@ public static class EnumSpellings
         Interpolation.Nearest => "nearest",
         Interpolation.Area => "area",
         Interpolation.Cubic => "cubic",
+        Interpolation.AntialiasedBilinear => "antialiased",
         _ => "bilinear",
     };
 }

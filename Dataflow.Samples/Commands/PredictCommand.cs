@@ -40,7 +40,7 @@ public static class PredictCommand
         var output = new Option<string>("--out") { Description = "Per-file predictions: JSON for a .json name, CSV otherwise.", HelpName = "FILE", DefaultValueFactory = _ => "predictions.csv" };
         var subset = new Option<string>("--subset") { Description = "With --validation-split: predict the validation or the training part (the same seeded split as train).", DefaultValueFactory = _ => "validation" };
         var resize = new Option<string>("--resize") { Description = "stretch, crop (centre crop to the target's aspect), letterbox, or torchvision (Resize(256/224·S) + CenterCrop(S), the evaluation transform: the shorter side resized, then the centre cropped).", DefaultValueFactory = _ => "stretch" };
-        var interpolation = new Option<string>("--interpolation") { Description = "nearest, bilinear, area or cubic.", DefaultValueFactory = _ => "bilinear" };
+        var interpolation = new Option<string>("--interpolation") { Description = "nearest, bilinear, area, cubic, or antialiased (Pillow's bilinear, which torchvision's Resize runs on PIL images).", DefaultValueFactory = _ => "bilinear" };
         var layout = new Option<string?>("--layout") { Description = "nchw or nhwc. Default: the model's (NCHW unless its last dimension is the channels)." };
         var mean = new Option<float[]?>("--mean") { Description = "Per-channel mean in the model's colour order, after --scale (e.g. 0.485,0.456,0.406); overrides the preset's.", HelpName = "M,M,M", CustomParser = ParseFloats };
         var std = new Option<float[]?>("--std") { Description = "Per-channel standard deviation (e.g. 0.229,0.224,0.225); overrides the preset's.", HelpName = "S,S,S", CustomParser = ParseFloats };
