@@ -53,7 +53,7 @@ public sealed class PipelineOptionsTests
             "Parameter \"Subset\" is Validation but \"ValidationSplit\" is 0: set a split above 0 and below 1."],
         [new PipelineOptions { ColorMode = (ColorMode)7 }, "ColorMode", "Parameter \"ColorMode\" must be one of Rgb, Bgr, Grayscale, was 7."],
         [new PipelineOptions { ResizeMode = (ResizeMode)9 }, "ResizeMode", "Parameter \"ResizeMode\" must be one of Stretch, CenterCrop, Letterbox, ShorterSideThenCenterCrop, was 9."],
-        [new PipelineOptions { Interpolation = (Interpolation)9 }, "Interpolation", "Parameter \"Interpolation\" must be one of Nearest, Bilinear, Area, Cubic, was 9."],
+        [new PipelineOptions { Interpolation = (Interpolation)9 }, "Interpolation", "Parameter \"Interpolation\" must be one of Nearest, Bilinear, Area, Cubic, AntialiasedBilinear, was 9."],
         [new PipelineOptions { Layout = (TensorLayout)3 }, "Layout", "Parameter \"Layout\" must be one of Nchw, Nhwc, was 3."],
         [new PipelineOptions { ErrorPolicy = (ErrorPolicy)3 }, "ErrorPolicy", "Parameter \"ErrorPolicy\" must be one of SkipAndReport, FailFast, was 3."],
         [new PipelineOptions { MaxFailures = -1 }, "MaxFailures", "Parameter \"MaxFailures\" must be between 0 and 2147483647, was -1."],

@@ -200,7 +200,7 @@ public sealed class AutomaticPolicyTests
         Rejects<ArgumentOutOfRangeException>(() => new RandAugment(magnitude: 5, numMagnitudeBins: 5), "magnitude", "Parameter \"magnitude\" must be between 0 and 4, was 5.");
         Rejects<ArgumentOutOfRangeException>(() => new RandAugment(numMagnitudeBins: 1, magnitude: 0), "numMagnitudeBins", "Parameter \"numMagnitudeBins\" must be between 2 and 1000, was 1.");
         Rejects<ArgumentOutOfRangeException>(() => new RandAugment(fill: 256), "fill", "Parameter \"fill\" must be at least 0 and at most 255, was 256.");
-        Rejects<ArgumentOutOfRangeException>(() => new RandAugment(interpolation: (Interpolation)9), "interpolation", "Parameter \"interpolation\" must be one of Nearest, Bilinear, Area, Cubic, was 9.");
+        Rejects<ArgumentOutOfRangeException>(() => new RandAugment(interpolation: (Interpolation)9), "interpolation", "Parameter \"interpolation\" must be one of Nearest, Bilinear, Area, Cubic, AntialiasedBilinear, was 9.");
         Rejects<ArgumentOutOfRangeException>(() => new TrivialAugmentWide(numMagnitudeBins: 0), "numMagnitudeBins", "Parameter \"numMagnitudeBins\" must be between 2 and 1000, was 0.");
         Rejects<ArgumentOutOfRangeException>(() => new TrivialAugmentWide(fill: double.NaN), "fill", "Parameter \"fill\" must be at least 0 and at most 255, was NaN.");
         Rejects<ArgumentOutOfRangeException>(() => new AutoAugment((AutoAugmentPolicy)7), "policy", "Parameter \"policy\" must be one of ImageNet, Cifar10, Svhn, was 7.");

@@ -242,7 +242,8 @@ public sealed class ImageDecoderTests
         foreach (string extension in (string[])[".png", ".jpg"])
         {
             string path = data.AddImage("c", "x" + extension, w, h, seed: 3);
-            foreach (Interpolation interpolation in Enum.GetValues<Interpolation>())
+            // OpenCV's interpolations; the antialiased one is Pillow's, compared with Pillow in AntialiasedResizeTests.
+            foreach (Interpolation interpolation in Enum.GetValues<Interpolation>().Where(i => i != Interpolation.AntialiasedBilinear))
             {
                 var decoder = new ImageDecoder(tw, th, ColorMode.Rgb, ResizeMode.ShorterSideThenCenterCrop, interpolation, reducedDecode: false) { CenterCropFraction = fraction };
                 using Mat actual = decoder.Decode(File.ReadAllBytes(path), path);
