@@ -326,6 +326,32 @@ public sealed class ShardSampleSourceTests
     }
 
     [TestMethod]
+    [DataRow(0.5)]
+    [DataRow(0.98)]
+    public async Task Discover_TruncatedGzipShard_FailsNamingTheShard(double kept)
+    {
+        using var layout = new TempDataset();
+        for (int i = 0; i < 4; i++)
+        {
+            using var noise = new Mat(40, 40, MatType.CV_8UC3);
+            Cv2.Randu(noise, Scalar.All(0), Scalar.All(256));
+            Cv2.ImEncode(".png", noise, out byte[] png);
+            layout.WriteBytes($"s{i}.png", png);
+            layout.WriteBytes($"s{i}.cls", "0"u8.ToArray());
+        }
+
+        using var shards = new TempDataset();
+        string shard = Path.Combine(shards.Root, "a.tar.gz");
+        Tar("-czf", shard, "-C", layout.Root, "s0.png", "s0.cls", "s1.png", "s1.cls", "s2.png", "s2.cls", "s3.png", "s3.cls");
+        byte[] bytes = File.ReadAllBytes(shard);
+        File.WriteAllBytes(shard, bytes[..(int)(bytes.Length * kept)]);
+
+        using var source = new ShardSampleSource();
+        var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => source.DiscoverAsync([shards.Root], CancellationToken.None));
+        StringAssert.StartsWith(e.Message, $"The shard '{shard}' ");
+    }
+
+    [TestMethod]
     public async Task Run_EmptyShardAndFilesThatAreNotShards_ListedInIgnoredWithTheReason()
     {
         using PackedShards packed = ShardTestData.Packed();

@@ -18,7 +18,7 @@ public static class IndexCommand
         var data = new Option<string>("--data") { Description = "Dataset root with one sub-folder per class, or a folder of tar shards (*.tar, *.tar.gz, *.tgz).", HelpName = "DIR", Required = true };
         var output = new Option<string?>("--out") { Description = $"Index file to write. Default: DIR/{FolderIndex.FileName} (DIR/{ShardIndex.FileName} for shards).", HelpName = "FILE" };
         var json = JsonOption.Create();
-        var command = new Command("index", "Write the index of a class-folder tree (sorted paths, classes, sizes): runs given it start without listing the tree.")
+        var command = new Command("index", "Write the index of a class-folder tree (sorted paths, classes, sizes), or of a folder of tar shards from any tool (classes; per shard: samples, bytes, SHA-256, members): runs given it start without listing the tree or scanning the shards.")
         {
             data, output, json,
         };
