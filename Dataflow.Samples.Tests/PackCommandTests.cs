@@ -37,6 +37,26 @@ public sealed class PackCommandTests
     }
 
     [TestMethod]
+    public async Task Pack_FailsPartWay_LeavesNothingAndARerunPacks()
+    {
+        using TempDataset data = Folders();
+        using var output = new TempDataset();
+        string shards = Path.Combine(output.Root, "shards");
+        // The last class in the packing order: the shards of the first two are written before the pack fails on it.
+        string fifo = SpecialFiles.Fifo(Path.Combine(data.Root, "eel", "img9.png"));
+
+        SampleRun failed = await SampleRun.RunAsync("pack", "--data", data.Root, "--out", shards, "--shard-bytes", "4096");
+        failed.AssertOneLineError($"The file '{fifo}' is a FIFO (named pipe), not a regular file: not read.", ExitCodes.Failed);
+        Assert.IsEmpty(Directory.GetFiles(shards));
+
+        File.Delete(fifo);
+        SampleRun again = await SampleRun.RunAsync("pack", "--data", data.Root, "--out", shards, "--shard-bytes", "4096");
+
+        Assert.AreEqual(0, again.ExitCode, again.Error);
+        Assert.Contains("packed 12 samples of 3 classes", again.Output);
+    }
+
+    [TestMethod]
     public async Task Pack_LinkToDevZero_OneLineNamingTheLink()
     {
         using TempDataset data = Folders();

@@ -23,7 +23,8 @@ public static class ShardWriter
     /// <summary>Packs the class folders under <paramref name="roots"/> into <paramref name="outputFolder"/>; returns the index written there.</summary>
     /// <exception cref="ArgumentException">An option is invalid, or a key is too long for a ustar header (255 bytes).</exception>
     /// <exception cref="IOException">The output folder already holds shards or an index, or an image file is not a regular
-    /// file or is above <see cref="PackOptions.MaxFileBytes"/> (the message names it).</exception>
+    /// file or is above <see cref="PackOptions.MaxFileBytes"/> (the message names it). A pack that fails removes the
+    /// shards it wrote.</exception>
     public static ShardIndex Pack(IReadOnlyList<string> roots, string outputFolder, PackOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(roots);
@@ -39,71 +40,100 @@ public static class ShardWriter
             throw new IOException($"The output folder '{Path.GetFullPath(outputFolder)}' already holds shards or a {ShardIndex.FileName}; pack into an empty folder.");
         }
 
-        int[] order = [.. Enumerable.Range(0, set.Samples.Count)];
-        if (options.Shuffle)
+        // What this pack wrote is removed if it fails (a bad file, a full disk, cancellation): a partial shard would
+        // otherwise make the next pack into this folder refuse it.
+        var written = new List<string>();
+        try
         {
-            new SampleRandom(options.Seed, Planning.RandomStreams.PackShuffle).Shuffle<int>(order);
-        }
-
-        string[] keys = Keys(set, roots);
-        var shards = new List<ShardIndexEntry>();
-        int next = 0;
-        while (next < order.Length)
-        {
-            string name = $"{options.NamePrefix}{shards.Count.ToString("D6", CultureInfo.InvariantCulture)}.tar";
-            string path = Path.Combine(outputFolder, name);
-            var members = new List<ShardMemberEntry>();
-            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            int[] order = [.. Enumerable.Range(0, set.Samples.Count)];
+            if (options.Shuffle)
             {
-                using var writer = new TarWriter(file, TarEntryFormat.Ustar, leaveOpen: true);
-                long size = 2 * HeaderBytes; // the end-of-archive blocks
-                while (next < order.Length)
+                new SampleRandom(options.Seed, Planning.RandomStreams.PackShuffle).Shuffle<int>(order);
+            }
+
+            string[] keys = Keys(set, roots);
+            var shards = new List<ShardIndexEntry>();
+            int next = 0;
+            while (next < order.Length)
+            {
+                string name = $"{options.NamePrefix}{shards.Count.ToString("D6", CultureInfo.InvariantCulture)}.tar";
+                string path = Path.Combine(outputFolder, name);
+                var members = new List<ShardMemberEntry>();
+                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    SampleInfo sample = set.Samples[order[next]];
-                    // The pipeline's reader checks the file (a regular file within MaxFileBytes); its bytes are streamed.
-                    using FileStream image = reader.OpenStream(sample.Id);
-                    long imageBytes = image.Length;
-                    byte[] label = System.Text.Encoding.ASCII.GetBytes(sample.Label.ToString(CultureInfo.InvariantCulture));
-                    long bytes = Padded(imageBytes) + Padded(label.Length);
-                    if (members.Count > 0 && size + bytes > options.TargetShardBytes)
+                    written.Add(path);
+                    using var writer = new TarWriter(file, TarEntryFormat.Ustar, leaveOpen: true);
+                    long size = 2 * HeaderBytes; // the end-of-archive blocks
+                    while (next < order.Length)
                     {
-                        break;
-                    }
+                        cancellationToken.ThrowIfCancellationRequested();
+                        SampleInfo sample = set.Samples[order[next]];
+                        // The pipeline's reader checks the file (a regular file within MaxFileBytes); its bytes are streamed.
+                        using FileStream image = reader.OpenStream(sample.Id);
+                        long imageBytes = image.Length;
+                        byte[] label = System.Text.Encoding.ASCII.GetBytes(sample.Label.ToString(CultureInfo.InvariantCulture));
+                        long bytes = Padded(imageBytes) + Padded(label.Length);
+                        if (members.Count > 0 && size + bytes > options.TargetShardBytes)
+                        {
+                            break;
+                        }
 
-                    string key = keys[order[next]];
-                    string field = Path.GetExtension(sample.Id).TrimStart('.').ToLowerInvariant();
-                    long offset = file.Position + HeaderBytes;
-                    Write(writer, $"{key}.{field}", image, sample.Id);
-                    if (image.Position != imageBytes)
-                    {
-                        throw new IOException($"The file '{sample.Id}' changed while it was packed ({imageBytes} bytes, then {image.Position}).");
-                    }
+                        string key = keys[order[next]];
+                        string field = Path.GetExtension(sample.Id).TrimStart('.').ToLowerInvariant();
+                        long offset = file.Position + HeaderBytes;
+                        Write(writer, $"{key}.{field}", image, sample.Id);
+                        if (image.Position != imageBytes)
+                        {
+                            throw new IOException($"The file '{sample.Id}' changed while it was packed ({imageBytes} bytes, then {image.Position}).");
+                        }
 
-                    Write(writer, $"{key}.cls", new MemoryStream(label, writable: false), sample.Id);
-                    members.Add(new ShardMemberEntry(key, field, sample.Label, offset, imageBytes));
-                    size += bytes;
-                    next++;
+                        Write(writer, $"{key}.cls", new MemoryStream(label, writable: false), sample.Id);
+                        members.Add(new ShardMemberEntry(key, field, sample.Label, offset, imageBytes));
+                        size += bytes;
+                        next++;
+                    }
                 }
+
+                long length = new FileInfo(path).Length;
+                string hash;
+                using (var read = File.OpenRead(path))
+                {
+                    hash = Convert.ToHexStringLower(SHA256.HashData(read));
+                }
+
+                shards.Add(new ShardIndexEntry(name, members.Count, length, hash, members));
             }
 
-            long length = new FileInfo(path).Length;
-            string hash;
-            using (var read = File.OpenRead(path))
+            var index = new ShardIndex { Classes = [.. set.ClassNames], Shards = shards };
+            using (var stream = new FileStream(Path.Combine(outputFolder, ShardIndex.FileName), FileMode.CreateNew, FileAccess.Write))
             {
-                hash = Convert.ToHexStringLower(SHA256.HashData(read));
+                written.Add(Path.Combine(outputFolder, ShardIndex.FileName));
+                index.Save(stream);
             }
 
-            shards.Add(new ShardIndexEntry(name, members.Count, length, hash, members));
+            return index;
         }
-
-        var index = new ShardIndex { Classes = [.. set.ClassNames], Shards = shards };
-        using (var stream = new FileStream(Path.Combine(outputFolder, ShardIndex.FileName), FileMode.CreateNew, FileAccess.Write))
+        catch
         {
-            index.Save(stream);
-        }
+            foreach (string path in written)
+            {
+                TryDelete(path);
+            }
 
-        return index;
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The pack's own error is the one to report.
+        }
     }
 
     private static long Padded(long length) => HeaderBytes + ((length + HeaderBytes - 1) / HeaderBytes * HeaderBytes);
