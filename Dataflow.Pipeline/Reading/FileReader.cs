@@ -94,12 +94,7 @@ internal sealed class FileReader
     /// <exception cref="IOException">It is not a regular file, or it is above <see cref="MaxFileBytes"/>; the message names the file.</exception>
     public FileStream OpenStream(string path)
     {
-        Internal.FileKind kind = Internal.FileKinds.Of(path);
-        if (kind is not (Internal.FileKind.Regular or Internal.FileKind.Absent))
-        {
-            throw new IOException($"The file '{path}' is {Internal.FileKinds.Describe(kind)}, not a regular file: not read.");
-        }
-
+        EnsureRegular(path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
         if (stream.Length > MaxFileBytes)
         {
@@ -109,6 +104,21 @@ internal sealed class FileReader
         }
 
         return stream;
+    }
+
+    /// <summary>
+    /// Refuses, unopened, what a path leads to (links followed) when it is not a regular file: opening a FIFO waits for a
+    /// writer (no cancellation interrupts it) and a device such as <c>/dev/zero</c> never ends. Every local read that
+    /// opens a file it has not listed itself goes through here (the folder index, the local object store).
+    /// </summary>
+    /// <exception cref="IOException">It is not a regular file; the message names it and what it is.</exception>
+    internal static void EnsureRegular(string path)
+    {
+        Internal.FileKind kind = Internal.FileKinds.Of(path);
+        if (kind is not (Internal.FileKind.Regular or Internal.FileKind.Absent))
+        {
+            throw new IOException($"The file '{path}' is {Internal.FileKinds.Describe(kind)}, not a regular file: not read.");
+        }
     }
 
     /// <summary>Reads from <paramref name="total"/> to the end of the file, moving to a larger buffer if the file grew since its length was read.</summary>

@@ -131,50 +131,31 @@ public sealed class IndexedFolderSampleSource : ISampleSource, Reading.ISynchron
     /// <inheritdoc />
     PooledBuffer Reading.ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => Read(sample, pool);
 
+    /// <summary>The file reader with every guard of the folder source (a FIFO never opened, <see cref="PipelineOptions.MaxFileBytes"/>, the header check).</summary>
+    internal Reading.FileReader Reader { get; init; } = new();
+
     private PooledBuffer Read(SampleInfo sample, BufferPool pool)
     {
         long expected = _table is not null && (uint)sample.Index < (uint)_table.Count ? _table.Size(sample.Index) : -1;
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        PooledBuffer buffer;
         try
         {
-            handle = File.OpenHandle(sample.Id, FileMode.Open, FileAccess.Read, FileShare.Read);
+            // The folder source's own reader, so that the same file read through the index meets the same guards.
+            buffer = Reader.Read(sample.Id, pool);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new StaleIndexException(_indexPath, [$"file '{sample.Id}' is missing"]);
         }
 
-        using (handle)
+        if (buffer.Length != expected)
         {
-            long length = RandomAccess.GetLength(handle);
-            if (length != expected)
-            {
-                throw new StaleIndexException(_indexPath, [$"file '{sample.Id}' is {length} bytes, the index says {expected}"]);
-            }
-
-            PooledBuffer buffer = pool.Rent((int)length);
-            try
-            {
-                int total = 0;
-                while (total < length)
-                {
-                    int read = RandomAccess.Read(handle, buffer.Array.AsSpan(total, (int)length - total), total);
-                    if (read == 0)
-                    {
-                        throw new StaleIndexException(_indexPath, [$"file '{sample.Id}' ended after {total} of {length} bytes"]);
-                    }
-
-                    total += read;
-                }
-
-                return buffer;
-            }
-            catch
-            {
-                buffer.Dispose();
-                throw;
-            }
+            long length = buffer.Length;
+            buffer.Dispose();
+            throw new StaleIndexException(_indexPath, [$"file '{sample.Id}' is {length} bytes, the index says {expected}"]);
         }
+
+        return buffer;
     }
 
     /// <summary>The index's files as samples, each made when asked for: full path (the folder's prefix and the name) and label.</summary>

@@ -31,6 +31,10 @@ public sealed class ObjectFolderSampleSource : ISampleSource, IDisposable
         _extensions = new HashSet<string>(extensions ?? FolderSampleSource.DefaultExtensions, StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>Objects with more bytes are refused unread, naming the object and the limit.</summary>
+    /// <value>256 MiB, as <see cref="PipelineOptions.MaxFileBytes"/>.</value>
+    public long MaxObjectBytes { get; init; } = PipelineOptions.DefaultMaxFileBytes;
+
     /// <summary>The stores opened for the roots discovered so far.</summary>
     public IReadOnlyList<IObjectStore> Stores => _stores;
 
@@ -113,6 +117,11 @@ public sealed class ObjectFolderSampleSource : ISampleSource, IDisposable
         ArgumentNullException.ThrowIfNull(pool);
         var o = sample.State as ObjectRef
             ?? throw new ArgumentException($"Sample {sample} was not discovered by an {nameof(ObjectFolderSampleSource)}.", nameof(sample));
+        if (o.Size > MaxObjectBytes)
+        {
+            throw new IOException($"The object '{sample.Id}' is {o.Size} bytes, above the limit of {MaxObjectBytes} bytes ({nameof(MaxObjectBytes)}): not read.");
+        }
+
         return await ObjectReads.ReadExactAsync(o.Store, o.Key, 0, o.Size, pool,
             read => new IOException($"The object '{sample.Id}' has {read} bytes; it had {o.Size} when listed (it changed during the run)."),
             cancellationToken).ConfigureAwait(false);

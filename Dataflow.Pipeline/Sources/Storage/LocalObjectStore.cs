@@ -103,7 +103,9 @@ public sealed class LocalObjectStore : IObjectStore
     /// <inheritdoc />
     public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
     {
-        var stream = new FileStream(PathOf(key), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+        string path = PathOf(key);
+        Reading.FileReader.EnsureRegular(path);
+        var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
         stream.Position = offset;
         return Task.FromResult<Stream>(stream);
     }
@@ -146,6 +148,7 @@ public sealed class LocalObjectStore : IObjectStore
             throw new FileNotFoundException($"The file '{path}' does not exist.", path);
         }
 
+        Reading.FileReader.EnsureRegular(path);
         handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         if (_handles.TryAdd(key, handle))
         {
