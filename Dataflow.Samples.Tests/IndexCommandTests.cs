@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Sources;
 using Dataflow.Pipeline.Tests.Support;
+using Dataflow.Samples.Commands;
 
 namespace Dataflow.Samples.Tests;
 
@@ -26,6 +27,45 @@ public sealed class IndexCommandTests
         long bytes = Directory.GetFiles(data.Root, "*.png", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Assert.AreEqual(bytes, root.GetProperty("bytes").GetInt64());
         Assert.IsTrue(File.Exists(file));
+    }
+
+    [TestMethod]
+    public async Task Index_OutInAFolderThatDoesNotExist_OneLineNamingTheOptionAndTheFolder()
+    {
+        using var data = new TempDataset().WithClasses(2, 2, 8, 8);
+        string folder = Path.Combine(data.Root, "missing");
+
+        SampleRun run = await SampleRun.RunAsync("index", "--data", data.Root, "--out", Path.Combine(folder, "index.json"));
+
+        run.AssertOneLineError($"--out: the folder '{folder}' does not exist.", ExitCodes.UsageError);
+        Assert.DoesNotContain(".tmp", run.Error);
+    }
+
+    [TestMethod]
+    public async Task Index_OutIsAFolder_OneLineNamingTheOption()
+    {
+        using var data = new TempDataset().WithClasses(2, 2, 8, 8);
+        string folder = Path.Combine(data.Root, "class0");
+
+        SampleRun run = await SampleRun.RunAsync("index", "--data", data.Root, "--out", folder);
+
+        run.AssertOneLineError($"--out: '{folder}' is a folder, not a file.", ExitCodes.UsageError);
+    }
+
+    [TestMethod]
+    public async Task Index_OutCannotBeWritten_OneLineNamingTheFileGivenNotItsTemporary()
+    {
+        // The index is written beside the file first; a folder in that place makes the write fail.
+        using var data = new TempDataset().WithClasses(2, 2, 8, 8);
+        using var elsewhere = new TempDataset();
+        string file = Path.Combine(elsewhere.Root, "index.json");
+        Directory.CreateDirectory(file + ".tmp");
+
+        SampleRun run = await SampleRun.RunAsync("index", "--data", data.Root, "--out", file);
+
+        run.AssertOneLineError($"--out: cannot write '{file}': ", ExitCodes.UsageError);
+        Assert.DoesNotContain(".tmp", run.Error);
+        Assert.IsFalse(File.Exists(file));
     }
 
     [TestMethod]

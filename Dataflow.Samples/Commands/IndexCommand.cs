@@ -30,10 +30,9 @@ public static class IndexCommand
                 return await IndexShardsAsync(environment, root, parse.GetValue(output), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
             }
 
-            string file = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(root, FolderIndex.FileName));
+            string file = OutputFile.Check(parse.GetValue(output) ?? Path.Combine(root, FolderIndex.FileName), "--out");
             FolderIndex index = FolderIndex.Create(root, cancellationToken: cancellationToken);
-            // Through a temporary file renamed over a regular file; a device or FIFO is written through, a link kept.
-            Dataflow.Pipeline.SafeFile.Save(file, index.Save);
+            OutputFile.Write(file, "--out", index.Save);
             if (parse.GetValue(json))
             {
                 Json.Write(environment.Out, new IndexData(root, file, index.Files.Count, index.Classes.Count, index.Files.Sum(f => f.Size)));
@@ -50,9 +49,9 @@ public static class IndexCommand
     /// <summary>Indexes a folder of shards (by any tool): scans and hashes each, writes the shard index beside them.</summary>
     private static async Task<int> IndexShardsAsync(CommandEnvironment environment, string root, string? output, bool json, CancellationToken cancellationToken)
     {
-        string file = Path.GetFullPath(output ?? Path.Combine(root, ShardIndex.FileName));
+        string file = OutputFile.Check(output ?? Path.Combine(root, ShardIndex.FileName), "--out");
         (ShardIndex index, IReadOnlyList<Dataflow.Pipeline.Discovery.IgnoredEntry> ignored) = await ShardIndex.CreateAsync(root, cancellationToken: cancellationToken).ConfigureAwait(false);
-        Dataflow.Pipeline.SafeFile.Save(file, index.Save);
+        OutputFile.Write(file, "--out", index.Save);
         int samples = index.Shards.Sum(s => s.Samples);
         long bytes = index.Shards.Sum(s => s.Bytes);
         if (json)

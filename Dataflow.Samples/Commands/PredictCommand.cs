@@ -69,12 +69,8 @@ public static class PredictCommand
                 classifier.UseLabels(labelsPath);
             }
 
-            string outPath = Path.GetFullPath(parse.GetValue(output)!);
-            string? outFolder = Path.GetDirectoryName(outPath);
-            if (outFolder is not null && !Directory.Exists(outFolder))
-            {
-                throw new UsageException($"--out: the folder '{outFolder}' does not exist.");
-            }
+            // Checked before any image is read: a missing folder fails at once.
+            string outPath = OutputFile.Check(parse.GetValue(output)!, "--out");
 
             DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(shared.Data), environment);
             TensorLayout tensorLayout = parse.GetValue(layout) switch

@@ -271,45 +271,11 @@ public static class TrainCommand
     }
 
     /// <summary>The full path <c>--save</c> writes: its folder exists, it is not a folder, and a file can be written beside it.</summary>
+    /// <remarks>Probed before training, so that a folder that does not take the file fails at once, not after the run.</remarks>
     /// <exception cref="UsageException">Any of these fails; the message names the path.</exception>
-    private static string CheckSaveTarget(string path, string option = "--save")
-    {
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new UsageException($"{option}: the folder '{folder}' does not exist.");
-        }
+    private static string CheckSaveTarget(string path, string option = "--save") => OutputFile.Probe(path, option);
 
-        if (Directory.Exists(full))
-        {
-            throw new UsageException($"{option}: '{full}' is a folder, not a file.");
-        }
-
-        // The model is written to this temporary file first (see SaveModel): writing it now proves the folder takes it.
-        string temporary = full + ".tmp";
-        try
-        {
-            using (File.Create(temporary))
-            {
-            }
-
-            File.Delete(temporary);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"{option}: cannot write '{temporary}': {e.Message}", e);
-        }
-
-        return full;
-    }
-
-    private static void SaveModel(MlpClassifier model, string full)
-    {
-        // Written next to the target and renamed over a regular file, so a failed write never leaves half a model; a
-        // device or FIFO is written through, a link kept.
-        Dataflow.Pipeline.SafeFile.Save(full, model.Save);
-    }
+    private static void SaveModel(MlpClassifier model, string full) => OutputFile.Write(full, "--save", model.Save);
 
     private static TrainDocument ToDocument(PipelineSettings settings, TrainingResult result, string? savePath) => new(
         "train",

@@ -66,11 +66,11 @@ public static class OnnxExport
     }
 
     /// <summary>Writes the ONNX model of <paramref name="model"/> to <paramref name="path"/> (through a temporary file, so a failed write leaves nothing half-written).</summary>
-    public static void Write(MlpClassifier model, string path)
+    /// <exception cref="Commands.UsageException">The file cannot be written; the message names it and <paramref name="option"/>.</exception>
+    public static void Write(MlpClassifier model, string path, string option = "--export")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        ModelProto onnx = Build(model);
-        Dataflow.Pipeline.SafeFile.Save(path, onnx.WriteTo);
+        Output.OutputFile.Write(path, option, Build(model).WriteTo);
     }
 
     private static ValueInfoProto Value(string name, int?[] dims)

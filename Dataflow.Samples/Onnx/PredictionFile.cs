@@ -11,11 +11,12 @@ public static class PredictionFile
     public const string CsvHeader = "path,label,predicted,predicted_name,score,correct";
 
     /// <summary>Writes <paramref name="records"/> to <paramref name="path"/> through a temporary file.</summary>
-    public static void Write(string path, IReadOnlyList<PredictionRecord> records)
+    /// <exception cref="Commands.UsageException">The file cannot be written; the message names it and <paramref name="option"/>.</exception>
+    public static void Write(string path, IReadOnlyList<PredictionRecord> records, string option = "--out")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(records);
-        Dataflow.Pipeline.SafeFile.Save(path, stream => WriteTo(stream, path, records));
+        OutputFile.Write(path, option, stream => WriteTo(stream, path, records));
     }
 
     private static void WriteTo(Stream stream, string path, IReadOnlyList<PredictionRecord> records)
