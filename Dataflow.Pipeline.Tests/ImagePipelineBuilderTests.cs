@@ -173,4 +173,42 @@ public sealed class ImagePipelineBuilderTests
         var planned = Assert.ThrowsExactly<ArgumentException>(() => ImagePipeline.CreateBuilder(Small() with { Epochs = 3, FirstEpoch = 1 }).UsePlanner(Pipeline.Planning.EpochPlanner.For(Small())).BuildStream());
         Assert.AreEqual("\"FirstEpoch\" is 1, and a planner set with UsePlanner starts at its own epoch: leave FirstEpoch at 0. (Parameter 'FirstEpoch')", planned.Message);
     }
+
+    [TestMethod]
+    public async Task Build_AgainPerEpochWithoutFirstEpoch_TheRepeatedEpochIsInTheReportAndTheLog()
+    {
+        using var data = new TempDataset().WithClasses(2, 4, 16, 12);
+        PipelineOptions options = Small() with { Augmentations = [new RandomHorizontalFlip()] };
+
+        async Task<(List<SeenBatch> Batches, PipelineReport Report, ListLogger Log)> RunAsync(PipelineOptions o)
+        {
+            var seen = new List<SeenBatch>();
+            var logger = new ListLogger();
+            await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(o).UseLogger(logger).Build(b => seen.Add(SeenBatch.Copy(b)));
+            pipeline.Post(data.Root);
+            pipeline.Complete();
+            await pipeline.Completion;
+            return (seen, pipeline.Report, logger);
+        }
+
+        var first = await RunAsync(options);
+        Assert.IsEmpty(first.Report.RepeatedEpochs);
+
+        // The per-epoch habit: the same options built again for "epoch 1" stream epoch 0 again, and say so.
+        var again = await RunAsync(options);
+        PipelineRunner.AssertSameBatches(first.Batches, again.Batches, "the same batches");
+        CollectionAssert.AreEqual(new[] { 0 }, again.Report.RepeatedEpochs.ToArray());
+        StringAssert.EndsWith(again.Report.ToString(), "; epoch 0 streamed again with the same seed and options: the same batches as before (FirstEpoch sets the epoch)");
+        LogEntry warning = again.Log.Entries.Single(e => e.Event.Name == "EpochRepeated");
+        Assert.AreEqual((Microsoft.Extensions.Logging.LogLevel.Warning,
+            "Epoch 0 was already streamed by an earlier pipeline of this process over the same data with the same seed and options: the same order and augmentation again. "
+            + "A pipeline built per epoch sets FirstEpoch = epoch and Epochs = epoch + 1 (or reads ImageLoader.ReadEpochAsync(epoch))."), (warning.Level, warning.Message));
+
+        // Told which epoch it is, it streams that epoch's own batches, without a word; so does a run whose every epoch is the same.
+        var named = await RunAsync(options with { FirstEpoch = 1, Epochs = 2 });
+        Assert.IsEmpty(named.Report.RepeatedEpochs);
+        PipelineOptions fixedOrder = options with { Augmentations = [], Shuffle = false, ShuffleWithinBatch = false };
+        await RunAsync(fixedOrder);
+        Assert.IsEmpty((await RunAsync(fixedOrder)).Report.RepeatedEpochs);
+    }
 }

@@ -36,6 +36,23 @@ public sealed class PipelineReport
     /// </summary>
     public string? UnreadLauncherVariables { get; internal init; }
 
+    /// <summary>
+    /// Epochs this run streamed from their first batch that an earlier pipeline of this process had already streamed, over
+    /// the same roots with the same seed and options: the same order and augmentation again, bit for bit.
+    /// </summary>
+    /// <remarks>What a pipeline built again per epoch with <c>Epochs = 1</c> does. Set <see cref="PipelineOptions.FirstEpoch"/>
+    /// (or read <see cref="ImageLoader.ReadEpochAsync"/> with the epoch) for epoch <c>e</c>'s own batches. Runs without shuffle
+    /// or augmentation (whose every epoch is the same) are not tracked. Also logged as a warning (event <c>EpochRepeated</c>).</remarks>
+    public IReadOnlyList<int> RepeatedEpochs => [.. _repeatedEpochs.Order()];
+
+    private readonly ConcurrentQueue<int> _repeatedEpochs = new();
+
+    internal void AddRepeatedEpoch(int epoch)
+    {
+        _repeatedEpochs.Enqueue(epoch);
+        Diagnostics?.EpochRepeated(epoch);
+    }
+
     /// <summary>Samples found in class folders (both subsets).</summary>
     public int Discovered { get; private set; }
 
@@ -152,7 +169,8 @@ public sealed class PipelineReport
     public override string ToString() =>
         $"{Discovered} discovered, {Selected} selected x {Epochs} epochs: {Batched} batched in {Batches} batches, {_skipped.Count} skipped, {DroppedLast} dropped (last batch), {Ignored.Count} ignored entries"
         + (Placement.WorldSize > 1 ? $"; {Placement}: this rank's part of every epoch" : "")
-        + (UnreadLauncherVariables is null ? "" : $"; launcher variables not read ({UnreadLauncherVariables}): every sample of every epoch");
+        + (UnreadLauncherVariables is null ? "" : $"; launcher variables not read ({UnreadLauncherVariables}): every sample of every epoch")
+        + (_repeatedEpochs.IsEmpty ? "" : $"; {(_repeatedEpochs.Count == 1 ? "epoch" : "epochs")} {string.Join(", ", RepeatedEpochs)} streamed again with the same seed and options: the same batches as before (FirstEpoch sets the epoch)");
 }
 
 /// <summary>Accumulates one stage's busy time from many threads.</summary>

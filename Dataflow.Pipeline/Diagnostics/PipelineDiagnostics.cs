@@ -30,6 +30,10 @@ internal sealed class PipelineDiagnostics
         LogLevel.Warning, new EventId(6, "LauncherVariablesNotRead"),
         "Launcher variables are set but not read ({Variables}): this process streams every sample of every epoch. For one part per process, set PipelineOptions.ReadLauncherEnvironment = true (or Rank and WorldSize).");
 
+    private static readonly Action<ILogger, int, Exception?> LogEpochRepeated = LoggerMessage.Define<int>(
+        LogLevel.Warning, new EventId(7, "EpochRepeated"),
+        "Epoch {Epoch} was already streamed by an earlier pipeline of this process over the same data with the same seed and options: the same order and augmentation again. A pipeline built per epoch sets FirstEpoch = epoch and Epochs = epoch + 1 (or reads ImageLoader.ReadEpochAsync(epoch)).");
+
     private readonly PipelineMetrics _metrics;
     private readonly ILogger? _logger;
 
@@ -75,6 +79,15 @@ internal sealed class PipelineDiagnostics
                 LogCompleted(_logger, report.ToString(), null);
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>The run starts an epoch that an earlier pipeline of the process streamed with the same options.</summary>
+    public void EpochRepeated(int epoch)
+    {
+        if (_logger is not null)
+        {
+            LogEpochRepeated(_logger, epoch, null);
+        }
     }
 
     /// <summary>A stage finished a sample that is still live.</summary>

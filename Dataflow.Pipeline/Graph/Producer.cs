@@ -63,6 +63,7 @@ internal sealed class Producer
         }
 
         _report.SetDiscovery(set, selected.Length, _options.Epochs);
+        string? history = EpochHistory.Key(_options, posted, selected.Length);
         RunDataset dataset = datasetKnown(set);
         Dataset = dataset;
         for (int epoch = _planner.FirstEpoch; epoch < _options.Epochs; epoch++)
@@ -86,6 +87,12 @@ internal sealed class Producer
             {
                 throw new InvalidDataException(
                     $"Epoch {epoch} has no batch: {selected.Length} selected samples, {nameof(PipelineOptions.BatchSize)} {plan.BatchSize}, {plan.Dropped} dropped (DropLast = {_options.DropLast}).");
+            }
+
+            if (history is not null && !EpochHistory.TryStart(history, epoch) && plan.FirstBatch == 0)
+            {
+                // Started from its first batch again (not resumed part-way): the same batches as before, bit for bit.
+                _report.AddRepeatedEpoch(epoch);
             }
 
             _report.AddPlanned(plan.Count + plan.Dropped);
