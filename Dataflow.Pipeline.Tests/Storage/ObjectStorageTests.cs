@@ -61,6 +61,26 @@ public abstract class ObjectStorageTests
     }
 
     [TestMethod]
+    public async Task Run_ShardsInASubFolderOrNamedByAPattern_OnlyTheTopLevelOrTheNamedShardsRead()
+    {
+        await Shared.Server.UploadFolderAsync(Shared.Shards.Root, "nested/");
+        await Shared.Server.UploadFolderAsync(Shared.Shards.Root, "nested/val/");
+        int files = Directory.GetFiles(Shared.Shards.Root).Length;
+        int shards = Directory.GetFiles(Shared.Shards.Root, "*.tar").Length;
+        using var source = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.Options() });
+        var (batches, pipeline) = await ShardTestData.RunAsync(source, ShardTestData.Options(), Shared.Server.Root("nested"));
+        Assert.AreEqual(12, batches.Sum(b => b.Labels.Length), "the top level's samples only");
+        Assert.AreEqual(
+            $"{Shared.Server.Root("nested/val")}: sub-folder not read ({files} files, {shards} of them shards): shards are read from the top level of a location only; post the sub-folder as a root of its own",
+            string.Join("; ", pipeline.Report.Ignored.Select(i => $"{i.Path}: {i.Reason}")));
+
+        using var named = new ShardSampleSource(new ShardSourceOptions { Storage = Shared.Server.Options() });
+        (batches, _) = await ShardTestData.RunAsync(named, ShardTestData.Options(), Shared.Server.Root("nested/val/shard-{000000..000001}.tar"));
+        Assert.AreEqual(Shared.Index.Shards[0].Samples + Shared.Index.Shards[1].Samples, batches.Sum(b => b.Labels.Length));
+        StringAssert.StartsWith(batches[0].Paths[0], Shared.Server.Root("nested/val/shard-00000"));
+    }
+
+    [TestMethod]
     public async Task Run_Shards_StreamedSameBatchesAsPerSampleReadsAndLocalShards_OneRequestPerShardPerEpoch()
     {
         PipelineOptions options = ShardTestData.Options(epochs: 2);
