@@ -63,7 +63,7 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     /// </summary>
     public int MaxSamplesInFlight => _run.SampleCapacity;
 
-    /// <summary>Samples per message through read and decode (1, or a chunk for small images; docs/performance.md).</summary>
+    /// <summary>Samples per message through read and decode (1, or a chunk for small images; docs/dev/performance-log.md).</summary>
     internal int SamplesPerMessage => _run.ChunkSize;
 
     /// <summary>Test seam: the run's delivery (its stream hand-over).</summary>

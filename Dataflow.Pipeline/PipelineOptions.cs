@@ -40,12 +40,9 @@ public sealed record PipelineOptions
 
     /// <summary>Decode large JPEGs at 1/2, 1/4 or 1/8 resolution when that still covers the target.</summary>
     /// <remarks>
-    /// Faster, and the pixels differ from a full decode followed by the same resize: on the benchmark photos at 224
-    /// (1/4 decodes) by up to 183 levels, 6.2 on average. Against an anti-aliased downscale (full decode + area
-    /// resize) the reduced path is the closer one there (32.9 dB PSNR against 28.0 dB for full + bilinear), as the
-    /// DCT-domain reduction averages the pixels a bilinear resize would skip; for an image just over twice the
-    /// target, a 1/2 reduction is the further one (34.9 dB against 40.6 dB). Set false for exactly OpenCV's full
-    /// decode + resize. Figures and the command that measures them: docs/performance.md.
+    /// Faster on images much larger than the target, and the pixels differ from a full decode followed by the same
+    /// resize (the DCT-domain reduction averages pixels that a bilinear resize skips). Set false for exactly OpenCV's
+    /// full decode + resize. How much faster and how different, measured: docs/performance.md.
     /// </remarks>
     /// <value>true.</value>
     public bool ReducedDecode { get; init; } = true;
@@ -180,7 +177,7 @@ public sealed record PipelineOptions
     /// <remarks>Without user stages after decode or augment, one block decodes, augments and normalizes each
     /// image in a single step, with these options (<see cref="Augment"/> and <see cref="Normalize"/> then go unused).
     /// The block keeps message order, so it holds 8 messages per worker: with less room, one slow image holds its
-    /// finished neighbours and the workers stall (measured in docs/performance.md).</remarks>
+    /// finished neighbours and the workers stall (measured in docs/dev/performance-log.md).</remarks>
     /// <value>One worker per core, 8 messages per worker.</value>
     public StageOptions Decode { get; init; } = new(Environment.ProcessorCount, 8 * Environment.ProcessorCount);
 

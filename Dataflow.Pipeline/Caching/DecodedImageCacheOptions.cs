@@ -18,7 +18,7 @@ namespace Dataflow.Pipeline.Caching;
 /// process changes or truncates during the run), is rebuilt, never trusted.</para>
 /// <para>At the target size with no <see cref="Augmentation.ISourceCropAugmentation"/> first in the augmentation list,
 /// the batches are bit-identical to an uncached run. With a larger cache size (<see cref="Width"/>, <see cref="Height"/>),
-/// or with a source crop, they differ; docs/performance.md says exactly how.</para>
+/// or with a source crop, they differ; docs/dev/performance-log.md says exactly how.</para>
 /// </remarks>
 public sealed record DecodedImageCacheOptions
 {

@@ -236,7 +236,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// The file is read synchronously by the calling worker (the read block's), and the returned task is already
     /// complete: on Linux .NET runs an "asynchronous" file read as a synchronous read on another thread-pool
     /// thread anyway, so this saves one thread hop per image, which is most of the read cost of small files
-    /// (docs/performance.md). The read block's parallelism still overlaps reads with decoding.
+    /// (docs/dev/performance-log.md). The read block's parallelism still overlaps reads with decoding.
     /// A file above <see cref="PipelineOptions.MaxFileBytes"/> is refused unread, and a file over 64 KiB whose first
     /// bytes are no image, or declare more than <see cref="PipelineOptions.MaxImagePixels"/>, is refused before the
     /// rest is read (an <see cref="IOException"/> naming the file). The pipeline's own folder source takes both limits
@@ -266,7 +266,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
 
     /// <summary>
     /// Reads a sample's file. The check that keeps a FIFO or device from being opened (a status call, the largest part of
-    /// a small image's read: docs/performance.md) is made on a sample's first read in the run only; once its file was
+    /// a small image's read: docs/dev/performance-log.md) is made on a sample's first read in the run only; once its file was
     /// read with data, later epochs open it at once.
     /// </summary>
     private PooledBuffer ReadFile(SampleInfo sample, BufferPool pool)
@@ -337,7 +337,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// <para>
     /// Entries are objects, not structs, and every collection of them is a collection of references: the runtime's
     /// precompiled code for those (shared by every reference type) runs them, where a struct would make each generic
-    /// method be compiled at start-up, before the first batch (docs/performance.md, "Third pass").
+    /// method be compiled at start-up, before the first batch (docs/dev/performance-log.md, "Third pass").
     /// </para>
     /// </remarks>
     private static List<Entry> List(string folder, string folderReal, string what)

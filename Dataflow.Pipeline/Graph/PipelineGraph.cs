@@ -37,7 +37,7 @@ internal sealed class PipelineGraph
                 break;
             case GraphShape.Fused:
                 // One block decodes, augments and normalizes each image: two message hops fewer per image, and
-                // exactly one CPU worker per core (docs/performance.md). Each step keeps its own clock and stage name.
+                // exactly one CPU worker per core (docs/dev/performance-log.md). Each step keeps its own clock and stage name.
                 Head = BuildPerSample(options, stages, delivery,
                     [ReadBlock(plan, stages), .. UserStages(userStages, StagePosition.AfterRead), Block(FusedBlockName, plan.DecodeStage, DecodeToRow(stages))]);
                 break;

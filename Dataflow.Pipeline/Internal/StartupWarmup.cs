@@ -28,8 +28,8 @@ namespace Dataflow.Pipeline.Internal;
 /// libraries). Nothing here is kept, and a failure is ignored: the same work runs again where the pipeline needs it and reports
 /// its error there (a missing native library fails the first decode, naming it, as it would without this). In a
 /// native AOT process nothing is compiled at run time, so the JSON and per-sample warm-ups, which are there to compile
-/// code, do not run (they only took a core from the first batch: docs/performance.md, "Fifth pass").
-/// docs/performance.md has the figures, and what was tried beyond this.
+/// code, do not run (they only took a core from the first batch: docs/dev/performance-log.md, "Fifth pass").
+/// docs/dev/performance-log.md has the figures, and what was tried beyond this.
 /// </remarks>
 internal static class StartupWarmup
 {

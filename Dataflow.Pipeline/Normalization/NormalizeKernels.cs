@@ -15,7 +15,7 @@ namespace Dataflow.Pipeline.Normalization;
 /// optimization, which keeps a method out of the ReadyToRun image, and they call no vector method returning a tuple,
 /// which ReadyToRun cannot compile a call to. Either made the kernels be compiled before the first batch (5–8 ms for
 /// <see cref="Deinterleave3"/> alone). A build without ReadyToRun starts them as tier-0 code and replaces each long row
-/// loop with optimised code while it runs (on-stack replacement), then recompiles them optimised (docs/performance.md).
+/// loop with optimised code while it runs (on-stack replacement), then recompiles them optimised (docs/dev/performance-log.md).
 /// </remarks>
 internal static unsafe class NormalizeKernels
 {
