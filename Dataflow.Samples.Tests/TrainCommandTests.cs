@@ -79,6 +79,9 @@ public sealed class TrainCommandTests
         Assert.AreEqual(40_000, training.GetProperty("batched").GetInt64());
         Assert.IsTrue(training.GetProperty("countsAddUp").GetBoolean());
         Assert.AreEqual(10_000, json.GetProperty("validation").GetProperty("batched").GetInt64());
+        // 20×20 digits read from local files travel through read and decode in chunks.
+        StringAssert.StartsWith(training.GetProperty("graph").GetString(), "chunked by ");
+        StringAssert.Contains(training.GetProperty("graph").GetString(), "reads on the calling thread");
     }
 
     [TestMethod]

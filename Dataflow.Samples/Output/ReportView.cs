@@ -60,6 +60,7 @@ public static class ReportView
                 continue;
             }
 
+            console.MarkupLine($"[grey]{Markup.Escape(name)} graph:[/] {Markup.Escape(report.Graph)}");
             WriteList(console, $"{name}: skipped", report.Skipped.Select(s => $"{s.Path} (epoch {s.Epoch + 1}, {s.Stage}): {s.Reason}").Distinct().ToList());
         }
 
@@ -85,7 +86,7 @@ public static class ReportView
             [.. report.Skipped.Select(s => new SkippedData(s.Path, s.Epoch + 1, s.Stage, s.Reason))],
             [.. report.Ignored.Select(i => new IgnoredData(i.Path, i.Reason))],
             report.StageTime.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value.TotalSeconds, 4), StringComparer.Ordinal),
-            report.Placement.Rank, report.Placement.WorldSize, report.Placement.Source, report.UnreadLauncherVariables);
+            report.Placement.Rank, report.Placement.WorldSize, report.Placement.Source, report.UnreadLauncherVariables, report.Graph);
     }
 
     private static void WriteList(IAnsiConsole console, string title, IReadOnlyList<string> lines)
@@ -112,7 +113,7 @@ public static class ReportView
 public sealed record ReportData(IReadOnlyList<string> ClassNames, int Discovered, int Selected, int Epochs, long Batched, long Batches,
     long DroppedLast, bool CountsAddUp, IReadOnlyList<int> DiscoveredPerClass, IReadOnlyList<long> BatchedPerClass,
     IReadOnlyList<SkippedData> Skipped, IReadOnlyList<IgnoredData> Ignored, IReadOnlyDictionary<string, double> StageSeconds,
-    int Rank = 0, int WorldSize = 1, string RankSource = "default", string? UnreadLauncherVariables = null);
+    int Rank = 0, int WorldSize = 1, string RankSource = "default", string? UnreadLauncherVariables = null, string Graph = "");
 
 /// <summary>A skipped sample as plain data.</summary>
 public sealed record SkippedData(string Path, int Epoch, string Stage, string Reason);
