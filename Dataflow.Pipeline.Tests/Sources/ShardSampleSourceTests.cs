@@ -405,6 +405,9 @@ public sealed class ShardSampleSourceTests
         second[1]!["length"] = 3_000_000_000;
         second[1]!["label"] = 99;
         shards[2]!["members"]![0]!["key"] = "../outside";
+        var third = shards[3]!["members"]!.AsArray();
+        third.Add(shards[4]!["members"]![0]!.DeepClone());                   // a member from another shard
+        shards[3]!["samples"] = third.Count;
         shards.Add(shards[2]!.DeepClone()); // a shard listed twice
         File.WriteAllText(indexPath, json.ToJsonString());
 
@@ -415,7 +418,7 @@ public sealed class ShardSampleSourceTests
         var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => pipeline.Completion);
         string[] expected =
         [
-            $"The shard index '{indexPath}' is not valid (10 problems):",
+            $"The shard index '{indexPath}' is not valid (11 problems):",
             "classes[3] \"cat\" is listed twice (also classes[0])",
             "shards[0] 'shard-000000.tar' members[0] (key 'cat/img_3'): label -1 is not one of the 4 classes (0..3)",
             "shards[0] 'shard-000000.tar' members[1] (key 'cat/img0'): bytes 512..1808 overlap members[0] (key 'cat/img_3', bytes 512..2041 and its header)",
@@ -424,6 +427,7 @@ public sealed class ShardSampleSourceTests
             "shards[1] 'shard-000001.tar' members[1] (key 'cat/img2'): label 99 is not one of the 4 classes (0..3)",
             "shards[1] 'shard-000001.tar' members[1] (key 'cat/img2'): length 3000000000 is more than one buffer can hold (2147483591 bytes)",
             "shards[2] 'shard-000002.tar' members[0] (key '../outside'): key leaves the shard (a leading '/' or a '..' component)",
+            "shards[3] 'shard-000003.tar' members[2] (key 'eel/img_3'): bytes 512..2027 overlap members[0] (key 'dog/img1', bytes 512..1902 and its header)",
             "shards[6] 'shard-000002.tar': the shard is listed twice (also shards[2])",
             "shards[6] 'shard-000002.tar' members[0] (key '../outside'): key leaves the shard (a leading '/' or a '..' component)",
         ];
