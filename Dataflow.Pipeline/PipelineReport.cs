@@ -18,6 +18,7 @@ public sealed class PipelineReport
     private long _batched;
     private long _batches;
     private long _droppedLast;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> _pendingDrops = new();
     private long _planned;
     private long[] _batchedPerClass = [];
     private long[] _skippedPerEpoch = [];
@@ -89,7 +90,8 @@ public sealed class PipelineReport
     /// <summary>Batches handed to the trainer (or the stream).</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
-    /// <summary>Samples left out by <c>DropLast</c>, over all epochs.</summary>
+    /// <summary>Samples left out by <c>DropLast</c>, over the epochs whose end the run reached (a run stopped part-way
+    /// does not count the drops of the epoch it stopped in).</summary>
     public long DroppedLast => Interlocked.Read(ref _droppedLast);
 
     /// <summary>Samples skipped (one entry per epoch in which a sample failed).</summary>
@@ -151,6 +153,33 @@ public sealed class PipelineReport
     internal void AddPlanned(long count) => Interlocked.Add(ref _planned, count);
 
     internal void AddDroppedLast(int count) => Interlocked.Add(ref _droppedLast, count);
+
+    /// <summary>The samples <c>DropLast</c> leaves out at the end of <paramref name="epoch"/>: counted once that end is reached (<see cref="EpochEnded"/>).</summary>
+    internal void PlanDroppedLast(int epoch, int count)
+    {
+        if (count > 0)
+        {
+            _pendingDrops[epoch] = count;
+        }
+    }
+
+    /// <summary>The last batch of <paramref name="epoch"/> was handed over: its drops happened.</summary>
+    internal void EpochEnded(int epoch)
+    {
+        if (_pendingDrops.TryRemove(epoch, out int count))
+        {
+            AddDroppedLast(count);
+        }
+    }
+
+    /// <summary>The run finished every epoch (even one whose last batch was skipped whole): every planned drop happened.</summary>
+    internal void AllEpochsEnded()
+    {
+        foreach (int epoch in _pendingDrops.Keys)
+        {
+            EpochEnded(epoch);
+        }
+    }
 
     internal void AddBatch(int[] labels)
     {

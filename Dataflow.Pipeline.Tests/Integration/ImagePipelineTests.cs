@@ -201,6 +201,31 @@ public sealed class ImagePipelineTests
     }
 
     [TestMethod]
+    public async Task Run_StoppedInAnEpoch_DroppedLastCountsOnlyTheEpochEndsReached()
+    {
+        using var data = new TempDataset().WithClasses(2, 5, 8, 8);
+        ImagePipeline? pipeline = null;
+        var seen = new List<(int Epoch, int Index)>();
+        pipeline = ImagePipeline.CreateBuilder(Small(8, 8) with { BatchSize = 4, DropLast = true, Epochs = 3 }).Build(b =>
+        {
+            seen.Add((b.Epoch, b.Index));
+            if (b.Epoch == 1)
+            {
+                // Stopped at the first batch of epoch 1: the end of epoch 0 was reached, that of epoch 1 never.
+                pipeline!.Cancel();
+            }
+        });
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => pipeline.Completion);
+
+        CollectionAssert.AreEqual(new[] { (0, 0), (0, 1), (1, 0) }, seen.ToArray());
+        Assert.AreEqual(2, pipeline.Report.DroppedLast);
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
     public async Task Run_ValidationSplit_SubsetsDisjointAndTogetherEverything()
     {
         using var data = new TempDataset().WithClasses(3, 10, 8, 8);

@@ -115,6 +115,11 @@ internal sealed class Delivery
         }
 
         _report.AddBatch(batch.Labels);
+        if (batch.IsLastInEpoch)
+        {
+            _report.EpochEnded(batch.Epoch);
+        }
+
         return true;
     }
 

@@ -166,6 +166,7 @@ internal sealed class PipelineRun : IDisposable
             throw new OperationCanceledException("The pipeline run was cancelled.", _run.Token);
         }
 
+        _report.AllEpochsEnded();
         if (!_report.CountsAddUp)
         {
             // A run that ends without a fault or a cancellation has accounted for every planned sample; one that has not

@@ -96,7 +96,8 @@ internal sealed class Producer
             }
 
             _report.AddPlanned(plan.Count + plan.Dropped);
-            _report.AddDroppedLast(plan.Dropped);
+            // Dropped at the epoch's end: counted when its last batch is handed over (or the run ends), not before.
+            _report.PlanDroppedLast(epoch, plan.Dropped);
             if (!await SendEpochAsync(dataset, plan, graph, cancellationToken).ConfigureAwait(false))
             {
                 return; // The graph is shutting down (a fault); the outcome is recorded there.
