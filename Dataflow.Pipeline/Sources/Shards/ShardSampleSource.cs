@@ -8,8 +8,9 @@ namespace Dataflow.Pipeline.Sources;
 /// Samples from tar shards in the WebDataset layout (as written by <see cref="ShardWriter"/>, Python's
 /// <c>webdataset</c>, or <c>tar</c> of a folder of <c>key.jpg</c>/<c>key.cls</c> files), on local disk or in object
 /// storage. A root posted to the pipeline is a folder or a location (<c>s3://bucket/prefix</c>,
-/// <c>az://container/prefix</c>, a container's https URL) holding the shards (<c>*.tar</c>) and, optionally, their
-/// <see cref="ShardIndex"/>.
+/// <c>az://container/prefix</c>, a container's https URL) holding the shards (<c>*.tar</c>, gzip-compressed
+/// <c>*.tar.gz</c> and <c>*.tgz</c>) at its top level and, optionally, their <see cref="ShardIndex"/>; or it names
+/// shards: one shard file, or a brace pattern in its last component (<c>shard-{000000..000009}.tar</c>).
 /// </summary>
 /// <remarks>
 /// <para>With an index, discovery reads no shard: it lists the location once and refuses a stale index (a shard
@@ -19,8 +20,13 @@ namespace Dataflow.Pipeline.Sources;
 /// <para>A sample's image field is the first member whose extension is an image type (<c>jpg</c>, <c>png</c>,
 /// <c>webp</c>, ...); its class is the <c>class</c> field (a class name, UTF-8 text) or else the <c>cls</c> field (the
 /// class index as decimal text). Samples without an image or a class, or with a class that is not one of the
-/// classes, are listed in <see cref="SampleSet.Ignored"/> with the reason. A shard that is not a valid tar (a corrupt
-/// header, truncated data) fails discovery with an <see cref="InvalidDataException"/> naming it.</para>
+/// classes, are listed in <see cref="SampleSet.Ignored"/> with the reason, as are a key with two images or class
+/// fields that disagree (both named), a member whose name leaves the shard, and every file of the location that is
+/// not read (not a shard, not in the index, in a sub-folder). A shard that is not a valid tar (a corrupt header,
+/// truncated data, a GNU sparse member) fails discovery with an <see cref="InvalidDataException"/> naming it; so does
+/// an index that contradicts itself or a tar's structure. An image member above
+/// <see cref="ShardSourceOptions.MaxMemberBytes"/> is never read: its sample is skipped, or faults the run, per the
+/// error policy.</para>
 /// <para>A sample's id is the shard's location followed by the member name (<c>/data/shard-000000.tar/cat/1.jpg</c>).
 /// The pipeline reads an epoch through <see cref="OpenStream"/>: each shard is one ranged request from the first
 /// member the epoch needs to the last, read front to back, the members read ahead of their turn held within
