@@ -134,7 +134,7 @@ public sealed class BenchCommandTests
 
     [TestMethod]
     [DataRow("--color", "Grayscale", "--color must be one of rgb, bgr, gray, was 'Grayscale'.")]
-    [DataRow("--interpolation", "Bilinear", "--interpolation must be one of nearest, bilinear, area, cubic, was 'Bilinear'.")]
+    [DataRow("--interpolation", "Bilinear", "--interpolation must be one of nearest, bilinear, area, cubic, antialiased, was 'Bilinear'.")]
     public async Task Bench_EnumValueInAnotherSpelling_OneLineErrorListingTheCommandsSpelling(string option, string value, string expected)
     {
         using var data = new TempDataset().WithClasses(1, 1);
