@@ -40,16 +40,12 @@ public sealed class CommandEnvironment
     public bool IsInteractive => Console.Profile.Capabilities.Interactive;
 
     /// <summary>The process's console.</summary>
+    /// <remarks>Through <see cref="Output.ProcessOutput"/>: nothing reaches the output that the app does not write (no
+    /// terminal control codes of .NET's console before a <c>--json</c> document).</remarks>
     public static CommandEnvironment FromConsole()
     {
-        IAnsiConsole console = AnsiConsole.Console;
-        if (System.Console.IsOutputRedirected)
-        {
-            // Written to a file or a pipe: wrapping at the 80-column fallback would only break lines.
-            console.Profile.Width = 160;
-        }
-
-        return new CommandEnvironment(console, System.Console.Out, System.Console.Error);
+        (IAnsiConsole console, TextWriter output, TextWriter error) = Output.ProcessOutput.Open();
+        return new CommandEnvironment(console, output, error);
     }
 
     /// <summary>An environment over in-memory writers, with no colours, no live display and a fixed width.</summary>
