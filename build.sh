@@ -2,6 +2,7 @@
 # The project's two entry points on a fresh Linux x64 machine with only the .NET SDK:
 #   ./build.sh test            build everything and run the whole test suite
 #   ./build.sh train [ARGS]    run the main job: train a classifier on the embedded digits dataset
+#   ./build.sh api             generate the API reference from the XML docs into artifacts/api (docfx)
 #   ./build.sh package         pack the library into artifacts/packages, then build and run an app that restores it from
 #                              there and every C# block of the readmes against it (--no-check: pack only)
 # Any other Dataflow.Samples command runs the same way: ./build.sh scan --data DIR, ./build.sh digest ...
@@ -319,6 +320,17 @@ case "$command" in
     rm -f "$log"
     [ "$status" = 0 ] || exit "$status"
     exit "$package_status"
+    ;;
+  api)
+    # The API reference, generated from the library's XML docs by docfx (a .NET tool pinned in dotnet-tools.json),
+    # as Markdown pages, one per type, into artifacts/api.
+    say "restoring docfx (dotnet-tools.json)"
+    quietly dotnet tool restore
+    say "generating the API reference from Dataflow.Pipeline's XML docs into artifacts/api"
+    rm -rf artifacts/api
+    quietly dotnet tool run docfx metadata docs/api/docfx.json
+    [ -f artifacts/api/Dataflow.Pipeline.md ] || { echo "build.sh: docfx wrote no artifacts/api/Dataflow.Pipeline.md" >&2; exit 1; }
+    say "API reference: $(find artifacts/api -name '*.md' | wc -l) pages, start at artifacts/api/Dataflow.Pipeline.md"
     ;;
   package)
     if [ "${1:-}" = "--no-check" ]; then
