@@ -49,13 +49,13 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     public PipelineReport Report { get; }
 
     /// <summary>Counts of live Mats and in-flight samples (for tests and diagnostics).</summary>
-    public ImageCounter Images { get; } = new();
+    internal ImageCounter Images { get; } = new();
 
     /// <summary>The byte-buffer pool the read stage rents from.</summary>
     public BufferPool Buffers { get; } = new();
 
     /// <summary>The batch-tensor pool.</summary>
-    public TensorPool Tensors { get; } = new();
+    internal TensorPool Tensors { get; } = new();
 
     /// <summary>
     /// The most samples holding image data (bytes or pixels) at once: the sum of the capacities of the blocks

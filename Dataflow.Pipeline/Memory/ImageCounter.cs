@@ -11,7 +11,7 @@ namespace Dataflow.Pipeline.Memory;
 /// Each Mat a sample holds is listed with its sample, so that a Mat handed to a second sample while the first still
 /// holds it (an augmentation that returns one Mat for several images) is refused instead of being disposed twice.
 /// </remarks>
-public sealed class ImageCounter
+internal sealed class ImageCounter
 {
     // A set of references keyed by the Mat: a dictionary of references to references runs on the runtime's
     // precompiled shared code.

@@ -6,7 +6,7 @@ namespace Dataflow.Pipeline.Memory;
 /// A pool of pinned float and byte arrays for batch tensors. Arrays live on the pinned object heap, so native
 /// code (OpenCV) can write into them through a raw pointer without them moving.
 /// </summary>
-public sealed class TensorPool
+internal sealed class TensorPool
 {
     // Free arrays by length: a run uses one or two lengths, so a short list searched under a lock (a dictionary keyed
     // by int would be compiled at start-up, where a list of references runs precompiled code).

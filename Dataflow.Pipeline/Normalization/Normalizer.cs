@@ -7,7 +7,7 @@ namespace Dataflow.Pipeline.Normalization;
 /// Writes an 8-bit image as normalized float32 straight into its slot of a batch tensor, in NCHW or
 /// NHWC order, in one SIMD pass per row (<see cref="NormalizeKernels"/>).
 /// </summary>
-public sealed class Normalizer
+internal sealed class Normalizer
 {
     private readonly float[] _fa;
     private readonly float[] _fb;
