@@ -152,4 +152,42 @@ public sealed class PipelineStateTests
         Assert.AreEqual($"'{folder.Root}' is a folder, not a regular file: not written.", e.Message);
         Assert.IsTrue(Directory.Exists(folder.Root));
     }
+
+    private static byte[] With(PipelineState state, string field, System.Text.Json.Nodes.JsonNode? value)
+    {
+        System.Text.Json.Nodes.JsonObject json = System.Text.Json.Nodes.JsonNode.Parse(state.ToBytes())!.AsObject();
+        json[field] = value;
+        return Encoding.UTF8.GetBytes(json.ToJsonString());
+    }
+
+    [TestMethod]
+    public void Parse_StepInconsistentWithThePosition_RefusedNamingTheField()
+    {
+        // Position 8 of batches of 2 (on 4 ranks: one step so far, State's planner).
+        PipelineState state = State();
+        Assert.AreEqual((8L, 1, 2), (state.Position, state.Step, state.Identity.BatchSize));
+
+        var above = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(With(state, "step", 5), "x"));
+        Assert.AreEqual("x is not a usable pipeline state: \"step\" must be at most \"position\" / \"batchSize\" = 8 / 2 = 4: each step takes at least one batch, was 5.", above.Message);
+        var huge = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(With(state, "step", int.MaxValue), "x"));
+        StringAssert.Contains(huge.Message, $"\"step\" must be at most \"position\" / \"batchSize\" = 8 / 2 = 4: each step takes at least one batch, was {int.MaxValue}.");
+        var none = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(With(state, "step", 0), "x"));
+        Assert.AreEqual("x is not a usable pipeline state: \"step\" must be at least 1 when \"position\" is 8: a position is reached in steps, was 0.", none.Message);
+        var odd = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(With(state, "position", 7), "x"));
+        Assert.AreEqual("x is not a usable pipeline state: \"position\" must be a multiple of \"batchSize\" (2): each step takes whole batches, was 7.", odd.Message);
+        // A step that several worlds could have taken (elastic resumption: 4 steps of one rank) is kept.
+        Assert.AreEqual(4, PipelineState.Parse(With(state, "step", 4), "x").Step);
+    }
+
+    [TestMethod]
+    public void Parse_EnumFieldAsANumber_RefusedNamingTheField()
+    {
+        PipelineState state = State();
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(With(state, "remainder", "1"), "x"));
+
+        Assert.AreEqual($"x is not a usable pipeline state: \"remainder\" must be one of {string.Join(", ", Enum.GetNames<RemainderPolicy>())}, was \"1\".", e.Message);
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(With(state, "subset", "0"), "x")).Message, "\"subset\" must be one of");
+        Assert.AreEqual(state.Identity.Remainder, PipelineState.Parse(With(state, "remainder", state.Identity.Remainder.ToString()), "x").Identity.Remainder);
+    }
 }

@@ -121,7 +121,13 @@ public sealed class PipelineState
             }
 
             var reader = new StateReader(root, origin);
-            return new PipelineState(reader.Int("epoch", 0), reader.Long("position"), reader.Int("step", 0), reader.Int("worldSize", 1), PipelineStateIdentity.ReadFrom(reader));
+            int epoch = reader.Int("epoch", 0);
+            long position = reader.Long("position");
+            int step = reader.Int("step", 0);
+            int worldSize = reader.Int("worldSize", 1);
+            PipelineStateIdentity identity = PipelineStateIdentity.ReadFrom(reader);
+            EnsureConsistent(reader, position, step, identity);
+            return new PipelineState(epoch, position, step, worldSize, identity);
         }
     }
 
@@ -204,6 +210,33 @@ public sealed class PipelineState
     /// <inheritdoc />
     public override string ToString() => $"epoch {Epoch}, position {Position}, step {Step}, world size {WorldSize}, seed {Identity.Seed}, dataset {Identity.Dataset}";
 
+    /// <summary>
+    /// The position and the step must agree: every step of an epoch took one batch on each rank of the world it ran in
+    /// (one rank or more, whatever resumptions changed it), so the position is a multiple of the batch size and at
+    /// least the step times the batch size, and a position above 0 took at least one step. A step that fails this
+    /// would number the run's batches from it (and one near the largest integer would overflow).
+    /// </summary>
+    private static void EnsureConsistent(StateReader reader, long position, int step, PipelineStateIdentity identity)
+    {
+        int batchSize = identity.BatchSize;
+        if (position % batchSize != 0)
+        {
+            throw reader.Invalid("position", string.Create(CultureInfo.InvariantCulture, $"a multiple of \"batchSize\" ({batchSize}): each step takes whole batches"));
+        }
+
+        long most = position / batchSize;
+        if (step > most)
+        {
+            throw reader.Invalid("step", string.Create(CultureInfo.InvariantCulture,
+                $"at most \"position\" / \"batchSize\" = {position} / {batchSize} = {most}: each step takes at least one batch"));
+        }
+
+        if (position > 0 && step == 0)
+        {
+            throw reader.Invalid("step", string.Create(CultureInfo.InvariantCulture, $"at least 1 when \"position\" is {position}: a position is reached in steps"));
+        }
+    }
+
     /// <summary>The fields of a parsed state, each missing or mistyped one named.</summary>
     internal readonly struct StateReader(JsonElement root, string origin)
     {
@@ -230,12 +263,16 @@ public sealed class PipelineState
 
         public string String(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Invalid(name, "a string");
 
+        /// <summary>A value written by its name: a number (<c>"1"</c>), which <see cref="System.Enum.TryParse{TEnum}(string, bool, out TEnum)"/> accepts, is refused.</summary>
         public TEnum Enum<TEnum>(string name)
-            where TEnum : struct, Enum =>
-            System.Enum.TryParse(String(name), ignoreCase: false, out TEnum value) && System.Enum.IsDefined(value) ? value
+            where TEnum : struct, Enum
+        {
+            string text = String(name);
+            return System.Enum.GetNames<TEnum>().Contains(text, StringComparer.Ordinal) ? System.Enum.Parse<TEnum>(text)
                 : throw Invalid(name, $"one of {string.Join(", ", System.Enum.GetNames<TEnum>())}");
+        }
 
-        private InvalidDataException Invalid(string name, string what) =>
+        public InvalidDataException Invalid(string name, string what) =>
             new($"{origin} is not a usable pipeline state: \"{name}\" must be {what}, was {(root.TryGetProperty(name, out JsonElement e) ? e.GetRawText() : "missing")}.");
     }
 }
