@@ -190,4 +190,26 @@ public sealed class PipelineStateTests
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(With(state, "subset", "0"), "x")).Message, "\"subset\" must be one of");
         Assert.AreEqual(state.Identity.Remainder, PipelineState.Parse(With(state, "remainder", state.Identity.Remainder.ToString()), "x").Identity.Remainder);
     }
+
+    [TestMethod]
+    public void Agreed_EveryRanksStateOfOneStop_RanksZerosOrRefusedNamingTheRanks()
+    {
+        PipelineStateIdentity Identity(RemainderPolicy remainder) => PipelineStateIdentity.For(new PipelineOptions { BatchSize = 2, Remainder = remainder }, "d", 39);
+        PipelineStateIdentity pad = Identity(RemainderPolicy.Pad);
+        PipelineStateIdentity uneven = Identity(RemainderPolicy.Uneven);
+
+        var same = new PipelineState(0, 12, 2, 3, pad);
+        Assert.AreSame(same, PipelineState.Agreed([same, new PipelineState(0, 12, 2, 3, pad), new PipelineState(0, 12, 2, 3, pad)]));
+
+        // Under Uneven a rank with one step fewer may already point at the next epoch while rank 0 takes its last step.
+        var last = new PipelineState(0, 36, 6, 3, uneven);
+        Assert.AreSame(last, PipelineState.Agreed([last, new PipelineState(0, 36, 6, 3, uneven), new PipelineState(1, 0, 0, 3, uneven)]));
+
+        ArgumentException apart = Assert.ThrowsExactly<ArgumentException>(() => PipelineState.Agreed([same, new PipelineState(1, 0, 0, 3, pad), new PipelineState(0, 18, 3, 3, pad)]));
+        StringAssert.Contains(apart.Message, "rank 1 stopped at epoch 1, position 0, step 0; rank 0 at epoch 0, position 12, step 2; rank 2 stopped at epoch 0, position 18, step 3;");
+        ArgumentException missing = Assert.ThrowsExactly<ArgumentException>(() => PipelineState.Agreed([same, same]));
+        StringAssert.Contains(missing.Message, "rank 0's state was saved by a run of world size 3, and 2 states were given");
+        ArgumentException other = Assert.ThrowsExactly<ArgumentException>(() => PipelineState.Agreed([same, new PipelineState(0, 12, 2, 3, Identity(RemainderPolicy.Drop)), same]));
+        StringAssert.Contains(other.Message, "rank 1's state is from another run");
+    }
 }

@@ -207,6 +207,59 @@ public sealed class PipelineState
         }
     }
 
+    /// <summary>
+    /// The state to resume a multi-process run from, given the state every rank of it saved (index = rank): checks that
+    /// they are one stop's states and returns rank 0's, the one to resume from.
+    /// </summary>
+    /// <remarks>
+    /// <para>With <see cref="RemainderPolicy.Pad"/> and <see cref="RemainderPolicy.Drop"/> every rank's state is the same
+    /// after each step, so any difference means the ranks stopped at different steps (or come from different runs):
+    /// resuming from one of them would deliver some samples twice and others never. Under
+    /// <see cref="RemainderPolicy.Uneven"/> a rank with one step fewer in an epoch may already point at the next epoch's
+    /// start while rank 0 takes its last step; that difference is accepted.</para>
+    /// <para>What cannot be detected here: states from one rank only (each rank resuming from its own file, not
+    /// compared), and a whole set saved at one consistent step of another stop of the same run.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">No state, a different number of states than their world size, or states that disagree; the message names every rank that disagrees with rank 0.</exception>
+    public static PipelineState Agreed(IReadOnlyList<PipelineState> states)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        if (states.Count == 0)
+        {
+            throw new ArgumentException("No rank's state was given.", nameof(states));
+        }
+
+        PipelineState first = states[0];
+        var problems = new List<string>();
+        if (states.Count != first.WorldSize)
+        {
+            problems.Add($"rank 0's state was saved by a run of world size {first.WorldSize}, and {states.Count} states were given (one per rank, rank 0 first)");
+        }
+
+        for (int rank = 1; rank < states.Count; rank++)
+        {
+            PipelineState other = states[rank];
+            if (other.WorldSize != first.WorldSize || other.Identity != first.Identity)
+            {
+                problems.Add($"rank {rank}'s state is from another run (world size {other.WorldSize}, seed {other.Identity.Seed}, dataset {other.Identity.Dataset}; rank 0: world size {first.WorldSize}, seed {first.Identity.Seed}, dataset {first.Identity.Dataset})");
+            }
+            else if ((other.Epoch, other.Position, other.Step) != (first.Epoch, first.Position, first.Step)
+                && !(first.Identity.Remainder == RemainderPolicy.Uneven && other.Epoch == first.Epoch + 1 && other.Position == 0 && other.Step == 0))
+            {
+                problems.Add($"rank {rank} stopped at epoch {other.Epoch}, position {other.Position}, step {other.Step}; rank 0 at epoch {first.Epoch}, position {first.Position}, step {first.Step}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(
+                $"The ranks' loader states are not one stop's: {string.Join("; ", problems)}. Resume every rank from the states one stopped run saved (resuming from these would deliver some samples twice and others never).",
+                nameof(states));
+        }
+
+        return first;
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"epoch {Epoch}, position {Position}, step {Step}, world size {WorldSize}, seed {Identity.Seed}, dataset {Identity.Dataset}";
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
+using Dataflow.Samples.Commands;
 
 namespace Dataflow.Samples.Tests.Distributed;
 
@@ -169,6 +170,49 @@ public sealed class LaunchTests
             ListedRow.AssertExactPartition([.. after.Where(r => r.Epoch == 1).Select(r => r with { Epoch = 0 })], Relative(data), epochs: 1, worldSize: to);
         }
 
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [TestMethod]
+    public async Task Resume_EveryRanksStates_OneStopsSetResumesExactlyOnceADisagreeingSetIsRefusedNamingTheRank()
+    {
+        using var data = new TempDataset().WithClasses(3, 13, 12, 10);
+        string folder = data.Root + "-ranks";
+        Directory.CreateDirectory(folder);
+        string States(string name) => Path.Combine(folder, name + "-{rank}.json");
+
+        // Three ranks stop after 2 steps and each saves its own state ({rank} in the name); in a second set rank 2 went
+        // one step further than the others, as ranks stopped by a pre-emption at different moments would.
+        var rows = new List<ListedRow>();
+        for (int rank = 0; rank < 3; rank++)
+        {
+            string list = Path.Combine(folder, $"before-{rank}.txt");
+            SampleRun stopped = await SampleRun.RunAsync(Digest(data.Root, "--rank", $"{rank}", "--world-size", "3", "--stop-after", "2",
+                "--save-state", States("same"), "--samples", list));
+            Assert.AreEqual(0, stopped.ExitCode, stopped.Error);
+            rows.AddRange(ListedRow.Read(list, rank));
+            SampleRun other = await SampleRun.RunAsync(Digest(data.Root, "--rank", $"{rank}", "--world-size", "3", "--stop-after", rank == 2 ? "3" : "2",
+                "--save-state", States("apart")));
+            Assert.AreEqual(0, other.ExitCode, other.Error);
+        }
+
+        Assert.IsTrue(File.Exists(Path.Combine(folder, "same-2.json")), "each rank wrote its own state");
+        (await SampleRun.RunAsync(Digest(data.Root, "--rank", "0", "--world-size", "2", "--resume", States("apart"))))
+            .AssertOneLineError("--resume: The ranks' loader states are not one stop's: rank 2 stopped at epoch 0, position 18, step 3; rank 0 at epoch 0, position 12, step 2. " +
+                "Resume every rank from the states one stopped run saved (resuming from these would deliver some samples twice and others never).", ExitCodes.UsageError);
+
+        // One stop's set resumes at another world size: the rest of the epoch, exactly once.
+        var after = new List<ListedRow>();
+        for (int rank = 0; rank < 2; rank++)
+        {
+            string list = Path.Combine(folder, $"after-{rank}.txt");
+            SampleRun run = await SampleRun.RunAsync(Digest(data.Root, "--rank", $"{rank}", "--world-size", "2", "--resume", States("same"), "--samples", list));
+            Assert.AreEqual(0, run.ExitCode, run.Error);
+            after.AddRange(ListedRow.Read(list, rank));
+        }
+
+        string[] epoch0 = [.. rows.Concat(after).Where(r => r.Epoch == 0 && r.Weight == 1f).Select(r => r.Path)];
+        CollectionAssert.AreEquivalent(Relative(data), epoch0, "the rest of epoch 0 is not covered exactly once");
         Directory.Delete(folder, recursive: true);
     }
 

@@ -26,8 +26,12 @@ public static class DigestCommand
         var distributed = new DistributedArguments();
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many batches (as a run that is interrupted), e.g. to save the state there.", HelpName = "N" };
         stopAfter.Require<Option<int?>, int?>(v => v is null or >= 1, "must be at least 1");
-        var saveState = new Option<string?>("--save-state") { Description = "Write the loader state after the last delivered batch to this file.", HelpName = "FILE" };
-        var resume = new Option<string?>("--resume") { Description = "Continue from a loader state saved with --save-state (or by train --save).", HelpName = "FILE" };
+        var saveState = new Option<string?>("--save-state") { Description = "Write the loader state after the last delivered batch to this file; {rank} in the name is replaced by the rank.", HelpName = "FILE" };
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue from a loader state saved with --save-state (or by train --save); with {rank} in the name, every rank's state of the stopped run is read and must be one stop's.",
+            HelpName = "FILE",
+        };
         var samples = new Option<string?>("--samples")
         {
             Description = "Write the delivered rows to this file: epoch, batch, path, weight (0 = repeated padding); {rank} in the name is replaced by the rank.",
@@ -49,13 +53,13 @@ public static class DigestCommand
             var request = new DigestRequest
             {
                 StopAfter = parse.GetValue(stopAfter),
-                Resume = resumePath is null ? null : StateFiles.Load(resumePath, "--resume"),
+                Resume = resumePath is null ? null : StateFiles.LoadEveryRank(resumePath, "--resume"),
                 SamplesPath = parse.GetValue(samples),
             };
             DigestResult result = await ComputeAsync(settings, request, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(saveState) is string statePath)
             {
-                StateFiles.Save(result.State, statePath, "--save-state");
+                StateFiles.Save(result.State, SampleList.PathFor(statePath, result.Rank), "--save-state");
             }
 
             if (parse.GetValue(json))

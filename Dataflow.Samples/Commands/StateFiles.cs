@@ -22,6 +22,35 @@ public static class StateFiles
         }
     }
 
+    /// <summary>
+    /// Loads the state to resume from. A path with <c>{rank}</c> names every rank's file of one stopped run: rank 0's
+    /// says the world size, every rank's file is read, and the set must be one stop's (<see cref="PipelineState.Agreed"/>).
+    /// </summary>
+    /// <exception cref="UsageException">A file is missing or unusable, or the ranks' states disagree; the line names the option, the files and the ranks.</exception>
+    public static PipelineState LoadEveryRank(string path, string option)
+    {
+        if (!path.Contains(SampleList.RankPlaceholder, StringComparison.Ordinal))
+        {
+            return Load(path, option);
+        }
+
+        PipelineState first = Load(SampleList.PathFor(path, 0), option);
+        var states = new List<PipelineState> { first };
+        for (int rank = 1; rank < first.WorldSize; rank++)
+        {
+            states.Add(Load(SampleList.PathFor(path, rank), option));
+        }
+
+        try
+        {
+            return PipelineState.Agreed(states);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"{option}: {e.Message.Split(" (Parameter ", 2)[0]}", e);
+        }
+    }
+
     /// <summary>Saves <paramref name="state"/> for <paramref name="option"/>.</summary>
     /// <exception cref="UsageException">The folder does not exist, or the run delivered no batch (no state).</exception>
     public static void Save(PipelineState? state, string path, string option)
