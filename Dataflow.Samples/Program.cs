@@ -43,13 +43,8 @@ public static class Program
     public static RootCommand CreateRoot(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var root = new RootCommand("Dataflow.Pipeline samples: train a classifier on a folder of images (default: the embedded digits), and look at datasets.");
-        foreach (Command command in CreateCommands(environment))
-        {
-            root.Subcommands.Add(command);
-        }
-
-        return root;
+        return CommandRunner.Root("Dataflow.Pipeline samples: train a classifier on a folder of images (default: the embedded digits), and look at datasets.",
+            CreateCommands(environment));
     }
 
     /// <summary>

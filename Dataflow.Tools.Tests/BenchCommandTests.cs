@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
+using Dataflow.Samples.Tests.Support;
 
 namespace Dataflow.Tools.Tests;
 
@@ -202,7 +203,7 @@ public sealed class BenchCommandTests
         {
             string calls = Path.Combine(folder, "calls");
             string script = Path.Combine(folder, "child.sh");
-            string host = ToolProcess.DotnetHost;
+            string host = ChildProcess.DotnetHost;
             string dll = ToolProcess.ToolsDll;
             File.WriteAllText(script, $"#!/bin/sh\necho \"$1\" >> '{calls}'\nexec '{host}' '{dll}' \"$@\"\n");
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -51,13 +51,8 @@ public static class Program
     public static RootCommand CreateRoot(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var root = new RootCommand("Dataflow.Pipeline measurements: the bench against the bare decode ceiling, kernel micro-benchmarks, the soak, reduced-decode quality.");
-        foreach (Command command in CreateCommands(environment))
-        {
-            root.Subcommands.Add(command);
-        }
-
-        return root;
+        return CommandRunner.Root("Dataflow.Pipeline measurements: the bench against the bare decode ceiling, kernel micro-benchmarks, the soak, reduced-decode quality.",
+            CreateCommands(environment));
     }
 
     /// <summary>

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text;
+using Dataflow.Samples.Tests.Support;
 
 namespace Dataflow.Samples.Tests.Distributed;
 
@@ -10,58 +10,29 @@ internal static class SamplesProcess
 
     private static string SamplesDll => Path.Combine(AppContext.BaseDirectory, "Dataflow.Samples.dll");
 
-    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-
     /// <summary>Runs <c>dotnet Dataflow.Samples.dll ARGS</c> with extra environment variables.</summary>
     public static Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        StartAsync(DotnetHost, [SamplesDll, .. args], environment);
+        StartAsync(ChildProcess.DotnetHost, [SamplesDll, .. args], environment);
 
     /// <summary>Runs <c>dotnet DLL ARGS</c>: a copy of the samples app elsewhere.</summary>
     public static Task<Result> RunDllAsync(string dll, IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        StartAsync(DotnetHost, [dll, .. args], environment);
+        StartAsync(ChildProcess.DotnetHost, [dll, .. args], environment);
 
     /// <summary>Runs <paramref name="processes"/> copies of the samples app under <c>mpirun</c> (oversubscribed: this machine has few cores).</summary>
     public static Task<Result> MpirunAsync(int processes, params string[] args)
     {
         string? mpirun = FindOnPath("mpirun");
         Assert.IsNotNull(mpirun, "mpirun (Open MPI) is not installed: run ./build.sh test as root, or sudo apt-get install -y openmpi-bin");
-        return StartAsync(mpirun, ["--oversubscribe", "--allow-run-as-root", "-n", processes.ToString(System.Globalization.CultureInfo.InvariantCulture), DotnetHost, SamplesDll, .. args],
+        return StartAsync(mpirun, ["--oversubscribe", "--allow-run-as-root", "-n", processes.ToString(System.Globalization.CultureInfo.InvariantCulture), ChildProcess.DotnetHost, SamplesDll, .. args],
             new Dictionary<string, string>());
     }
 
     private static async Task<Result> StartAsync(string file, string[] args, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (string name in new[] { "RANK", "WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE", "SLURM_PROCID", "SLURM_NTASKS" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach ((string name, string value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new AssertFailedException($"{file} {string.Join(' ', args)} did not end within 3 minutes.");
-        }
-
-        return new Result(process.ExitCode, await output, await error);
+        // The test process's own launcher variables (under mpirun, say) never reach a child unless a test sets them.
+        (int code, string output, string error) = await ChildProcess.RunAsync(file, args, environment,
+            ["RANK", "WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE", "SLURM_PROCID", "SLURM_NTASKS"]);
+        return new Result(code, output, error);
     }
 
     private static string? FindOnPath(string name) => (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)

@@ -9,6 +9,18 @@ namespace Dataflow.Samples.Commands;
 /// </summary>
 public static class CommandRunner
 {
+    /// <summary>A root command holding <paramref name="commands"/>, in the order <c>--help</c> lists them.</summary>
+    public static RootCommand Root(string description, IEnumerable<Command> commands)
+    {
+        var root = new RootCommand(description);
+        foreach (Command command in commands)
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
     /// <summary>Gives every numeric option of <paramref name="root"/> its one-line parser (<see cref="OptionRules.ParseNumbers"/>), then parses and runs <paramref name="args"/>.</summary>
     public static async Task<int> RunAsync(RootCommand root, string[] args, CommandEnvironment environment, CancellationToken cancellationToken = default)
     {
