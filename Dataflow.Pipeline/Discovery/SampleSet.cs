@@ -33,12 +33,45 @@ public sealed class SampleSet
             {
                 throw new ArgumentException($"Sample {samples[i]} has label {samples[i].Label}; there are {classNames.Count} classes.", nameof(samples));
             }
+
+            _firstWithTargets ??= samples[i].Targets is null ? null : samples[i];
         }
 
         ClassNames = classNames;
         Samples = samples;
         Ignored = ignored ?? [];
     }
+
+    private readonly SampleInfo? _firstWithTargets;
+    private readonly Targets.TargetSchema? _targetSchema;
+
+    /// <summary>What the samples' <see cref="SampleInfo.Targets"/> are, or null when they have none (labels only).</summary>
+    /// <exception cref="ArgumentException">When set: a sample's targets do not fit the schema (<see cref="Targets.TargetSchema.Check"/>);
+    /// the message names the sample and the annotation.</exception>
+    public Targets.TargetSchema? TargetSchema
+    {
+        get => _targetSchema;
+        init
+        {
+            for (int i = 0; value is not null && i < Samples.Count; i++)
+            {
+                if (value.Check(Samples[i]) is string problem)
+                {
+                    throw new ArgumentException(problem, nameof(TargetSchema));
+                }
+            }
+
+            _targetSchema = value;
+        }
+    }
+
+    /// <summary>
+    /// Why the set cannot be used as it is (a sample has targets the set has no <see cref="TargetSchema"/> for: they would be
+    /// lost), or null.
+    /// </summary>
+    internal string? TargetsProblem => _firstWithTargets is not null && _targetSchema is null
+        ? $"Sample {_firstWithTargets} has targets but the set has no {nameof(TargetSchema)} to say what they are; set SampleSet.{nameof(TargetSchema)}."
+        : null;
 
     /// <summary>Class names, indexed by label.</summary>
     public IReadOnlyList<string> ClassNames { get; }

@@ -56,6 +56,11 @@ internal sealed class Producer
         // A faulted root block (IDataflowBlock.Fault) ends the run with that exception.
         await roots.Completion.ConfigureAwait(false);
         SampleSet set = await _source.DiscoverAsync(posted, cancellationToken).ConfigureAwait(false);
+        if (set.TargetsProblem is string targetsProblem)
+        {
+            throw new InvalidDataException(targetsProblem);
+        }
+
         int[] selected = DatasetSplit.Select(set, _options.ValidationSplit, _options.Subset, _options.Seed);
         if (selected.Length == 0)
         {
