@@ -29,6 +29,7 @@ public static class Program
         TrainCommand.Create(environment),
         ScanCommand.Create(environment),
         PreviewCommand.Create(environment),
+        DumpCommand.Create(environment),
         DigestCommand.Create(environment),
         PlanCommand.Create(environment),
         CatalanCommand.Create(environment),
