@@ -120,6 +120,48 @@ public abstract class GraphContractTests
     }
 
     [TestMethod]
+    public async Task ReadAllAsync_CancelledWithTheLastBatchesWaitingInTheStream_EndsCanceledNothingHeld()
+    {
+        // Three batches: the consumer holds the first while the other two wait in the stream's buffer, whose input
+        // has then ended. Dataflow does not purge a block whose input had ended when it is cancelled
+        // (dotnet/runtime#27357): the run waited for the buffer for ever.
+        using TempDataset data = new TempDataset().WithClasses(3, 16, 24, 20);
+        using var cts = new CancellationTokenSource();
+        ImagePipeline pipeline = Configure(ImagePipeline.CreateBuilder(Options(epochs: 1))).BuildStream(cts.Token);
+        pipeline.Post(Root(data.Root));
+        pipeline.Complete();
+        int batches = 0;
+        Exception? error = null;
+        try
+        {
+            await foreach (Batch batch in pipeline.ReadAllAsync(cts.Token))
+            {
+                using (batch)
+                {
+                    Assert.AreEqual(1, ++batches, "no batch after the cancellation");
+                    var waited = System.Diagnostics.Stopwatch.StartNew();
+                    while (pipeline.Blocks[^2].Completion.Status != TaskStatus.RanToCompletion && waited.Elapsed < FaultHarness.Guard)
+                    {
+                        await Task.Delay(5, CancellationToken.None);
+                    }
+
+                    Assert.AreEqual(TaskStatus.RanToCompletion, pipeline.Blocks[^2].Completion.Status, "the last two batches were assembled into the stream's buffer");
+                    await Task.Delay(100, CancellationToken.None); // the end of input reaches the buffer
+                    await cts.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException e)
+        {
+            error = e;
+        }
+
+        Assert.IsInstanceOfType<OperationCanceledException>(await FaultHarness.CompletionOf(pipeline) ?? error);
+        AssertShape(pipeline);
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
     public async Task ReadAllAsync_ConsumerLeavesEarly_RunCancelledNothingHeld()
     {
         using TempDataset data = Dataset();

@@ -18,6 +18,7 @@ internal sealed class PipelineGraph
 
     private readonly List<IDataflowBlock> _blocks = [];
     private readonly List<IPropagatorBlock<ImageSample, ImageSample>> _userBlocks = [];
+    private readonly List<Action> _drains = [];
     private readonly StageRunner _runner;
     private readonly PipelineReport _report;
     private readonly CancellationToken _token;
@@ -57,6 +58,18 @@ internal sealed class PipelineGraph
             default:
                 throw new ArgumentOutOfRangeException(nameof(plan), plan.Shape, "Unknown graph shape.");
         }
+
+        // Dataflow does not purge a block whose input had already ended when it is cancelled: the messages left in its
+        // output wait for a target for ever and its Completion never ends (dotnet/runtime#27357), so a run cancelled
+        // after its last position was sent (a trainer that stops at the last epoch) hung. On cancellation every block
+        // gets a last target that takes everything; what those messages hold is returned by the ledger with the rest.
+        token.Register(static state =>
+        {
+            foreach (Action drain in (List<Action>)state!)
+            {
+                drain();
+            }
+        }, _drains);
     }
 
     private static readonly DataflowLinkOptions Link = new() { PropagateCompletion = true };
@@ -115,6 +128,8 @@ internal sealed class PipelineGraph
         readBlock.LinkTo(decodeBlock, Link);
         decodeBlock.LinkTo(regroup, Link);
         _blocks.AddRange([readBlock, decodeBlock]);
+        DrainOnCancel(readBlock);
+        DrainOnCancel(decodeBlock);
         LinkBatches(regroup, options, stages, delivery);
         return readBlock;
     }
@@ -134,6 +149,7 @@ internal sealed class PipelineGraph
 
         chain[^1].LinkTo(batch, Link);
         _blocks.AddRange(chain);
+        chain.ForEach(DrainOnCancel);
         LinkBatches(batch, options, stages, delivery);
         return chain[0];
     }
@@ -152,7 +168,16 @@ internal sealed class PipelineGraph
         batches.LinkTo(assemble, Link);
         assemble.LinkTo(terminal, Link);
         _blocks.AddRange([batches, assemble, terminal]);
+        DrainOnCancel(batches);
+        DrainOnCancel(assemble);
+        if (terminal is ISourceBlock<Batch> stream)
+        {
+            DrainOnCancel(stream);
+        }
     }
+
+    /// <summary>Links <paramref name="block"/> to a target that takes everything, once the run is cancelled (see the constructor).</summary>
+    private void DrainOnCancel<T>(ISourceBlock<T> block) => _drains.Add(() => block.LinkTo(DataflowBlock.NullTarget<T>()));
 
     /// <summary>
     /// Decode, augment (when there is work) and normalize of one sample, each step with its own clock and stage name;
