@@ -57,11 +57,15 @@ ensure_test_prerequisites() {
 # (git-ignored). Node.js comes from apt when it is missing and this runs as root.
 AZURITE_VERSION=3.37.0
 S3RVER_VERSION=3.7.1
+# The Parquet tests read files written by DuckDB (its Node.js package), not only by our fixture writer.
+DUCKDB_NODE_VERSION=1.5.6-r.1
 ensure_test_servers() {
   local tools=.tools
   if [ -f "$tools/node_modules/azurite/package.json" ] && [ -f "$tools/node_modules/s3rver/package.json" ] \
+    && [ -f "$tools/node_modules/@duckdb/node-api/package.json" ] \
     && grep -q "\"version\": \"$AZURITE_VERSION\"" "$tools/node_modules/azurite/package.json" \
     && grep -q "\"version\": \"$S3RVER_VERSION\"" "$tools/node_modules/s3rver/package.json" \
+    && grep -q "\"version\": \"$DUCKDB_NODE_VERSION\"" "$tools/node_modules/@duckdb/node-api/package.json" \
     && command -v node >/dev/null; then
     return 0
   fi
@@ -76,10 +80,10 @@ ensure_test_servers() {
       exit 1
     fi
   fi
-  echo "build.sh: installing azurite@$AZURITE_VERSION and s3rver@$S3RVER_VERSION into $tools/ (once)" >&2
+  echo "build.sh: installing azurite@$AZURITE_VERSION, s3rver@$S3RVER_VERSION and @duckdb/node-api@$DUCKDB_NODE_VERSION into $tools/ (once)" >&2
   mkdir -p "$tools"
   [ -f "$tools/package.json" ] || echo '{ "private": true }' > "$tools/package.json"
-  npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" "s3rver@$S3RVER_VERSION" >&2
+  npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" "s3rver@$S3RVER_VERSION" "@duckdb/node-api@$DUCKDB_NODE_VERSION" >&2
 }
 
 # The distributed tests launch the samples app with Open MPI's mpirun (real processes, a real launcher).

@@ -14,9 +14,12 @@ internal sealed record ShardSelection(string Location, IReadOnlyList<string>? Na
     public const int MaxNames = 1_000_000;
 
     /// <summary>Splits <paramref name="root"/>; a root that names a folder (or a location prefix) selects every shard in it.</summary>
+    /// <param name="root">The root posted.</param>
+    /// <param name="isFile">Which file names the source reads (Parquet, TFRecord files); shards when null.</param>
     /// <exception cref="ArgumentException">The brace pattern is malformed or expands to more than <see cref="MaxNames"/> names; the message names the root.</exception>
-    public static ShardSelection Parse(string root)
+    public static ShardSelection Parse(string root, Func<string, bool>? isFile = null)
     {
+        isFile ??= ShardFiles.IsShard;
         bool remote = StorageLocation.IsRemote(root);
         if (!remote && Directory.Exists(root))
         {
@@ -35,7 +38,7 @@ internal sealed record ShardSelection(string Location, IReadOnlyList<string>? Na
 
         string name = path[(slash + 1)..];
         bool pattern = name.Contains('{', StringComparison.Ordinal);
-        if (!pattern && !(ShardFiles.IsShard(name) && (remote || File.Exists(root))))
+        if (!pattern && !(isFile(name) && (remote || File.Exists(root))))
         {
             return new ShardSelection(root, null, root);
         }

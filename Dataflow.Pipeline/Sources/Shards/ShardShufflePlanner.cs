@@ -6,7 +6,8 @@ namespace Dataflow.Pipeline.Sources;
 /// <summary>
 /// The epoch order that streaming shards allows: the shards in a seeded order per epoch, each read front to back,
 /// through a seeded shuffle buffer of <see cref="BufferSize"/> samples (as WebDataset's <c>shuffle(n)</c>), cut into
-/// batches. Use it with a <see cref="ShardSampleSource"/> (<see cref="ImagePipelineBuilder.UsePlanner"/>).
+/// batches. Use it with a <see cref="ShardSampleSource"/>, or a <see cref="ParquetSampleSource"/> (row groups as shards)
+/// (<see cref="ImagePipelineBuilder.UsePlanner"/>).
 /// </summary>
 /// <remarks>
 /// <para>The plan is a pure function of (selection, seed, epoch, buffer size): the shard order is drawn from
@@ -55,7 +56,7 @@ public sealed class ShardShufflePlanner : IEpochPlanner
     public int BufferSize { get; }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">A selected sample was not discovered by a <see cref="ShardSampleSource"/>.</exception>
+    /// <exception cref="ArgumentException">A selected sample was not discovered by a shard, Parquet or TFRecord source.</exception>
     public EpochPlan Plan(SampleSet set, ReadOnlySpan<int> selected, int epoch)
     {
         ArgumentNullException.ThrowIfNull(set);
@@ -98,9 +99,9 @@ public sealed class ShardShufflePlanner : IEpochPlanner
         foreach (int index in selected)
         {
             SampleInfo sample = set.Samples[index];
-            int shard = sample.State is ShardMember member
-                ? member.Shard
-                : throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}: a shard planner needs shards.", nameof(set));
+            int shard = sample.State is IShardPosition position
+                ? position.Shard
+                : throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}, {nameof(ParquetSampleSource)}: a shard planner needs shards.", nameof(set));
             while (byShard.Count <= shard)
             {
                 byShard.Add(null);

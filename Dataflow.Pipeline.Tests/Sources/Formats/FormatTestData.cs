@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Tests.Support;
+using Dataflow.Tools.Storage;
+using Parquet;
+using Parquet.Schema;
+
+namespace Dataflow.Pipeline.Tests.Sources.Formats;
+
+/// <summary>
+/// The published formats' test files, written from a class-folder dataset in its discovery order (so sample i of
+/// every form is the same image): Parquet by our fixture writer (Parquet.Net, another library than the reader's) and
+/// by DuckDB; TFRecord by Python's protobuf.
+/// </summary>
+internal static class FormatTestData
+{
+    /// <summary>The folder dataset's samples in the folder source's order: (path, label), and the class names.</summary>
+    public static (List<(string Path, int Label)> Rows, IReadOnlyList<string> Classes) Rows(string root)
+    {
+        SampleSet set = new FolderSampleSource().Discover([root]);
+        return ([.. set.Samples.Select(s => (s.Id, s.Label))], set.ClassNames);
+    }
+
+    /// <summary>The huggingface metadata of an image-classification dataset with <paramref name="classes"/>.</summary>
+    public static string HuggingFaceMetadata(IReadOnlyList<string> classes) =>
+        JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["info"] = new Dictionary<string, object>
+            {
+                ["features"] = new Dictionary<string, object>
+                {
+                    ["image"] = new Dictionary<string, object> { ["_type"] = "Image" },
+                    ["label"] = new Dictionary<string, object> { ["names"] = classes, ["_type"] = "ClassLabel" },
+                },
+            },
+        });
+
+    /// <summary>
+    /// Writes <paramref name="rows"/> as a Hugging Face Parquet file with Parquet.Net: an <c>image</c> struct
+    /// {bytes, path}, an int64 <c>label</c>, row groups of <paramref name="rowGroupSize"/> rows.
+    /// </summary>
+    public static async Task WriteParquetAsync(string file, IReadOnlyList<(string Path, int Label)> rows, IReadOnlyList<string>? classes, int rowGroupSize,
+        string imageColumn = "image", string labelColumn = "label", Func<int, byte[]?>? bytesOf = null)
+    {
+        var bytesField = new DataField<byte[]>("bytes", true);
+        var pathField = new DataField<string>("path", true);
+        var labelField = new DataField<long>(labelColumn, true);
+        var schema = new ParquetSchema(new StructField(imageColumn, bytesField, pathField), labelField);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await using FileStream stream = File.Create(file);
+        await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, stream);
+        if (classes is not null)
+        {
+            writer.CustomMetadata = new Dictionary<string, string> { ["huggingface"] = HuggingFaceMetadata(classes) };
+        }
+
+        for (int start = 0; start < rows.Count; start += rowGroupSize)
+        {
+            int[] indices = [.. Enumerable.Range(start, Math.Min(rowGroupSize, rows.Count - start))];
+            using ParquetRowGroupWriter group = writer.CreateRowGroup();
+            await group.WriteAsync(bytesField, indices.Select(i => bytesOf is null ? File.ReadAllBytes(rows[i].Path) : bytesOf(i)).ToArray()!, null);
+            await group.WriteAsync(pathField, indices.Select(i => Path.GetFileName(rows[i].Path)).ToArray(), null);
+            await group.WriteAsync<long>(labelField, indices.Select(i => (long?)rows[i].Label).ToArray(), null);
+        }
+    }
+
+    /// <summary>Writes <paramref name="rows"/> as a Hugging Face Parquet file with DuckDB (Node.js, from .tools).</summary>
+    public static void WriteParquetWithDuckDb(string file, IReadOnlyList<(string Path, int Label)> rows, IReadOnlyList<string> classes, int rowGroupSize)
+    {
+        string tools = ServerProcess.ToolsFolder();
+        if (!File.Exists(Path.Combine(tools, "node_modules", "@duckdb", "node-api", "package.json")))
+        {
+            Assert.Fail($"DuckDB for Node.js is not installed in {tools}: run ./build.sh test (it installs it), or `npm install --prefix .tools @duckdb/node-api@1.5.6-r.1` in the repository root (needs Node.js: apt-get install nodejs npm).");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        string spec = file + ".spec.json";
+        File.WriteAllText(spec, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["out"] = file,
+            ["rowGroupSize"] = rowGroupSize,
+            ["classNames"] = classes,
+            ["rows"] = rows.Select(r => new Dictionary<string, object> { ["path"] = r.Path, ["label"] = r.Label }).ToArray(),
+        }));
+        try
+        {
+            Run("node", Path.Combine(AppContext.BaseDirectory, "Sources", "Formats", "duckdb-write-parquet.cjs"), tools, spec);
+        }
+        finally
+        {
+            File.Delete(spec);
+        }
+    }
+
+    /// <summary>Runs a program to its end; a failure fails the test with its output.</summary>
+    public static string Run(string program, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process process = Process.Start(info)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        string error = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish in 120 s.");
+        }
+
+        Assert.AreEqual(0, process.ExitCode, $"{program} {string.Join(' ', arguments)} failed: {error}");
+        return output.Result;
+    }
+
+    /// <summary>Asserts that a run over another form gave the folder run's batches: pixels, labels and sample indices; the paths are <paramref name="idOf"/>(sample index).</summary>
+    public static void AssertSameAsFolders(IReadOnlyList<SeenBatch> folders, IReadOnlyList<SeenBatch> other, Func<int, string> idOf, string what)
+    {
+        Assert.HasCount(folders.Count, other, what);
+        for (int i = 0; i < folders.Count; i++)
+        {
+            CollectionAssert.AreEqual(folders[i].SampleIndices, other[i].SampleIndices, $"{what} batch {i}");
+            CollectionAssert.AreEqual(folders[i].Labels, other[i].Labels, $"{what} batch {i}");
+            CollectionAssert.AreEqual(folders[i].Data, other[i].Data, $"{what} batch {i}: pixels");
+            CollectionAssert.AreEqual(other[i].SampleIndices.Select(idOf).ToArray(), other[i].Paths, $"{what} batch {i}: paths");
+        }
+    }
+}

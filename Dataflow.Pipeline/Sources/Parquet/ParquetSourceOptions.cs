@@ -1,0 +1,62 @@
+using Dataflow.Pipeline.Internal;
+
+namespace Dataflow.Pipeline.Sources;
+
+/// <summary>Options of a <see cref="ParquetSampleSource"/>.</summary>
+public sealed class ParquetSourceOptions
+{
+    /// <summary>How object storage is reached (local folders ignore it).</summary>
+    public StorageOptions Storage { get; init; } = StorageOptions.Default;
+
+    /// <summary>
+    /// The column that holds each row's encoded image: a struct <c>{bytes, path}</c> (the Hugging Face <c>Image</c>
+    /// feature; its <c>bytes</c> are read) or a plain binary column.
+    /// </summary>
+    /// <value><c>"image"</c>.</value>
+    public string ImageColumn { get; init; } = "image";
+
+    /// <summary>The column that holds each row's class index (an integer; a Hugging Face <c>ClassLabel</c>).</summary>
+    /// <value><c>"label"</c>.</value>
+    public string LabelColumn { get; init; } = "label";
+
+    /// <summary>
+    /// The split to read where the files are named as Hugging Face names them (<c>{split}-NNNNN-of-NNNNN.parquet</c>):
+    /// only that split's files are read. Null reads every file, and refuses a location that holds several splits.
+    /// </summary>
+    /// <value>null.</value>
+    public string? Split { get; init; }
+
+    /// <summary>
+    /// The class names, indexed by label; null to take them from the files' <c>huggingface</c> metadata (the
+    /// <c>ClassLabel</c>'s names), or else <c>"0"</c>..<c>"N-1"</c> for the largest label N-1.
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>
+    /// The most bytes of decoded row groups (their images) kept for reads: a row group is read whole, once, and its
+    /// images served from memory while it is kept. At least the row group being read is always kept.
+    /// </summary>
+    /// <value>67 108 864 (64 MiB); 1 or more.</value>
+    public long RowGroupCacheBytes { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Row groups whose image column is larger (uncompressed, as the file's metadata says) are refused at discovery
+    /// naming the file and the row group: a row group is the unit that is read and held.
+    /// </summary>
+    /// <value>1 073 741 824 (1 GiB); 1 to 2 147 483 591 (the largest array).</value>
+    public long MaxRowGroupBytes { get; init; } = 1L << 30;
+
+    /// <summary>Checks every value, and the storage options; one exception lists every failure.</summary>
+    /// <exception cref="PipelineOptionsException">A value is out of range; one exception lists every failure, each naming the option, the allowed values and the value given.</exception>
+    public void Validate()
+    {
+        var checks = new OptionChecks();
+        checks.Add(nameof(ImageColumn), string.IsNullOrWhiteSpace(ImageColumn) ? $"Parameter \"ImageColumn\" must name a column, was \"{ImageColumn}\"." : null);
+        checks.Add(nameof(LabelColumn), string.IsNullOrWhiteSpace(LabelColumn) ? $"Parameter \"LabelColumn\" must name a column, was \"{LabelColumn}\"." : null);
+        checks.Add(nameof(Split), Split is not null && (Split.Length == 0 || Split.Contains('/', StringComparison.Ordinal)) ? $"Parameter \"Split\" must be a split name (train, validation, test, ...) or null, was \"{Split}\"." : null);
+        checks.InRange(RowGroupCacheBytes, 1, long.MaxValue, nameof(RowGroupCacheBytes));
+        checks.InRange(MaxRowGroupBytes, 1, Array.MaxLength, nameof(MaxRowGroupBytes));
+        Storage.Check(checks);
+        checks.ThrowIfAny();
+    }
+}
