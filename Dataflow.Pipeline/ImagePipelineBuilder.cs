@@ -180,19 +180,21 @@ public sealed class ImagePipelineBuilder
         Distributed.RankAssignment place = Distributed.LauncherEnvironment.Resolve(frozen.Rank, frozen.WorldSize,
             frozen.ReadLauncherEnvironment ? _environment : static _ => null);
         PipelineOptions options = frozen with { Rank = place.Rank, WorldSize = place.WorldSize };
-        if (_planner is not null && (place.WorldSize > 1 || _resume is not null))
+        int shuffleBuffer = ShardBufferOf(_planner, options, place, _resume is not null);
+        IEpochPlanner? custom = shuffleBuffer > 0 ? null : _planner;
+        if (custom is not null && (place.WorldSize > 1 || _resume is not null))
         {
             throw new ArgumentException(
                 $"A planner set with UsePlanner cannot be split between ranks or resumed: {place} and {(_resume is null ? "no state" : "a state to resume")}; these need the built-in planner.", nameof(PipelineOptions.WorldSize));
         }
 
-        if (options.FirstEpoch != 0 && (_planner is not null || _resume is not null))
+        if (options.FirstEpoch != 0 && (custom is not null || _resume is not null))
         {
             throw new ArgumentException(
                 $"\"{nameof(PipelineOptions.FirstEpoch)}\" is {options.FirstEpoch}, and {(_resume is null ? "a planner set with UsePlanner starts at its own epoch" : $"ResumeFrom also sets where the run starts ({_resume})")}: leave {nameof(PipelineOptions.FirstEpoch)} at 0.", nameof(PipelineOptions.FirstEpoch));
         }
 
-        IEpochPlanner planner = _planner ?? new Distributed.PartitionPlanner(options, _resume);
+        IEpochPlanner planner = custom ?? new Distributed.PartitionPlanner(options, _resume, shuffleBuffer);
         ISampleSource source = _source ?? new FolderSampleSource(options.ClassNames, options.Extensions)
         {
             Reader = new Reading.FileReader(options.MaxFileBytes, options.MaxImagePixels),
@@ -208,6 +210,47 @@ public sealed class ImagePipelineBuilder
         var pipeline = new ImagePipeline(options, source, planner, [.. _stages], trainer, report, cancellationToken);
         Internal.StartupWarmup.StartSamplePath(options);
         return pipeline;
+    }
+
+    /// <summary>
+    /// The buffer of a <see cref="Sources.ShardShufflePlanner"/> made for these options (batch size, seed, rows, drop-last):
+    /// its order is then one of the built-in planner's, split between ranks and resumed like the others; 0 for any other
+    /// planner. One made for other options still plans a single process's run from its start, as any planner.
+    /// </summary>
+    /// <exception cref="ArgumentException">It was made for other options and the run has ranks or resumes; the message names each option that differs.</exception>
+    private static int ShardBufferOf(IEpochPlanner? planner, PipelineOptions options, Distributed.RankAssignment place, bool resumes)
+    {
+        if (planner is not Sources.ShardShufflePlanner shard)
+        {
+            return 0;
+        }
+
+        var differences = new List<string>();
+        void Compare<T>(string name, T planned, T run)
+        {
+            if (!EqualityComparer<T>.Default.Equals(planned, run))
+            {
+                differences.Add($"{name} {planned} (the options' {run})");
+            }
+        }
+
+        Compare(nameof(PipelineOptions.BatchSize), shard.BatchSize, options.BatchSize);
+        Compare(nameof(PipelineOptions.Seed), shard.Seed, options.Seed);
+        Compare(nameof(PipelineOptions.ShuffleWithinBatch), shard.ShuffleWithinBatch, options.ShuffleWithinBatch);
+        Compare(nameof(PipelineOptions.DropLast), shard.DropLast, options.DropLast);
+        if (differences.Count == 0)
+        {
+            return shard.BufferSize;
+        }
+
+        if (place.WorldSize > 1 || resumes)
+        {
+            throw new ArgumentException(
+                $"The {nameof(Sources.ShardShufflePlanner)} was made with {string.Join(", ", differences)}: a run with {place}{(resumes ? " that resumes" : "")} splits its order between ranks or resumes it only with the options' values; make it with {nameof(Sources.ShardShufflePlanner)}.{nameof(Sources.ShardShufflePlanner.For)}(options, bufferSize).",
+                nameof(UsePlanner));
+        }
+
+        return 0;
     }
 
     private void ThrowIfBuilt()

@@ -51,9 +51,11 @@ public sealed class PipelineStateTests
     [TestMethod]
     public void Parse_NewerFormat_SaysToUpdate()
     {
-        string json = Encoding.UTF8.GetString(State().ToBytes()).Replace("\"format\":1", "\"format\":2", StringComparison.Ordinal);
+        string json = Encoding.UTF8.GetString(State().ToBytes());
+        StringAssert.Contains(json, "\"format\":1", "a state of the built-in order is written as before");
+        json = json.Replace("\"format\":1", "\"format\":3", StringComparison.Ordinal);
         var e = Assert.ThrowsExactly<InvalidDataException>(() => PipelineState.Parse(Encoding.UTF8.GetBytes(json), "state.json"));
-        Assert.AreEqual("state.json was written in format 2, newer than this library reads (1): update the library to resume from it.", e.Message);
+        Assert.AreEqual("state.json was written in format 3, newer than this library reads (2): update the library to resume from it.", e.Message);
     }
 
     [TestMethod]

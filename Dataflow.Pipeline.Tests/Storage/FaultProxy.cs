@@ -20,6 +20,7 @@ internal sealed class FaultProxy : IDisposable
     private readonly Dictionary<string, int> _refused = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Mischief Kind, int Left)> _mischief = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _gets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _bodyBytes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -107,6 +108,15 @@ internal sealed class FaultProxy : IDisposable
         lock (_broken)
         {
             return _gets.GetValueOrDefault("/" + key);
+        }
+    }
+
+    /// <summary>Bytes of the GET bodies the proxy passed on so far for objects whose path contains <c>/<paramref name="prefix"/></c>.</summary>
+    public long BodyBytes(string prefix)
+    {
+        lock (_broken)
+        {
+            return _bodyBytes.Where(b => b.Key.Contains("/" + prefix, StringComparison.Ordinal)).Sum(b => b.Value);
         }
     }
 
@@ -260,6 +270,13 @@ internal sealed class FaultProxy : IDisposable
 
             await answer.Content.CopyToAsync(response.OutputStream);
             response.Close();
+            if (request.HttpMethod == "GET" && answer.Content.Headers.ContentLength is long sent)
+            {
+                lock (_broken)
+                {
+                    _bodyBytes[path] = _bodyBytes.GetValueOrDefault(path) + sent;
+                }
+            }
         }
         catch (Exception)
         {

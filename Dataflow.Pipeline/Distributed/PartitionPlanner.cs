@@ -17,12 +17,18 @@ namespace Dataflow.Pipeline.Distributed;
 /// dropped and counted), and with one process the batches are exactly <see cref="EpochPlanner"/>'s.</para>
 /// <para>Batch <c>k</c> of an epoch shuffles its rows from (seed, epoch, k), and a sample's augmentation comes from
 /// (seed, epoch, sample index), so neither depends on the rank or on where the run was resumed.</para>
+/// <para>In the shard-buffer order (a <see cref="Sources.ShardShufflePlanner"/> given to
+/// <see cref="ImagePipelineBuilder.UsePlanner"/>) the global order is the shards' stream mixed through the buffer, and
+/// each rank is given a contiguous run of the stream instead (whole shards, part of one at each end), by the same step
+/// rule, taken in mixed order: each rank streams only its own shards. A state then records the ranges of the stream
+/// that remain, and a resumption at any world size splits them again.</para>
 /// </remarks>
 public sealed class PartitionPlanner : IEpochPlanner
 {
     private readonly EpochPlanner _order;
     private readonly PipelineOptions _options;
     private readonly PipelineState? _resume;
+    private readonly int _shuffleBuffer;
     private SampleSet? _set;
     private Lazy<PipelineStateIdentity>? _identity;
 
@@ -31,9 +37,17 @@ public sealed class PartitionPlanner : IEpochPlanner
     /// <param name="resumeFrom">A saved state to continue from, or null to start at epoch 0.</param>
     /// <exception cref="ArgumentException">The state was saved with other options; the message names each difference.</exception>
     public PartitionPlanner(PipelineOptions options, PipelineState? resumeFrom = null)
+        : this(options, resumeFrom, 0)
+    {
+    }
+
+    /// <summary>The planner of <paramref name="options"/> in the shard-buffer order with a buffer of <paramref name="shuffleBuffer"/> samples (0: the built-in order).</summary>
+    internal PartitionPlanner(PipelineOptions options, PipelineState? resumeFrom, int shuffleBuffer)
     {
         ArgumentNullException.ThrowIfNull(options);
-        resumeFrom?.EnsureResumes(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(shuffleBuffer);
+        resumeFrom?.EnsureResumes(options, shuffleBuffer);
+        _shuffleBuffer = shuffleBuffer;
         _options = options;
         _order = EpochPlanner.For(options);
         _resume = resumeFrom;
@@ -72,11 +86,16 @@ public sealed class PartitionPlanner : IEpochPlanner
             // Computed when a state is first read (saved, compared), not before the first batch: hashing every
             // sample id and loading the hash provider cost tens of milliseconds of start-up that most batches never use.
             int samples = selected.Length;
-            _identity = new Lazy<PipelineStateIdentity>(() => PipelineStateIdentity.For(_options, PipelineStateIdentity.Fingerprint(set), samples));
+            _identity = new Lazy<PipelineStateIdentity>(() => PipelineStateIdentity.For(_options, PipelineStateIdentity.Fingerprint(set), samples) with { ShuffleBuffer = _shuffleBuffer });
             _set = set;
         }
 
         (long start, int step) = Start(epoch);
+        if (_shuffleBuffer > 0)
+        {
+            return PlanShards(ShardBufferOrder.Of(set, selected, _options.Seed, _shuffleBuffer, epoch), start, step);
+        }
+
         return Plan(_order.Order(selected, epoch), epoch, start, step, ownsOrder: true);
     }
 
@@ -99,36 +118,11 @@ public sealed class PartitionPlanner : IEpochPlanner
         int n = order.Length, b = BatchSize, w = WorldSize, r = Rank;
         int p = (int)start;
         long stride = (long)b * w;
-        int fullSteps = (int)((n - p) / stride);
-        int last = (int)((n - p) - fullSteps * stride);
-        int dropped = 0;
-        int tail = 0, tailFrom = 0;
-        int padFrom = -1;
-        if (last > 0)
-        {
-            int quotient = last / w, extra = last % w;
-            int offset = (int)(p + fullSteps * stride);
-            int mine = quotient + (r < extra ? 1 : 0);
-            tailFrom = offset + r * quotient + Math.Min(r, extra);
-            if (_options.DropLast)
-            {
-                dropped = last;
-            }
-            else if (Remainder == RemainderPolicy.Drop)
-            {
-                dropped = extra;
-                tail = quotient;
-            }
-            else
-            {
-                tail = mine;
-                if (Remainder == RemainderPolicy.Pad && extra > 0 && r >= extra)
-                {
-                    // As PyTorch's DistributedSampler: repeat from the start of the epoch's order (marked, weight 0).
-                    padFrom = (r - extra) % n;
-                }
-            }
-        }
+        StepShare share = StepShare.Of(n - p, b, w, r, Remainder, _options.DropLast);
+        int fullSteps = share.FullSteps, dropped = share.Dropped, tail = share.Tail;
+        int tailFrom = (int)(p + fullSteps * stride) + share.TakeFrom;
+        // As PyTorch's DistributedSampler: repeat from the start of the epoch's order (marked, weight 0).
+        int padFrom = share.Pad ? (r - share.Extra) % n : -1;
 
         // Sized exactly (the plan is what a run holds per sample): one rank alone takes the order itself.
         int count = fullSteps * b + tail + (padFrom >= 0 ? 1 : 0);
@@ -147,21 +141,44 @@ public sealed class PartitionPlanner : IEpochPlanner
             }
         }
 
-        int repeats = padFrom >= 0 ? 1 : 0;
+        return Batched(planned, epoch, firstBatch, dropped, padded: padFrom >= 0);
+    }
+
+    /// <summary>This rank's plan of the rest of a streamed epoch: its run of the shard stream, in mixed order.</summary>
+    private EpochPlan PlanShards(ShardBufferOrder order, long start, int firstBatch)
+    {
+        bool resumed = _resume is not null && _resume.Epoch == order.Epoch && (start > 0 || _resume.Remaining is not null);
+        RemainingSamples remaining = !resumed ? RemainingSamples.Whole(order.Count)
+            : _resume!.Remaining ?? throw new InvalidDataException($"The pipeline state ({_resume}) has no remaining ranges: the shard-buffer order resumes part-way from them.");
+        var partition = ShardRangePartition.Of(order, remaining, BatchSize, WorldSize, Remainder, _options.DropLast);
+        if (partition.RemainingCount != order.Count - start)
+        {
+            throw new InvalidDataException(
+                $"The pipeline state's remaining ranges ({remaining}) hold {partition.RemainingCount} samples of the epoch, but its position {start} leaves {order.Count - start} of {order.Count}: the state is damaged or from another run.");
+        }
+
+        int[] planned = partition.Planned(Rank, out bool padded);
+        return Batched(planned, order.Epoch, firstBatch, partition.Share(Rank).Dropped, padded, partition);
+    }
+
+    /// <summary>The planned samples cut into batches, their rows arranged from (seed, epoch, batch); the last one a marked repeat when <paramref name="padded"/>.</summary>
+    private EpochPlan Batched(int[] planned, int epoch, int firstBatch, int dropped, bool padded, ShardRangePartition? ranges = null)
+    {
+        int b = BatchSize;
         int[] rows = new int[planned.Length];
         for (int start0 = 0, k = 0; start0 < planned.Length; start0 += b, k++)
         {
             _order.ArrangeRows(rows.AsSpan(start0, Math.Min(b, planned.Length - start0)), epoch, firstBatch + k);
         }
 
-        bool[]? repeated = null;
-        if (repeats > 0)
-        {
-            repeated = new bool[planned.Length];
-            repeated[^1] = true;
-        }
+        return new EpochPlan(epoch, b, planned, rows, dropped, firstBatch, padded ? Repeats(planned.Length) : null) { Ranges = ranges };
+    }
 
-        return new EpochPlan(epoch, b, planned, rows, dropped, firstBatch, repeated);
+    private static bool[] Repeats(int count)
+    {
+        var repeated = new bool[count];
+        repeated[^1] = true;
+        return repeated;
     }
 
     /// <inheritdoc />
@@ -178,11 +195,11 @@ public sealed class PartitionPlanner : IEpochPlanner
         }
 
         (long start, _) = Start(plan.Epoch);
-        return new PipelineState(plan.Epoch, start + (batch + 1L) * BatchSize * WorldSize, plan.FirstBatch + batch + 1, WorldSize, identity);
+        return new PipelineState(plan.Epoch, start + (batch + 1L) * BatchSize * WorldSize, plan.FirstBatch + batch + 1, WorldSize, identity, plan.Ranges?.After(batch + 1));
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"PartitionPlanner(rank {Rank} of {WorldSize}, {Remainder}, {_order})";
+    public override string ToString() => $"PartitionPlanner(rank {Rank} of {WorldSize}, {Remainder}, {(_shuffleBuffer > 0 ? $"shard buffer {_shuffleBuffer}, " : "")}{_order})";
 
     private (long Start, int Step) Start(int epoch) => _resume is not null && epoch == _resume.Epoch ? (_resume.Position, _resume.Step) : (0, 0);
 }

@@ -21,8 +21,9 @@ public sealed class PipelineState
 {
     private readonly Lazy<PipelineStateIdentity> _identity;
 
-    /// <summary>The format this library writes and the newest it reads.</summary>
-    public const int CurrentFormat = 1;
+    /// <summary>The newest format this library writes and reads: 2 for a run in the shard-buffer order (its position is
+    /// the ranges of the epoch that remain), 1 otherwise.</summary>
+    public const int CurrentFormat = 2;
 
     /// <summary>Creates a state (the pipeline makes them; a test or a tool may too).</summary>
     public PipelineState(int epoch, long position, int step, int worldSize, PipelineStateIdentity identity)
@@ -34,7 +35,7 @@ public sealed class PipelineState
     /// A state whose identity is computed when first read: the planner shares one among all batches of a run, so that
     /// hashing every sample id (and loading the hash provider) is not paid before the first batch.
     /// </summary>
-    internal PipelineState(int epoch, long position, int step, int worldSize, Lazy<PipelineStateIdentity> identity)
+    internal PipelineState(int epoch, long position, int step, int worldSize, Lazy<PipelineStateIdentity> identity, Planning.RemainingSamples? remaining = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         ArgumentOutOfRangeException.ThrowIfNegative(position);
@@ -45,6 +46,7 @@ public sealed class PipelineState
         Step = step;
         WorldSize = worldSize;
         _identity = identity;
+        Remaining = remaining;
     }
 
     /// <summary>The epoch to continue, from 0.</summary>
@@ -59,6 +61,13 @@ public sealed class PipelineState
     /// <summary>The number of processes of the run that saved the state.</summary>
     public int WorldSize { get; }
 
+    /// <summary>
+    /// In the shard-buffer order, part-way through an epoch: what remains of it (ranges of the epoch's shard stream, each
+    /// with the point of the mixed order before which its samples were consumed); null at an epoch's start and in the
+    /// built-in order, where the rest of the epoch is its global order from <see cref="Position"/>.
+    /// </summary>
+    internal Planning.RemainingSamples? Remaining { get; }
+
     /// <summary>The seed, the dataset and the options the position refers to.</summary>
     public PipelineStateIdentity Identity => _identity.Value;
 
@@ -69,12 +78,13 @@ public sealed class PipelineState
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("format", CurrentFormat);
+            json.WriteNumber("format", Identity.ShuffleBuffer > 0 || Remaining is not null ? 2 : 1);
             json.WriteNumber("epoch", Epoch);
             json.WriteNumber("position", Position);
             json.WriteNumber("step", Step);
             json.WriteNumber("worldSize", WorldSize);
             Identity.WriteTo(json);
+            Remaining?.WriteTo(json);
             json.WriteEndObject();
         }
 
@@ -127,7 +137,28 @@ public sealed class PipelineState
             int worldSize = reader.Int("worldSize", 1);
             PipelineStateIdentity identity = PipelineStateIdentity.ReadFrom(reader);
             EnsureConsistent(reader, position, step, identity);
-            return new PipelineState(epoch, position, step, worldSize, identity);
+            Planning.RemainingSamples? remaining = null;
+            if (reader.Has("remaining"))
+            {
+                remaining = Planning.RemainingSamples.Read(root.GetProperty("remaining"))
+                    ?? throw reader.Invalid("remaining", "an array of [from, to, after] whole numbers");
+                if (identity.ShuffleBuffer == 0)
+                {
+                    throw reader.Invalid("remaining", "absent without \"shuffleBuffer\": only the shard-buffer order keeps ranges");
+                }
+
+                if (remaining.Problem(identity.Samples) is { } problem)
+                {
+                    throw reader.Invalid("remaining", problem);
+                }
+            }
+
+            if (identity.ShuffleBuffer > 0 && position > 0 && remaining is null)
+            {
+                throw reader.Invalid("remaining", $"the ranges that remain: the shard-buffer order resumes part-way (\"position\" {position}) from them");
+            }
+
+            return new PipelineState(epoch, position, step, worldSize, new Lazy<PipelineStateIdentity>(identity), remaining);
         }
     }
 
@@ -173,10 +204,13 @@ public sealed class PipelineState
     /// The world size may differ (an elastic resumption).
     /// </summary>
     /// <exception cref="ArgumentException">Something differs; the message names every difference with both values.</exception>
-    public void EnsureResumes(PipelineOptions options)
+    public void EnsureResumes(PipelineOptions options) => EnsureResumes(options, 0);
+
+    /// <summary>As <see cref="EnsureResumes(PipelineOptions)"/>, for a run in the shard-buffer order with <paramref name="shuffleBuffer"/> (0 for the built-in order).</summary>
+    internal void EnsureResumes(PipelineOptions options, int shuffleBuffer)
     {
         ArgumentNullException.ThrowIfNull(options);
-        IReadOnlyList<string> differences = Identity.Differences(PipelineStateIdentity.For(options, Identity.Dataset, Identity.Samples));
+        IReadOnlyList<string> differences = Identity.Differences(PipelineStateIdentity.For(options, Identity.Dataset, Identity.Samples) with { ShuffleBuffer = shuffleBuffer });
         if (differences.Count > 0)
         {
             throw new ArgumentException($"The pipeline state was saved with other options: {string.Join("; ", differences)}.", nameof(options));
@@ -243,10 +277,10 @@ public sealed class PipelineState
             {
                 problems.Add($"rank {rank}'s state is from another run (world size {other.WorldSize}, seed {other.Identity.Seed}, dataset {other.Identity.Dataset}; rank 0: world size {first.WorldSize}, seed {first.Identity.Seed}, dataset {first.Identity.Dataset})");
             }
-            else if ((other.Epoch, other.Position, other.Step) != (first.Epoch, first.Position, first.Step)
+            else if (((other.Epoch, other.Position, other.Step) != (first.Epoch, first.Position, first.Step) || !Equals(other.Remaining, first.Remaining))
                 && !(first.Identity.Remainder == RemainderPolicy.Uneven && other.Epoch == first.Epoch + 1 && other.Position == 0 && other.Step == 0))
             {
-                problems.Add($"rank {rank} stopped at epoch {other.Epoch}, position {other.Position}, step {other.Step}; rank 0 at epoch {first.Epoch}, position {first.Position}, step {first.Step}");
+                problems.Add($"rank {rank} stopped at epoch {other.Epoch}, position {other.Position}, step {other.Step}{RangesOf(other)}; rank 0 at epoch {first.Epoch}, position {first.Position}, step {first.Step}{RangesOf(first)}");
             }
         }
 
@@ -260,8 +294,11 @@ public sealed class PipelineState
         return first;
     }
 
+    private static string RangesOf(PipelineState state) => state.Remaining is null ? "" : $" (remaining {state.Remaining})";
+
     /// <inheritdoc />
-    public override string ToString() => $"epoch {Epoch}, position {Position}, step {Step}, world size {WorldSize}, seed {Identity.Seed}, dataset {Identity.Dataset}";
+    public override string ToString() => $"epoch {Epoch}, position {Position}, step {Step}, world size {WorldSize}, seed {Identity.Seed}, dataset {Identity.Dataset}"
+        + (Remaining is null ? "" : $", remaining {Remaining}");
 
     /// <summary>
     /// The position and the step must agree: every step of an epoch took one batch on each rank of the world it ran in
@@ -308,6 +345,8 @@ public sealed class PipelineState
 
             return value >= min ? value : throw Invalid(name, $"at least {min}");
         }
+
+        public bool Has(string name) => root.TryGetProperty(name, out _);
 
         public double Double(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Number ? e.GetDouble() : throw Invalid(name, "a number");
 

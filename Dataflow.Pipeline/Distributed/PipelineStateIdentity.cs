@@ -34,6 +34,10 @@ namespace Dataflow.Pipeline.Distributed;
 public sealed record PipelineStateIdentity(long Seed, int BatchSize, bool Shuffle, bool ShuffleWithinBatch, bool DropLast, RemainderPolicy Remainder,
     double ValidationSplit, Subset Subset, string Image, string Normalization, string Augmentations, string Dataset, int Samples)
 {
+    /// <summary>The shard-buffer order's buffer size (<see cref="Sources.ShardShufflePlanner"/>); 0 when the epoch's order is
+    /// the built-in one (a full shuffle, or the selection as it is).</summary>
+    public int ShuffleBuffer { get; init; }
+
     /// <summary>The identity of a run with <paramref name="options"/> over a dataset with this fingerprint and subset size.</summary>
     public static PipelineStateIdentity For(PipelineOptions options, string dataset, int samples)
     {
@@ -106,6 +110,7 @@ public sealed record PipelineStateIdentity(long Seed, int BatchSize, bool Shuffl
         Compare(nameof(PipelineOptions.Remainder), Remainder, run.Remainder);
         Compare(nameof(PipelineOptions.ValidationSplit), ValidationSplit, run.ValidationSplit);
         Compare(nameof(PipelineOptions.Subset), Subset, run.Subset);
+        Compare("ShuffleBuffer (the shard-buffer order's; 0 for the built-in order)", ShuffleBuffer, run.ShuffleBuffer);
         Compare("image options (size, colour, resize, interpolation, decode) fingerprint", Image, run.Image);
         Compare("normalization and layout fingerprint", Normalization, run.Normalization);
         Compare($"{nameof(PipelineOptions.Augmentations)} fingerprint", Augmentations, run.Augmentations);
@@ -127,12 +132,19 @@ public sealed record PipelineStateIdentity(long Seed, int BatchSize, bool Shuffl
         json.WriteString("augmentations", Augmentations);
         json.WriteString("dataset", Dataset);
         json.WriteNumber("samples", Samples);
+        if (ShuffleBuffer > 0)
+        {
+            json.WriteNumber("shuffleBuffer", ShuffleBuffer);
+        }
     }
 
     internal static PipelineStateIdentity ReadFrom(PipelineState.StateReader state) => new(
         state.Long("seed", long.MinValue), state.Int("batchSize", 1), state.Bool("shuffle"), state.Bool("shuffleWithinBatch"), state.Bool("dropLast"),
         state.Enum<RemainderPolicy>("remainder"), state.Double("validationSplit"), state.Enum<Subset>("subset"),
-        state.String("image"), state.String("normalization"), state.String("augmentations"), state.String("dataset"), state.Int("samples", 1));
+        state.String("image"), state.String("normalization"), state.String("augmentations"), state.String("dataset"), state.Int("samples", 1))
+    {
+        ShuffleBuffer = state.Has("shuffleBuffer") ? state.Int("shuffleBuffer", 1) : 0,
+    };
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 8));
 

@@ -112,6 +112,9 @@ public sealed class EpochPlan
     /// <summary>True when position <paramref name="position"/> repeats a sample as padding.</summary>
     public bool IsRepeat(int position) => _repeats is not null && _repeats[position];
 
+    /// <summary>For a streamed epoch split between ranks by <see cref="ShardRangePartition"/>: that split (what every rank was given), from which the state after each batch follows.</summary>
+    internal ShardRangePartition? Ranges { get; init; }
+
     /// <summary>The number of positions in batch <paramref name="batch"/>.</summary>
     public int BatchLength(int batch) => Math.Min(BatchSize, _order.Length - batch * BatchSize);
 

@@ -55,84 +55,32 @@ public sealed class ShardShufflePlanner : IEpochPlanner
     /// <summary>Samples in the shuffle buffer.</summary>
     public int BufferSize { get; }
 
+    /// <summary>Positions per batch.</summary>
+    internal int BatchSize => _batches.BatchSize;
+
+    /// <summary>Whether each batch permutes its rows.</summary>
+    internal bool ShuffleWithinBatch => _batches.ShuffleWithinBatch;
+
+    /// <summary>Whether a short last batch is left out.</summary>
+    internal bool DropLast => _batches.DropLast;
+
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A selected sample was not discovered by a shard, Parquet or TFRecord source.</exception>
     public EpochPlan Plan(SampleSet set, ReadOnlySpan<int> selected, int epoch)
     {
         ArgumentNullException.ThrowIfNull(set);
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        int[] stream = StreamOrder(set, selected, Seed, epoch);
-        int[] order = new int[stream.Length];
-        var random = new SampleRandom(Seed, RandomStreams.ShuffleBuffer, epoch);
-        int[] buffer = new int[Math.Min(BufferSize, Math.Max(1, stream.Length))];
-        int held = 0;
-        int emitted = 0;
-        foreach (int sample in stream)
+        ShardBufferOrder mixed = ShardBufferOrder.Of(set, selected, Seed, BufferSize, epoch);
+        int[] order = new int[mixed.Count];
+        for (int g = 0; g < order.Length; g++)
         {
-            if (held < buffer.Length)
-            {
-                buffer[held++] = sample;
-                continue;
-            }
-
-            int j = random.NextInt(held);
-            order[emitted++] = buffer[j];
-            buffer[j] = sample;
-        }
-
-        while (held > 0)
-        {
-            int j = random.NextInt(held);
-            order[emitted++] = buffer[j];
-            buffer[j] = buffer[--held];
+            order[g] = mixed.SampleAt(g);
         }
 
         return _batches.Plan(set, order, epoch);
     }
 
     /// <summary>The epoch's shard stream: the shards in their (seed, epoch) order, each one's selected samples in file order.</summary>
-    internal static int[] StreamOrder(SampleSet set, ReadOnlySpan<int> selected, long seed, int epoch)
-    {
-        // Members by shard ordinal (a list of lists: the shared precompiled code of references, not a sorted
-        // dictionary over int compiled at start-up).
-        var byShard = new List<List<int>?>();
-        foreach (int index in selected)
-        {
-            SampleInfo sample = set.Samples[index];
-            int shard = sample.State is IShardPosition position
-                ? position.Shard
-                : throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}, {nameof(ParquetSampleSource)}: a shard planner needs shards.", nameof(set));
-            while (byShard.Count <= shard)
-            {
-                byShard.Add(null);
-            }
-
-            (byShard[shard] ??= []).Add(index);
-        }
-
-        var present = new List<int>();
-        for (int shard = 0; shard < byShard.Count; shard++)
-        {
-            if (byShard[shard] is not null)
-            {
-                present.Add(shard);
-            }
-        }
-
-        int[] shards = [.. present];
-        new SampleRandom(seed, RandomStreams.ShardOrder, epoch).Shuffle<int>(shards);
-        var stream = new int[selected.Length];
-        int next = 0;
-        foreach (int shard in shards)
-        {
-            foreach (int index in byShard[shard]!)
-            {
-                stream[next++] = index;
-            }
-        }
-
-        return stream;
-    }
+    internal static int[] StreamOrder(SampleSet set, ReadOnlySpan<int> selected, long seed, int epoch) => ShardBufferOrder.StreamOf(set, selected, seed, epoch);
 
     /// <inheritdoc />
     public override string ToString() => $"ShardShufflePlanner(buffer {BufferSize}, seed {Seed}, {_batches})";
