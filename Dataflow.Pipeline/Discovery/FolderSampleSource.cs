@@ -242,24 +242,8 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// rest is read (an <see cref="IOException"/> naming the file). The pipeline's own folder source takes both limits
     /// from its options; one constructed by hand and passed to <c>UseSource</c> uses their defaults.
     /// </remarks>
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sample);
-        ArgumentNullException.ThrowIfNull(pool);
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<PooledBuffer>(cancellationToken);
-        }
-
-        try
-        {
-            return ValueTask.FromResult(ReadFile(sample, pool));
-        }
-        catch (Exception e)
-        {
-            return ValueTask.FromException<PooledBuffer>(e);
-        }
-    }
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
 
     /// <inheritdoc />
     PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => ReadFile(sample, pool);

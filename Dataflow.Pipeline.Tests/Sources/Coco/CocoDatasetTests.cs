@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Dataflow.Pipeline.Sources.Coco;
+using Dataflow.Pipeline.Sources;
 using OpenCvSharp;
 
 namespace Dataflow.Pipeline.Tests.Sources.Coco;

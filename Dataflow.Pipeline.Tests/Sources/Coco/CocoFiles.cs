@@ -10,9 +10,13 @@ internal sealed class CocoFiles : IDisposable
 {
     private readonly TempDataset _folder = new();
 
-    public CocoFiles()
+    private readonly string _images;
+
+    /// <summary>Creates the folder, the images to go into <paramref name="images"/> under it.</summary>
+    public CocoFiles(string images = "images")
     {
-        ImageRoot = Path.Combine(_folder.Root, "images");
+        _images = images;
+        ImageRoot = Path.Combine(_folder.Root, images);
         Directory.CreateDirectory(ImageRoot);
     }
 
@@ -26,14 +30,14 @@ internal sealed class CocoFiles : IDisposable
 
     public JsonArray Categories { get; } = [];
 
-    /// <summary>Adds an image entry and writes its PNG (a pattern, or <paramref name="image"/>).</summary>
+    /// <summary>Adds an image entry and writes its PNG (a pattern, or <paramref name="image"/>) into <see cref="ImageRoot"/>.</summary>
     public CocoFiles Image(long id, string fileName, int width, int height, Mat? image = null, bool write = true)
     {
         Images.Add(new JsonObject { ["id"] = id, ["file_name"] = fileName, ["width"] = width, ["height"] = height, ["license"] = 1 });
         if (write)
         {
             using Mat pattern = image is null ? TempDataset.Pattern(width, height, (int)id) : new Mat();
-            _folder.Write("images", fileName, image ?? pattern);
+            _folder.Write(_images, fileName, image ?? pattern);
         }
 
         return this;
@@ -81,6 +85,7 @@ internal sealed class CocoFiles : IDisposable
             ["categories"] = Categories.DeepClone(),
         };
         string path = Path.Combine(Root, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, file.ToJsonString(Options));
         return path;
     }

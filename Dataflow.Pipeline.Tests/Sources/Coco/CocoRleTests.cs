@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dataflow.Pipeline.Sources.Coco;
+using Dataflow.Pipeline.Sources;
 
 namespace Dataflow.Pipeline.Tests.Sources.Coco;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dataflow.Pipeline.Discovery;
 
-namespace Dataflow.Pipeline.Sources.Coco;
+namespace Dataflow.Pipeline.Sources;
 
 /// <summary>A category of a COCO file, with its contiguous class index.</summary>
 /// <param name="Id">The file's <c>id</c> (sparse: 1 to 90 in COCO 2017).</param>

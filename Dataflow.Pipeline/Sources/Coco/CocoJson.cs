@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Dataflow.Pipeline.Sources.Coco;
+namespace Dataflow.Pipeline.Sources;
 
 /// <summary>A COCO instances file as written (<c>instances_*.json</c>, <c>person_keypoints_*.json</c>): what is read of it.</summary>
 /// <remarks>Fields the reader does not use (<c>info</c>, <c>licenses</c>, an image's <c>coco_url</c> …) are skipped unread.

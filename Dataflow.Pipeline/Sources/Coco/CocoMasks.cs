@@ -1,6 +1,6 @@
 using OpenCvSharp;
 
-namespace Dataflow.Pipeline.Sources.Coco;
+namespace Dataflow.Pipeline.Sources;
 
 /// <summary>Draws a COCO annotation's mask, when it is asked for (masks are never all made at once).</summary>
 /// <remarks>

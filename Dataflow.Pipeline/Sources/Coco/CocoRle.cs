@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Dataflow.Pipeline.Sources.Coco;
+namespace Dataflow.Pipeline.Sources;
 
 /// <summary>
 /// COCO's run-length encoding of a binary mask, as pycocotools' <c>maskApi.c</c> defines it: the mask is read in

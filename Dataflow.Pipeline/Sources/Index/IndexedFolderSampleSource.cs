@@ -46,24 +46,8 @@ public sealed class IndexedFolderSampleSource : ISampleSource, Reading.ISynchron
     }
 
     /// <inheritdoc />
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sample);
-        ArgumentNullException.ThrowIfNull(pool);
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<PooledBuffer>(cancellationToken);
-        }
-
-        try
-        {
-            return ValueTask.FromResult(Read(sample, pool));
-        }
-        catch (Exception e)
-        {
-            return ValueTask.FromException<PooledBuffer>(e);
-        }
-    }
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        Reading.SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
 
     private SampleSet Discover(string root, CancellationToken cancellationToken)
     {
