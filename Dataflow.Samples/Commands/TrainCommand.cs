@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Dataflow.Pipeline;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Distributed;
 using Dataflow.Samples.Output;
 using Dataflow.Samples.Training;
 using Spectre.Console;
@@ -33,12 +36,13 @@ public static class TrainCommand
         var weightDecay = new Option<float>("--weight-decay") { Description = "L2 penalty on the weights.", DefaultValueFactory = _ => 5e-4f };
         var dropout = new Option<float>("--dropout") { Description = "Dropout probability of the MLP's hidden units during training.", DefaultValueFactory = _ => 0.2f };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum (0 for plain SGD).", DefaultValueFactory = _ => 0.9f };
-        var save = new Option<string?>("--save") { Description = "Write the trained weights to this file.", HelpName = "FILE" };
+        var save = new Option<string?>("--save") { Description = "Write the trained weights to this file, and the loader state beside it (FILE.loader.json); {rank} in the name is replaced by the rank.", HelpName = "FILE" };
+        var saveState = new Option<string?>("--save-state") { Description = "Write the loader state after the last training batch to this file (as digest --save-state); {rank} in the name is replaced by the rank.", HelpName = "FILE" };
         var export = new Option<string?>("--export") { Description = "Write the trained model as ONNX (Flatten, Gemm, Relu, Softmax) for predict or any ONNX runtime.", HelpName = "FILE" };
         var load = new Option<string?>("--load") { Description = "Start from the weights in this file (with --epochs 0: only evaluate them).", HelpName = "FILE" };
         var resume = new Option<string?>("--resume")
         {
-            Description = "Continue a run saved with --save FILE: its weights and its loader state (FILE.loader.json); the batches are those the saved run would have had next.",
+            Description = "Continue a run saved with --save FILE: its weights and its loader state (FILE.loader.json); the batches are those the saved run would have had next. With {rank} in the name, this rank's weights are read, and every rank's loader state of the stopped run, which must be one stop's.",
             HelpName = "FILE",
         };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many training batches (as an interrupted run; with --save, to resume later).", HelpName = "N" };
@@ -53,7 +57,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a classifier (softmax regression or a one-hidden-layer MLP) on a folder of images; the default command.");
         pipeline.AddTo(command);
-        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, export, load, resume, stopAfter, json })
+        foreach (Option option in new Option[] { model, hidden, learningRate, momentum, weightDecay, dropout, save, saveState, export, load, resume, stopAfter, json })
         {
             command.Options.Add(option);
         }
@@ -73,8 +77,13 @@ public static class TrainCommand
                 throw new UsageException("--resume and --load both give the starting weights: use one of them.");
             }
 
-            return await RunAsync(environment, settings, training, resumePath ?? parse.GetValue(load), parse.GetValue(save), parse.GetValue(json), cancellationToken,
-                resumePath is null ? null : StateFiles.Load(StateFiles.BesideModel(resumePath), "--resume"), parse.GetValue(stopAfter), parse.GetValue(export)).ConfigureAwait(false);
+            // {rank} names this rank's files: the rank as the run will be placed (options, or the launcher's variables).
+            PipelineOptions options = settings.For(Subset.Training);
+            int rank = LauncherEnvironment.Resolve(options.Rank, options.WorldSize, options.ReadLauncherEnvironment ? Environment.GetEnvironmentVariable : static _ => null).Rank;
+            string? Mine(string? path) => path is null ? null : SampleList.PathFor(path, rank);
+            return await RunAsync(environment, settings, training, Mine(resumePath ?? parse.GetValue(load)), Mine(parse.GetValue(save)), parse.GetValue(json), cancellationToken,
+                resumePath is null ? null : StateFiles.LoadEveryRank(StateFiles.BesideModel(resumePath), "--resume"), parse.GetValue(stopAfter), parse.GetValue(export),
+                Mine(parse.GetValue(saveState))).ConfigureAwait(false);
         });
         return command;
     }
@@ -117,8 +126,11 @@ public static class TrainCommand
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <param name="resume">The loader state to continue from (with the weights of <paramref name="loadPath"/>), or null.</param>
     /// <param name="stopAfter">Stop after this many training batches, or null.</param>
+    /// <param name="exportPath">Where to write the model as ONNX, or null.</param>
+    /// <param name="saveStatePath">Where to write the loader state after the last training batch, or null.</param>
     public static async Task<int> RunAsync(CommandEnvironment environment, PipelineSettings settings, TrainingSettings training,
-        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken, Dataflow.Pipeline.Distributed.PipelineState? resume = null, int? stopAfter = null, string? exportPath = null)
+        string? loadPath, string? savePath, bool json, CancellationToken cancellationToken, Dataflow.Pipeline.Distributed.PipelineState? resume = null, int? stopAfter = null, string? exportPath = null,
+        string? saveStatePath = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(settings);
@@ -131,6 +143,10 @@ public static class TrainCommand
         // A model that cannot be saved or exported fails now, not after the training it would have kept.
         string? saveTarget = savePath is null ? null : CheckSaveTarget(savePath);
         string? exportTarget = exportPath is null ? null : CheckSaveTarget(exportPath, "--export");
+        if (saveStatePath is not null && Path.GetDirectoryName(Path.GetFullPath(saveStatePath)) is { } stateFolder && !Directory.Exists(stateFolder))
+        {
+            throw new UsageException($"--save-state: the folder '{stateFolder}' does not exist.");
+        }
         MlpClassifier? initial = loadPath is null ? null : LoadModel(loadPath);
         IAnsiConsole console = environment.Console;
         if (!json)
@@ -184,6 +200,11 @@ public static class TrainCommand
                 // Beside the weights, so that --resume finds both: the run continues with the batches it would have had next.
                 StateFiles.Save(result.LoaderState, StateFiles.BesideModel(saveTarget), "--save");
             }
+        }
+
+        if (saveStatePath is not null && !evaluateOnly)
+        {
+            StateFiles.Save(result.LoaderState, saveStatePath, "--save-state");
         }
 
         if (exportTarget is not null)
