@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dataflow.Pipeline.Tests.Sources.Coco;
 using Dataflow.Pipeline.Tests.Support;
 using Dataflow.Samples.Commands;
 using OpenCvSharp;
@@ -101,6 +103,56 @@ public sealed class DumpCommandTests
         JsonElement[] rows = [.. Listing(folder).GetProperty("rows").EnumerateArray()];
         CollectionAssert.AreEqual(new[] { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2 }, rows.Select(r => r.GetProperty("epoch").GetInt32()).ToArray());
         Assert.HasCount(12, Directory.GetFiles(folder, "*.png"));
+    }
+
+    [TestMethod]
+    public async Task Dump_CocoFolder_DumpsEveryImageWithItsPixelsAndLargestObjectsClass()
+    {
+        using var coco = new CocoFiles("val2017");
+        coco.Image(7, "a.png", 24, 16).Image(3, "b.png", 24, 16).Image(9, "neg.png", 24, 16).Category(18, "dog").Category(2, "cat")
+            .Annotation(1, 3, 2, [2, 3, 6, 5]).Annotation(2, 3, 18, [10, 2, 12, 10]).Annotation(5, 7, 2, [0, 0, 5, 5]);
+        coco.Write(Path.Combine("annotations", "instances_val2017.json"));
+        using var scratch = new TempDataset();
+        string folder = Path.Combine(scratch.Root, "out");
+
+        SampleRun run = await SampleRun.RunAsync("dump", "--data", coco.Root, "--out", folder, "--size", "24x16", "--validation-split", "0", "--batch-size", "3");
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        JsonElement listing = Listing(folder);
+        CollectionAssert.AreEqual(new[] { "cat", "dog", "(no object)" }, listing.GetProperty("classNames").EnumerateArray().Select(c => c.GetString()).ToArray());
+        var labels = listing.GetProperty("rows").EnumerateArray().ToDictionary(r => Path.GetFileName(r.GetProperty("id").GetString()!), r => r.GetProperty("label").GetInt32());
+        // b.png's largest box is the dog; a.png has a cat; neg.png nothing.
+        CollectionAssert.AreEquivalent(new Dictionary<string, int> { ["a.png"] = 0, ["b.png"] = 1, ["neg.png"] = 2 }, labels);
+        foreach (JsonElement row in listing.GetProperty("rows").EnumerateArray())
+        {
+            string id = row.GetProperty("id").GetString()!;
+            Assert.AreEqual(Path.Combine(coco.ImageRoot, Path.GetFileName(id)), id);
+            using Mat source = Cv2.ImRead(id, ImreadModes.Color);
+            using Mat dumped = Cv2.ImRead(Path.Combine(folder, row.GetProperty("image").GetString()!), ImreadModes.Color);
+            Assert.AreEqual(0, Cv2.Norm(source, dumped, NormTypes.INF), id);
+        }
+    }
+
+    [TestMethod]
+    public async Task Dump_CocoFileWithBadAnnotation_FailsWithOneLineNamingIt()
+    {
+        using var coco = new CocoFiles();
+        coco.Image(1, "a.png", 8, 8).Category(1, "cat").Annotation(4, 1, 1, [1, 1, 2, 2], new JsonObject { ["segmentation"] = new JsonArray(new JsonArray(1, 1, 2)) });
+        string file = coco.Write();
+
+        SampleRun run = await SampleRun.RunAsync("dump", "--data", file, "--images", coco.ImageRoot, "--out", SampleRun.AbsentPath("dump"));
+
+        run.AssertOneLineError($"COCO file '{file}': 1 problem: annotation 4 (image 1): segmentation polygon 1 has 3 numbers", ExitCodes.Failed);
+    }
+
+    [TestMethod]
+    public async Task Dump_ImagesWithAClassFolderDataset_FailsWithOneLine()
+    {
+        using var data = new TempDataset().WithClasses(2, 1, 8, 8);
+
+        SampleRun run = await SampleRun.RunAsync("dump", "--data", data.Root, "--images", data.Root, "--out", SampleRun.AbsentPath("dump"));
+
+        run.AssertOneLineError("--images goes with a COCO dataset", ExitCodes.UsageError);
     }
 
     [TestMethod]

@@ -119,7 +119,7 @@ public static class DigestCommand
         PipelineState? state = request.Resume;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TimeSpan? firstBatch = null;
-        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(settings.For(Subset.Training));
+        ImagePipelineBuilder builder = settings.Dataset.Builder(settings.For(Subset.Training));
         if (request.Resume is not null)
         {
             builder.ResumeFrom(request.Resume);

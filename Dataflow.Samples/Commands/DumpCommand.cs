@@ -90,7 +90,7 @@ public static class DumpCommand
         IReadOnlyList<string> classNames = [];
         int written = 0;
         // Enough epochs for the batches asked for: every epoch has at least one batch.
-        await using (ImagePipeline pipeline = ImagePipeline.CreateBuilder(settings.For(Subset.Training, epochs: Math.Max(settings.Epochs, batches))).BuildStream(cancellationToken))
+        await using (ImagePipeline pipeline = settings.Dataset.Builder(settings.For(Subset.Training, epochs: Math.Max(settings.Epochs, batches))).BuildStream(cancellationToken))
         {
             pipeline.Post(settings.Dataset.Root);
             pipeline.Complete();

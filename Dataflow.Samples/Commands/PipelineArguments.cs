@@ -63,7 +63,15 @@ public sealed class PipelineArguments
     /// <summary><c>--data DIR</c>: the dataset root; the embedded digits when absent.</summary>
     public Option<string?> Data { get; } = new("--data")
     {
-        Description = "Dataset root with one sub-folder per class. Default: the embedded handwritten digits.",
+        Description = "Dataset root with one sub-folder per class, or a COCO annotation file (FILE.json) or COCO folder (annotations/instances_<split>.json "
+            + "with the images in <split>/). Default: the embedded handwritten digits.",
+        HelpName = "DIR",
+    };
+
+    /// <summary><c>--images DIR</c>: the folder a COCO file's images are relative to.</summary>
+    public Option<string?> Images { get; } = new("--images")
+    {
+        Description = "With a COCO --data: the folder its images' file_name are relative to. Default: <split>/ beside the annotations folder, else the file's folder.",
         HelpName = "DIR",
     };
 
@@ -138,6 +146,7 @@ public sealed class PipelineArguments
     {
         ArgumentNullException.ThrowIfNull(command);
         command.Options.Add(Data);
+        command.Options.Add(Images);
         command.Options.Add(Size);
         command.Options.Add(Color);
         command.Options.Add(Seed);
@@ -164,7 +173,7 @@ public sealed class PipelineArguments
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(environment);
-        DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(Data), environment);
+        DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(Data), parse.GetValue(Images), environment);
         ImageSize size = parse.GetValue(Size) ?? (dataset.IsEmbedded ? new ImageSize(EmbeddedDigits.CellSize, EmbeddedDigits.CellSize) : _folderSize);
         string color = parse.GetValue(Color) ?? (dataset.IsEmbedded ? "gray" : "rgb");
         int? all = parse.GetValue(Parallelism);

@@ -64,7 +64,7 @@ public static class PreviewCommand
     public static async Task<PreviewResult> WriteAsync(PipelineSettings settings, string path, int columns, int tile, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(settings.For(Subset.Training, epochs: 1)).BuildStream(cancellationToken);
+        await using ImagePipeline pipeline = settings.Dataset.Builder(settings.For(Subset.Training, epochs: 1)).BuildStream(cancellationToken);
         pipeline.Post(settings.Dataset.Root);
         pipeline.Complete();
         await foreach (Batch batch in pipeline.ReadAllAsync(cancellationToken).ConfigureAwait(false))

@@ -63,7 +63,7 @@ public sealed class TrainingRun
 
         // The validation subset is the same every epoch: stream only the epochs this run scores.
         await using ImagePipeline? validation = _pipeline.ValidationSplit > 0
-            ? ImagePipeline.CreateBuilder(_pipeline.For(Subset.Validation, epochs - firstEpoch)).BuildStream(cancellationToken)
+            ? _pipeline.Dataset.Builder(_pipeline.For(Subset.Validation, epochs - firstEpoch)).BuildStream(cancellationToken)
             : null;
         await using EpochReader? validationEpochs = validation is null ? null : new EpochReader(validation.ReadAllAsync(cancellationToken), cancellationToken);
         if (validation is not null)
@@ -91,7 +91,7 @@ public sealed class TrainingRun
             EpochCompleted?.Invoke(result);
         }
 
-        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(_pipeline.For(Subset.Training));
+        ImagePipelineBuilder builder = _pipeline.Dataset.Builder(_pipeline.For(Subset.Training));
         if (Resume is not null)
         {
             builder.ResumeFrom(Resume);
@@ -163,7 +163,7 @@ public sealed class TrainingRun
     {
         // Without a split there is no held-out part: score every image.
         Subset subset = _pipeline.ValidationSplit > 0 ? Subset.Validation : Subset.Training;
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(_pipeline.For(subset, epochs: 1, forEvaluation: true)).BuildStream(cancellationToken);
+        await using ImagePipeline pipeline = _pipeline.Dataset.Builder(_pipeline.For(subset, epochs: 1, forEvaluation: true)).BuildStream(cancellationToken);
         pipeline.Post(_pipeline.Dataset.Root);
         pipeline.Complete();
         var score = default(Score);
