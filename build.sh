@@ -53,6 +53,17 @@ ensure_test_prerequisites() {
   fi
 }
 
+# The TFRecord tests read files written by an independent writer: Python with Debian's protobuf runtime.
+ensure_python_protobuf() {
+  [ "$(uname -s)" = "Linux" ] || return 0
+  /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "build.sh: installing python3-protobuf (the TFRecord tests' independent writer)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-protobuf >/dev/null
+  fi
+}
+
 # The object-storage tests run real servers: Azurite (Azure Blob) and s3rver (S3), from npm into .tools/
 # (git-ignored). Node.js comes from apt when it is missing and this runs as root.
 AZURITE_VERSION=3.37.0
@@ -308,6 +319,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 case "$command" in
   test)
     ensure_test_prerequisites
+    ensure_python_protobuf
     ensure_mpi_prerequisites
     ensure_test_servers
     dotnet build Dataflow.sln -c Release -nologo -clp:ErrorsOnly

@@ -93,6 +93,41 @@ internal static class FormatTestData
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="rows"/> as a TFRecord file of tf.train.Example records with Python's protobuf (Debian's
+    /// python3-protobuf; framing and CRC-32C written by the script). A row's path or label may be null (feature left out).
+    /// </summary>
+    public static void WriteTFRecordWithPython(string file, IReadOnlyList<(string? Path, int? Label)> rows, string imageKey = "image/encoded", string labelKey = "image/class/label", bool packed = true)
+    {
+        const string python = "/usr/bin/python3";
+        using (Process? check = File.Exists(python) ? Process.Start(new ProcessStartInfo(python, ["-c", "import google.protobuf"]) { RedirectStandardError = true }) : null)
+        {
+            if (check is null || !check.WaitForExit(30_000) || check.ExitCode != 0)
+            {
+                Assert.Fail("The TFRecord tests need Python 3 with its protobuf runtime at /usr/bin/python3: run ./build.sh test as root (it installs it), or `apt-get install python3-protobuf`.");
+            }
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        string spec = file + ".spec.json";
+        File.WriteAllText(spec, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["out"] = file,
+            ["imageKey"] = imageKey,
+            ["labelKey"] = labelKey,
+            ["packed"] = packed,
+            ["records"] = rows.Select(r => new Dictionary<string, object?> { ["path"] = r.Path, ["label"] = r.Label, ["filename"] = r.Path is null ? null : Path.GetFileName(r.Path) }).ToArray(),
+        }));
+        try
+        {
+            Run(python, Path.Combine(AppContext.BaseDirectory, "Sources", "Formats", "tfrecord_write.py"), spec);
+        }
+        finally
+        {
+            File.Delete(spec);
+        }
+    }
+
     /// <summary>Runs a program to its end; a failure fails the test with its output.</summary>
     public static string Run(string program, params string[] arguments)
     {
