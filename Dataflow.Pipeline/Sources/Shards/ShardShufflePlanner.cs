@@ -6,8 +6,8 @@ namespace Dataflow.Pipeline.Sources;
 /// <summary>
 /// The epoch order that streaming shards allows: the shards in a seeded order per epoch, each read front to back,
 /// through a seeded shuffle buffer of <see cref="BufferSize"/> samples (as WebDataset's <c>shuffle(n)</c>), cut into
-/// batches. Use it with a <see cref="ShardSampleSource"/>, or a <see cref="ParquetSampleSource"/> (row groups as shards)
-/// (<see cref="ImagePipelineBuilder.UsePlanner"/>).
+/// batches. Use it with a <see cref="ShardSampleSource"/>, a <see cref="ParquetSampleSource"/> (row groups as shards) or a
+/// <see cref="TFRecordSampleSource"/> (files as shards) (<see cref="ImagePipelineBuilder.UsePlanner"/>).
 /// </summary>
 /// <remarks>
 /// <para>The plan is a pure function of (selection, seed, epoch, buffer size): the shard order is drawn from
