@@ -142,10 +142,36 @@ pack_library() {
   fi
   say "building Dataflow.Pipeline (Release)"
   quietly dotnet build Dataflow.Pipeline -c Release -nologo -clp:ErrorsOnly "${url_args[@]}"
-  say "packing Dataflow.Pipeline $version into artifacts/packages"
-  quietly dotnet pack Dataflow.Pipeline -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages \
-    -p:PackageVersion="$version" "${url_args[@]}"
-  ls artifacts/packages/Dataflow.Pipeline."$version".nupkg artifacts/packages/Dataflow.Pipeline."$version".snupkg >/dev/null
+  quietly dotnet build Dataflow.Pipeline.S3 -c Release -nologo -clp:ErrorsOnly "${url_args[@]}"
+  quietly dotnet build Dataflow.Pipeline.Azure -c Release -nologo -clp:ErrorsOnly "${url_args[@]}"
+  local package
+  for package in Dataflow.Pipeline Dataflow.Pipeline.S3 Dataflow.Pipeline.Azure; do
+    say "packing $package $version into artifacts/packages"
+    quietly dotnet pack "$package" -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages \
+      -p:PackageVersion="$version" "${url_args[@]}"
+    ls artifacts/packages/"$package"."$version".nupkg artifacts/packages/"$package"."$version".snupkg >/dev/null
+  done
+}
+
+# Starts s3rver (from .tools) on a free loopback port for the S3 package's consumer, its endpoint in $S3RVER_ENDPOINT.
+# The caller stops it (kill the PID in $S3RVER_PID) and removes $S3RVER_DATA.
+start_s3rver() {
+  local port
+  port=$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
+  S3RVER_DATA=$(mktemp -d)
+  NODE_OPTIONS=--openssl-legacy-provider node .tools/node_modules/s3rver/bin/s3rver.js --address 127.0.0.1 --port "$port" \
+    --directory "$S3RVER_DATA" --silent >/dev/null 2>&1 &
+  S3RVER_PID=$!
+  local tries
+  for tries in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      S3RVER_ENDPOINT="http://127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "build.sh: s3rver did not start on 127.0.0.1:$port" >&2
+  return 1
 }
 
 # One line on stderr for each step of a long command, so that it never sits silent for minutes.
@@ -163,6 +189,16 @@ check_package() {
   say "building and running samples/consumer against the package"
   quietly dotnet build samples/consumer -c Release -nologo -clp:ErrorsOnly -p:DataflowPipelineVersion="$version"
   dotnet samples/consumer/bin/Release/net10.0/PackageConsumer.dll "$version"
+  say "building and running samples/consumer-s3 against the S3 package and s3rver"
+  rm -rf samples/consumer-s3/bin
+  quietly dotnet build samples/consumer-s3 -c Release -nologo -clp:ErrorsOnly -p:DataflowPipelineVersion="$version"
+  local s3_status=0
+  start_s3rver
+  dotnet samples/consumer-s3/bin/Release/net10.0/S3Consumer.dll "$S3RVER_ENDPOINT" "$version" || s3_status=$?
+  kill "$S3RVER_PID" 2>/dev/null || true
+  wait "$S3RVER_PID" 2>/dev/null || true
+  rm -rf "$S3RVER_DATA"
+  [ "$s3_status" = 0 ] || return "$s3_status"
   check_readmes "$version"
   # The same app as a native AOT executable: the library must trim and run without a JIT (no warnings allowed).
   # Linux only here (a Windows native publish needs the MSVC linker).

@@ -46,7 +46,7 @@ internal sealed class S3Server : StorageServer
         MaxOutage = maxOutage,
         RetryDelay = TimeSpan.FromMilliseconds(50),
         S3ServiceUrl = endpoint,
-        S3Credentials = new BasicAWSCredentials(accessKey, secret),
+        S3AccessKeyId = accessKey, S3SecretAccessKey = secret,
         MaxBytesInFlight = maxBytesInFlight,
         MaxRetries = retries,
         RequestTimeout = requestTimeout,

@@ -1,4 +1,6 @@
 using Dataflow.Pipeline.Sources;
+using Dataflow.Pipeline.Tests.Reliability;
+using Dataflow.Pipeline.Tests.Support;
 
 namespace Dataflow.Pipeline.Tests.Storage;
 
@@ -49,5 +51,54 @@ public sealed class StorageLocationTests
     {
         var e = Assert.ThrowsExactly<ArgumentException>(() => StorageLocation.Open(root, Offline));
         Assert.StartsWith($"The dataset location \"{root}\" names no {what}.", e.Message);
+    }
+
+    [TestMethod]
+    public void Open_SchemeNoPackageRegistered_RefusedNamingTheSchemeAndHowToAddOne()
+    {
+        const string root = "gs://bucket/images";
+        var e = Assert.ThrowsExactly<ArgumentException>(() => StorageLocation.Open(root, Offline));
+        Assert.StartsWith($"The dataset location \"{root}\" has the scheme gs://, which no storage package registered (registered: ", e.Message);
+        StringAssert.Contains(e.Message, "az://, http://, https://, s3://); implement IObjectStoreScheme and call ObjectStoreSchemes.Register.");
+        Assert.IsTrue(StorageLocation.IsRemote(root));
+        Assert.IsFalse(StorageLocation.IsRemote("/data/images"));
+        Assert.IsFalse(StorageLocation.IsRemote(@"C:\data\images"));
+    }
+
+    [TestMethod]
+    [DataRow("")]
+    [DataRow("s3://")]
+    [DataRow("a/b")]
+    public void Register_SchemeNotAName_RefusedNamingIt(string name)
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ObjectStoreSchemes.Register(new FolderScheme(name, "")));
+        StringAssert.Contains(e.Message, $"declares the scheme \"{name}\"");
+        Assert.IsFalse(ObjectStoreSchemes.IsRegistered(name));
+    }
+
+    [TestMethod]
+    public async Task Run_LocationOfARegisteredScheme_ReadThroughItsStore()
+    {
+        // A scheme of the user's: its locations open a store over a local folder, through which the object-folder
+        // source discovers and reads the images of the real graph.
+        using TempDataset data = new TempDataset().WithClasses(2, 3, 12, 10);
+        ObjectStoreSchemes.Register(new FolderScheme("testfolder", data.Root));
+        Assert.IsTrue(ObjectStoreSchemes.IsRegistered("TestFolder"));
+        FaultRun run = await FaultHarness.RunAsync(
+            new PipelineOptions { Width = 12, Height = 10, BatchSize = 2, Seed = 1, ReducedDecode = false }, "testfolder://any/", b => b.UseSource(new ObjectFolderSampleSource()));
+
+        Assert.IsNull(run.Error);
+        string[] paths = [.. run.Batches.SelectMany(b => b.Paths).Order(StringComparer.Ordinal)];
+        Assert.HasCount(6, paths);
+        CollectionAssert.AreEqual(new[] { "class0", "class0", "class0", "class1", "class1", "class1" }, paths.Select(p => Path.GetFileName(Path.GetDirectoryName(p))).ToArray());
+        Assert.AreEqual(6, run.Pipeline.Report.Batched);
+    }
+
+    /// <summary>Opens every location of its scheme as the local folder <paramref name="folder"/>.</summary>
+    private sealed class FolderScheme(string name, string folder) : IObjectStoreScheme
+    {
+        public IReadOnlyList<string> Schemes { get; } = [name];
+
+        public StorageLocation Open(string location, StorageOptions options) => new(new LocalObjectStore(folder), "");
     }
 }

@@ -12,6 +12,9 @@ public static class CommandRunner
     /// <summary>A root command holding <paramref name="commands"/>, in the order <c>--help</c> lists them.</summary>
     public static RootCommand Root(string description, IEnumerable<Command> commands)
     {
+        // The apps read every kind of location the project ships a store for.
+        Dataflow.Pipeline.Sources.S3Storage.Register();
+        Dataflow.Pipeline.Sources.AzureBlobStorage.Register();
         var root = new RootCommand(description);
         foreach (Command command in commands)
         {

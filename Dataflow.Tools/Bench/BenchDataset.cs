@@ -67,7 +67,7 @@ internal sealed class BenchDataset : IDisposable
                 using var client = LocalStorageServers.S3Client(endpoint);
                 client.PutBucketAsync(LocalStorageServers.Container).GetAwaiter().GetResult();
                 LocalStorageServers.UploadS3Async(client, local, prefix).GetAwaiter().GetResult();
-                storage = new StorageOptions { S3ServiceUrl = endpoint, S3Credentials = new BasicAWSCredentials(LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey), MaxBytesInFlight = bytesInFlight };
+                storage = new StorageOptions { S3ServiceUrl = endpoint, S3AccessKeyId = LocalStorageServers.S3AccessKey, S3SecretAccessKey = LocalStorageServers.S3SecretKey, MaxBytesInFlight = bytesInFlight };
             }
             else
             {

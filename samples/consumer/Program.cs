@@ -53,6 +53,26 @@ try
         }
     }
 
+    // The core package carries no cloud SDK: s3:// asks for the S3 package by name, and no AWS, Azure or MSAL assembly
+    // is in the app.
+    try
+    {
+        StorageLocation.Open("s3://bucket/images").Store.Dispose();
+        return Fail("s3:// opened without the Dataflow.Pipeline.S3 package");
+    }
+    catch (ArgumentException e) when (e.Message.Contains("Dataflow.Pipeline.S3", StringComparison.Ordinal) && e.Message.Contains("S3Storage.Register()", StringComparison.Ordinal))
+    {
+    }
+
+    string[] cloud = [.. Directory.EnumerateFiles(AppContext.BaseDirectory)
+        .Select(Path.GetFileName)
+        .OfType<string>()
+        .Where(f => f.StartsWith("AWSSDK.", StringComparison.Ordinal) || f.StartsWith("Azure.", StringComparison.Ordinal) || f.StartsWith("Microsoft.Identity", StringComparison.Ordinal))];
+    if (cloud.Length > 0)
+    {
+        return Fail($"the core package brought cloud SDK assemblies: {string.Join(", ", cloud)}");
+    }
+
     // The app's dependency manifest says where the library came from: the package just packed, not a project. A
     // native AOT executable has no manifest: the version is checked by the build that restored it.
     if (RuntimeFeature.IsDynamicCodeSupported)

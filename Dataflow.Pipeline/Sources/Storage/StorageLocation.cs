@@ -1,9 +1,10 @@
 namespace Dataflow.Pipeline.Sources;
 
 /// <summary>
-/// A dataset location posted to the pipeline, resolved to a store and a key prefix: a local folder,
-/// <c>s3://bucket/prefix</c>, <c>az://container/prefix</c> (account from the connection string) or
-/// <c>https://account.blob.core.windows.net/container/prefix?SAS</c>.
+/// A dataset location posted to the pipeline, resolved to a store and a key prefix: a local folder, or a URL of a
+/// registered scheme (<see cref="ObjectStoreSchemes"/>): <c>s3://bucket/prefix</c> (Dataflow.Pipeline.S3),
+/// <c>az://container/prefix</c> (account from the connection string) or
+/// <c>https://account.blob.core.windows.net/container/prefix?SAS</c> (Dataflow.Pipeline.Azure).
 /// </summary>
 /// <remarks>
 /// In <c>s3://</c> and <c>az://</c> locations the prefix is a key prefix as written: <c>#</c>, <c>?</c> and <c>%xx</c>
@@ -14,75 +15,41 @@ namespace Dataflow.Pipeline.Sources;
 /// <param name="Prefix">The keys' prefix inside the store: empty, or ending with <c>/</c>.</param>
 public sealed record StorageLocation(IObjectStore Store, string Prefix)
 {
-    /// <summary>True when <paramref name="root"/> names object storage rather than a local path.</summary>
-    public static bool IsRemote(string root) =>
-        root.StartsWith("s3://", StringComparison.OrdinalIgnoreCase)
-        || root.StartsWith("az://", StringComparison.OrdinalIgnoreCase)
-        || root.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
-        || root.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+    /// <summary>True when <paramref name="root"/> names object storage (a URL with a scheme) rather than a local path.</summary>
+    public static bool IsRemote(string root) => ObjectStoreSchemes.SchemeOf(root) is not null;
 
-    /// <summary>Resolves <paramref name="root"/>.</summary>
-    /// <exception cref="ArgumentException">The location is malformed, or an <c>az://</c> location has no connection string.</exception>
+    /// <summary>Resolves <paramref name="root"/>: a local path, or a URL whose scheme a storage package registered (<see cref="ObjectStoreSchemes"/>).</summary>
+    /// <exception cref="ArgumentException">The location is malformed, its scheme is not registered (the message names the package to add), or an <c>az://</c> location has no connection string.</exception>
     public static StorageLocation Open(string root, StorageOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         options ??= StorageOptions.Default;
-        if (!IsRemote(root))
-        {
-            return new StorageLocation(new LocalObjectStore(root), "");
-        }
-
-        int schemeEnd = root.IndexOf("://", StringComparison.Ordinal);
-        string scheme = root[..schemeEnd].ToLowerInvariant();
-        if (scheme is "s3" or "az")
-        {
-            // Keys are keys, not URL syntax: everything after the bucket or container is the prefix as written
-            // ('#', '?' and '%' included, nothing decoded), as the SDKs take a key.
-            string rest = root[(schemeEnd + 3)..];
-            int slash = rest.IndexOf('/');
-            string container = slash < 0 ? rest : rest[..slash];
-            if (container.Length == 0)
-            {
-                throw new ArgumentException($"The dataset location \"{root}\" names no {(scheme == "s3" ? "bucket" : "container")}.", nameof(root));
-            }
-
-            string prefix = NormalizePrefix(slash < 0 ? "" : rest[(slash + 1)..]);
-            if (scheme == "s3")
-            {
-                return new StorageLocation(new S3ObjectStore(container, options), prefix);
-            }
-
-            string? connection = options.AzureConnectionString ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING");
-            if (string.IsNullOrWhiteSpace(connection))
-            {
-                throw new ArgumentException($"The dataset location \"{root}\" needs an Azure Storage connection string: set AZURE_STORAGE_CONNECTION_STRING or StorageOptions.AzureConnectionString (or use the container's https URL with a SAS token).", nameof(root));
-            }
-
-            return new StorageLocation(new AzureBlobObjectStore(connection, container, options), prefix);
-        }
-
-        // https://account.blob.core.windows.net/container/prefix?sas: a URL, read as one (percent-decoded).
-        if (!Uri.TryCreate(root, UriKind.Absolute, out Uri? uri))
-        {
-            throw new ArgumentException($"The dataset location \"{root}\" is not a valid URL.", nameof(root));
-        }
-
-        if (uri.Fragment.Length > 0)
-        {
-            throw new ArgumentException($"The dataset location \"{root}\" has a fragment (\"{uri.Fragment}\"), which a URL does not send: write a '#' in a key as %23.", nameof(root));
-        }
-
-        string[] parts = uri.AbsolutePath.Trim('/').Split('/', 2);
-        if (parts[0].Length == 0)
-        {
-            throw new ArgumentException($"The dataset location \"{root}\" names no container (expected https://account.blob.core.windows.net/container/prefix).", nameof(root));
-        }
-
-        var containerUri = new UriBuilder(uri) { Path = "/" + parts[0] }.Uri;
-        return new StorageLocation(new AzureBlobObjectStore(containerUri, options), NormalizePrefix(parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : ""));
+        return ObjectStoreSchemes.SchemeOf(root) is { } scheme
+            ? ObjectStoreSchemes.Open(root, scheme, options)
+            : new StorageLocation(new LocalObjectStore(root), "");
     }
 
-    private static string NormalizePrefix(string path)
+    /// <summary>
+    /// Splits <c>scheme://container/prefix</c> into the container (bucket) and the key prefix, taken as written: keys are
+    /// keys, not URL syntax (<c>#</c>, <c>?</c> and <c>%</c> included, nothing decoded), as the SDKs take a key.
+    /// </summary>
+    /// <exception cref="ArgumentException">No container is named.</exception>
+    internal static (string Container, string Prefix) SplitKeyLocation(string root, string containerWord)
+    {
+        int schemeEnd = root.IndexOf("://", StringComparison.Ordinal);
+        string rest = root[(schemeEnd + 3)..];
+        int slash = rest.IndexOf('/');
+        string container = slash < 0 ? rest : rest[..slash];
+        if (container.Length == 0)
+        {
+            throw new ArgumentException($"The dataset location \"{root}\" names no {containerWord}.", nameof(root));
+        }
+
+        return (container, NormalizePrefix(slash < 0 ? "" : rest[(slash + 1)..]));
+    }
+
+    /// <summary>The prefix without leading or trailing slashes, then with one trailing slash (or empty).</summary>
+    internal static string NormalizePrefix(string path)
     {
         string trimmed = path.Trim('/');
         return trimmed.Length == 0 ? "" : trimmed + "/";

@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Dataflow.Pipeline.Internal;
 
 namespace Dataflow.Pipeline.Sources;
@@ -66,8 +65,18 @@ public sealed class StorageOptions
     /// <summary>The S3 region; null for the SDK's chain (<c>AWS_REGION</c>, profile), or us-east-1 with an endpoint override.</summary>
     public string? S3Region { get; init; }
 
-    /// <summary>S3 credentials; null for the SDK's default chain (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, profiles, instance roles).</summary>
-    public AWSCredentials? S3Credentials { get; init; }
+    /// <summary>
+    /// The S3 access key id; with <see cref="S3SecretAccessKey"/> (and <see cref="S3SessionToken"/> for temporary keys) the
+    /// credentials of every S3 request. Null for the credentials given to <c>S3Storage.Register</c>, else the SDK's
+    /// default chain (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, profiles, instance roles).
+    /// </summary>
+    public string? S3AccessKeyId { get; init; }
+
+    /// <summary>The S3 secret access key that goes with <see cref="S3AccessKeyId"/>.</summary>
+    public string? S3SecretAccessKey { get; init; }
+
+    /// <summary>The session token of temporary S3 credentials (with <see cref="S3AccessKeyId"/>); null for long-term keys.</summary>
+    public string? S3SessionToken { get; init; }
 
     /// <summary>The Azure Storage connection string for <c>az://</c> locations; null for <c>AZURE_STORAGE_CONNECTION_STRING</c>.</summary>
     public string? AzureConnectionString { get; init; }
@@ -125,6 +134,17 @@ public sealed class StorageOptions
         if (S3ServiceUrl is not null && !Uri.TryCreate(S3ServiceUrl, UriKind.Absolute, out _))
         {
             checks.Add(nameof(S3ServiceUrl), $"Parameter \"S3ServiceUrl\" must be an absolute URL, was \"{S3ServiceUrl}\".");
+        }
+
+        if ((S3AccessKeyId is null) != (S3SecretAccessKey is null))
+        {
+            checks.Add(S3AccessKeyId is null ? nameof(S3AccessKeyId) : nameof(S3SecretAccessKey),
+                $"Parameters \"S3AccessKeyId\" and \"S3SecretAccessKey\" go together: set both or neither (the {(S3AccessKeyId is null ? "key id" : "secret")} is missing).");
+        }
+
+        if (S3SessionToken is not null && S3AccessKeyId is null)
+        {
+            checks.Add(nameof(S3SessionToken), "Parameter \"S3SessionToken\" needs \"S3AccessKeyId\" and \"S3SecretAccessKey\": a session token belongs to temporary keys.");
         }
     }
 }

@@ -73,7 +73,10 @@ public sealed class S3ObjectStore : IObjectStore
         }
 
         _endpoint = serviceUrl ?? "AWS S3";
-        _client = options.S3Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.S3Credentials, config);
+        AWSCredentials? credentials = options.S3AccessKeyId is { } id
+            ? options.S3SessionToken is { } token ? new SessionAWSCredentials(id, options.S3SecretAccessKey, token) : new BasicAWSCredentials(id, options.S3SecretAccessKey)
+            : S3Storage.DefaultCredentials;
+        _client = credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
         _budget = new ByteBudget(options.MaxBytesInFlight);
         _requests = new StoreRequests(options, $"'s3://{Bucket}' at {_endpoint}");
         _readTimeout = options.ReadTimeout;
