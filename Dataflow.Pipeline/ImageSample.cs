@@ -20,6 +20,7 @@ public sealed class ImageSample
     private PooledBuffer? _bytes;
     private Mat? _image;
     private int _loaded;
+    private Targets.TargetState? _targets;
 
     internal ImageSample(SampleInfo? info, Planning.PlannedBatch batch, int position, int slot, ImageCounter counter, bool isRepeat = false)
     {
@@ -192,10 +193,21 @@ public sealed class ImageSample
         }
     }
 
+    /// <summary>The sample's targets while its image moves (decode to normalize); null for a dataset without targets.</summary>
+    internal Targets.TargetState? TargetState
+    {
+        get => _targets;
+        set => Interlocked.Exchange(ref _targets, value)?.Dispose();
+    }
+
+    /// <summary>The sample's targets once its image is final, for the batch; null for a dataset without targets.</summary>
+    internal Targets.RowTargets? RowTargets { get; set; }
+
     /// <summary>Frees the bytes and the pixels; runs once per load, safe on any path.</summary>
     internal void Release()
     {
         ReleaseBytes();
+        Interlocked.Exchange(ref _targets, null)?.Dispose();
         Mat? image = Interlocked.Exchange(ref _image, null);
         if (image is not null)
         {

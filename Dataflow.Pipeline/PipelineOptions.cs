@@ -297,6 +297,15 @@ public sealed record PipelineOptions
         }
 
         Cache?.Check(Width, Height, checks);
+        if (Targets is null)
+        {
+            checks.Add(nameof(Targets), $"Parameter \"{nameof(Targets)}\" must be set, was null.");
+        }
+        else
+        {
+            Targets.Check(checks, nameof(Targets));
+        }
+
         checks.ThrowIfAny();
 
         // The disk is looked at once every value is valid.
@@ -425,6 +434,11 @@ public sealed record PipelineOptions
     /// asked of the pipeline that it would silently not do.</remarks>
     /// <value><see cref="TensorElementType.Float32"/>.</value>
     public TensorElementType Output { get; init; } = TensorElementType.Float32;
+
+    /// <summary>How a dataset's targets (boxes, keypoints, masks) leave the pipeline and which survive the transforms.</summary>
+    /// <remarks>Used only when the source's <see cref="Discovery.SampleSet"/> has a <see cref="Discovery.SampleSet.TargetSchema"/>; see docs/targets.md.</remarks>
+    /// <value><see cref="Targets.TargetOptions.Default"/>.</value>
+    public Targets.TargetOptions Targets { get; init; } = Pipeline.Targets.TargetOptions.Default;
 
     /// <summary>The decoded-image cache: later epochs take each sample's decoded, resized pixels from memory or a file instead of reading and decoding it again.</summary>
     /// <remarks>See <see cref="DecodedImageCacheOptions"/> for where entries live, and when batches are bit-identical to an uncached run.</remarks>

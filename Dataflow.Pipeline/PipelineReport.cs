@@ -94,6 +94,14 @@ public sealed class PipelineReport
     /// does not count the drops of the epoch it stopped in).</summary>
     public long DroppedLast => Interlocked.Read(ref _droppedLast);
 
+    /// <summary>
+    /// Boxes the keep rules dropped (<see cref="Targets.TargetOptions"/>: pushed out of the image, too small, too little left) from
+    /// the rows handed over, with their classes, fields, keypoints and masks; 0 for a dataset without boxes.
+    /// </summary>
+    public long DroppedBoxes => Interlocked.Read(ref _droppedBoxes);
+
+    private long _droppedBoxes;
+
     /// <summary>Samples skipped (one entry per epoch in which a sample failed).</summary>
     public IReadOnlyList<SkippedSample> Skipped => [.. _skipped];
 
@@ -179,6 +187,17 @@ public sealed class PipelineReport
         {
             EpochEnded(epoch);
         }
+    }
+
+    internal void AddDroppedBoxes(IReadOnlyList<int> perRow)
+    {
+        long sum = 0;
+        foreach (int dropped in perRow)
+        {
+            sum += dropped;
+        }
+
+        Interlocked.Add(ref _droppedBoxes, sum);
     }
 
     internal void AddBatch(int[] labels)

@@ -18,7 +18,7 @@ public sealed class AutomaticPolicyTests
         Mat current = source.Clone();
         foreach ((PolicyOperation op, double m) in steps)
         {
-            Mat next = PolicyOps.Apply(current, op, m, InterpolationFlags.Nearest, 0, ColorMode.Bgr);
+            Mat next = PolicyOps.Apply(current, op, m, InterpolationFlags.Nearest, 0, new AugmentationContext(0, 0, 0, ColorMode.Bgr));
             if (!ReferenceEquals(next, current))
             {
                 current.Dispose();

@@ -14,7 +14,7 @@ public sealed class PolicyOpsTests
         InterpolationFlags interpolation = InterpolationFlags.Nearest, double fill = 0)
     {
         Mat input = source.Clone();
-        Mat result = PolicyOps.Apply(input, op, magnitude, interpolation, fill, colorMode);
+        Mat result = PolicyOps.Apply(input, op, magnitude, interpolation, fill, new AugmentationContext(0, 0, 0, colorMode));
         if (!ReferenceEquals(result, input))
         {
             input.Dispose();

@@ -27,16 +27,26 @@ internal readonly record struct AffineWarp(double A, double B, double C, double 
     /// <summary>True when the map leaves every pixel where it is.</summary>
     public bool IsIdentity => A == 1 && B == 0 && C == 0 && D == 0 && E == 1 && F == 0;
 
-    /// <summary>Warps <paramref name="image"/> into a new Mat of the same size, filling uncovered pixels with <paramref name="fill"/>.</summary>
-    public Mat Apply(Mat image, InterpolationFlags interpolation, double fill)
+    /// <summary>The 2×3 matrix OpenCV's <c>warpAffine</c> takes, a new Mat the caller disposes.</summary>
+    public static Mat Matrix(double a, double b, double c, double d, double e, double f)
     {
-        using var matrix = new Mat(2, 3, MatType.CV_64FC1);
-        matrix.Set(0, 0, A);
-        matrix.Set(0, 1, B);
-        matrix.Set(0, 2, C);
-        matrix.Set(1, 0, D);
-        matrix.Set(1, 1, E);
-        matrix.Set(1, 2, F);
+        var matrix = new Mat(2, 3, MatType.CV_64FC1);
+        matrix.Set(0, 0, a);
+        matrix.Set(0, 1, b);
+        matrix.Set(0, 2, c);
+        matrix.Set(1, 0, d);
+        matrix.Set(1, 1, e);
+        matrix.Set(1, 2, f);
+        return matrix;
+    }
+
+    /// <summary>Warps <paramref name="image"/> into a new Mat of the same size, filling uncovered pixels with <paramref name="fill"/>.</summary>
+    /// <remarks>Reports the warp to <paramref name="context"/>, so that the sample's targets move with it.</remarks>
+    public Mat Apply(Mat image, InterpolationFlags interpolation, double fill, AugmentationContext context)
+    {
+        // warpAffine's matrix maps pixel centres at whole numbers; targets use continuous coordinates.
+        context.RecordGeometry(Targets.Affine2D.FromPixelCenters(A, B, C, D, E, F), image.Size());
+        using Mat matrix = Matrix(A, B, C, D, E, F);
         var dst = new Mat();
         try
         {

@@ -50,6 +50,22 @@ public sealed class AugmentationContext
     /// <summary>This image's own generator: the only source of randomness an augmentation may use.</summary>
     public SampleRandom Random { get; }
 
+    /// <summary>The sample's targets, moved by <see cref="RecordGeometry"/>; null when the dataset has none.</summary>
+    internal Targets.TargetState? Targets { get; init; }
+
+    /// <summary>True when the sample has targets that follow the pixels: <see cref="RecordGeometry"/> then moves them.</summary>
+    /// <remarks>An augmentation may skip computing its map when this is false; calling <see cref="RecordGeometry"/> anyway costs nothing.</remarks>
+    public bool TracksGeometry => Targets is not null;
+
+    /// <summary>
+    /// Reports a geometric step just applied to the image: <paramref name="map"/> takes the input image's pixels to the output's,
+    /// and the output is <paramref name="outputSize"/>. The sample's boxes, keypoints and masks move the same way.
+    /// </summary>
+    /// <remarks>An augmentation whose <see cref="IAugmentation.TargetBehavior"/> is <see cref="Pipeline.Targets.TargetBehavior.RecordsGeometry"/>
+    /// calls this once for every change it makes to the pixels' places (none when it leaves the image as it is), in order.
+    /// Coordinates are continuous (<see cref="Pipeline.Targets.Affine2D"/>); does nothing when the sample has no targets.</remarks>
+    public void RecordGeometry(in Pipeline.Targets.Affine2D map, OpenCvSharp.Size outputSize) => Targets?.Apply(map, outputSize);
+
     /// <summary>Who holds which Mat in the run (null outside a pipeline): a combinator refuses a Mat another sample holds.</summary>
     internal Memory.ImageCounter? Images { get; init; }
 

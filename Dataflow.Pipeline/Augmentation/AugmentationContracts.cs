@@ -14,6 +14,30 @@ internal static class AugmentationContracts
     /// <summary>True when every transform of <paramref name="augmentations"/> may see either order.</summary>
     public static bool HandleAnyChannelOrder(IEnumerable<IAugmentation> augmentations) => augmentations.All(HandlesAnyChannelOrder);
 
+    /// <summary>
+    /// What a combinator of <paramref name="augmentations"/> does to targets: undeclared when one is, else it records geometry
+    /// when one does, else pixels only.
+    /// </summary>
+    public static Targets.TargetBehavior TargetBehavior(IEnumerable<IAugmentation> augmentations)
+    {
+        var result = Targets.TargetBehavior.PixelsOnly;
+        foreach (IAugmentation augmentation in augmentations)
+        {
+            Targets.TargetBehavior behavior = augmentation.TargetBehavior;
+            if (behavior == Targets.TargetBehavior.Undeclared)
+            {
+                return behavior;
+            }
+
+            if (behavior == Targets.TargetBehavior.RecordsGeometry)
+            {
+                result = behavior;
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The size after applying <paramref name="augmentations"/> in order to an <paramref name="input"/>-sized image; null when one is undeclared.</summary>
     public static Size? Sequence(IEnumerable<IAugmentation> augmentations, Size input)
     {

@@ -45,7 +45,9 @@ internal static class AugmentationOps
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(context);
         Size size = image.Size();
-        return ResizeRegion(image, crop.SelectRegion(size, size, context), size, InterpolationFlags.Linear);
+        Rect region = crop.SelectRegion(size, size, context);
+        context.RecordGeometry(Targets.Affine2D.RegionTo(region, size.Width, size.Height), size);
+        return ResizeRegion(image, region, size, InterpolationFlags.Linear);
     }
 
     /// <summary>

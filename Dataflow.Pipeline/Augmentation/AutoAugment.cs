@@ -68,8 +68,11 @@ public sealed class AutoAugment : IAugmentation
 
         InterpolationFlags interpolation = ImageDecoder.ToOpenCv(Interpolation);
         return AugmentationOps.Chain(image, subPolicy.Length, (current, i) =>
-            plan[i].Run ? PolicyOps.Apply(current, subPolicy[i].Op, plan[i].Magnitude, interpolation, Fill, context.ColorMode) : current);
+            plan[i].Run ? PolicyOps.Apply(current, subPolicy[i].Op, plan[i].Magnitude, interpolation, Fill, context) : current);
     }
+
+    /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
 
     /// <summary>True: colour operations take the channel order from the context.</summary>
     public bool HandlesAnyChannelOrder => true;

@@ -52,6 +52,9 @@ public sealed class CenterCrop : ISourceCropAugmentation
     public Mat Apply(Mat image, AugmentationContext context) => AugmentationOps.ApplySourceCrop(this, image, context);
 
     /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
+
+    /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;
 
     /// <summary>The input's size: this transform keeps it.</summary>

@@ -158,6 +158,9 @@ public sealed class ColorJitter : IAugmentation
     }
 
     /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.PixelsOnly;
+
+    /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;
 
     /// <summary>The input's size: this transform keeps it.</summary>

@@ -53,6 +53,9 @@ public sealed class GaussianBlur : IAugmentation
     }
 
     /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.PixelsOnly;
+
+    /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;
 
     /// <summary>The input's size: this transform keeps it.</summary>

@@ -43,4 +43,14 @@ public interface IAugmentation
     /// is not the target (<see cref="RandomCrop"/> of 24 with a 32×32 target), naming the transform.</remarks>
     /// <value>Null unless the implementation declares it.</value>
     Size? OutputSize(Size input) => null;
+
+    /// <summary>
+    /// What <see cref="Apply"/> does to the sample's targets: nothing (<see cref="Targets.TargetBehavior.PixelsOnly"/>), or it moves
+    /// pixels and reports each move with <see cref="AugmentationContext.RecordGeometry"/> (<see cref="Targets.TargetBehavior.RecordsGeometry"/>).
+    /// </summary>
+    /// <remarks>A pipeline whose dataset has targets (<see cref="Discovery.SampleSet.TargetSchema"/>) refuses an augmentation that
+    /// leaves this <see cref="Targets.TargetBehavior.Undeclared"/>, naming it, before any sample is read: its boxes could otherwise
+    /// stay where the pixels no longer are.</remarks>
+    /// <value><see cref="Targets.TargetBehavior.Undeclared"/> unless the implementation declares it; every library transform declares it.</value>
+    Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.Undeclared;
 }

@@ -38,6 +38,9 @@ public sealed class OneOf : IAugmentation
         return _choice.Pick(context.Random).Apply(image, context);
     }
 
+    /// <summary>Undeclared when a transform is; else what the transforms do together.</summary>
+    public Targets.TargetBehavior TargetBehavior => AugmentationContracts.TargetBehavior(_choice.Items);
+
     /// <summary>True when every transform handles either channel order.</summary>
     public bool HandlesAnyChannelOrder => AugmentationContracts.HandleAnyChannelOrder(_choice.Items);
 

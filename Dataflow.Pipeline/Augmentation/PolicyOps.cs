@@ -59,30 +59,30 @@ internal static class PolicyOps
     /// Applies <paramref name="op"/> with the signed <paramref name="magnitude"/> to <paramref name="image"/>: geometric operations
     /// return a new Mat (uncovered pixels get <paramref name="fill"/>), the others change the image in place and return it.
     /// </summary>
-    public static Mat Apply(Mat image, PolicyOperation op, double magnitude, InterpolationFlags interpolation, double fill, ColorMode colorMode)
+    public static Mat Apply(Mat image, PolicyOperation op, double magnitude, InterpolationFlags interpolation, double fill, AugmentationContext context)
     {
         double m = magnitude;
         switch (op)
         {
             case PolicyOperation.ShearX:
                 // torchvision shears about the image's top-left corner, which lies half a pixel before pixel (0, 0).
-                return Warp(image, new AffineWarp(1, -m, -0.5 * m, 0, 1, 0), interpolation, fill);
+                return Warp(image, new AffineWarp(1, -m, -0.5 * m, 0, 1, 0), interpolation, fill, context);
             case PolicyOperation.ShearY:
-                return Warp(image, new AffineWarp(1, 0, 0, -m, 1, -0.5 * m), interpolation, fill);
+                return Warp(image, new AffineWarp(1, 0, 0, -m, 1, -0.5 * m), interpolation, fill, context);
             case PolicyOperation.TranslateX:
-                return Warp(image, new AffineWarp(1, 0, (int)m, 0, 1, 0), interpolation, fill);
+                return Warp(image, new AffineWarp(1, 0, (int)m, 0, 1, 0), interpolation, fill, context);
             case PolicyOperation.TranslateY:
-                return Warp(image, new AffineWarp(1, 0, 0, 0, 1, (int)m), interpolation, fill);
+                return Warp(image, new AffineWarp(1, 0, 0, 0, 1, (int)m), interpolation, fill, context);
             case PolicyOperation.Rotate:
-                return Warp(image, AffineWarp.About(image.Size(), m), interpolation, fill);
+                return Warp(image, AffineWarp.About(image.Size(), m), interpolation, fill, context);
             case PolicyOperation.Brightness:
                 image.ConvertTo(image, -1, 1 + m, 0);
                 break;
             case PolicyOperation.Color when image.Channels() == 3:
-                ColorJitter.AdjustSaturation(image, 1 + m, colorMode);
+                ColorJitter.AdjustSaturation(image, 1 + m, context.ColorMode);
                 break;
             case PolicyOperation.Contrast:
-                ColorJitter.AdjustContrast(image, 1 + m, colorMode);
+                ColorJitter.AdjustContrast(image, 1 + m, context.ColorMode);
                 break;
             case PolicyOperation.Sharpness:
                 Sharpen(image, 1 + m);
@@ -112,8 +112,8 @@ internal static class PolicyOps
     public static string Describe(PolicyOperation op, double magnitude) =>
         HasMagnitude(op) ? $"{op}({AugmentationOps.Format(magnitude)})" : op.ToString();
 
-    private static Mat Warp(Mat image, AffineWarp warp, InterpolationFlags interpolation, double fill) =>
-        warp.IsIdentity ? image : warp.Apply(image, interpolation, fill);
+    private static Mat Warp(Mat image, AffineWarp warp, InterpolationFlags interpolation, double fill, AugmentationContext context) =>
+        warp.IsIdentity ? image : warp.Apply(image, interpolation, fill, context);
 
     private static void Sharpen(Mat image, double factor)
     {

@@ -71,9 +71,12 @@ public sealed class RandAugment : IAugmentation
         {
             PolicyOperation op = PolicyOps.RandomSpace[context.Random.NextInt(PolicyOps.RandomSpace.Length)];
             double m = PolicyOps.Magnitude(op, Magnitude, NumMagnitudeBins, current.Size(), wide: false);
-            return PolicyOps.Apply(current, op, PolicyOps.WithRandomSign(op, m, context.Random), interpolation, Fill, context.ColorMode);
+            return PolicyOps.Apply(current, op, PolicyOps.WithRandomSign(op, m, context.Random), interpolation, Fill, context);
         });
     }
+
+    /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
 
     /// <summary>True: colour operations take the channel order from the context.</summary>
     public bool HandlesAnyChannelOrder => true;

@@ -97,8 +97,11 @@ public sealed class RandomAffine : IAugmentation
             return image;
         }
 
-        return warp.Apply(image, ImageDecoder.ToOpenCv(Interpolation), Fill);
+        return warp.Apply(image, ImageDecoder.ToOpenCv(Interpolation), Fill, context);
     }
+
+    /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
 
     /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;

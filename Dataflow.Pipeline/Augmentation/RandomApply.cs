@@ -33,6 +33,9 @@ public sealed class RandomApply : IAugmentation
         return context.Random.Chance(P) ? AugmentationOps.ApplyAll(_transforms, image, context) : image;
     }
 
+    /// <summary>Undeclared when a transform is; else what the transforms do together.</summary>
+    public Targets.TargetBehavior TargetBehavior => AugmentationContracts.TargetBehavior(_transforms);
+
     /// <summary>True when every transform handles either channel order.</summary>
     public bool HandlesAnyChannelOrder => AugmentationContracts.HandleAnyChannelOrder(_transforms);
 

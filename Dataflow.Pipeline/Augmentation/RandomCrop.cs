@@ -80,6 +80,7 @@ public sealed class RandomCrop : IAugmentation
         int x = context.Random.NextInt(0, paddedWidth - cw) - Padding;
         int y = context.Random.NextInt(0, paddedHeight - ch) - Padding;
         var window = new Rect(x, y, cw, ch);
+        context.RecordGeometry(Targets.Affine2D.Translation(-x, -y), window.Size);
         var inside = Rect.Intersect(window, new Rect(0, 0, image.Width, image.Height));
         if (inside == window)
         {
@@ -117,6 +118,9 @@ public sealed class RandomCrop : IAugmentation
         PaddingMode.Edge => BorderTypes.Replicate,
         _ => BorderTypes.Constant,
     };
+
+    /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
 
     /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;

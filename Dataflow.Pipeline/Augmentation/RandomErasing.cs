@@ -95,6 +95,9 @@ public sealed class RandomErasing : IAugmentation
     }
 
     /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.PixelsOnly;
+
+    /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;
 
     /// <summary>The input's size: this transform keeps it.</summary>

@@ -38,6 +38,9 @@ public sealed class RandomGrayscale : IAugmentation
     }
 
     /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.PixelsOnly;
+
+    /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;
 
     /// <summary>The input's size: this transform keeps it.</summary>

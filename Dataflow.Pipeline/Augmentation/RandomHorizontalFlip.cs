@@ -27,10 +27,14 @@ public sealed class RandomHorizontalFlip : IAugmentation
         if (context.Random.Chance(P))
         {
             Cv2.Flip(image, image, FlipMode.Y);
+            context.RecordGeometry(new Targets.Affine2D(-1, 0, image.Width, 0, 1, 0), image.Size());
         }
 
         return image;
     }
+
+    /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
 
     /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;

@@ -66,6 +66,9 @@ public sealed class RandomResizedCrop : ISourceCropAugmentation
     public Mat Apply(Mat image, AugmentationContext context) => AugmentationOps.ApplySourceCrop(this, image, context);
 
     /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
+
+    /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;
 
     /// <summary>The input's size: this transform keeps it.</summary>

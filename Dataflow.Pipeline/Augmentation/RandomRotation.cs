@@ -63,6 +63,9 @@ public sealed class RandomRotation : IAugmentation
     public Mat Apply(Mat image, AugmentationContext context) => _affine.Apply(image, context);
 
     /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
+
+    /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;
 
     /// <summary>The input's size: this transform keeps it.</summary>

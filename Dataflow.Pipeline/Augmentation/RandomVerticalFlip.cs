@@ -27,10 +27,14 @@ public sealed class RandomVerticalFlip : IAugmentation
         if (context.Random.Chance(P))
         {
             Cv2.Flip(image, image, FlipMode.X);
+            context.RecordGeometry(new Targets.Affine2D(1, 0, 0, 0, -1, image.Height), image.Size());
         }
 
         return image;
     }
+
+    /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
 
     /// <inheritdoc />
     public bool HandlesAnyChannelOrder => true;

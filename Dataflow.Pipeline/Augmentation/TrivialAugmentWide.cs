@@ -51,8 +51,11 @@ public sealed class TrivialAugmentWide : IAugmentation
         SampleRandom random = context.Random;
         PolicyOperation op = PolicyOps.RandomSpace[random.NextInt(PolicyOps.RandomSpace.Length)];
         double m = PolicyOps.HasMagnitude(op) ? PolicyOps.Magnitude(op, random.NextInt(NumMagnitudeBins), NumMagnitudeBins, image.Size(), wide: true) : 0;
-        return PolicyOps.Apply(image, op, PolicyOps.WithRandomSign(op, m, random), ImageDecoder.ToOpenCv(Interpolation), Fill, context.ColorMode);
+        return PolicyOps.Apply(image, op, PolicyOps.WithRandomSign(op, m, random), ImageDecoder.ToOpenCv(Interpolation), Fill, context);
     }
+
+    /// <inheritdoc />
+    public Targets.TargetBehavior TargetBehavior => Targets.TargetBehavior.RecordsGeometry;
 
     /// <summary>True: colour operations take the channel order from the context.</summary>
     public bool HandlesAnyChannelOrder => true;

@@ -177,6 +177,10 @@ public sealed class Batch : IDisposable
     /// </summary>
     public Distributed.PipelineState? State { get; internal set; }
 
+    /// <summary>The rows' targets (boxes, keypoints, masks, multi-hot, text) and each row's map from its source image; null when the dataset has none.</summary>
+    /// <remarks>Managed arrays, readable after the batch is disposed; layouts in <see cref="Targets.BatchTargets"/> and docs/targets.md.</remarks>
+    public Targets.BatchTargets? Targets { get; internal set; }
+
     /// <summary>Returns the tensor to the pool (once every pin taken on it is released). Runs once.</summary>
     public void Dispose()
     {

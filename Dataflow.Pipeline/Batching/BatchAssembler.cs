@@ -33,6 +33,12 @@ internal sealed class BatchAssembler
     }
 
     /// <summary>The float tensor of a batch being filled, rented on first use.</summary>
+    /// <summary>The dataset's targets, or null: a batch of a dataset with targets carries them.</summary>
+    public Targets.TargetSchema? TargetSchema { get; init; }
+
+    /// <summary>The format and rules of the batch's targets.</summary>
+    public Targets.TargetOptions TargetOptions { get; init; } = Targets.TargetOptions.Default;
+
     public float[] TensorFor(int epoch, int batch) => (float[])Filling(epoch, batch);
 
     /// <summary>The row of a sample in its batch tensor.</summary>
@@ -139,6 +145,19 @@ internal sealed class BatchAssembler
         batch.Weights = weights;
         batch.RepeatCount = repeats;
         batch.State = first.StateAfterBatch;
+        if (TargetSchema is Targets.TargetSchema schema)
+        {
+            var targets = new Targets.RowTargets[rows.Count];
+            for (int r = 0; r < rows.Count; r++)
+            {
+                targets[r] = rows[r].RowTargets ?? throw new InvalidOperationException($"{rows[r]} reached its batch without its targets.");
+            }
+
+            int height = _layout == TensorLayout.Nchw ? _sampleShape[1] : _sampleShape[0];
+            int width = _layout == TensorLayout.Nchw ? _sampleShape[2] : _sampleShape[1];
+            batch.Targets = Targets.BatchTargets.Assemble(targets, schema, TargetOptions, new OpenCvSharp.Size(width, height));
+        }
+
         return batch;
     }
 

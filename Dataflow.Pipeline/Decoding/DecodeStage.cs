@@ -17,9 +17,12 @@ internal sealed class DecodeStage
     private readonly ColorMode _pixelOrder;
     private readonly Size _target;
     private readonly ImageCache? _cache;
+    private readonly Targets.TargetOptions _targets;
 
-    public DecodeStage(ImageDecoder decoder, ISourceCropAugmentation? sourceCrop, long seed, ColorMode pixelOrder, Size target, ImageCache? cache = null)
+    public DecodeStage(ImageDecoder decoder, ISourceCropAugmentation? sourceCrop, long seed, ColorMode pixelOrder, Size target, ImageCache? cache = null,
+        Targets.TargetOptions? targets = null)
     {
+        _targets = targets ?? Targets.TargetOptions.Default;
         _cache = cache;
         _decoder = decoder;
         _crop = sourceCrop;
@@ -36,6 +39,17 @@ internal sealed class DecodeStage
             Mat pixels = _cache.Decode(sample);
             sample.ReleaseBytes();
             sample.ReplaceImage(pixels);
+            return;
+        }
+
+        if (sample.Batch.Epoch.Dataset.Set.TargetSchema is Targets.TargetSchema schema)
+        {
+            // The decode's geometry is the targets' first step; the masks are made here, at the source size.
+            var geometry = new Targets.DecodeGeometry();
+            Mat decoded = _decoder.Decode(sample.Bytes!.Span, sample.Info!.Id, SourceRegion(sample), geometry);
+            sample.ReleaseBytes();
+            sample.ReplaceImage(decoded);
+            sample.TargetState = Targets.TargetState.Start(sample.Info, schema, _targets, geometry, decoded.Size());
             return;
         }
 

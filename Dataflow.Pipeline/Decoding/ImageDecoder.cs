@@ -107,7 +107,13 @@ public sealed class ImageDecoder
     /// </remarks>
     /// <exception cref="ImageDecodeException">The bytes are not a decodable image, or are refused (too large, truncated).</exception>
     /// <exception cref="InvalidOperationException">The region is empty or not inside the decoded image.</exception>
-    public Mat Decode(ReadOnlySpan<byte> data, string id, Func<Size, Rect>? sourceRegion)
+    public Mat Decode(ReadOnlySpan<byte> data, string id, Func<Size, Rect>? sourceRegion) => Decode(data, id, sourceRegion, null);
+
+    /// <summary>
+    /// As <see cref="Decode(ReadOnlySpan{byte}, string, Func{Size, Rect}?)"/>, and when <paramref name="geometry"/> is given, says
+    /// there what the decode did: the full-size (oriented) source image's size, and the map from its pixels to the result's.
+    /// </summary>
+    internal Mat Decode(ReadOnlySpan<byte> data, string id, Func<Size, Rect>? sourceRegion, Targets.DecodeGeometry? geometry)
     {
         if (data.IsEmpty)
         {
@@ -164,7 +170,7 @@ public sealed class ImageDecoder
 
         try
         {
-            return ToTarget(decoded, header, sourceRegion);
+            return ToTarget(decoded, header, sourceRegion, geometry);
         }
         catch
         {
@@ -302,14 +308,28 @@ public sealed class ImageDecoder
         return portrait ? new Size(s, other) : new Size(other, s);
     }
 
-    private Mat ToTarget(Mat decoded, ImageHeader header, Func<Size, Rect>? sourceRegion)
+    private Mat ToTarget(Mat decoded, ImageHeader header, Func<Size, Rect>? sourceRegion, Targets.DecodeGeometry? geometry)
     {
-        Mat sized = sourceRegion is not null ? RegionToTarget(decoded, SourceRegionOf(decoded.Size(), header, sourceRegion)) : Resize switch
+        if (geometry is not null)
         {
-            ResizeMode.CenterCrop => CropThenResize(decoded),
-            ResizeMode.ShorterSideThenCenterCrop => ResizeThenCrop(decoded, FullSizeOf(decoded.Size(), header)),
-            ResizeMode.Letterbox => FitAndPad(decoded),
-            _ => ResizeTo(decoded, new Size(Width, Height)),
+            // Source pixels are the full-size image's: a reduced JPEG decode (1/r per axis, libjpeg's DCT scaling) comes first.
+            Size full = FullSizeOf(decoded.Size(), header);
+            geometry.Source = full;
+            geometry.NearestFloor = Interpolation == Interpolation.Nearest;
+            if (full != decoded.Size())
+            {
+                double r = Math.Round((double)Math.Max(full.Width, full.Height) / Math.Max(decoded.Width, decoded.Height));
+                geometry.Reduced = decoded.Size();
+                geometry.Reduction = Targets.Affine2D.Scale(1 / r, 1 / r);
+            }
+        }
+
+        Mat sized = sourceRegion is not null ? RegionToTarget(decoded, SourceRegionOf(decoded.Size(), header, sourceRegion), geometry) : Resize switch
+        {
+            ResizeMode.CenterCrop => CropThenResize(decoded, geometry),
+            ResizeMode.ShorterSideThenCenterCrop => ResizeThenCrop(decoded, FullSizeOf(decoded.Size(), header), geometry),
+            ResizeMode.Letterbox => FitAndPad(decoded, geometry),
+            _ => Stretch(decoded, geometry),
         };
         if (Color == ColorMode.Rgb && !LeaveBgr)
         {
@@ -354,7 +374,13 @@ public sealed class ImageDecoder
         return dst;
     }
 
-    private Mat CropThenResize(Mat src)
+    private Mat Stretch(Mat src, Targets.DecodeGeometry? geometry)
+    {
+        geometry?.Then(Targets.Affine2D.Scale((double)Width / src.Width, (double)Height / src.Height));
+        return ResizeTo(src, new Size(Width, Height));
+    }
+
+    private Mat CropThenResize(Mat src, Targets.DecodeGeometry? geometry)
     {
         double target = (double)Width / Height;
         int cw = src.Width, ch = src.Height;
@@ -369,10 +395,10 @@ public sealed class ImageDecoder
 
         if (cw == src.Width && ch == src.Height)
         {
-            return ResizeTo(src, new Size(Width, Height));
+            return Stretch(src, geometry);
         }
 
-        return RegionToTarget(src, new Rect((src.Width - cw) / 2, (src.Height - ch) / 2, cw, ch));
+        return RegionToTarget(src, new Rect((src.Width - cw) / 2, (src.Height - ch) / 2, cw, ch), geometry);
     }
 
     /// <summary>
@@ -380,15 +406,18 @@ public sealed class ImageDecoder
     /// <paramref name="full"/> even when <paramref name="src"/> was decoded at a reduction) then <c>CenterCrop</c> of
     /// the target, its offset int(round((size - target) / 2)) as torchvision's <c>center_crop</c>. Disposes <paramref name="src"/>.
     /// </summary>
-    private Mat ResizeThenCrop(Mat src, Size full)
+    private Mat ResizeThenCrop(Mat src, Size full, Targets.DecodeGeometry? geometry)
     {
         Size resized = ShorterSideSize(full);
+        Size decoded = src.Size();
         using Mat whole = ResizeTo(src, resized);
         var crop = new Rect(
             (int)Math.Round((resized.Width - Width) / 2.0, MidpointRounding.ToEven),
             (int)Math.Round((resized.Height - Height) / 2.0, MidpointRounding.ToEven),
             Width,
             Height);
+        geometry?.Then(Targets.Affine2D.Scale((double)resized.Width / decoded.Width, (double)resized.Height / decoded.Height)
+            .Then(Targets.Affine2D.Translation(-crop.X, -crop.Y)));
         using Mat view = new Mat(whole, crop);
         return view.Clone();
     }
@@ -438,7 +467,11 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view, to the target; disposes <paramref name="src"/>.</summary>
-    private Mat RegionToTarget(Mat src, Rect roi) => ResizeRegion(src, roi, new Size(Width, Height), Interpolation, "decoded");
+    private Mat RegionToTarget(Mat src, Rect roi, Targets.DecodeGeometry? geometry)
+    {
+        geometry?.Then(Targets.Affine2D.RegionTo(roi, Width, Height));
+        return ResizeRegion(src, roi, new Size(Width, Height), Interpolation, "decoded");
+    }
 
     /// <summary>
     /// Resizes <paramref name="roi"/> of <paramref name="src"/>, taken as a view (copied when it already has the size), to
@@ -476,18 +509,19 @@ public sealed class ImageDecoder
         return dst;
     }
 
-    private Mat FitAndPad(Mat src)
+    private Mat FitAndPad(Mat src, Targets.DecodeGeometry? geometry)
     {
         double scale = Math.Min((double)Width / src.Width, (double)Height / src.Height);
         int w = Math.Clamp((int)Math.Round(src.Width * scale), 1, Width);
         int h = Math.Clamp((int)Math.Round(src.Height * scale), 1, Height);
+        int left = (Width - w) / 2, top = (Height - h) / 2;
+        geometry?.Then(Targets.Affine2D.Scale((double)w / src.Width, (double)h / src.Height).Then(Targets.Affine2D.Translation(left, top)));
         Mat fitted = ResizeTo(src, new Size(w, h));
         if (w == Width && h == Height)
         {
             return fitted;
         }
 
-        int left = (Width - w) / 2, top = (Height - h) / 2;
         var dst = new Mat();
         try
         {

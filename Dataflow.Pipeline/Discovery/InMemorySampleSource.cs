@@ -20,6 +20,25 @@ public sealed class InMemorySampleSource : ISampleSource, ISynchronousRead
         _set = new SampleSet(classNames, list);
     }
 
+    /// <summary>
+    /// Creates a source over a set made by the caller (with targets and their <see cref="SampleSet.TargetSchema"/>, say): each
+    /// sample's <see cref="SampleInfo.State"/> holds its encoded bytes, a <c>byte[]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A sample's state is not a byte array; the message names the sample.</exception>
+    public InMemorySampleSource(SampleSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        foreach (SampleInfo sample in set.Samples)
+        {
+            if (sample.State is not byte[])
+            {
+                throw new ArgumentException($"Sample {sample} has no encoded bytes: its State must be a byte[].", nameof(set));
+            }
+        }
+
+        _set = set;
+    }
+
     /// <inheritdoc />
     public Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken) => Task.FromResult(_set);
 

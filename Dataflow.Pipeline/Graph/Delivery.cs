@@ -115,6 +115,10 @@ internal sealed class Delivery
         }
 
         _report.AddBatch(batch.Labels);
+        if (batch.Targets is Targets.BatchTargets targets)
+        {
+            _report.AddDroppedBoxes(targets.Dropped);
+        }
         if (batch.IsLastInEpoch)
         {
             _report.EpochEnded(batch.Epoch);

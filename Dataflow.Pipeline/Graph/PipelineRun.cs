@@ -28,11 +28,13 @@ internal sealed class PipelineRun : IDisposable
     private readonly Delivery _delivery;
     private readonly ImageCache? _cache;
     private readonly ReadStage _read;
+    private readonly IReadOnlyList<ImagePipeline.UserStage> _userStages;
 
     public PipelineRun(PipelineOptions options, ISampleSource source, IEpochPlanner planner, IReadOnlyList<ImagePipeline.UserStage> userStages,
         Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, InFlightLedger ledger, CancellationToken cancellationToken)
     {
         _options = options;
+        _userStages = userStages;
         _report = report;
         _ledger = ledger;
         _run = new RunControl(cancellationToken);
@@ -46,7 +48,7 @@ internal sealed class PipelineRun : IDisposable
         _cache = ImageCache.For(options, order.SwapInNormalizer, crop, order.Pixels);
         var stages = new GraphStages(
             _read = new ReadStage(source, plan.Read, ledger, _cache),
-            new DecodeStage(options.CreateDecoder(leaveBgr: order.SwapInNormalizer), crop, options.Seed, order.Pixels, new OpenCvSharp.Size(options.Width, options.Height), _cache),
+            new DecodeStage(options.CreateDecoder(leaveBgr: order.SwapInNormalizer), crop, options.Seed, order.Pixels, new OpenCvSharp.Size(options.Width, options.Height), _cache, options.Targets),
             new AugmentStage(options.Augmentations, skipFirst: crop is not null, options.Seed, order.Pixels),
             _normalize,
             _assemble);
@@ -107,7 +109,16 @@ internal sealed class PipelineRun : IDisposable
 
     private RunDataset DatasetKnown(SampleSet set)
     {
-        var assembler = new BatchAssembler(_ledger.Tensors, _options.BatchSize, _normalize.Normalizer.SampleShape, _options.Layout, set.ClassNames, _options.Output);
+        if (Targets.TargetChecks.Problem(_options, set.TargetSchema, _userStages) is string problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        var assembler = new BatchAssembler(_ledger.Tensors, _options.BatchSize, _normalize.Normalizer.SampleShape, _options.Layout, set.ClassNames, _options.Output)
+        {
+            TargetSchema = set.TargetSchema,
+            TargetOptions = _options.Targets,
+        };
         DecodedImageStore? store = _cache?.CreateStore(set);
         _report.Cache = store?.Report;
         return new RunDataset(set, assembler, store);

@@ -25,6 +25,13 @@ internal sealed class NormalizeStage
     {
         // The assembler exists once the dataset (and so the class count) is known: the sample's epoch refers to it.
         BatchAssembler assembler = sample.Batch.Epoch.Dataset.Assembler;
+        if (sample.TargetState is Targets.TargetState targets)
+        {
+            // The image is final: the targets' keep rules apply now, once.
+            sample.RowTargets = targets.Finish();
+            sample.TargetState = null;
+        }
+
         if (_bytes)
         {
             _normalizer.WriteBytes(sample.Image!, assembler.ByteRowFor(sample), _swapRedBlue);

@@ -1,0 +1,441 @@
+using Dataflow.Pipeline.Augmentation;
+using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Normalization;
+using Dataflow.Pipeline.Targets;
+using Dataflow.Pipeline.Tests.Support;
+using OpenCvSharp;
+
+namespace Dataflow.Pipeline.Tests.Targets;
+
+/// <summary>
+/// Targets checked against the pixels themselves: every box is drawn filled in a colour of its own, every keypoint as a 7×7
+/// marker in a colour of its own, and the semantic mask is the boxes' areas; after the real graph (decode with every resize mode,
+/// then random chains of the geometric augmentations, many seeds) each target must sit where its colour landed.
+/// </summary>
+[TestClass]
+public sealed class TargetGeometryTests
+{
+    private const int Boxes = 2;
+    private const int PerInstance = 2;
+    private const int Marker = 7;
+    private static readonly Vec3b Background = new(100, 100, 100);
+
+    private static readonly TargetSchema Schema = new(TargetKinds.Boxes | TargetKinds.Keypoints | TargetKinds.SemanticMask | TargetKinds.InstanceMasks, ["a", "b"])
+    {
+        KeypointNames = ["left", "right"],
+        FlipPairs = [(0, 1)],
+    };
+
+    // Colours whose channels are 0 or 255, each with a 255: a bilinear blend reaches a channel's 0 or 255 only when every pixel it
+    // reads has it, so no blend of other colours, the grey background or the black fill can ever read as one of them.
+    private static readonly Vec3b[] Palette =
+        [new(255, 0, 0), new(0, 255, 0), new(0, 0, 255), new(0, 255, 255), new(255, 0, 255), new(255, 255, 0), new(255, 255, 255)];
+
+    private static Vec3b BoxColour(int box) => Palette[box];
+
+    private static Vec3b KeypointColour(int instance, int keypoint) => Palette[Boxes + instance * PerInstance + keypoint];
+
+    public static IEnumerable<object[]> ResizeModes => Enum.GetValues<ResizeMode>().Select(m => new object[] { m });
+
+    [TestMethod]
+    [DynamicData(nameof(ResizeModes))]
+    public async Task Targets_RandomGeometricChains_SitWhereTheirPixelsLanded(ResizeMode resize)
+    {
+        using var data = new TempDataset();
+        var random = new Random(1234 + (int)resize);
+        (SampleSet set, _) = DrawDataset(data.Root, random, 10);
+        for (int trial = 0; trial < 6; trial++)
+        {
+            IAugmentation[] chain = Chain(random, trial);
+            string what = $"{resize}, trial {trial}: [{string.Join(", ", chain.Select(a => a.ToString()))}]";
+            var options = Options(resize, chain, seed: 100 + trial);
+            (List<(Batch Batch, byte[] Pixels)> batches, PipelineReport report) = await RunAsync(options, set);
+            int rows = 0, dropped = 0;
+            foreach ((Batch batch, byte[] pixels) in batches)
+            {
+                for (int row = 0; row < batch.Count; row++)
+                {
+                    dropped += CheckRow(batch, row, pixels, options, $"{what}, {batch.Paths[row]} epoch {batch.Epoch}");
+                    rows++;
+                }
+            }
+
+            Assert.AreEqual(2 * set.Samples.Count, rows, what);
+            Assert.AreEqual(dropped, report.DroppedBoxes, $"{what}: the report counts every dropped box");
+        }
+    }
+
+    [TestMethod]
+    public async Task Targets_Letterbox_MapBackToTheSourceBoxes()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, Drawn[] drawn) = DrawDataset(data.Root, new Random(7), 6);
+        var options = Options(ResizeMode.Letterbox, [], seed: 1) with { Width = 128, Height = 128 };
+        (List<(Batch Batch, byte[] Pixels)> batches, _) = await RunAsync(options, set);
+        foreach ((Batch batch, _) in batches)
+        {
+            BatchTargets targets = batch.Targets!;
+            for (int row = 0; row < batch.Count; row++)
+            {
+                SampleInfo sample = set.Samples[batch.SampleIndices[row]];
+                float[] back = targets.Geometry[row].BoxesToSource(targets.RowBoxes(row));
+                float[] source = sample.Targets!.Boxes!.ToXyxy(drawn[sample.Index].Size);
+                Assert.AreEqual(Boxes, targets.Counts[row], sample.Id);
+                for (int i = 0; i < back.Length; i++)
+                {
+                    Assert.AreEqual(source[i], back[i], 1e-3, $"{sample.Id} coordinate {i}");
+                }
+
+                Affine2D map = targets.Geometry[row].ToTensor;
+                Assert.AreEqual(0, map.M12);
+                Assert.AreEqual(map.M11, map.M22, 0.02, "letterbox keeps the aspect ratio (up to rounding to whole pixels)");
+            }
+        }
+    }
+
+    [TestMethod]
+    public async Task Targets_UndeclaredAugmentation_IsRefusedNamingIt()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(3), 2);
+        var options = Options(ResizeMode.Stretch, [new RandomHorizontalFlip(), new Undeclared()], seed: 1);
+        var e = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => RunAsync(options, set));
+        Assert.AreEqual(
+            "Augmentation [1] my-warp does not declare what it does to targets, and the dataset has targets (Boxes, Keypoints, SemanticMask, InstanceMasks): "
+            + "implement IAugmentation.TargetBehavior (PixelsOnly, or RecordsGeometry with AugmentationContext.RecordGeometry for each move).", e.Message);
+    }
+
+    [TestMethod]
+    public async Task Targets_MixUp_IsRefusedNamingTheKinds()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(3), 2);
+        var options = Options(ResizeMode.Stretch, [], seed: 1) with { BatchAugmentations = [new MixUp(0.4)] };
+        var e = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => RunAsync(options, set));
+        StringAssert.StartsWith(e.Message, "Batch augmentation [0] MixUp(");
+        StringAssert.EndsWith(e.Message, "mixes rows, which is not defined for targets (Boxes, Keypoints, SemanticMask, InstanceMasks): remove it from BatchAugmentations for this dataset.");
+    }
+
+    private sealed class Undeclared : IAugmentation
+    {
+        public Mat Apply(Mat image, AugmentationContext context) => image;
+
+        public override string ToString() => "my-warp";
+    }
+
+    // The decoder resizes bilinearly (centre-aligned, as the targets' geometry; OpenCV's nearest resize reads each output pixel's
+    // top-left corner and so shifts content by up to a pixel); the warps use nearest neighbour, so that colours stay pure.
+    private static PipelineOptions Options(ResizeMode resize, IReadOnlyList<IAugmentation> chain, long seed, Interpolation decode = Interpolation.Bilinear) => new()
+    {
+        Width = 224,
+        Height = 192,
+        ResizeMode = resize,
+        Interpolation = decode,
+        Augmentations = chain,
+        Normalization = NormalizationOptions.None,
+        Output = TensorElementType.UInt8,
+        Layout = TensorLayout.Nhwc,
+        BatchSize = 4,
+        Epochs = 2,
+        Seed = seed,
+        ErrorPolicy = ErrorPolicy.FailFast,
+        Decode = new StageOptions(2, 8),
+    };
+
+    /// <summary>A random chain of the geometric augmentations; even trials start with a source crop (fused with the decode).</summary>
+    private static IAugmentation[] Chain(Random random, int trial)
+    {
+        Func<IAugmentation>[] pool =
+        [
+            () => new RandomHorizontalFlip(0.5),
+            () => new RandomVerticalFlip(0.5),
+            () => new RandomCrop(padding: 10),
+            () => new CenterCrop(0.8),
+            () => new RandomResizedCrop((0.3, 1.0)),
+            () => new RandomRotation(30, interpolation: Interpolation.Nearest),
+            () => new RandomAffine((-15, 15), (0.1, 0.1), (0.8, 1.2), (-10, 10), interpolation: Interpolation.Nearest),
+            () => new RandomApply(0.5, new RandomHorizontalFlip(1.0), new RandomRotation(20, interpolation: Interpolation.Nearest)),
+            () => new OneOf(new RandomVerticalFlip(1.0), new RandomCrop(padding: 6)),
+        ];
+        var chain = new List<IAugmentation>();
+        if (trial % 2 == 0)
+        {
+            chain.Add(random.Next(2) == 0 ? new RandomResizedCrop((0.4, 1.0)) : new CenterCrop(0.7));
+        }
+
+        int count = 1 + random.Next(4);
+        for (int i = 0; i < count; i++)
+        {
+            chain.Add(pool[random.Next(pool.Length)]());
+        }
+
+        return [.. chain];
+    }
+
+    private static async Task<(List<(Batch, byte[])> Batches, PipelineReport Report)> RunAsync(PipelineOptions options, SampleSet set)
+    {
+        var batches = new List<(Batch, byte[])>();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).UseSource(new InMemorySampleSource(set))
+            .Build(b => batches.Add((b, b.ByteData.ToArray())));
+        pipeline.Post("in-memory");
+        pipeline.Complete();
+        await pipeline.Completion;
+        PipelineRunner.AssertNothingHeld(pipeline);
+        return (batches, pipeline.Report);
+    }
+
+    /// <summary>What was drawn into one image, in its source pixels.</summary>
+    private sealed record Drawn(string Path, Size Size, Rect[] Boxes, Point[] Keypoints);
+
+    /// <summary>Draws <paramref name="count"/> PNG files with boxes and keypoints at random places and returns their set.</summary>
+    private static (SampleSet Set, Drawn[] Drawn) DrawDataset(string root, Random random, int count)
+    {
+        var samples = new List<SampleInfo>();
+        var drawings = new List<Drawn>();
+        for (int n = 0; n < count; n++)
+        {
+            var size = new Size(random.Next(240, 380), random.Next(200, 320));
+            using var image = new Mat(size, MatType.CV_8UC3, new Scalar(Background.Item0, Background.Item1, Background.Item2));
+            var taken = new List<Rect>();
+            var boxes = new Rect[Boxes];
+            for (int i = 0; i < Boxes; i++)
+            {
+                boxes[i] = Place(random, size, taken, random.Next(48, 92), random.Next(48, 92));
+                Fill(image, boxes[i], BoxColour(i));
+            }
+
+            var keypoints = new Point[Boxes * PerInstance];
+            for (int i = 0; i < keypoints.Length; i++)
+            {
+                Rect marker = Place(random, size, taken, Marker, Marker);
+                keypoints[i] = new Point(marker.X + Marker / 2, marker.Y + Marker / 2);
+                Fill(image, marker, KeypointColour(i / PerInstance, i % PerInstance));
+            }
+
+            string path = Path.Combine(root, $"drawn{n}.png");
+            Assert.IsTrue(Cv2.ImWrite(path, image), path);
+            byte[] bytes = File.ReadAllBytes(path);
+            float[] coordinates = [.. boxes.SelectMany(b => new float[] { b.X, b.Y, b.Right, b.Bottom })];
+            float[] points = [.. keypoints.SelectMany(p => new float[] { p.X + 0.5f, p.Y + 0.5f, 2 })];
+            var label = new byte[size.Width * size.Height];
+            for (int i = 0; i < Boxes; i++)
+            {
+                for (int y = boxes[i].Top; y < boxes[i].Bottom; y++)
+                {
+                    label.AsSpan(y * size.Width + boxes[i].Left, boxes[i].Width).Fill((byte)(i + 1));
+                }
+            }
+
+            var targets = new SampleTargets
+            {
+                Boxes = new BoundingBoxes(coordinates, [0, 1], BoxFormat.Xyxy, new Dictionary<string, int[]> { ["id"] = [0, 1] }),
+                Keypoints = new Keypoints(points, Boxes, PerInstance),
+                SemanticMask = MaskSource.FromLabelMap(label, size.Width, size.Height),
+                InstanceMasks = [.. boxes.Select(b => MaskSource.FromPolygons([[b.Left, b.Top, b.Right, b.Top, b.Right, b.Bottom, b.Left, b.Bottom]]))],
+            };
+            drawings.Add(new Drawn(path, size, boxes, keypoints));
+            samples.Add(new SampleInfo(n, path, 0) { State = bytes, Targets = targets });
+        }
+
+        return (new SampleSet(["image"], samples) { TargetSchema = Schema }, [.. drawings]);
+    }
+
+    private static Rect Place(Random random, Size size, List<Rect> taken, int w, int h)
+    {
+        for (int attempt = 0; attempt < 1000; attempt++)
+        {
+            var rect = new Rect(random.Next(0, size.Width - w + 1), random.Next(0, size.Height - h + 1), w, h);
+            // Two pixels apart, so that no resize merges two colours' edges.
+            var grown = new Rect(rect.X - 2, rect.Y - 2, rect.Width + 4, rect.Height + 4);
+            if (taken.TrueForAll(t => (t & grown).Width <= 0 || (t & grown).Height <= 0))
+            {
+                taken.Add(rect);
+                return rect;
+            }
+        }
+
+        throw new InvalidOperationException("No room left to draw.");
+    }
+
+    private static void Fill(Mat image, Rect rect, Vec3b rgb) =>
+        image[rect].SetTo(new Scalar(rgb.Item2, rgb.Item1, rgb.Item0));
+
+    /// <summary>Checks one row's targets against its pixels; returns the boxes the row dropped.</summary>
+    private static int CheckRow(Batch batch, int row, byte[] pixels, PipelineOptions options, string what)
+    {
+        BatchTargets targets = batch.Targets!;
+        int w = options.Width, h = options.Height;
+        ReadOnlySpan<byte> image = pixels.AsSpan(row * w * h * 3, w * h * 3);
+        SampleGeometry geometry = targets.Geometry[row];
+        double area = Math.Abs(geometry.ToTensor.Determinant);
+        ReadOnlySpan<float> boxes = targets.RowBoxes(row);
+        ReadOnlySpan<int> ids = targets.Field("id").AsSpan(row * targets.MaxInstances, targets.Counts[row]);
+        ReadOnlySpan<float> keypoints = targets.RowKeypoints(row);
+        var kept = new HashSet<int>();
+        for (int j = 0; j < targets.Counts[row]; j++)
+        {
+            int id = ids[j];
+            kept.Add(id);
+            Assert.AreEqual(id, targets.RowClasses(row)[j], $"{what}: box {id}'s class travels with it");
+            (Rect2d? bounds, int count) = Bounds(image, w, h, BoxColour(id));
+            var box = new Rect2d(boxes[4 * j], boxes[4 * j + 1], boxes[4 * j + 2] - boxes[4 * j], boxes[4 * j + 3] - boxes[4 * j + 1]);
+            if (bounds is null)
+            {
+                // A sliver under two pixels across may cover no pixel centre.
+                Assert.IsTrue(box.Width < 2 || box.Height < 2, $"{what}: box {id} is kept at {F(box)} but none of its pixels is in the image");
+                continue;
+            }
+
+            // No pixel of the box's colour lies outside its box (beyond the pixel a resize may smear it by).
+            Rect2d b = bounds.Value;
+            double outside = Math.Max(Math.Max(box.Left - b.Left, b.Right - box.Right), Math.Max(box.Top - b.Top, b.Bottom - box.Bottom));
+            Assert.IsLessThanOrEqualTo(1.0, outside, $"{what}: box {id} at {F(box)} but its pixels span {F(b)}");
+            if (count >= 0.35 * box.Width * box.Height)
+            {
+                // And the box is no larger than its pixels: IoU 0.9 for a large box inside the image; 0.75 for one cut by the image's
+                // edge or small, as bilinear resizes blend a pixel's ring, rotation leaves out corner tips thinner than a pixel, and a
+                // rotated side that meets the edge steeply reaches past the last pixel centres. (A sliver that a rotation leaves at the
+                // edge covers too little of its bounds to say.)
+                bool cut = box.Left <= 0.5 || box.Top <= 0.5 || box.Right >= w - 0.5 || box.Bottom >= h - 0.5;
+                if (cut)
+                {
+                    // A rotated side that meets the edge steeply reaches well past the last pixel centres along it.
+                    Assert.IsGreaterThanOrEqualTo(Math.Min(box.Width, box.Height) >= 10 ? 0.6 : 0.0, IoU(box, b), $"{what}: box {id} at {F(box)} but its pixels span {F(b)}");
+                }
+                else if (Math.Min(box.Width, box.Height) >= 20)
+                {
+                    double least = box.Width >= 40 && box.Height >= 40 && !cut ? 0.9 : 0.75;
+                    Assert.IsGreaterThanOrEqualTo(least, IoU(box, b), $"{what}: box {id} at {F(box)} but its pixels span {F(b)}");
+                }
+                else
+                {
+                    // Each edge within three pixels of its pixels' (two bilinear resizes' rings, or a rotation's corner tips).
+                    double inset = Math.Max(Math.Max(b.Left - box.Left, box.Right - b.Right), Math.Max(b.Top - box.Top, box.Bottom - b.Bottom));
+                    Assert.IsLessThanOrEqualTo(3.0, inset, $"{what}: narrow box {id} at {F(box)} but its pixels span {F(b)}");
+                }
+            }
+
+            ReadOnlySpan<byte> instance = targets.RowInstanceMask(row, j);
+            (int agree, int union) = Overlap(image, w, h, BoxColour(id), instance, 1);
+            Assert.IsGreaterThanOrEqualTo(0.9, (double)agree / union, $"{what}: box {id}'s instance mask against its pixels");
+
+            for (int k = 0; k < PerInstance; k++)
+            {
+                ReadOnlySpan<float> point = keypoints.Slice(3 * (PerInstance * j + k), 3);
+                // After a mirror, slot k holds the keypoint drawn for its flip partner.
+                int drawnK = geometry.Mirrored ? Schema.FlipPermutation[k] : k;
+                (Rect2d? marker, int markerPixels) = Bounds(image, w, h, KeypointColour(id, drawnK));
+                double full = Marker * Marker * area;
+                if (point[2] > 0)
+                {
+                    Assert.IsNotNull(marker, $"{what}: keypoint {k} of box {id} is visible at ({point[0]}, {point[1]}) but its marker is not in the image");
+                    // Its distance is measured when the whole marker made it (no step cut part of it off: a crop can cut a marker
+                    // whose keypoint stays inside, and a later rotation bring the cut marker back into view).
+                    double interior = Math.Pow(Math.Max(0, Marker * Math.Sqrt(area) - 2), 2);
+                    double margin = Marker * Math.Sqrt(area) / 2 + 1;
+                    bool inside = point[0] >= margin && point[0] <= w - margin && point[1] >= margin && point[1] <= h - margin;
+                    if (inside && markerPixels >= 0.85 * interior && interior > 4)
+                    {
+                        double cx = marker.Value.X + marker.Value.Width / 2, cy = marker.Value.Y + marker.Value.Height / 2;
+                        Assert.IsLessThanOrEqualTo(1.5, Math.Sqrt((cx - point[0]) * (cx - point[0]) + (cy - point[1]) * (cy - point[1])),
+                            $"{what}: keypoint {k} of box {id} at ({point[0]}, {point[1]}), its marker centred at ({cx}, {cy})");
+                    }
+                }
+                else
+                {
+                    Assert.IsLessThanOrEqualTo(0.6 * full + 2, (double)markerPixels, $"{what}: keypoint {k} of box {id} is invisible but its marker shows");
+                }
+            }
+        }
+
+        for (int id = 0; id < Boxes; id++)
+        {
+            if (!kept.Contains(id))
+            {
+                (Rect2d? bounds, _) = Bounds(image, w, h, BoxColour(id));
+                Assert.IsTrue(bounds is null || bounds.Value.Width <= 2 || bounds.Value.Height <= 2, $"{what}: box {id} was dropped but its pixels span {bounds}");
+            }
+        }
+
+        // The semantic mask against the pixels' colours, where a colour says which label a pixel has.
+        ReadOnlySpan<byte> mask = targets.RowMask(row);
+        int known = 0, same = 0;
+        for (int p = 0; p < w * h; p++)
+        {
+            var c = new Vec3b(image[3 * p], image[3 * p + 1], image[3 * p + 2]);
+            int label = -1;
+            for (int id = 0; id < Boxes; id++)
+            {
+                label = c == BoxColour(id) ? id + 1 : label;
+            }
+
+            if (label < 0 && (c == Background || c == new Vec3b(0, 0, 0)))
+            {
+                label = 0;
+            }
+
+            if (label >= 0)
+            {
+                known++;
+                same += mask[p] == label ? 1 : 0;
+            }
+        }
+
+        Assert.IsGreaterThanOrEqualTo(0.95, (double)same / known, $"{what}: semantic mask agreement");
+        return targets.Dropped[row];
+    }
+
+    private static (Rect2d? Bounds, int Count) Bounds(ReadOnlySpan<byte> image, int w, int h, Vec3b colour)
+    {
+        int x1 = int.MaxValue, y1 = int.MaxValue, x2 = -1, y2 = -1, count = 0;
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int p = 3 * (y * w + x);
+                if (image[p] == colour.Item0 && image[p + 1] == colour.Item1 && image[p + 2] == colour.Item2)
+                {
+                    (x1, y1, x2, y2) = (Math.Min(x1, x), Math.Min(y1, y), Math.Max(x2, x), Math.Max(y2, y));
+                    count++;
+                }
+            }
+        }
+
+        return (count == 0 ? null : new Rect2d(x1, y1, x2 + 1 - x1, y2 + 1 - y1), count);
+    }
+
+    private static (int Agree, int Union) Overlap(ReadOnlySpan<byte> image, int w, int h, Vec3b colour, ReadOnlySpan<byte> mask, byte value)
+    {
+        int both = 0, either = 0;
+        for (int p = 0; p < w * h; p++)
+        {
+            var c = new Vec3b(image[3 * p], image[3 * p + 1], image[3 * p + 2]);
+            if (!Known(c))
+            {
+                // A blend of two colours (a bilinear resize's edge) says nothing about where the mask should be.
+                continue;
+            }
+
+            bool pixel = c == colour;
+            bool inMask = mask[p] == value;
+            both += pixel && inMask ? 1 : 0;
+            either += pixel || inMask ? 1 : 0;
+        }
+
+        return (both, Math.Max(1, either));
+    }
+
+    private static string F(Rect2d r) => FormattableString.Invariant($"({r.Left:0.##}, {r.Top:0.##})-({r.Right:0.##}, {r.Bottom:0.##})");
+
+    private static bool Known(Vec3b c) => c == Background || c == new Vec3b(0, 0, 0) || Array.IndexOf(Palette, c) >= 0;
+
+    private static double IoU(Rect2d a, Rect2d b)
+    {
+        double iw = Math.Max(0, Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X));
+        double ih = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        double inter = iw * ih;
+        return inter / (a.Width * a.Height + b.Width * b.Height - inter);
+    }
+}
