@@ -74,7 +74,7 @@ public sealed class ShardIndex
                 var member = (ShardMember)sample.State!;
                 string name = sample.Id[shardId.Length..];
                 int dot = name.IndexOf('.', name.LastIndexOf('/') + 1);
-                members.Add(new ShardMemberEntry(name[..dot], name[(dot + 1)..], sample.Label, member.Offset, member.Length));
+                members.Add(new ShardMemberEntry(name[..dot], name[(dot + 1)..], sample.Label, member.Offset, member.Length) { Text = sample.Targets?.Text });
             }
 
             StoredObject? stored = await store.TryGetAsync(key, cancellationToken).ConfigureAwait(false)
@@ -387,6 +387,7 @@ public sealed class ShardIndex
     {
         RequireObject(ref reader, "a member");
         string key = "", image = "";
+        string? text = null;
         int label = 0;
         long offset = 0, length = 0;
         while (NextProperty(ref reader))
@@ -411,13 +412,17 @@ public sealed class ShardIndex
             {
                 length = Int64Value(ref reader);
             }
+            else if (reader.ValueTextEquals("text"u8))
+            {
+                text = StringValue(ref reader);
+            }
             else
             {
                 SkipValue(ref reader);
             }
         }
 
-        return new ShardMemberEntry(key, image, label, offset, length);
+        return new ShardMemberEntry(key, image, label, offset, length) { Text = text };
     }
 
     /// <summary>Moves to the object's next property name; false at its end.</summary>

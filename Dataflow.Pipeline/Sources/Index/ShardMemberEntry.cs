@@ -6,4 +6,9 @@ namespace Dataflow.Pipeline.Sources;
 /// <param name="Label">Class index into <see cref="ShardIndex.Classes"/>.</param>
 /// <param name="Offset">Byte offset of the image's data in the shard.</param>
 /// <param name="Length">Length of the image's data.</param>
-public sealed record ShardMemberEntry(string Key, string Image, int Label, long Offset, long Length);
+public sealed record ShardMemberEntry(string Key, string Image, int Label, long Offset, long Length)
+{
+    /// <summary>The sample's text (its <c>txt</c> field, else its <c>json</c> field), or null when it has none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Text { get; init; }
+}

@@ -19,7 +19,9 @@ namespace Dataflow.Pipeline.Sources;
 /// data; from object storage the shard is streamed once).</para>
 /// <para>A sample's image field is the first member whose extension is an image type (<c>jpg</c>, <c>png</c>,
 /// <c>webp</c>, ...); its class is the <c>class</c> field (a class name, UTF-8 text) or else the <c>cls</c> field (the
-/// class index as decimal text). Samples without an image or a class, or with a class that is not one of the
+/// class index as decimal text); its text is the <c>txt</c> field, else the <c>json</c> field (UTF-8, carried untouched
+/// as <see cref="Targets.SampleTargets.Text"/>, the set's <see cref="SampleSet.TargetSchema"/> then saying so). Samples
+/// without an image or a class, or with a class that is not one of the
 /// classes, are listed in <see cref="SampleSet.Ignored"/> with the reason, as are a key with two images or class
 /// fields that disagree (both named), a member whose name leaves the shard, and every file of the location that is
 /// not read (not a shard, not in the index, in a sub-folder). A shard that is not a valid tar (a corrupt header,
@@ -85,7 +87,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
 
         _shards = 0;
         var ignored = new List<IgnoredEntry>();
-        var found = new List<(ShardMember Member, string Id, int? ClassIndex, string? ClassName)>();
+        var found = new List<(ShardMember Member, string Id, int? ClassIndex, string? ClassName, string? Text)>();
         IReadOnlyList<string>? indexClasses = null;
         foreach (string root in roots)
         {
@@ -113,7 +115,8 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         }
 
         var samples = new List<SampleInfo>(found.Count);
-        foreach (var (member, id, classIndex, className) in found)
+        bool withText = false;
+        foreach (var (member, id, classIndex, className, text) in found)
         {
             int label;
             if (className is not null)
@@ -134,7 +137,8 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
                 continue;
             }
 
-            samples.Add(new SampleInfo(samples.Count, id, label) { State = member });
+            withText |= text is not null;
+            samples.Add(new SampleInfo(samples.Count, id, label) { State = member, Targets = text is null ? null : new Targets.SampleTargets { Text = text } });
         }
 
         if (samples.Count == 0)
@@ -142,7 +146,8 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
             throw new InvalidDataException($"The shard location(s) '{string.Join("', '", roots)}' hold no usable samples ({ignored.Count} entries ignored{(ignored.Count > 0 ? ", first: " + ignored[0].Path + ": " + ignored[0].Reason : "")}).");
         }
 
-        return new SampleSet(classNames, samples, ignored);
+        // A sample's txt or json field is its text, carried beside the image untouched (Targets.Text).
+        return new SampleSet(classNames, samples, ignored) { TargetSchema = withText ? new Targets.TargetSchema(Targets.TargetKinds.Text, classNames) : null };
     }
 
     /// <inheritdoc />
@@ -227,7 +232,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
     /// <summary>Disposes the stores opened by discovery.</summary>
     public void Dispose() => ObjectReads.DisposeAll(_stores);
 
-    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, ShardSelection selection, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, ShardSelection selection, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         (IObjectStore store, string prefix) = (location.Store, location.Prefix);
         var listed = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -295,7 +300,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
 
     /// <summary>Discovers the shards of one location (from its index, or by scanning); adds each key it reads to <paramref name="read"/>.</summary>
     private async Task<IReadOnlyList<string>?> DiscoverShardsAsync(IObjectStore store, string prefix, string indexKey, Dictionary<string, long> listed,
-        HashSet<string>? selected, HashSet<string> read, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+        HashSet<string>? selected, HashSet<string> read, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         if (_options.UseIndex && listed.ContainsKey(indexKey))
         {
@@ -322,7 +327,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
 
                 foreach (ShardMemberEntry m in shard.Members)
                 {
-                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, m.Length), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null));
+                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, m.Length), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null, m.Text));
                 }
             }
 
@@ -389,7 +394,7 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         }
     }
 
-    private static async Task ScanAsync(IObjectStore store, string key, int shard, long size, List<(ShardMember, string, int?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    private static async Task ScanAsync(IObjectStore store, string key, int shard, long size, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         string where = store.Describe(key);
         (List<ScannedSample> samples, List<IgnoredEntry> passed) scan;
@@ -408,11 +413,11 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
         foreach (ScannedSample s in scan.samples)
         {
             // A member above MaxMemberBytes is found like any other, and refused when it is read (per the error policy).
-            found.Add((new ShardMember(store, key, shard, s.Offset, s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName));
+            found.Add((new ShardMember(store, key, shard, s.Offset, s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName, s.Text));
         }
     }
 
-    private static List<string> DeriveClassNames(List<(ShardMember, string, int? ClassIndex, string? ClassName)> found)
+    private static List<string> DeriveClassNames(List<(ShardMember, string, int? ClassIndex, string? ClassName, string?)> found)
     {
         var names = found.Where(f => f.ClassName is not null).Select(f => f.ClassName!).Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToList();
         if (names.Count > 0)

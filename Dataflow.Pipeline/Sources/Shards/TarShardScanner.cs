@@ -5,7 +5,7 @@ using Dataflow.Pipeline.Discovery;
 namespace Dataflow.Pipeline.Sources;
 
 /// <summary>One sample found in a shard: its key, image member and class field(s), not yet resolved to a label.</summary>
-internal sealed record ScannedSample(string Key, string ImageField, long Offset, long Length, int? ClassIndex, string? ClassName);
+internal sealed record ScannedSample(string Key, string ImageField, long Offset, long Length, int? ClassIndex, string? ClassName, string? Text = null);
 
 /// <summary>
 /// Reads a tar shard in the WebDataset layout with <see cref="TarReader"/>: members sharing a key (the member path up
@@ -20,6 +20,9 @@ internal static class TarShardScanner
         FolderSampleSource.DefaultExtensions.Select(e => e.TrimStart('.')), StringComparer.Ordinal);
 
     private const int MaxClassFieldBytes = 4096;
+
+    /// <summary>The most bytes a txt or json field is read with (a caption, a sample's metadata).</summary>
+    public const int MaxTextFieldBytes = 1 << 20;
 
     /// <summary>Scans <paramref name="stream"/> (positioned at the shard's start); <paramref name="where"/> names it in messages.</summary>
     /// <exception cref="InvalidDataException">The shard is not a valid tar file (a corrupt header, truncated data); the message names it and the byte.</exception>
@@ -116,6 +119,10 @@ internal static class TarShardScanner
                     string text = await ReadTextAsync(entry, where, name, cancellationToken).ConfigureAwait(false);
                     group.SetClassField(field, text);
                 }
+                else if (field is "txt" or "json")
+                {
+                    group.SetTextField(field, await ReadTextFieldAsync(entry, where, name, cancellationToken).ConfigureAwait(false));
+                }
             }
 
             foreach (Group group in order)
@@ -147,6 +154,38 @@ internal static class TarShardScanner
         // A byte-order mark (as Notepad writes) marks the encoding, not the text: "\uFEFF3" is class 3.
         int start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
         return Encoding.UTF8.GetString(bytes, start, bytes.Length - start).Trim();
+    }
+
+    /// <summary>A txt or json member's text (UTF-8, a byte-order mark dropped), or null with the reason when it is not read.</summary>
+    private static async Task<(string? Text, string? Problem)> ReadTextFieldAsync(TarEntry entry, string where, string name, CancellationToken cancellationToken)
+    {
+        if (entry.Length > MaxTextFieldBytes)
+        {
+            return (null, $"its {name[(name.IndexOf('.', name.LastIndexOf('/') + 1) + 1)..]} field is {entry.Length} bytes, above the {MaxTextFieldBytes} bytes a text field may have");
+        }
+
+        var bytes = new byte[entry.Length];
+        try
+        {
+            if (entry.DataStream is not null)
+            {
+                await entry.DataStream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"The shard '{where}' is truncated inside member '{name}'.", e);
+        }
+
+        int start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+        try
+        {
+            return (new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, start, bytes.Length - start), null);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (null, $"its member '{name}' is not UTF-8 text");
+        }
     }
 
     private static long SafePosition(Stream stream)
@@ -181,6 +220,50 @@ internal static class TarShardScanner
 
         /// <summary>The image fields after the first, in member order.</summary>
         public List<string> OtherImages { get; } = [];
+
+        /// <summary>The txt field's text, else the json field's.</summary>
+        public string? Text => Texts.GetValueOrDefault("txt") ?? Texts.GetValueOrDefault("json");
+
+        /// <summary>Why a text field could not be read, or null.</summary>
+        public string? BadText { get; private set; }
+
+        private Dictionary<string, string> Texts { get; } = new(StringComparer.Ordinal);
+
+        public void SetTextField(string field, (string? Text, string? Problem) read)
+        {
+            if (read.Problem is not null)
+            {
+                BadText ??= read.Problem;
+                return;
+            }
+
+            if (field == "json" && !IsJson(read.Text!))
+            {
+                BadText ??= $"its json field is not valid JSON (\"{Shorten(read.Text!)}\")";
+                return;
+            }
+
+            if (Texts.TryGetValue(field, out string? first) && first != read.Text)
+            {
+                BadText ??= $"it has two {field} members that disagree";
+                return;
+            }
+
+            Texts[field] = read.Text!;
+        }
+
+        private static bool IsJson(string text)
+        {
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(text);
+                return true;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return false;
+            }
+        }
 
         /// <summary>The text of the first <c>cls</c> and <c>class</c> members, to compare a repeated one with.</summary>
         private Dictionary<string, string> ClassTexts { get; } = new(StringComparer.Ordinal);
@@ -228,13 +311,17 @@ internal static class TarShardScanner
             {
                 ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample has no usable class: {BadClass}"));
             }
+            else if (BadText is not null)
+            {
+                ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample's text cannot be read: {BadText}"));
+            }
             else if (ClassIndex is null && string.IsNullOrEmpty(ClassName))
             {
                 ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample has no class field, cls (index) or class (name) (fields: {fields})"));
             }
             else
             {
-                samples.Add(new ScannedSample(Key, ImageField, Offset, Length, ClassIndex, string.IsNullOrEmpty(ClassName) ? null : ClassName));
+                samples.Add(new ScannedSample(Key, ImageField, Offset, Length, ClassIndex, string.IsNullOrEmpty(ClassName) ? null : ClassName, Text));
             }
         }
     }
