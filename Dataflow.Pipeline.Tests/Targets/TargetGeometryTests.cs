@@ -118,6 +118,111 @@ public sealed class TargetGeometryTests
         StringAssert.EndsWith(e.Message, "mixes rows, which is not defined for targets (Boxes, Keypoints, SemanticMask, InstanceMasks): remove it from BatchAugmentations for this dataset.");
     }
 
+    [TestMethod]
+    public async Task Targets_AnyParallelism_SameBatchesBitForBit()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(11), 10);
+        IAugmentation[] chain = [new RandomResizedCrop((0.3, 1.0)), new RandomHorizontalFlip(), new RandomRotation(25, interpolation: Interpolation.Nearest)];
+        PipelineOptions one = Options(ResizeMode.Letterbox, chain, seed: 9) with { Decode = new StageOptions(1, 1), Read = new StageOptions(1, 1) };
+        PipelineOptions many = Options(ResizeMode.Letterbox, chain, seed: 9) with { Decode = new StageOptions(4, 16), Read = new StageOptions(3, 6) };
+        (List<(Batch Batch, byte[] Pixels)> a, _) = await RunAsync(one, set);
+        (List<(Batch Batch, byte[] Pixels)> b, _) = await RunAsync(many, set);
+        AssertSameTargets(a, b, "parallelism 1 and 4");
+    }
+
+    [TestMethod]
+    public async Task Targets_ResumedMidEpoch_SameBatchesAsUninterrupted()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(12), 10);
+        IAugmentation[] chain = [new RandomHorizontalFlip(), new RandomAffine((-10, 10), (0.1, 0.1), interpolation: Interpolation.Nearest)];
+        PipelineOptions options = Options(ResizeMode.ShorterSideThenCenterCrop, chain, seed: 4);
+        (List<(Batch Batch, byte[] Pixels)> whole, _) = await RunAsync(options, set);
+        Assert.HasCount(6, whole); // 10 samples in batches of 4, two epochs.
+        foreach (int k in new[] { 2, 4 })
+        {
+            Pipeline.Distributed.PipelineState state = Pipeline.Distributed.PipelineState.Parse(whole[k - 1].Batch.State!.ToBytes());
+            (List<(Batch Batch, byte[] Pixels)> rest, _) = await RunAsync(options, set, state);
+            AssertSameTargets(whole[k..], rest, $"resumed after {k} batches");
+        }
+    }
+
+    public static IEnumerable<object[]> PolicyGeometry =>
+    [
+        ["ShearX", 0.3], ["ShearX", -0.25], ["ShearY", 0.3], ["ShearY", -0.2],
+        ["TranslateX", 30.0], ["TranslateX", -45.0], ["TranslateY", 25.0], ["Rotate", 30.0], ["Rotate", -135.0],
+    ];
+
+    /// <summary>
+    /// The geometric operations of RandAugment, TrivialAugmentWide and AutoAugment, one at a time on drawn pixels (in the graph
+    /// their colour operations would change the colours the check reads): each reports the map its pixels took.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(PolicyGeometry))]
+    public void PolicyOps_GeometricOperation_TargetsSitWhereTheirPixelsLanded(string name, double magnitude)
+    {
+        PolicyOperation op = Enum.Parse<PolicyOperation>(name);
+        using var data = new TempDataset();
+        (SampleSet set, Drawn[] drawn) = DrawDataset(data.Root, new Random(21 + (int)op), 3);
+        foreach (SampleInfo sample in set.Samples)
+        {
+            using Mat bgr = Cv2.ImRead(drawn[sample.Index].Path, ImreadModes.Color);
+            Mat image = new();
+            Cv2.CvtColor(bgr, image, ColorConversionCodes.BGR2RGB);
+            var decode = new DecodeGeometry { Source = image.Size() };
+            using TargetState state = TargetState.Start(sample, Schema, TargetOptions.Default, decode, image.Size());
+            var context = new AugmentationContext(0, 0, sample.Index) { Targets = state };
+            Mat result = PolicyOps.Apply(image, op, magnitude, InterpolationFlags.Nearest, 0, context);
+            if (!ReferenceEquals(result, image))
+            {
+                image.Dispose();
+            }
+
+            using (result)
+            {
+                RowTargets row = state.Finish();
+                int w = result.Width, h = result.Height;
+                byte[] pixels = new byte[w * h * 3];
+                result.AsSpan<byte>().CopyTo(pixels);
+                for (int j = 0; j < row.Instances; j++)
+                {
+                    int id = row.Fields[0][j];
+                    (Rect2d? bounds, int count) = Bounds(pixels, w, h, BoxColour(id));
+                    var box = new Rect2d(row.Boxes[4 * j], row.Boxes[4 * j + 1], row.Boxes[4 * j + 2] - row.Boxes[4 * j], row.Boxes[4 * j + 3] - row.Boxes[4 * j + 1]);
+                    string what = $"{op}({magnitude}) on {sample.Id}: box {id} at {F(box)} but its pixels span {(bounds is null ? "nothing" : F(bounds.Value))}";
+                    Assert.IsNotNull(bounds, what);
+                    Rect2d b = bounds.Value;
+                    Assert.IsLessThanOrEqualTo(1.0, Math.Max(Math.Max(box.Left - b.Left, b.Right - box.Right), Math.Max(box.Top - b.Top, b.Bottom - box.Bottom)), what);
+                    bool cut = box.Left <= 0.5 || box.Top <= 0.5 || box.Right >= w - 0.5 || box.Bottom >= h - 0.5;
+                    Assert.IsGreaterThanOrEqualTo(cut ? 0.6 : 0.9, IoU(box, b), what);
+                    (int agree, int union) = Overlap(pixels, w, h, BoxColour(id), row.InstanceMasks.AsSpan(w * h * j, w * h), 1);
+                    Assert.IsGreaterThanOrEqualTo(0.9, (double)agree / union, $"{what}: instance mask");
+                }
+            }
+        }
+    }
+
+    private static void AssertSameTargets(IReadOnlyList<(Batch Batch, byte[] Pixels)> expected, IReadOnlyList<(Batch Batch, byte[] Pixels)> actual, string what)
+    {
+        Assert.HasCount(expected.Count, actual, what);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            BatchTargets e = expected[i].Batch.Targets!, a = actual[i].Batch.Targets!;
+            string at = $"{what}, batch {i}";
+            CollectionAssert.AreEqual(expected[i].Batch.Paths, actual[i].Batch.Paths, at);
+            Assert.IsTrue(expected[i].Pixels.AsSpan().SequenceEqual(actual[i].Pixels), $"{at}: pixels");
+            CollectionAssert.AreEqual(e.Counts, a.Counts, at);
+            CollectionAssert.AreEqual(e.Boxes, a.Boxes, $"{at}: boxes");
+            CollectionAssert.AreEqual(e.Classes, a.Classes, $"{at}: classes");
+            CollectionAssert.AreEqual(e.Field("id"), a.Field("id"), $"{at}: ids");
+            CollectionAssert.AreEqual(e.Keypoints, a.Keypoints, $"{at}: keypoints");
+            Assert.IsTrue(e.Masks.AsSpan().SequenceEqual(a.Masks), $"{at}: masks");
+            Assert.IsTrue(e.InstanceMasks.AsSpan().SequenceEqual(a.InstanceMasks), $"{at}: instance masks");
+            CollectionAssert.AreEqual(e.Geometry.Select(g => g.ToTensor).ToArray(), a.Geometry.Select(g => g.ToTensor).ToArray(), $"{at}: maps");
+        }
+    }
+
     private sealed class Undeclared : IAugmentation
     {
         public Mat Apply(Mat image, AugmentationContext context) => image;
@@ -174,11 +279,17 @@ public sealed class TargetGeometryTests
         return [.. chain];
     }
 
-    private static async Task<(List<(Batch, byte[])> Batches, PipelineReport Report)> RunAsync(PipelineOptions options, SampleSet set)
+    private static async Task<(List<(Batch, byte[])> Batches, PipelineReport Report)> RunAsync(PipelineOptions options, SampleSet set,
+        Pipeline.Distributed.PipelineState? resume = null)
     {
         var batches = new List<(Batch, byte[])>();
-        ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).UseSource(new InMemorySampleSource(set))
-            .Build(b => batches.Add((b, b.ByteData.ToArray())));
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options).UseSource(new InMemorySampleSource(set));
+        if (resume is not null)
+        {
+            builder.ResumeFrom(resume);
+        }
+
+        ImagePipeline pipeline = builder.Build(b => batches.Add((b, b.ByteData.ToArray())));
         pipeline.Post("in-memory");
         pipeline.Complete();
         await pipeline.Completion;

@@ -185,6 +185,40 @@ public static class DigestCommand
             // Only batches with repeated rows hash their weights, so a single-process digest is what it always was.
             hash.AppendData(MemoryMarshal.AsBytes<float>(batch.Weights));
         }
+        if (batch.Targets is Dataflow.Pipeline.Targets.BatchTargets targets)
+        {
+            // Only a dataset with targets hashes them, so every digest of a dataset without is what it always was.
+            AppendTargets(hash, targets);
+        }
+    }
+
+    /// <summary>Every target tensor of the batch in a fixed order, and each row's map back to its source.</summary>
+    private static void AppendTargets(IncrementalHash hash, Dataflow.Pipeline.Targets.BatchTargets targets)
+    {
+        hash.AppendData(MemoryMarshal.AsBytes<int>([targets.MaxInstances, targets.KeypointCount, .. targets.Counts, .. targets.Dropped]));
+        hash.AppendData(MemoryMarshal.AsBytes<float>(targets.Boxes));
+        hash.AppendData(MemoryMarshal.AsBytes<int>(targets.Classes));
+        foreach (string name in targets.FieldNames)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(name + "\0"));
+            hash.AppendData(MemoryMarshal.AsBytes<int>(targets.Field(name)));
+        }
+
+        hash.AppendData(MemoryMarshal.AsBytes<float>(targets.Keypoints ?? []));
+        hash.AppendData(targets.Masks ?? []);
+        hash.AppendData(targets.InstanceMasks ?? []);
+        hash.AppendData(MemoryMarshal.AsBytes<float>(targets.MultiHot ?? []));
+        foreach (string? text in targets.Texts ?? [])
+        {
+            hash.AppendData(text is null ? [0xFF] : Encoding.UTF8.GetBytes(text + "\0"));
+        }
+
+        foreach (Dataflow.Pipeline.Targets.SampleGeometry row in targets.Geometry)
+        {
+            Dataflow.Pipeline.Targets.Affine2D m = row.ToTensor;
+            hash.AppendData(MemoryMarshal.AsBytes<double>([m.M11, m.M12, m.M13, m.M21, m.M22, m.M23]));
+            hash.AppendData(MemoryMarshal.AsBytes<int>([row.Source.Width, row.Source.Height]));
+        }
     }
 }
 
