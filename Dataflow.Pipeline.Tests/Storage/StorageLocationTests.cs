@@ -94,6 +94,26 @@ public sealed class StorageLocationTests
         Assert.AreEqual(6, run.Pipeline.Report.Batched);
     }
 
+    [TestMethod]
+    public async Task Run_ShardsAtALocationOfARegisteredScheme_ReadThroughItsStore()
+    {
+        // The shard source over a store of the user's: discovery lists and reads the index through it, the read stage
+        // its members.
+        using TempDataset data = new TempDataset().WithClasses(2, 3, 64, 48);
+        using var shards = new TempDataset();
+        ShardWriter.Pack([data.Root], shards.Root, new PackOptions { TargetShardBytes = 4096 });
+        ObjectStoreSchemes.Register(new FolderScheme("testshards", shards.Root));
+        using var source = new ShardSampleSource();
+        FaultRun run = await FaultHarness.RunAsync(
+            new PipelineOptions { Width = 12, Height = 10, BatchSize = 2, Seed = 1, ReducedDecode = false }, "testshards://any/", b => b.UseSource(source));
+
+        Assert.IsNull(run.Error);
+        Assert.IsGreaterThan(1, Directory.GetFiles(shards.Root, "*.tar").Length, "several shards");
+        Assert.AreEqual(6, run.Batches.Sum(b => b.Paths.Length));
+        CollectionAssert.AreEquivalent(new[] { 0, 0, 0, 1, 1, 1 }, run.Batches.SelectMany(b => b.Labels).ToArray());
+        Assert.AreEqual(6, run.Pipeline.Report.Batched);
+    }
+
     /// <summary>Opens every location of its scheme as the local folder <paramref name="folder"/>.</summary>
     private sealed class FolderScheme(string name, string folder) : IObjectStoreScheme
     {
