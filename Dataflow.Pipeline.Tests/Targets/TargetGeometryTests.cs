@@ -67,6 +67,35 @@ public sealed class TargetGeometryTests
         }
     }
 
+    /// <summary>A nearest-neighbour decode (OpenCV's resize samples output pixels at their top-left corner): the masks take the same pixels.</summary>
+    [TestMethod]
+    [DynamicData(nameof(ResizeModes))]
+    public async Task Targets_NearestDecode_MasksTakeThePixelsOwnSamples(ResizeMode resize)
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(41 + (int)resize), 6);
+        PipelineOptions options = Options(resize, [new RandomHorizontalFlip()], seed: 2, decode: Interpolation.Nearest) with { Epochs = 1 };
+        (List<(Batch Batch, byte[] Pixels)> batches, _) = await RunAsync(options, set);
+        int w = options.Width, h = options.Height;
+        foreach ((Batch batch, byte[] pixels) in batches)
+        {
+            for (int row = 0; row < batch.Count; row++)
+            {
+                ReadOnlySpan<byte> image = pixels.AsSpan(row * w * h * 3, w * h * 3);
+                ReadOnlySpan<byte> mask = batch.Targets!.RowMask(row);
+                int differ = 0;
+                for (int p = 0; p < w * h; p++)
+                {
+                    var c = new Vec3b(image[3 * p], image[3 * p + 1], image[3 * p + 2]);
+                    int label = c == BoxColour(0) ? 1 : c == BoxColour(1) ? 2 : 0;
+                    differ += mask[p] == label ? 0 : 1;
+                }
+
+                Assert.AreEqual(0, differ, $"{resize}, {batch.Paths[row]}: mask pixels that disagree with the image's");
+            }
+        }
+    }
+
     [TestMethod]
     public async Task Targets_Letterbox_MapBackToTheSourceBoxes()
     {
@@ -145,6 +174,66 @@ public sealed class TargetGeometryTests
             Pipeline.Distributed.PipelineState state = Pipeline.Distributed.PipelineState.Parse(whole[k - 1].Batch.State!.ToBytes());
             (List<(Batch Batch, byte[] Pixels)> rest, _) = await RunAsync(options, set, state);
             AssertSameTargets(whole[k..], rest, $"resumed after {k} batches");
+        }
+    }
+
+    /// <summary>A large JPEG decoded at a reduction (1/4 here), with a fused crop or a resize mode: the reduction is a step of its own.</summary>
+    [TestMethod]
+    [DataRow(ResizeMode.Stretch, false)]
+    [DataRow(ResizeMode.Letterbox, false)]
+    [DataRow(ResizeMode.ShorterSideThenCenterCrop, false)]
+    [DataRow(ResizeMode.Stretch, true)]
+    public async Task Targets_ReducedJpegDecode_SitWhereTheirPixelsLanded(ResizeMode resize, bool sourceCrop)
+    {
+        using var data = new TempDataset();
+        var random = new Random(31);
+        var samples = new List<SampleInfo>();
+        var size = new Size(1200, 960);
+        for (int n = 0; n < 4; n++)
+        {
+            using var image = new Mat(size, MatType.CV_8UC3, new Scalar(100, 100, 100));
+            var taken = new List<Rect>();
+            Rect[] boxes = [Place(random, size, taken, random.Next(260, 400), random.Next(260, 400)), Place(random, size, taken, random.Next(260, 400), random.Next(260, 400))];
+            Fill(image, boxes[0], BoxColour(0));
+            Fill(image, boxes[1], BoxColour(1));
+            string path = Path.Combine(data.Root, $"large{n}.jpg");
+            Assert.IsTrue(Cv2.ImWrite(path, image, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95)), path);
+            samples.Add(new SampleInfo(n, path, 0)
+            {
+                State = File.ReadAllBytes(path),
+                Targets = new SampleTargets
+                {
+                    Boxes = new BoundingBoxes([.. boxes.SelectMany(b => new float[] { b.X, b.Y, b.Width, b.Height })], [0, 1], BoxFormat.Xywh,
+                        new Dictionary<string, int[]> { ["id"] = [0, 1] }),
+                },
+            });
+        }
+
+        var set = new SampleSet(["image"], samples) { TargetSchema = new TargetSchema(TargetKinds.Boxes, ["a", "b"]) };
+        IAugmentation[] chain = sourceCrop ? [new RandomResizedCrop((0.5, 1.0)), new RandomHorizontalFlip()] : [new RandomHorizontalFlip()];
+        PipelineOptions options = Options(resize, chain, seed: 3);
+        Assert.IsGreaterThan(1, options.CreateDecoder(leaveBgr: false).ReductionFor(size.Width, size.Height), "the JPEG is decoded reduced");
+        (List<(Batch Batch, byte[] Pixels)> batches, _) = await RunAsync(options, set);
+        foreach ((Batch batch, byte[] pixels) in batches)
+        {
+            BatchTargets targets = batch.Targets!;
+            for (int row = 0; row < batch.Count; row++)
+            {
+                ReadOnlySpan<byte> image = pixels.AsSpan(row * options.Width * options.Height * 3, options.Width * options.Height * 3);
+                ReadOnlySpan<float> boxes = targets.RowBoxes(row);
+                for (int j = 0; j < targets.Counts[row]; j++)
+                {
+                    int id = targets.Field("id")[row * targets.MaxInstances + j];
+                    (Rect2d? bounds, _) = Bounds(image, options.Width, options.Height, BoxColour(id), tolerance: 60);
+                    var box = new Rect2d(boxes[4 * j], boxes[4 * j + 1], boxes[4 * j + 2] - boxes[4 * j], boxes[4 * j + 3] - boxes[4 * j + 1]);
+                    string what = $"{resize}{(sourceCrop ? " with a source crop" : "")}, {batch.Paths[row]}: box {id} at {F(box)} but its pixels span {(bounds is null ? "nothing" : F(bounds.Value))}";
+                    Assert.IsNotNull(bounds, what);
+                    if (Math.Min(box.Width, box.Height) >= 20)
+                    {
+                        Assert.IsGreaterThanOrEqualTo(0.9, IoU(box, bounds.Value), what);
+                    }
+                }
+            }
         }
     }
 
@@ -498,7 +587,7 @@ public sealed class TargetGeometryTests
         return targets.Dropped[row];
     }
 
-    private static (Rect2d? Bounds, int Count) Bounds(ReadOnlySpan<byte> image, int w, int h, Vec3b colour)
+    private static (Rect2d? Bounds, int Count) Bounds(ReadOnlySpan<byte> image, int w, int h, Vec3b colour, int tolerance = 0)
     {
         int x1 = int.MaxValue, y1 = int.MaxValue, x2 = -1, y2 = -1, count = 0;
         for (int y = 0; y < h; y++)
@@ -506,7 +595,7 @@ public sealed class TargetGeometryTests
             for (int x = 0; x < w; x++)
             {
                 int p = 3 * (y * w + x);
-                if (image[p] == colour.Item0 && image[p + 1] == colour.Item1 && image[p + 2] == colour.Item2)
+                if (Math.Abs(image[p] - colour.Item0) <= tolerance && Math.Abs(image[p + 1] - colour.Item1) <= tolerance && Math.Abs(image[p + 2] - colour.Item2) <= tolerance)
                 {
                     (x1, y1, x2, y2) = (Math.Min(x1, x), Math.Min(y1, y), Math.Max(x2, x), Math.Max(y2, y));
                     count++;
