@@ -97,6 +97,57 @@ public sealed class TargetGeometryTests
     }
 
     [TestMethod]
+    public async Task Targets_KeypointsMultiLabelAndTextWithoutBoxes_TravelWithTheirRows()
+    {
+        using var data = new TempDataset();
+        var schema = new TargetSchema(TargetKinds.Keypoints | TargetKinds.MultiLabel | TargetKinds.Text, ["cat", "dog", "sky"])
+        {
+            KeypointNames = ["left", "right"],
+            FlipPairs = [(0, 1)],
+        };
+        var samples = new List<SampleInfo>();
+        for (int n = 0; n < 6; n++)
+        {
+            string path = data.AddImage("all", $"{n}.png", 64, 48, seed: n);
+            samples.Add(new SampleInfo(n, path, 0)
+            {
+                State = File.ReadAllBytes(path),
+                Targets = new SampleTargets
+                {
+                    Keypoints = new Keypoints([10 + n, 20, 2, 50, 30 + n, 2], 1, 2),
+                    Labels = n % 2 == 0 ? [0, 2] : [1],
+                    Text = n == 3 ? null : $"caption {n}: \"ünïcode\"",
+                },
+            });
+        }
+
+        var set = new SampleSet(["image"], samples) { TargetSchema = schema };
+        PipelineOptions options = Options(ResizeMode.Stretch, [new RandomHorizontalFlip()], seed: 8) with { Width = 128, Height = 96, Epochs = 1 };
+        (List<(Batch Batch, byte[] Pixels)> batches, _) = await RunAsync(options, set);
+        Assert.AreEqual(6, batches.Sum(b => b.Batch.Count));
+        foreach ((Batch batch, _) in batches)
+        {
+            BatchTargets targets = batch.Targets!;
+            Assert.IsNull(targets.Masks);
+            Assert.ThrowsExactly<InvalidOperationException>(() => targets.RowBoxes(0).ToArray());
+            for (int row = 0; row < batch.Count; row++)
+            {
+                int n = batch.SampleIndices[row];
+                Assert.AreEqual(n == 3 ? null : $"caption {n}: \"ünïcode\"", targets.Texts![row], "text untouched, in its row");
+                CollectionAssert.AreEqual(n % 2 == 0 ? new[] { 1f, 0f, 1f } : new[] { 0f, 1f, 0f }, targets.MultiHot.AsSpan(3 * row, 3).ToArray());
+                Assert.AreEqual(1, targets.Counts[row]);
+                // Stretch to twice the size, then maybe mirrored: left and right change places.
+                float[] left = [2 * (10 + n), 40], right = [100, 2 * (30 + n)];
+                bool mirrored = targets.Geometry[row].Mirrored;
+                float[] expected = mirrored
+                    ? [128 - right[0], right[1], 2, 128 - left[0], left[1], 2]
+                    : [left[0], left[1], 2, right[0], right[1], 2];
+                CollectionAssert.AreEqual(expected, targets.RowKeypoints(row).ToArray(), $"row {row} (sample {n}, mirrored {mirrored})");
+            }
+        }
+    }
+
+    [TestMethod]
     public async Task Targets_Letterbox_MapBackToTheSourceBoxes()
     {
         using var data = new TempDataset();

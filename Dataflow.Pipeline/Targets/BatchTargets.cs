@@ -104,10 +104,16 @@ public sealed class BatchTargets
         : throw new KeyNotFoundException($"The batch's boxes have no field '{name}'; they have [{string.Join(", ", FieldNames)}].");
 
     /// <summary>Row <paramref name="row"/>'s boxes, <see cref="Counts"/>[row] × 4 numbers, without padding.</summary>
-    public ReadOnlySpan<float> RowBoxes(int row) => Boxes.AsSpan(4 * MaxInstances * Checked(row), 4 * Counts[row]);
+    /// <exception cref="InvalidOperationException">The dataset has no boxes.</exception>
+    public ReadOnlySpan<float> RowBoxes(int row) => HasBoxes ? Boxes.AsSpan(4 * MaxInstances * Checked(row), 4 * Counts[row]) : throw NoBoxes();
 
     /// <summary>Row <paramref name="row"/>'s box classes, without padding.</summary>
-    public ReadOnlySpan<int> RowClasses(int row) => Classes.AsSpan(MaxInstances * Checked(row), Counts[row]);
+    /// <exception cref="InvalidOperationException">The dataset has no boxes.</exception>
+    public ReadOnlySpan<int> RowClasses(int row) => HasBoxes ? Classes.AsSpan(MaxInstances * Checked(row), Counts[row]) : throw NoBoxes();
+
+    private bool HasBoxes { get; init; } = true;
+
+    private static InvalidOperationException NoBoxes() => new("The batch has no boxes: its dataset declares none (TargetSchema.Kinds).");
 
     /// <summary>Row <paramref name="row"/>'s keypoints, <see cref="Counts"/>[row] × K × 3 numbers, without padding.</summary>
     /// <exception cref="InvalidOperationException">The dataset has no keypoints.</exception>
@@ -200,7 +206,7 @@ public sealed class BatchTargets
         }
 
         return new BatchTargets(n, max, size, options.BoxFormat, boxes, classes, counts, fields, k, keypoints, masks, instanceMasks,
-            multiHot, classCount, texts, geometry, dropped);
+            multiHot, classCount, texts, geometry, dropped) { HasBoxes = hasBoxes };
     }
 
     /// <inheritdoc />
