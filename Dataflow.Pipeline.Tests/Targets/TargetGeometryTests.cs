@@ -148,6 +148,28 @@ public sealed class TargetGeometryTests
     }
 
     [TestMethod]
+    public void Finish_MinVisibility_DropsABoxCroppedBelowItAndKeepsTheRest()
+    {
+        // Two 40x40 boxes; a crop keeps 30% of the first and all of the second.
+        var sample = new SampleInfo(0, "a.png", 0)
+        {
+            Targets = new SampleTargets { Boxes = new BoundingBoxes([0, 0, 40, 40, 50, 10, 90, 50], [0, 1], BoxFormat.Xyxy, new Dictionary<string, int[]> { ["id"] = [0, 1] }) },
+        };
+        var schema = new TargetSchema(TargetKinds.Boxes, ["a", "b"]);
+        foreach ((double min, int kept) in new[] { (0.0, 2), (0.25, 2), (0.35, 1) })
+        {
+            var decode = new DecodeGeometry { Source = new Size(100, 60) };
+            using TargetState state = TargetState.Start(sample, schema, new TargetOptions { MinVisibility = min }, decode, new Size(100, 60));
+            state.Apply(Affine2D.Translation(-28, 0), new Size(72, 60));
+            RowTargets row = state.Finish();
+            Assert.AreEqual(kept, row.Instances, $"MinVisibility {min}");
+            Assert.AreEqual(2 - kept, row.Dropped, $"MinVisibility {min}");
+            Assert.AreEqual(1, row.Fields[0][^1], "the second box keeps its id");
+            CollectionAssert.AreEqual(new[] { 22f, 10f, 62f, 50f }, row.Boxes[^4..], "the second box moved with the crop");
+        }
+    }
+
+    [TestMethod]
     public async Task Targets_Letterbox_MapBackToTheSourceBoxes()
     {
         using var data = new TempDataset();
@@ -341,6 +363,48 @@ public sealed class TargetGeometryTests
                 }
             }
         }
+    }
+
+    [TestMethod]
+    public async Task Targets_TwoRanks_EachSampleOnceWithTheTargetsOfOneProcess()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(13), 10);
+        IAugmentation[] chain = [new RandomResizedCrop((0.4, 1.0)), new RandomHorizontalFlip(), new RandomRotation(15, interpolation: Interpolation.Nearest)];
+        PipelineOptions options = Options(ResizeMode.Stretch, chain, seed: 6);
+        Dictionary<(int, int), string> single = Rows((await RunAsync(options, set)).Batches);
+        var ranks = new Dictionary<(int, int), string>();
+        for (int rank = 0; rank < 2; rank++)
+        {
+            foreach (KeyValuePair<(int, int), string> row in Rows((await RunAsync(options with { WorldSize = 2, Rank = rank }, set)).Batches))
+            {
+                Assert.IsTrue(ranks.TryAdd(row.Key, row.Value), $"epoch {row.Key.Item1} sample {row.Key.Item2} reached two ranks");
+            }
+        }
+
+        CollectionAssert.AreEquivalent(single.Keys.ToArray(), ranks.Keys.ToArray(), "every sample of every epoch reaches one rank");
+        foreach (KeyValuePair<(int, int), string> row in single)
+        {
+            Assert.AreEqual(row.Value, ranks[row.Key], $"epoch {row.Key.Item1} sample {row.Key.Item2}: targets on its rank");
+        }
+    }
+
+    /// <summary>Each row's targets, written out, by (epoch, sample index).</summary>
+    private static Dictionary<(int, int), string> Rows(List<(Batch Batch, byte[] Pixels)> batches)
+    {
+        var rows = new Dictionary<(int, int), string>();
+        foreach ((Batch batch, _) in batches)
+        {
+            BatchTargets t = batch.Targets!;
+            for (int row = 0; row < batch.Count; row++)
+            {
+                string text = string.Join(",", t.RowBoxes(row).ToArray()) + "|" + string.Join(",", t.RowKeypoints(row).ToArray()) + "|"
+                    + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(t.RowMask(row))) + "|" + t.Geometry[row].ToTensor;
+                rows[(batch.Epoch, batch.SampleIndices[row])] = text;
+            }
+        }
+
+        return rows;
     }
 
     private static void AssertSameTargets(IReadOnlyList<(Batch Batch, byte[] Pixels)> expected, IReadOnlyList<(Batch Batch, byte[] Pixels)> actual, string what)
