@@ -62,7 +62,7 @@ internal sealed record CocoAnnotation(long Id, long ImageId, int Class, float X,
 internal sealed class CocoDataset
 {
     /// <summary>The most problems named in the message; the rest are counted.</summary>
-    private const int ProblemsShown = 10;
+    private const int ProblemsShown = DatasetProblems.Shown;
 
     private CocoDataset(string path, string imageRoot, CocoCategory[] categories, CocoImage[] images, CocoAnnotation[] annotations, List<IgnoredEntry> ignored)
     {
@@ -142,7 +142,7 @@ internal sealed class CocoDataset
 
     private static CocoDataset Check(string path, string imageRoot, CocoFileJson file, bool checkFiles, CancellationToken cancellationToken)
     {
-        var problems = new Problems(path);
+        var problems = new DatasetProblems($"COCO file '{path}'");
         if (file.Images is null)
         {
             problems.Add("has no \"images\" list");
@@ -278,7 +278,7 @@ internal sealed class CocoDataset
         return new CocoDataset(path, imageRoot, categories, result, [.. all], ignored);
     }
 
-    private static CocoCategory[] CheckCategories(List<CocoCategoryJson> list, Problems problems)
+    private static CocoCategory[] CheckCategories(List<CocoCategoryJson> list, DatasetProblems problems)
     {
         var seen = new HashSet<long>();
         var found = new List<(CocoCategoryJson Json, long Id)>();
@@ -362,7 +362,7 @@ internal sealed class CocoDataset
         return pairs;
     }
 
-    private static CocoAnnotation? CheckAnnotation(CocoAnnotationJson a, string name, CocoImageJson image, CocoCategory category, Problems problems, List<IgnoredEntry> ignored)
+    private static CocoAnnotation? CheckAnnotation(CocoAnnotationJson a, string name, CocoImageJson image, CocoCategory category, DatasetProblems problems, List<IgnoredEntry> ignored)
     {
         int count = problems.Count;
         int width = image.Width!.Value, height = image.Height!.Value;
@@ -419,7 +419,7 @@ internal sealed class CocoDataset
             a.Segmentation, a.Keypoints);
     }
 
-    private static void CheckSegmentation(CocoSegmentation? segmentation, string name, int width, int height, Problems problems)
+    private static void CheckSegmentation(CocoSegmentation? segmentation, string name, int width, int height, DatasetProblems problems)
     {
         if (segmentation is null)
         {
@@ -482,7 +482,7 @@ internal sealed class CocoDataset
         }
     }
 
-    private static void CheckKeypoints(CocoAnnotationJson a, string name, CocoCategory category, Problems problems)
+    private static void CheckKeypoints(CocoAnnotationJson a, string name, CocoCategory category, DatasetProblems problems)
     {
         if (a.Keypoints is not float[] keypoints)
         {
@@ -526,34 +526,5 @@ internal sealed class CocoDataset
     {
         int end = message.IndexOf(". ", StringComparison.Ordinal);
         return end < 0 ? message : message[..(end + 1)];
-    }
-
-    /// <summary>The problems found in one file, thrown together.</summary>
-    private sealed class Problems(string path)
-    {
-        private readonly List<string> _shown = [];
-
-        public int Count { get; private set; }
-
-        public void Add(string problem)
-        {
-            Count++;
-            if (_shown.Count < ProblemsShown)
-            {
-                _shown.Add(problem);
-            }
-        }
-
-        public void ThrowIfAny()
-        {
-            if (Count == 0)
-            {
-                return;
-            }
-
-            string more = Count > _shown.Count ? $"; and {Count - _shown.Count} more" : string.Empty;
-            string what = Count == 1 ? "1 problem" : $"{Count} problems";
-            throw new InvalidDataException($"COCO file '{path}': {what}: {string.Join("; ", _shown)}{more}.");
-        }
     }
 }
