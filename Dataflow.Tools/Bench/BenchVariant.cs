@@ -16,7 +16,7 @@ namespace Dataflow.Tools.Bench;
 internal static class BenchVariant
 {
     /// <summary>The variants a bench can run.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full", "pipeline-bytes", "pipeline-cache", "pipeline-cache-bytes", "pipeline-shards", "pipeline-index", "pipeline-objects", .. BenchDataset.Variants, "discover", "discover-index"];
+    public static IReadOnlyList<string> Names { get; } = ["ceiling", "ceiling-reduced", "pipeline", "pipeline-full", "pipeline-bytes", "pipeline-cache", "pipeline-cache-bytes", "pipeline-shards", "pipeline-index", "pipeline-objects", "pipeline-detect", "pipeline-boxes", .. BenchDataset.Variants, "discover", "discover-index"];
 
     /// <summary>Measures <paramref name="variant"/> once.</summary>
     public static BenchMeasurement Run(string variant, BenchSettings settings)
@@ -42,6 +42,10 @@ internal static class BenchVariant
             "pipeline-shards" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.ShardSampleSource()),
             "pipeline-index" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.IndexedFolderSampleSource()),
             "pipeline-objects" => Pipeline(settings, variant, settings.PipelineOptions(reducedDecode: true), new Dataflow.Pipeline.Sources.ObjectFolderSampleSource()),
+            // A detection recipe (letterbox to --width x --height, flip, RandomResizedCrop) without targets, and the same with
+            // five boxes per image that every transform moves: their ratio is what targets cost.
+            "pipeline-detect" => Pipeline(settings, variant, Detection(settings)),
+            "pipeline-boxes" => Pipeline(settings, variant, Detection(settings), new BoxedFolderSource()),
             // The class folders at --data as shards on local disk, or as shards or loose objects in s3rver or Azurite on
             // loopback: made (packed, uploaded) before the clock starts.
             _ when BenchDataset.Variants.Contains(variant) => Stored(settings, variant),
@@ -50,6 +54,56 @@ internal static class BenchVariant
             "discover-index" => Discover(settings, variant, new Dataflow.Pipeline.Sources.IndexedFolderSampleSource()),
             _ => throw new ArgumentException($"Unknown variant '{variant}'; use one of {string.Join(", ", Names)}.", nameof(variant)),
         };
+    }
+
+    private static PipelineOptions Detection(BenchSettings settings) => settings.PipelineOptions(reducedDecode: true) with
+    {
+        ResizeMode = ResizeMode.Letterbox,
+        Augmentations = [new Dataflow.Pipeline.Augmentation.RandomHorizontalFlip(), new Dataflow.Pipeline.Augmentation.RandomResizedCrop((0.3, 1.0))],
+    };
+
+    /// <summary>The class folders with five boxes per image (normalized, so they fit any image size), drawn from its index.</summary>
+    private sealed class BoxedFolderSource : ISampleSource, Dataflow.Pipeline.Reading.ISynchronousRead
+    {
+        private readonly FolderSampleSource _folder = new();
+
+        public async Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken)
+        {
+            SampleSet set = await _folder.DiscoverAsync(roots, cancellationToken).ConfigureAwait(false);
+            var samples = new SampleInfo[set.Samples.Count];
+            for (int i = 0; i < samples.Length; i++)
+            {
+                var boxes = new float[20];
+                for (int b = 0; b < 5; b++)
+                {
+                    uint h = (uint)(i * 2654435761u + b * 40503u);
+                    boxes[4 * b] = 0.1f + (h % 80) / 100f;
+                    boxes[4 * b + 1] = 0.1f + (h / 80 % 80) / 100f;
+                    boxes[4 * b + 2] = 0.05f + (h / 6400 % 15) / 100f;
+                    boxes[4 * b + 3] = 0.05f + (h / 96000 % 15) / 100f;
+                }
+
+                samples[i] = set.Samples[i] with
+                {
+                    Targets = new Dataflow.Pipeline.Targets.SampleTargets
+                    {
+                        Boxes = new Dataflow.Pipeline.Targets.BoundingBoxes(boxes, [i % 3, 0, 1, 2, i % 2], Dataflow.Pipeline.Targets.BoxFormat.CxcywhNormalized),
+                    },
+                };
+            }
+
+            return new SampleSet(set.ClassNames, samples)
+            {
+                TargetSchema = new Dataflow.Pipeline.Targets.TargetSchema(Dataflow.Pipeline.Targets.TargetKinds.Boxes, ["a", "b", "c"]),
+            };
+        }
+
+        public ValueTask<Dataflow.Pipeline.Memory.PooledBuffer> ReadAsync(SampleInfo sample, Dataflow.Pipeline.Memory.BufferPool pool, CancellationToken cancellationToken) =>
+            _folder.ReadAsync(sample, pool, cancellationToken);
+
+        // Read as the folder source reads (on the read block's worker), so that the two variants differ only by their targets.
+        Dataflow.Pipeline.Memory.PooledBuffer Dataflow.Pipeline.Reading.ISynchronousRead.Read(SampleInfo sample, Dataflow.Pipeline.Memory.BufferPool pool) =>
+            ((Dataflow.Pipeline.Reading.ISynchronousRead)_folder).Read(sample, pool);
     }
 
     private static BenchMeasurement Ceiling(BenchSettings settings, bool reduced)
