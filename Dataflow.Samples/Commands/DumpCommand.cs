@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Dataflow.Pipeline;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Targets;
 using Dataflow.Samples.Output;
 using Dataflow.Samples.Preview;
 using OpenCvSharp;
@@ -88,6 +89,7 @@ public static class DumpCommand
         Directory.CreateDirectory(folder);
         var rows = new List<DumpRow>();
         IReadOnlyList<string> classNames = [];
+        string? maskValues = null;
         int written = 0;
         // Enough epochs for the batches asked for: every epoch has at least one batch.
         await using (ImagePipeline pipeline = settings.Dataset.Builder(settings.For(Subset.Training, epochs: Math.Max(settings.Epochs, batches))).BuildStream(cancellationToken))
@@ -109,7 +111,14 @@ public static class DumpCommand
                         }
 
                         int label = batch.Labels[row];
-                        rows.Add(new DumpRow(written, batch.Epoch, row, image, batch.Paths[row], label, batch.ClassNames[label]));
+                        var dumped = new DumpRow(written, batch.Epoch, row, image, batch.Paths[row], label, batch.ClassNames[label]);
+                        if (batch.Targets is BatchTargets targets)
+                        {
+                            maskValues ??= targets.Masks is not null ? "class" : targets.InstanceMasks is not null ? "instance" : null;
+                            dumped = await WithTargetsAsync(dumped, targets, row, folder, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        rows.Add(dumped);
                     }
                 }
 
@@ -127,10 +136,99 @@ public static class DumpCommand
         }
 
         string listing = Path.Combine(folder, ListingName);
-        var document = new DumpListing(settings.Dataset.Root, settings.ToString(), classNames, rows);
+        var document = new DumpListing(settings.Dataset.Root, settings.ToString(), classNames, rows) { MaskValues = maskValues };
         await File.WriteAllTextAsync(listing, JsonSerializer.Serialize(document, ListingOptions) + "\n", cancellationToken).ConfigureAwait(false);
         return new DumpResult(listing, written, rows.Count);
     }
+
+    /// <summary>Adds row <paramref name="row"/>'s targets to its listing entry, writing its masks as PNGs beside its image.</summary>
+    private static async Task<DumpRow> WithTargetsAsync(DumpRow dumped, BatchTargets targets, int row, string folder, CancellationToken cancellationToken)
+    {
+        int count = targets.Counts[row];
+        var size = new OpenCvSharp.Size(targets.Width, targets.Height);
+        // A dataset with boxes has a class slot per padded instance; one without has none.
+        bool hasBoxes = targets.Classes.Length == targets.Rows * targets.MaxInstances && (targets.MaxInstances > 0 || targets.Keypoints is null);
+        float[][]? boxes = null;
+        int[]? classes = null;
+        Dictionary<string, int[]>? fields = null;
+        if (hasBoxes)
+        {
+            var xyxy = new float[4 * count];
+            targets.BoxFormat.ToXyxy(targets.RowBoxes(row), xyxy, size);
+            boxes = [.. Enumerable.Range(0, count).Select(i => xyxy[(4 * i)..(4 * i + 4)])];
+            classes = targets.RowClasses(row).ToArray();
+            fields = targets.FieldNames.ToDictionary(name => name, name => targets.Field(name).AsSpan(targets.MaxInstances * row, count).ToArray(), StringComparer.Ordinal);
+        }
+
+        float[][][]? keypoints = null;
+        if (targets.Keypoints is not null)
+        {
+            float[] all = targets.RowKeypoints(row).ToArray();
+            int k = targets.KeypointCount;
+            keypoints = [.. Enumerable.Range(0, count).Select(i => Enumerable.Range(0, k).Select(j => all[(3 * (k * i + j))..(3 * (k * i + j) + 3)]).ToArray())];
+        }
+
+        string stem = Path.GetFileNameWithoutExtension(dumped.Image);
+        string? mask = null, instanceMask = null;
+        if (targets.Masks is not null)
+        {
+            mask = stem + "-mask.png";
+            using var labels = new Mat(size.Height, size.Width, MatType.CV_8UC1);
+            targets.RowMask(row).CopyTo(labels.AsSpan<byte>());
+            await WriteMaskAsync(Path.Combine(folder, mask), labels, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (targets.InstanceMasks is not null)
+        {
+            instanceMask = stem + (mask is null ? "-mask.png" : "-instances.png");
+            using var ids = new Mat(size.Height, size.Width, MatType.CV_16UC1);
+            InstanceIds(targets, row, ids.AsSpan<ushort>());
+            // 8-bit unless the row has more instances than 8 bits hold.
+            using var written = new Mat();
+            ids.ConvertTo(written, count > byte.MaxValue ? MatType.CV_16UC1 : MatType.CV_8UC1);
+            await WriteMaskAsync(Path.Combine(folder, instanceMask), written, cancellationToken).ConfigureAwait(false);
+        }
+
+        SampleGeometry geometry = targets.Geometry[row];
+        return dumped with
+        {
+            Boxes = boxes,
+            Classes = classes,
+            BoxFields = fields is { Count: > 0 } ? fields : null,
+            BoxesDropped = hasBoxes ? targets.Dropped[row] : null,
+            Keypoints = keypoints,
+            Mask = mask ?? instanceMask,
+            InstanceMask = mask is null ? null : instanceMask,
+            Text = targets.Texts?[row],
+            ToSource = new DumpTransform(Matrix(geometry.ToSource), [geometry.Source.Width, geometry.Source.Height], [geometry.Size.Width, geometry.Size.Height], geometry.Mirrored),
+            ToTensor = Matrix(geometry.ToTensor),
+        };
+    }
+
+    /// <summary>Each pixel's instance id: 1 + the index of the last of the row's boxes whose mask covers it, 0 for none.</summary>
+    private static void InstanceIds(BatchTargets targets, int row, Span<ushort> plane)
+    {
+        plane.Clear();
+        for (int i = 0; i < targets.Counts[row]; i++)
+        {
+            ReadOnlySpan<byte> instance = targets.RowInstanceMask(row, i);
+            for (int p = 0; p < plane.Length; p++)
+            {
+                if (instance[p] != 0)
+                {
+                    plane[p] = (ushort)(i + 1);
+                }
+            }
+        }
+    }
+
+    private static Task WriteMaskAsync(string path, Mat mask, CancellationToken cancellationToken)
+    {
+        Cv2.ImEncode(".png", mask, out byte[] png);
+        return File.WriteAllBytesAsync(path, png, cancellationToken);
+    }
+
+    private static double[][] Matrix(Affine2D m) => [[m.M11, m.M12, m.M13], [m.M21, m.M22, m.M23]];
 }
 
 /// <summary>What <c>dump</c> wrote.</summary>
@@ -144,7 +242,12 @@ public sealed record DumpResult(string Listing, int Batches, int Rows);
 /// <param name="Settings">The pipeline's settings, as the report names them.</param>
 /// <param name="ClassNames">The class names, by label.</param>
 /// <param name="Rows">Every row written, batch after batch.</param>
-public sealed record DumpListing(string Dataset, string Settings, IReadOnlyList<string> ClassNames, IReadOnlyList<DumpRow> Rows);
+public sealed record DumpListing(string Dataset, string Settings, IReadOnlyList<string> ClassNames, IReadOnlyList<DumpRow> Rows)
+{
+    /// <summary>What the values of each row's <see cref="DumpRow.Mask"/> PNG are: <c>class</c> (a semantic mask's class indices) or
+    /// <c>instance</c> (1 + the index of the row's box whose mask covers the pixel, 0 for none); null without masks.</summary>
+    public string? MaskValues { get; init; }
+}
 
 /// <summary>One row of <c>batches.json</c>.</summary>
 /// <param name="Batch">The dumped batch it is in, from 0.</param>
@@ -154,4 +257,43 @@ public sealed record DumpListing(string Dataset, string Settings, IReadOnlyList<
 /// <param name="Id">The source sample (its path).</param>
 /// <param name="Label">Its class index.</param>
 /// <param name="ClassName">Its class's name.</param>
-public sealed record DumpRow(int Batch, int Epoch, int Row, string Image, string Id, int? Label, string? ClassName);
+public sealed record DumpRow(int Batch, int Epoch, int Row, string Image, string Id, int? Label, string? ClassName)
+{
+    /// <summary>The row's boxes, xyxy in the PNG's pixels (continuous: pixel (i, j) spans [i, i+1] × [j, j+1]); null when the dataset has none.</summary>
+    public IReadOnlyList<float[]>? Boxes { get; init; }
+
+    /// <summary>Each box's class index (into <see cref="DumpListing.ClassNames"/>).</summary>
+    public IReadOnlyList<int>? Classes { get; init; }
+
+    /// <summary>Each box's extra fields by name (COCO's <c>iscrowd</c>).</summary>
+    public IReadOnlyDictionary<string, int[]>? BoxFields { get; init; }
+
+    /// <summary>Boxes the keep rules dropped from this row (cut off or too small after the transforms).</summary>
+    public int? BoxesDropped { get; init; }
+
+    /// <summary>Per instance (box), its keypoints as (x, y, visibility) in the PNG's pixels; null when the dataset has none.</summary>
+    public IReadOnlyList<float[][]>? Keypoints { get; init; }
+
+    /// <summary>The file name of the row's mask PNG, of the PNG's size (values: <see cref="DumpListing.MaskValues"/>).</summary>
+    public string? Mask { get; init; }
+
+    /// <summary>With a semantic <see cref="Mask"/>, the file name of the row's instance-id PNG as well.</summary>
+    public string? InstanceMask { get; init; }
+
+    /// <summary>The row's text, untouched.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>The map from the PNG's pixels back to the source image's.</summary>
+    public DumpTransform? ToSource { get; init; }
+
+    /// <summary>The 2×3 map from source pixels to the PNG's (the inverse of <see cref="ToSource"/>'s).</summary>
+    public IReadOnlyList<double[]>? ToTensor { get; init; }
+}
+
+/// <summary>A row's way back to its source image.</summary>
+/// <param name="Matrix">The 2×3 affine matrix [[a, b, c], [d, e, f]]: a PNG point (x, y) is at (a x + b y + c, d x + e y + f) in the
+/// source, in continuous pixel coordinates. A box goes back by its four corners, their bounds, clipped to the source.</param>
+/// <param name="SourceSize">The source image's [width, height] (as displayed).</param>
+/// <param name="Size">The PNG's [width, height].</param>
+/// <param name="Mirrored">True when the row is mirrored relative to its source.</param>
+public sealed record DumpTransform(IReadOnlyList<double[]> Matrix, IReadOnlyList<int> SourceSize, IReadOnlyList<int> Size, bool Mirrored);

@@ -14,6 +14,21 @@ public static class EnumSpellings
     /// <summary>The <c>--interpolation</c> choices.</summary>
     public static IReadOnlyList<string> Interpolations { get; } = ["nearest", "bilinear", "area", "cubic", "antialiased"];
 
+    /// <summary>The <c>--resize</c> choices: the library's resize modes, and torchvision's evaluation transform (<c>torchvision</c>).</summary>
+    public static IReadOnlyList<string> Resizes { get; } = ["stretch", "crop", "letterbox", "torchvision"];
+
+    /// <summary>The resize mode spelled <paramref name="name"/> (one of <see cref="Resizes"/>).</summary>
+    /// <exception cref="UsageException"><paramref name="name"/> is not one of <see cref="Resizes"/>.</exception>
+    public static ResizeMode ParseResize(string name) => name switch
+    {
+        "stretch" => ResizeMode.Stretch,
+        "crop" => ResizeMode.CenterCrop,
+        "letterbox" => ResizeMode.Letterbox,
+        // torchvision's Resize(256) then CenterCrop(224): the shorter side resized, then the centre cropped.
+        "torchvision" => ResizeMode.ShorterSideThenCenterCrop,
+        _ => throw new UsageException($"--resize must be one of {string.Join(", ", Resizes)}, was '{name}'."),
+    };
+
     /// <summary>The colour mode spelled <paramref name="name"/> (one of <see cref="Colors"/>).</summary>
     /// <exception cref="UsageException"><paramref name="name"/> is not one of <see cref="Colors"/>.</exception>
     public static ColorMode ParseColor(string name) => name switch
@@ -42,6 +57,15 @@ public static class EnumSpellings
         ColorMode.Bgr => "bgr",
         ColorMode.Grayscale => "gray",
         _ => "rgb",
+    };
+
+    /// <summary>How <paramref name="resize"/> is spelled.</summary>
+    public static string Of(ResizeMode resize) => resize switch
+    {
+        ResizeMode.CenterCrop => "crop",
+        ResizeMode.Letterbox => "letterbox",
+        ResizeMode.ShorterSideThenCenterCrop => "torchvision",
+        _ => "stretch",
     };
 
     /// <summary>How <paramref name="interpolation"/> is spelled.</summary>

@@ -82,6 +82,13 @@ public sealed class PipelineArguments
         CustomParser = ParseSize,
     };
 
+    /// <summary><c>--resize stretch|crop|letterbox|torchvision</c>: how each image is brought to <c>--size</c>.</summary>
+    public Option<string> Resize { get; } = new Option<string>("--resize")
+    {
+        Description = "How each image is brought to --size: stretch, crop (centre crop to the size's aspect, then resize), letterbox (resize to fit, pad) or torchvision (shorter side resized, centre cropped).",
+        DefaultValueFactory = _ => "stretch",
+    }.OneOf(EnumSpellings.Resizes);
+
     /// <summary><c>--color rgb|bgr|gray</c>.</summary>
     public Option<string?> Color { get; } = new("--color")
     {
@@ -148,6 +155,7 @@ public sealed class PipelineArguments
         command.Options.Add(Data);
         command.Options.Add(Images);
         command.Options.Add(Size);
+        command.Options.Add(Resize);
         command.Options.Add(Color);
         command.Options.Add(Seed);
         command.Options.Add(ValidationSplit);
@@ -182,6 +190,7 @@ public sealed class PipelineArguments
         {
             Dataset = dataset,
             Size = size,
+            Resize = EnumSpellings.ParseResize(parse.GetValue(Resize)!),
             Color = EnumSpellings.ParseColor(color),
             Seed = parse.GetValue(Seed),
             ValidationSplit = parse.GetValue(ValidationSplit),
@@ -210,6 +219,7 @@ public sealed class PipelineArguments
         {
             [nameof(PipelineOptions.Width)] = Size.Name,
             [nameof(PipelineOptions.Height)] = Size.Name,
+            [nameof(PipelineOptions.ResizeMode)] = Resize.Name,
             [nameof(PipelineOptions.ValidationSplit)] = ValidationSplit.Name,
             [nameof(PipelineOptions.BatchSize)] = BatchSize.Name,
             [nameof(PipelineOptions.Augmentations)] = Augment.Name,

@@ -16,6 +16,10 @@ public sealed record PipelineSettings
     /// <summary>Target size.</summary>
     public required ImageSize Size { get; init; }
 
+    /// <summary>How each image is brought to <see cref="Size"/>.</summary>
+    /// <value><see cref="ResizeMode.Stretch"/>.</value>
+    public ResizeMode Resize { get; init; }
+
     /// <summary>Colour mode.</summary>
     public required ColorMode Color { get; init; }
 
@@ -83,6 +87,7 @@ public sealed record PipelineSettings
         {
             Width = Size.Width,
             Height = Size.Height,
+            ResizeMode = Resize,
             ColorMode = Color,
             Seed = Seed,
             ValidationSplit = ValidationSplit,
@@ -110,5 +115,5 @@ public sealed record PipelineSettings
 
     /// <summary>A short description for reports: size, colour, normalization, augmentation.</summary>
     public override string ToString() =>
-        $"{Size} {EnumSpellings.Of(Color)}, {Normalization.Name}, augment {AugmentName}, batch {BatchSize}, seed {Seed}";
+        $"{Size}{(Resize == ResizeMode.Stretch ? "" : " " + EnumSpellings.Of(Resize))} {EnumSpellings.Of(Color)}, {Normalization.Name}, augment {AugmentName}, batch {BatchSize}, seed {Seed}";
 }

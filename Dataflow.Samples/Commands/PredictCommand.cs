@@ -22,7 +22,7 @@ namespace Dataflow.Samples.Commands;
 public static class PredictCommand
 {
     /// <summary>The <c>--resize</c> choices: the library's resize modes, and torchvision's evaluation transform.</summary>
-    public static IReadOnlyList<string> ResizeChoices { get; } = ["stretch", "crop", "letterbox", "torchvision"];
+    public static IReadOnlyList<string> ResizeChoices => EnumSpellings.Resizes;
 
     /// <summary>The <c>--layout</c> choices.</summary>
     public static IReadOnlyList<string> LayoutChoices { get; } = ["nchw", "nhwc"];
@@ -123,13 +123,7 @@ public static class PredictCommand
             {
                 // torchvision's evaluation transform, Resize(256) then CenterCrop(224), is ShorterSideThenCenterCrop: a
                 // CenterCrop augmentation of 224/256 keeps the same window but crops before resizing (other pixels).
-                ResizeMode = resizeChoice switch
-                {
-                    "crop" => ResizeMode.CenterCrop,
-                    "letterbox" => ResizeMode.Letterbox,
-                    "torchvision" => ResizeMode.ShorterSideThenCenterCrop,
-                    _ => ResizeMode.Stretch,
-                },
+                ResizeMode = EnumSpellings.ParseResize(resizeChoice),
                 Augmentations = [],
                 Interpolation = EnumSpellings.ParseInterpolation(parse.GetValue(interpolation)!),
                 Layout = tensorLayout,
