@@ -30,6 +30,13 @@ internal sealed class TempDataset : IDisposable
         return path;
     }
 
+    /// <summary>Writes a patterned image (distinct per seed) to root/relativePath with OpenCV's encoder for its extension.</summary>
+    public string WriteImage(string relativePath, int width, int height, int seed)
+    {
+        using Mat image = Pattern(width, height, seed);
+        return Write(Path.GetDirectoryName(relativePath)!, Path.GetFileName(relativePath), image);
+    }
+
     /// <summary>Writes raw bytes to root/relativePath.</summary>
     public string WriteBytes(string relativePath, byte[] bytes)
     {

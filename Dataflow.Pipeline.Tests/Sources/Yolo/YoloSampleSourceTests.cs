@@ -214,9 +214,5 @@ public sealed class YoloSampleSourceTests
 
     private static string Label(TempDataset data, string path, string text) => data.WriteBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
-    private static string Image(TempDataset data, string path, int seed)
-    {
-        using Mat image = TempDataset.Pattern(40, 20, seed);
-        return data.Write(Path.GetDirectoryName(path)!, Path.GetFileName(path), image);
-    }
+    private static string Image(TempDataset data, string path, int seed) => data.WriteImage(path, 40, 20, seed);
 }
