@@ -9,7 +9,8 @@ namespace Dataflow.Samples.Tests;
 [TestClass]
 public sealed class PackCommandTests
 {
-    private static TempDataset Folders()
+    /// <summary>Three classes of four PNG images each.</summary>
+    internal static TempDataset Folders()
     {
         var data = new TempDataset();
         int seed = 1;

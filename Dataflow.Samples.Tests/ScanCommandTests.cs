@@ -129,6 +129,6 @@ public sealed class ScanCommandTests
 
         SampleRun run = await SampleRun.RunAsync("scan", "--data", data.Root);
 
-        run.AssertOneLineError($"The dataset root '{data.Root}' has no class folders", ExitCodes.Failed);
+        run.AssertOneLineError($"--data: The location '{data.Root}' holds no dataset: it holds 1 files (lonely.png) and no sub-folders. The forms accepted: a folder of class folders;", ExitCodes.UsageError);
     }
 }

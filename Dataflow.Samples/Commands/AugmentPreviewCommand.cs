@@ -98,7 +98,7 @@ public static class AugmentPreviewCommand
             int batchSide = dataset.IsEmbedded ? EmbeddedDigits.CellSize : 64;
             foreach (var (name, mix) in MixedBatches)
             {
-                (Mat sheet, string firstLabel) = await MixedBatchSheet.RenderAsync(dataset.Root, mix, batchSide, 96, parse.GetValue(batchSeed), ct).ConfigureAwait(false);
+                (Mat sheet, string firstLabel) = await MixedBatchSheet.RenderAsync(dataset.Root, dataset.Builder, mix, batchSide, 96, parse.GetValue(batchSeed), ct).ConfigureAwait(false);
                 using (sheet)
                 {
                     string file = Path.Combine(folder, name + ".png");

@@ -136,12 +136,12 @@ public static class DigestCommand
                 firstBatch ??= clock.Elapsed;
                 using (batch)
                 {
-                    Append(hash, batch, root);
-                    Append(one, batch, root);
+                    Append(hash, batch, settings.Dataset);
+                    Append(one, batch, settings.Dataset);
                     digests.Add(Convert.ToHexStringLower(one.GetHashAndReset()));
                     for (int r = 0; r < batch.Count; r++)
                     {
-                        list?.WriteLine(SampleList.Line(batch.Epoch, batch.Index, root, batch.Paths[r], batch.Weights[r]));
+                        list?.WriteLine(SampleList.Line(batch.Epoch, batch.Index, settings.Dataset, batch.Paths[r], batch.Weights[r]));
                     }
 
                     batches++;
@@ -169,14 +169,14 @@ public static class DigestCommand
         };
     }
 
-    private static void Append(IncrementalHash hash, Batch batch, string root)
+    private static void Append(IncrementalHash hash, Batch batch, DatasetLocation dataset)
     {
         hash.AppendData(MemoryMarshal.AsBytes<int>([batch.Epoch, batch.Index, batch.Count, .. batch.Shape]));
         hash.AppendData(MemoryMarshal.AsBytes<int>(batch.Labels));
         foreach (string path in batch.Paths)
         {
             // Relative, with '/', so the digest does not depend on where the dataset lies or on the OS.
-            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(root, path).Replace('\\', '/') + "\0"));
+            hash.AppendData(Encoding.UTF8.GetBytes(dataset.RelativePath(path) + "\0"));
         }
 
         hash.AppendData(MemoryMarshal.AsBytes(batch.Data));

@@ -28,6 +28,11 @@ public static class PackCommand
         command.SetAction((parse, cancellationToken) =>
         {
             DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(data), environment);
+            if (!dataset.IsLocalFolder)
+            {
+                throw dataset.OnlyFolders("pack");
+            }
+
             int? shuffleSeed = parse.GetValue(seed);
             var options = new PackOptions { TargetShardBytes = parse.GetValue(shardBytes), Shuffle = shuffleSeed is not null, Seed = shuffleSeed ?? 0 };
             string outFolder = Path.GetFullPath(parse.GetValue(output)!);

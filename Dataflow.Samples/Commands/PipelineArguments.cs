@@ -60,12 +60,13 @@ public sealed class PipelineArguments
         Normalization.OneOf([.. NormalizationOptions.Presets.Keys]);
     }
 
-    /// <summary><c>--data DIR</c>: the dataset root; the embedded digits when absent.</summary>
+    /// <summary><c>--data LOCATION</c>: the dataset in any form DatasetSources detects; the embedded digits when absent.</summary>
     public Option<string?> Data { get; } = new("--data")
     {
-        Description = "Dataset root with one sub-folder per class, or a COCO annotation file (FILE.json) or COCO folder (annotations/instances_<split>.json "
-            + "with the images in <split>/). Default: the embedded handwritten digits.",
-        HelpName = "DIR",
+        Description = "The dataset, in any form: a folder of class folders; tar shards (a folder, FILE.tar or a brace pattern); Parquet (FILE.parquet, or a folder with data/*.parquet); "
+            + "TFRecord (FILE.tfrecord); a COCO annotation file (FILE.json) or COCO folder (annotations/instances_<split>.json with the images in <split>/); "
+            + "or s3://, az://, https:// locations of these (not COCO). Default: the embedded handwritten digits.",
+        HelpName = "LOCATION",
     };
 
     /// <summary><c>--images DIR</c>: the folder a COCO file's images are relative to.</summary>

@@ -42,7 +42,17 @@ public static class PlanCommand
             options = options with { Rank = place.Rank, WorldSize = place.WorldSize };
             var planner = new PartitionPlanner(options, state);
             string root = settings.Dataset.Root;
-            SampleSet set = await new FolderSampleSource(options.ClassNames, options.Extensions).DiscoverAsync([root], cancellationToken).ConfigureAwait(false);
+            SampleSet set;
+            ISampleSource source = settings.Dataset.CreateSource(options);
+            try
+            {
+                set = await source.DiscoverAsync([root], cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                (source as IDisposable)?.Dispose();
+            }
+
             int[] selected = DatasetSplit.Select(set, options.ValidationSplit, options.Subset, options.Seed);
             string? outPath = parse.GetValue(output);
             bool asJson = parse.GetValue(json);
@@ -70,11 +80,11 @@ public static class PlanCommand
                             float weight = plan.IsRepeat(p) ? 0 : 1;
                             if (samples is not null)
                             {
-                                samples.Add(new SampleData(epoch, plan.FirstBatch + b, Path.GetRelativePath(root, id).Replace('\\', '/'), weight));
+                                samples.Add(new SampleData(epoch, plan.FirstBatch + b, settings.Dataset.RelativePath(id), weight));
                             }
                             else
                             {
-                                await writer.WriteLineAsync(SampleList.Line(epoch, plan.FirstBatch + b, root, id, weight)).ConfigureAwait(false);
+                                await writer.WriteLineAsync(SampleList.Line(epoch, plan.FirstBatch + b, settings.Dataset, id, weight)).ConfigureAwait(false);
                             }
                         }
                     }

@@ -172,7 +172,7 @@ public static class PredictCommand
 
         var records = new List<PredictionRecord>();
         var clock = Stopwatch.StartNew();
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).BuildStream(cancellationToken);
+        await using ImagePipeline pipeline = dataset.Builder(options).BuildStream(cancellationToken);
         pipeline.Post(dataset.Root);
         pipeline.Complete();
 

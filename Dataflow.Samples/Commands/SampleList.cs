@@ -12,8 +12,11 @@ public static class SampleList
     public const string RankPlaceholder = "{rank}";
 
     /// <summary>One line of the list.</summary>
-    public static string Line(int epoch, int batch, string root, string path, float weight) =>
-        string.Create(CultureInfo.InvariantCulture, $"{epoch}\t{batch}\t{Path.GetRelativePath(root, path).Replace('\\', '/')}\t{weight}");
+    public static string Line(int epoch, int batch, DatasetLocation dataset, string path, float weight)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return string.Create(CultureInfo.InvariantCulture, $"{epoch}\t{batch}\t{dataset.RelativePath(path)}\t{weight}");
+    }
 
     /// <summary>The full path of the list file, <see cref="RankPlaceholder"/> replaced by <paramref name="rank"/>.</summary>
     public static string PathFor(string path, int rank)

@@ -1,3 +1,4 @@
+using Dataflow.Pipeline.Discovery;
 using System.CommandLine;
 using System.Globalization;
 using Dataflow.Samples.Output;
@@ -18,8 +19,8 @@ public static class ScanCommand
         ArgumentNullException.ThrowIfNull(environment);
         var data = new Option<string?>("--data")
         {
-            Description = "Dataset root with one sub-folder per class. Default: the embedded handwritten digits.",
-            HelpName = "DIR",
+            Description = "The dataset: a folder of class folders, tar shards, Parquet or TFRecord files, a COCO file, locally or at s3://, az://, https://. Default: the embedded handwritten digits.",
+            HelpName = "LOCATION",
         };
         var json = JsonOption.Create();
         var command = new Command("scan", "Check a dataset without building batches: classes, counts, bytes, sizes, formats, duplicates and undecodable files.")
@@ -29,7 +30,17 @@ public static class ScanCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(data), environment);
-            ScanResult result = await DatasetScanner.ScanAsync(dataset.Root, cancellationToken).ConfigureAwait(false);
+            ISampleSource source = dataset.CreateSource();
+            ScanResult result;
+            try
+            {
+                result = await DatasetScanner.ScanAsync(dataset.Root, source, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                (source as IDisposable)?.Dispose();
+            }
+
             if (parse.GetValue(json))
             {
                 Json.Write(environment.Out, ToDocument(result));
@@ -67,7 +78,7 @@ public static class ScanCommand
         console.WriteLine($"duplicates (same bytes): {duplicates.Count} groups, {duplicates.Sum(g => g.Count)} files");
         foreach (IReadOnlyList<string> group in duplicates.Take(ReportView.ListLimit))
         {
-            console.WriteLine("  " + string.Join("  =  ", group.Select(p => Path.GetRelativePath(result.Root, p))));
+            console.WriteLine("  " + string.Join("  =  ", group.Select(p => dataset.RelativePath(p))));
         }
 
         if (duplicates.Count > ReportView.ListLimit)
@@ -79,13 +90,13 @@ public static class ScanCommand
         console.WriteLine($"undecodable: {undecodable.Count}");
         foreach (ScannedFile file in undecodable)
         {
-            console.WriteLine($"  {Path.GetRelativePath(result.Root, file.Path)}: {file.Error}");
+            console.WriteLine($"  {dataset.RelativePath(file.Path)}: {file.Error}");
         }
 
         console.WriteLine($"ignored entries: {result.Ignored.Count}");
         foreach (var entry in result.Ignored)
         {
-            console.WriteLine($"  {Path.GetRelativePath(result.Root, entry.Path)}: {entry.Reason}");
+            console.WriteLine($"  {dataset.RelativePath(entry.Path)}: {entry.Reason}");
         }
     }
 

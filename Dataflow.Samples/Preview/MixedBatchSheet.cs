@@ -21,13 +21,19 @@ public static class MixedBatchSheet
     /// through the real pipeline twice (seed <paramref name="seed"/>), without and with <paramref name="mix"/>, and returns
     /// the two contact sheets one above the other as an 8-bit BGR Mat the caller disposes, with the mixed first row's label.
     /// </summary>
-    public static async Task<(Mat Sheet, string FirstLabel)> RenderAsync(string root, IBatchAugmentation mix, int size, int tile, long seed,
+    public static Task<(Mat Sheet, string FirstLabel)> RenderAsync(string root, IBatchAugmentation mix, int size, int tile, long seed,
+        CancellationToken cancellationToken = default) =>
+        RenderAsync(root, ImagePipeline.CreateBuilder, mix, size, tile, seed, cancellationToken);
+
+    /// <summary>As <see cref="RenderAsync(string, IBatchAugmentation, int, int, long, CancellationToken)"/>, each pipeline built by <paramref name="builder"/> (which picks the dataset's source).</summary>
+    public static async Task<(Mat Sheet, string FirstLabel)> RenderAsync(string root, Func<PipelineOptions, ImagePipelineBuilder> builder, IBatchAugmentation mix, int size, int tile, long seed,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(mix);
-        using Mat plain = (await RenderBatchAsync(root, [], size, tile, seed, cancellationToken).ConfigureAwait(false)).Sheet;
-        (Mat mixed, string label) = await RenderBatchAsync(root, [mix], size, tile, seed, cancellationToken).ConfigureAwait(false);
+        using Mat plain = (await RenderBatchAsync(root, builder, [], size, tile, seed, cancellationToken).ConfigureAwait(false)).Sheet;
+        (Mat mixed, string label) = await RenderBatchAsync(root, builder, [mix], size, tile, seed, cancellationToken).ConfigureAwait(false);
         using (mixed)
         {
             var both = new Mat();
@@ -55,7 +61,7 @@ public static class MixedBatchSheet
             .Select(p => p.Weight >= 0.995f ? batch.ClassNames[p.Class] : string.Create(CultureInfo.InvariantCulture, $"{batch.ClassNames[p.Class]} {p.Weight:.00}")));
     }
 
-    private static async Task<(Mat Sheet, string FirstLabel)> RenderBatchAsync(string root, IReadOnlyList<IBatchAugmentation> mixing, int size, int tile, long seed, CancellationToken cancellationToken)
+    private static async Task<(Mat Sheet, string FirstLabel)> RenderBatchAsync(string root, Func<PipelineOptions, ImagePipelineBuilder> builder, IReadOnlyList<IBatchAugmentation> mixing, int size, int tile, long seed, CancellationToken cancellationToken)
     {
         var options = new PipelineOptions
         {
@@ -68,7 +74,7 @@ public static class MixedBatchSheet
             Seed = seed,
             BatchAugmentations = mixing,
         };
-        await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).BuildStream(cancellationToken);
+        await using ImagePipeline pipeline = builder(options).BuildStream(cancellationToken);
         pipeline.Post(root);
         pipeline.Complete();
         Mat? sheet = null;

@@ -1,3 +1,4 @@
+using Dataflow.Pipeline.Sources;
 using System.Security.Cryptography;
 using System.Threading.Tasks.Dataflow;
 using Dataflow.Pipeline.Decoding;
@@ -63,13 +64,19 @@ public sealed record ScanResult(string Root, IReadOnlyList<string> ClassNames, I
 /// </summary>
 public static class DatasetScanner
 {
-    /// <summary>Scans <paramref name="root"/>.</summary>
+    /// <summary>Scans <paramref name="root"/>, a folder of class folders.</summary>
     /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
     /// <exception cref="InvalidDataException">The root has no class folders, or a class has no images.</exception>
-    public static async Task<ScanResult> ScanAsync(string root, CancellationToken cancellationToken = default)
+    public static Task<ScanResult> ScanAsync(string root, CancellationToken cancellationToken = default) =>
+        ScanAsync(root, new FolderSampleSource(), cancellationToken);
+
+    /// <summary>Scans what <paramref name="source"/> discovers at <paramref name="root"/> (shards, Parquet, TFRecord, object storage …), read by that source.</summary>
+    /// <exception cref="InvalidDataException">The source finds no usable sample there.</exception>
+    public static async Task<ScanResult> ScanAsync(string root, ISampleSource source, CancellationToken cancellationToken = default)
     {
-        var source = new FolderSampleSource();
-        SampleSet set = source.Discover([root], cancellationToken);
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(source);
+        SampleSet set = source is FolderSampleSource folder ? folder.Discover([root], cancellationToken) : await source.DiscoverAsync([root], cancellationToken).ConfigureAwait(false);
         var pool = new BufferPool();
         // A 1×1 target: the decode proves the file is readable, and large JPEGs decode at 1/8 scale.
         var decoder = new ImageDecoder(1, 1, ColorMode.Bgr, ResizeMode.Stretch, Interpolation.Nearest, reducedDecode: true);
@@ -90,10 +97,10 @@ public static class DatasetScanner
 
         inspect.Complete();
         await collect.Completion.ConfigureAwait(false);
-        return new ScanResult(Path.GetFullPath(root), set.ClassNames, files, set.Ignored);
+        return new ScanResult(StorageLocation.IsRemote(root) ? root : Path.GetFullPath(root), set.ClassNames, files, set.Ignored);
     }
 
-    private static async Task<ScannedFile> InspectAsync(SampleInfo sample, FolderSampleSource source, BufferPool pool, ImageDecoder decoder, CancellationToken cancellationToken)
+    private static async Task<ScannedFile> InspectAsync(SampleInfo sample, ISampleSource source, BufferPool pool, ImageDecoder decoder, CancellationToken cancellationToken)
     {
         // The pipeline's own read: a FIFO or device is never opened (it reads as empty), a file above MaxFileBytes or
         // whose first bytes are no acceptable image is refused before it is read whole.
