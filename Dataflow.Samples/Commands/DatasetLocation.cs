@@ -124,4 +124,9 @@ public sealed record DatasetLocation(string Root, bool IsEmbedded)
 
     private static UsageException ImagesWithoutCoco() =>
         new("--images goes with a COCO dataset (--data FILE.json, or a folder holding annotations/instances_<split>.json).");
+
+    /// <summary>The dataset's target schema, read for its keypoints' skeleton (for drawing): a COCO dataset's; null for the other forms.</summary>
+    public async Task<Dataflow.Pipeline.Targets.TargetSchema?> TargetSchemaAsync(CancellationToken cancellationToken = default) => Form != DatasetForm.Coco
+        ? null
+        : (await CreateSource().DiscoverAsync([Root], cancellationToken).ConfigureAwait(false)).TargetSchema;
 }

@@ -146,15 +146,13 @@ public static class DumpCommand
     {
         int count = targets.Counts[row];
         var size = new OpenCvSharp.Size(targets.Width, targets.Height);
-        // A dataset with boxes has a class slot per padded instance; one without has none.
-        bool hasBoxes = targets.Classes.Length == targets.Rows * targets.MaxInstances && (targets.MaxInstances > 0 || targets.Keypoints is null);
+        bool hasBoxes = TargetOverlay.HasBoxes(targets);
         float[][]? boxes = null;
         int[]? classes = null;
         Dictionary<string, int[]>? fields = null;
         if (hasBoxes)
         {
-            var xyxy = new float[4 * count];
-            targets.BoxFormat.ToXyxy(targets.RowBoxes(row), xyxy, size);
+            float[] xyxy = TargetOverlay.Xyxy(targets, row);
             boxes = [.. Enumerable.Range(0, count).Select(i => xyxy[(4 * i)..(4 * i + 4)])];
             classes = targets.RowClasses(row).ToArray();
             fields = targets.FieldNames.ToDictionary(name => name, name => targets.Field(name).AsSpan(targets.MaxInstances * row, count).ToArray(), StringComparer.Ordinal);

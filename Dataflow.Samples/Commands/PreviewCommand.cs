@@ -11,7 +11,8 @@ namespace Dataflow.Samples.Commands;
 
 /// <summary>
 /// <c>preview</c>: writes a PNG contact sheet of the first augmented, normalised batch as the trainer
-/// would see it (de-normalised for display), each tile captioned with its class name.
+/// would see it (de-normalised for display), each tile captioned with its class name; a dataset's targets are drawn over
+/// the tiles (boxes with class names, masks as overlays, keypoints with their skeleton: <see cref="TargetOverlay"/>).
 /// </summary>
 public static class PreviewCommand
 {
@@ -64,13 +65,14 @@ public static class PreviewCommand
     public static async Task<PreviewResult> WriteAsync(PipelineSettings settings, string path, int columns, int tile, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        IReadOnlyList<(int From, int To)> skeleton = (await settings.Dataset.TargetSchemaAsync(cancellationToken).ConfigureAwait(false))?.Skeleton ?? [];
         await using ImagePipeline pipeline = settings.Dataset.Builder(settings.For(Subset.Training, epochs: 1)).BuildStream(cancellationToken);
         pipeline.Post(settings.Dataset.Root);
         pipeline.Complete();
         await foreach (Batch batch in pipeline.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             using (batch)
-            using (Mat sheet = ContactSheet.Render(batch, settings.Normalization, settings.Color, columns, tile))
+            using (Mat sheet = ContactSheet.Render(batch, settings.Normalization, settings.Color, columns, tile, skeleton: skeleton))
             {
                 Cv2.ImEncode(".png", sheet, out byte[] png);
                 await File.WriteAllBytesAsync(path, png, cancellationToken).ConfigureAwait(false);

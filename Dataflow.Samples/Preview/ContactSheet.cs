@@ -20,9 +20,11 @@ public static class ContactSheet
     /// <summary>
     /// Renders <paramref name="batch"/> (NCHW) as an 8-bit BGR sheet of <paramref name="columns"/> tiles per
     /// row, each image scaled (nearest-neighbour when enlarging) so its longer side is <paramref name="tile"/> pixels.
-    /// Each tile is captioned with <paramref name="caption"/>'s text for its row, or its class name when null.
+    /// Each tile is captioned with <paramref name="caption"/>'s text for its row, or its class name when null. A batch with
+    /// targets has them drawn over each tile (<see cref="TargetOverlay"/>), keypoints joined by <paramref name="skeleton"/>.
     /// </summary>
-    public static Mat Render(Batch batch, NormalizationOptions normalization, ColorMode color, int columns, int tile, Func<Batch, int, string>? caption = null)
+    public static Mat Render(Batch batch, NormalizationOptions normalization, ColorMode color, int columns, int tile, Func<Batch, int, string>? caption = null,
+        IReadOnlyList<(int From, int To)>? skeleton = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(normalization);
@@ -50,6 +52,10 @@ public static class ContactSheet
                 using (Mat target = new(sheet, new Rect(x, y, tileWidth, tileHeight)))
                 {
                     scaled.CopyTo(target);
+                    if (batch.Targets is { } targets)
+                    {
+                        TargetOverlay.Draw(target, targets, i, factor, batch.ClassNames, skeleton ?? []);
+                    }
                 }
 
                 Caption(sheet, caption?.Invoke(batch, i) ?? batch.ClassNames[batch.Labels[i]], x, y + tileHeight, tileWidth);
