@@ -9,6 +9,44 @@ namespace Dataflow.Samples.Tests;
 public sealed class ScanCommandTests
 {
     [TestMethod]
+    public async Task Scan_TFRecordFolder_ClassesCountsAndIgnoredRecordsInJson()
+    {
+        using var data = new TempDataset();
+        string a = data.AddImage("x", "a.png", 20, 16, seed: 1), b = data.AddImage("x", "b.png", 20, 16, seed: 2), c = data.AddImage("x", "c.png", 20, 16, seed: 3);
+        string folder = Path.Combine(data.Root, "records");
+        Directory.CreateDirectory(folder);
+        string file = Path.Combine(folder, "pets-train.tfrecord-00000-of-00001");
+        // Records written by an independent writer (Python's protobuf, framing and CRC-32C of its own): labels 0, 1, 1 and one without a label.
+        string spec = Path.Combine(data.Root, "spec.json");
+        File.WriteAllText(spec, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["out"] = file, ["imageKey"] = "image/encoded", ["labelKey"] = "image/class/label", ["packed"] = true,
+            ["records"] = new object[] { new { path = a, label = 0 }, new { path = b, label = 1 }, new { path = c, label = 1 }, new { path = a, label = (int?)null } },
+        }));
+        if (!File.Exists("/usr/bin/python3"))
+        {
+            Assert.Fail("This test needs Python 3 with protobuf at /usr/bin/python3: apt-get install python3-protobuf.");
+        }
+
+        using (var python = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/python3", [Path.Combine(Repository.Root, "Dataflow.Pipeline.Tests", "Sources", "Formats", "tfrecord_write.py"), spec]) { RedirectStandardError = true })!)
+        {
+            string error = python.StandardError.ReadToEnd();
+            python.WaitForExit();
+            Assert.AreEqual(0, python.ExitCode, $"the TFRecord writer failed (apt-get install python3-protobuf?): {error}");
+        }
+
+        SampleRun run = await SampleRun.RunAsync("scan", "--data", folder, "--json");
+
+        JsonElement json = run.Json();
+        Assert.AreEqual("tfrecord", json.GetProperty("format").GetString());
+        Assert.AreEqual(3, json.GetProperty("images").GetInt32());
+        CollectionAssert.AreEqual(new[] { 1, 2 }, json.GetProperty("classes").EnumerateArray().Select(e => e.GetProperty("images").GetInt32()).ToArray());
+        JsonElement ignored = json.GetProperty("ignored").EnumerateArray().Single();
+        Assert.AreEqual(file + "#3", ignored.GetProperty("path").GetString());
+        Assert.AreEqual("no label feature (image/class/label, label): not read", ignored.GetProperty("reason").GetString());
+    }
+
+    [TestMethod]
     public async Task Scan_FolderWithBadAndDuplicateFiles_ReportsEachInJson()
     {
         using var data = new TempDataset();

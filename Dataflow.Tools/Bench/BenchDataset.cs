@@ -18,7 +18,7 @@ namespace Dataflow.Tools.Bench;
 internal sealed class BenchDataset : IDisposable
 {
     /// <summary>The variants that read a form made here: shards on local disk, shards or class folders in s3rver or Azurite.</summary>
-    public static readonly IReadOnlyList<string> Variants = ["shards-local", "shards-s3", "shards-azure", "objects-s3", "objects-azure"];
+    public static readonly IReadOnlyList<string> Variants = ["shards-local", "shards-s3", "shards-azure", "objects-s3", "objects-azure", "parquet-local", "tfrecord-local"];
 
     /// <summary>The shards' target size.</summary>
     public const long ShardBytes = 16L << 20;
@@ -47,6 +47,15 @@ internal sealed class BenchDataset : IDisposable
     public static BenchDataset Prepare(string variant, string data, int shuffleBuffer, int? bytesInFlightMiB, PipelineOptions options)
     {
         long bytesInFlight = bytesInFlightMiB is int mib ? (long)mib << 20 : StorageOptions.Default.MaxBytesInFlight;
+        if (variant is "parquet-local" or "tfrecord-local")
+        {
+            // The published formats, read as the shards are: their units (row groups, files) through the same shuffle buffer.
+            var storage = new StorageOptions { MaxBytesInFlight = bytesInFlight };
+            return variant == "parquet-local"
+                ? new BenchDataset(BenchFormats.Parquet(data), new ParquetSampleSource(new ParquetSourceOptions { Storage = storage }), ShardShufflePlanner.For(options, shuffleBuffer), null)
+                : new BenchDataset(BenchFormats.TFRecord(data), new TFRecordSampleSource(new TFRecordSourceOptions { Storage = storage }), ShardShufflePlanner.For(options, shuffleBuffer), null);
+        }
+
         bool shards = variant.StartsWith("shards-", StringComparison.Ordinal);
         string local = shards ? PackedShards(data) : Path.GetFullPath(data);
         IEpochPlanner? planner = shards ? ShardShufflePlanner.For(options, shuffleBuffer) : null;

@@ -47,6 +47,36 @@ internal sealed class ParquetFile
 
     public StoreFileStream OpenStream() => new(Store, Key, Size, Tail);
 
+    private readonly System.Collections.Concurrent.ConcurrentBag<(ParquetSharp.ParquetFileReader Reader, StoreFileStream Stream)> _readers = [];
+
+    /// <summary>
+    /// A reader of the file, opened once and reused (its footer parsed once, not per row group): one reader serves one
+    /// row group at a time, so parallel reads of the file open more, and <see cref="ReturnReader"/> keeps up to two.
+    /// </summary>
+    public (ParquetSharp.ParquetFileReader Reader, StoreFileStream Stream) RentReader()
+    {
+        if (_readers.TryTake(out var pair))
+        {
+            return pair;
+        }
+
+        StoreFileStream stream = OpenStream();
+        return (ParquetSampleSource.OpenReader(this, stream), stream);
+    }
+
+    /// <summary>Keeps a reader for the next row group, or disposes it when two are kept already (or it failed).</summary>
+    public void ReturnReader((ParquetSharp.ParquetFileReader Reader, StoreFileStream Stream) pair, bool healthy)
+    {
+        if (healthy && _readers.Count < 2)
+        {
+            _readers.Add(pair);
+            return;
+        }
+
+        pair.Reader.Dispose();
+        pair.Stream.Dispose();
+    }
+
     public override string ToString() => Name;
 }
 
@@ -56,23 +86,56 @@ internal sealed record ParquetRow(ParquetFile File, int RowGroup, int Row, int S
     public override string ToString() => $"{File.Name} row group {RowGroup} row {Row}";
 }
 
-/// <summary>A row group's images, read once: every cell's bytes one after another; a null cell has length -1.</summary>
+/// <summary>
+/// A row group's images, read once: each row's bytes in an array rented from the shared pool until that row is read (taken), so what
+/// is held is the rows read ahead and not yet asked for, not whole row groups kept for one straggler; a null cell has
+/// length -1.
+/// </summary>
 internal sealed class RowGroupImages
 {
-    private readonly int[] _starts;
+    private readonly byte[]?[] _rows;
     private readonly int[] _lengths;
 
-    public RowGroupImages(byte[] bytes, int[] starts, int[] lengths)
+    public RowGroupImages(byte[]?[] rows, int[] lengths)
     {
-        Bytes = bytes;
-        _starts = starts;
+        _rows = rows;
         _lengths = lengths;
+        foreach (byte[]? row in rows)
+        {
+            Held += row?.Length ?? 0;
+        }
     }
 
-    public byte[] Bytes { get; }
+    /// <summary>Bytes held by the rows not yet taken (under the cache's lock).</summary>
+    public long Held { get; private set; }
 
-    /// <summary>What the images hold in memory.</summary>
-    public long Size => Bytes.Length + 8L * _starts.Length;
+    /// <summary>The length of row <paramref name="row"/>'s bytes, -1 for a null cell.</summary>
+    public int LengthOf(int row) => _lengths[row];
 
-    public (int Start, int Length) Cell(int row) => (_starts[row], _lengths[row]);
+    /// <summary>Returns the rows not taken to the shared pool (the row group is let go; under the cache's lock).</summary>
+    public void ReturnAll()
+    {
+        for (int row = 0; row < _rows.Length; row++)
+        {
+            if (_rows[row] is byte[] bytes)
+            {
+                _rows[row] = null;
+                _lengths[row] = 0;
+                Held -= bytes.Length;
+                System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+            }
+        }
+    }
+
+    /// <summary>True when row <paramref name="row"/> has bytes and they were taken (under the cache's lock).</summary>
+    public bool IsTaken(int row) => _rows[row] is null && _lengths[row] >= 0;
+
+    /// <summary>Takes row <paramref name="row"/>'s bytes (under the cache's lock); null when taken already.</summary>
+    public byte[]? Take(int row)
+    {
+        byte[]? bytes = _rows[row];
+        _rows[row] = null;
+        Held -= bytes?.Length ?? 0;
+        return bytes;
+    }
 }

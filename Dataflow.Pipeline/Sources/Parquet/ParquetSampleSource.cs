@@ -25,7 +25,7 @@ namespace Dataflow.Pipeline.Sources;
 /// row without a label (null, or -1 as Hugging Face writes for unlabelled rows) is listed in
 /// <see cref="SampleSet.Ignored"/>.</para>
 /// <para>The row group is the unit that is read: a sample's read reads its row group's image column (one ranged read
-/// from object storage), and the row group's images are kept for the reads that follow, within
+/// from object storage), and the row group's other images are held, each until its own read takes it, within
 /// <see cref="ParquetSourceOptions.RowGroupCacheBytes"/>. Read with <see cref="ShardShufflePlanner"/> (row groups as
 /// shards), each row group is read once per epoch; a full shuffle reads one row group per sample. A sample's id is the
 /// file followed by <c>#</c> and the row's index in the file (<c>/data/train-00000-of-00004.parquet#17</c>); an image
@@ -54,7 +54,7 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
     /// <summary>Row groups read so far (a row group served from memory again is not counted).</summary>
     public long RowGroupsRead => _cache.Loads;
 
-    /// <summary>Bytes read from the files' stores for images so far (footers and labels are read at discovery).</summary>
+    /// <summary>Bytes of image column chunks read so far (footers and labels are read at discovery).</summary>
     public long BytesRead => _cache.BytesRead;
 
     /// <summary>True when <paramref name="name"/> names a Parquet file.</summary>
@@ -145,16 +145,19 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
         ArgumentNullException.ThrowIfNull(pool);
         var row = sample.State as ParquetRow
             ?? throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ParquetSampleSource)}.", nameof(sample));
-        RowGroupImages images = await _cache.GetAsync(row.File, row.RowGroup, cancellationToken).ConfigureAwait(false);
-        (int start, int length) = images.Cell(row.Row);
-        if (length < 0)
+        (byte[] bytes, int length) = await _cache.TakeAsync(row.File, row.RowGroup, row.Row, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"The Parquet file '{row.File.Name}' row {row.File.FirstRow[row.RowGroup] + row.Row} has no image bytes (the column '{_options.ImageColumn}' is null there).");
+        try
         {
-            throw new InvalidDataException($"The Parquet file '{row.File.Name}' row {row.File.FirstRow[row.RowGroup] + row.Row} has no image bytes (the column '{_options.ImageColumn}' is null there).");
+            PooledBuffer buffer = pool.Rent(length);
+            bytes.AsSpan(0, length).CopyTo(buffer.Array);
+            buffer.Length = length;
+            return buffer;
         }
-
-        PooledBuffer buffer = pool.Rent(length);
-        images.Bytes.AsSpan(start, length).CopyTo(buffer.Array);
-        return buffer;
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     /// <summary>Disposes the stores the source opened.</summary>
@@ -263,7 +266,7 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
         try
         {
             using var stream = parquet.OpenStream();
-            using var reader = OpenReader(stream);
+            using var reader = OpenReader(parquet, stream);
             ReadSchemaAndLabels(parquet, reader);
         }
         catch (ParquetException e)
@@ -283,12 +286,19 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
         }
     }
 
-    internal static ParquetFileReader OpenReader(StoreFileStream stream)
+    /// <summary>
+    /// Opens Arrow's reader over the file: on local disk by its path (Arrow's own positional reads, no managed copy),
+    /// elsewhere over <paramref name="stream"/> (the footer from memory, each column chunk one ranged read).
+    /// </summary>
+    internal static ParquetFileReader OpenReader(ParquetFile file, StoreFileStream stream)
     {
-        using var properties = ReaderProperties.GetDefaultReaderProperties();
+        // The system allocator: freed page buffers go back to the OS instead of staying in an arena per thread.
+        using var properties = ReaderProperties.WithMemoryPool(MemoryPool.SystemMemoryPool());
         // A page that carries a CRC is checked (pyarrow and DuckDB may write them); a corrupt page then fails by name.
         properties.EnablePageChecksumVerification();
-        return new ParquetFileReader(new ManagedRandomAccessFile(stream, leaveOpen: true), properties);
+        return file.Store is LocalObjectStore
+            ? new ParquetFileReader(file.Name, properties)
+            : new ParquetFileReader(new ManagedRandomAccessFile(stream, leaveOpen: true), properties);
     }
 
     private void ReadSchemaAndLabels(ParquetFile file, ParquetFileReader reader)

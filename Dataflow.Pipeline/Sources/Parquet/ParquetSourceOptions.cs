@@ -33,11 +33,12 @@ public sealed class ParquetSourceOptions
     public IReadOnlyList<string>? ClassNames { get; init; }
 
     /// <summary>
-    /// The most bytes of decoded row groups (their images) kept for reads: a row group is read whole, once, and its
-    /// images served from memory while it is kept. At least the row group being read is always kept.
+    /// The most bytes of images read ahead and held for their reads: a row group is read whole, once, and each of its
+    /// images held until its read takes it; past this the oldest row groups' images are let go (read again if asked
+    /// for). At least the row group being read is always held.
     /// </summary>
-    /// <value>67 108 864 (64 MiB); 1 or more.</value>
-    public long RowGroupCacheBytes { get; init; } = 64L << 20;
+    /// <value>33 554 432 (32 MiB: a few row groups of images, as <c>datasets</c> writes them, 100 rows each); 1 or more.</value>
+    public long RowGroupCacheBytes { get; init; } = 32L << 20;
 
     /// <summary>
     /// Row groups whose image column is larger (uncompressed, as the file's metadata says) are refused at discovery

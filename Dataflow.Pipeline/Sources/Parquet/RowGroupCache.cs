@@ -4,8 +4,10 @@ using ParquetSharp;
 namespace Dataflow.Pipeline.Sources;
 
 /// <summary>
-/// The row groups whose images are in memory, most recently used first, within a byte budget: each row group is read
-/// once (concurrent reads of its samples wait for the same read) and its images served from here while it is kept.
+/// The rows read and not yet asked for, by row group, oldest row groups let go first while they hold more than a byte
+/// budget: a row group is read whole (concurrent reads of its rows wait for the same read), each of its rows is then
+/// handed to the read that asks for it (and leaves memory), and a row asked for again (the next epoch) reads its row
+/// group again.
 /// </summary>
 internal sealed class RowGroupCache
 {
@@ -13,7 +15,6 @@ internal sealed class RowGroupCache
     private readonly object _lock = new();
     private readonly Dictionary<(ParquetFile File, int Group), LinkedListNode<Entry>> _entries = [];
     private readonly LinkedList<Entry> _recent = new();
-    private long _bytes;
     private long _loads;
     private long _bytesRead;
 
@@ -23,77 +24,128 @@ internal sealed class RowGroupCache
 
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
-    public async ValueTask<RowGroupImages> GetAsync(ParquetFile file, int group, CancellationToken cancellationToken)
+    /// <summary>Row <paramref name="row"/>'s bytes (null for a null cell), in an array rented from the shared pool (its first <see cref="RowGroupImages.LengthOf"/> bytes): the caller returns it.</summary>
+    public async ValueTask<(byte[] Bytes, int Length)?> TakeAsync(ParquetFile file, int group, int row, CancellationToken cancellationToken)
     {
-        Task<RowGroupImages> task;
-        lock (_lock)
+        while (true)
         {
-            if (_entries.TryGetValue((file, group), out LinkedListNode<Entry>? node))
+            Entry entry;
+            lock (_lock)
             {
-                _recent.Remove(node);
-                _recent.AddFirst(node);
-                task = node.Value.Task;
-            }
-            else
-            {
-                // Not tied to this caller's cancellation: other reads of the row group wait for the same task.
-                var entry = new Entry(file, group, Task.Run(() => Load(file, group)));
-                _entries[(file, group)] = _recent.AddFirst(entry);
-                task = entry.Task;
-                _ = entry.Task.ContinueWith(t => Loaded(entry, t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-        }
-
-        return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private void Loaded(Entry entry, Task<RowGroupImages> task)
-    {
-        lock (_lock)
-        {
-            if (!_entries.TryGetValue((entry.File, entry.Group), out LinkedListNode<Entry>? node) || node.Value != entry)
-            {
-                return;
-            }
-
-            entry.Size = task.IsCompletedSuccessfully ? task.Result.Size : 0;
-            _bytes += entry.Size;
-            // The most recent row group stays whatever its size; older ones go while the budget is passed.
-            while (_bytes > _budget && _recent.Last is { } last && last != _recent.First)
-            {
-                if (!last.Value.Task.IsCompleted)
+                if (_entries.TryGetValue((file, group), out LinkedListNode<Entry>? node) && !node.Value.Spent(row))
                 {
-                    break;
+                    entry = node.Value;
+                }
+                else
+                {
+                    // Not read yet, let go, or this row taken already (a later epoch): the row group is read (again).
+                    if (node is not null)
+                    {
+                        Remove(node);
+                    }
+
+                    entry = new Entry(file, group, Task.Run(() => Load(file, group)));
+                    node = _recent.AddFirst(entry);
+                    _entries[(file, group)] = node;
+                    _ = entry.Task.ContinueWith(_ => Loaded(entry), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
 
-                _recent.RemoveLast();
-                _entries.Remove((last.Value.File, last.Value.Group));
-                _bytes -= last.Value.Size;
+                // A row group someone waits for is not let go until they have their row.
+                entry.Waiting++;
             }
+
+            RowGroupImages? images = null;
+            try
+            {
+                images = await entry.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    entry.Waiting--;
+                }
+            }
+
+            lock (_lock)
+            {
+                if (images.LengthOf(row) < 0)
+                {
+                    return null;
+                }
+
+                if (images.Take(row) is byte[] bytes)
+                {
+                    Trim();
+                    return (bytes, images.LengthOf(row));
+                }
+            }
+
+            // Taken by a read of the same row in the meantime (a sample read twice at once): read the row group again.
         }
     }
 
-    /// <summary>Reads the row group's image column: one reader over the file (its footer from memory), one ranged read of the column chunk.</summary>
+    private void Loaded(Entry _)
+    {
+        lock (_lock)
+        {
+            Trim();
+        }
+    }
+
+    /// <summary>Lets go of the oldest row groups while the rows held pass the budget; the newest stays, and so does one being read or waited for.</summary>
+    private void Trim()
+    {
+        long held = 0;
+        foreach (Entry entry in _recent)
+        {
+            held += entry.Task.IsCompletedSuccessfully ? entry.Task.Result.Held : 0;
+        }
+
+        for (LinkedListNode<Entry>? node = _recent.Last; held > _budget && node is not null && node != _recent.First;)
+        {
+            LinkedListNode<Entry>? previous = node.Previous;
+            if (node.Value.Task.IsCompleted && node.Value.Waiting == 0)
+            {
+                held -= node.Value.Task.IsCompletedSuccessfully ? node.Value.Task.Result.Held : 0;
+                Remove(node);
+            }
+
+            node = previous;
+        }
+    }
+
+    private void Remove(LinkedListNode<Entry> node)
+    {
+        _recent.Remove(node);
+        _entries.Remove((node.Value.File, node.Value.Group));
+        if (node.Value.Task.IsCompletedSuccessfully)
+        {
+            node.Value.Task.Result.ReturnAll();
+        }
+    }
+
+    /// <summary>Reads the row group's image column with a reader of the file kept from earlier row groups: one ranged read of the column chunk.</summary>
     private RowGroupImages Load(ParquetFile file, int group)
     {
         int rows = file.RowGroups[group];
         long first = file.FirstRow[group];
-        using StoreFileStream stream = file.OpenStream();
+        var (reader, stream) = file.RentReader();
+        long storeBytes = stream.StoreBytes;
+        long chunkBytes = 0;
+        bool healthy = false;
         try
         {
-            using ParquetFileReader reader = ParquetSampleSource.OpenReader(stream);
             using RowGroupReader rowGroup = reader.RowGroup(group);
-            long estimate;
             using (ColumnChunkMetaData chunk = rowGroup.MetaData.GetColumnChunkMetaData(file.ImageColumn))
             {
-                estimate = Math.Clamp(chunk.TotalUncompressedSize, 1024, Array.MaxLength);
+                chunkBytes = chunk.TotalCompressedSize;
             }
 
             using var column = (ColumnReader<ByteArray>)rowGroup.Column(file.ImageColumn);
-            var starts = new int[rows];
+            var images = new byte[]?[rows];
             var lengths = new int[rows];
-            byte[] bytes = new byte[estimate];
-            int used = 0, done = 0;
+            int done = 0;
             int batch = Math.Clamp(rows, 1, 256);
             var definitions = new short[batch];
             var repetitions = new short[batch];
@@ -106,25 +158,19 @@ internal sealed class RowGroupCache
                 {
                     if (file.ImageMaxDefinition > 0 && definitions[i] != file.ImageMaxDefinition)
                     {
-                        starts[done] = used;
                         lengths[done] = -1;
                         continue;
                     }
 
                     ByteArray cell = values[value++];
-                    if (used + (long)cell.Length > bytes.Length)
-                    {
-                        Array.Resize(ref bytes, (int)Math.Min(Array.MaxLength, Math.Max(used + (long)cell.Length, bytes.Length * 2L)));
-                    }
-
+                    byte[] bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(cell.Length);
                     if (cell.Length > 0)
                     {
-                        Marshal.Copy(cell.Pointer, bytes, used, cell.Length);
+                        Marshal.Copy(cell.Pointer, bytes, 0, cell.Length);
                     }
 
-                    starts[done] = used;
+                    images[done] = bytes;
                     lengths[done] = cell.Length;
-                    used += cell.Length;
                 }
 
                 if (value != valuesRead)
@@ -139,7 +185,8 @@ internal sealed class RowGroupCache
             }
 
             Interlocked.Increment(ref _loads);
-            return new RowGroupImages(bytes, starts, lengths);
+            healthy = true;
+            return new RowGroupImages(images, lengths);
         }
         catch (ParquetException e)
         {
@@ -147,7 +194,8 @@ internal sealed class RowGroupCache
         }
         finally
         {
-            Interlocked.Add(ref _bytesRead, stream.StoreBytes);
+            Interlocked.Add(ref _bytesRead, file.Store is LocalObjectStore ? chunkBytes : stream.StoreBytes - storeBytes);
+            file.ReturnReader((reader, stream), healthy);
         }
     }
 
@@ -159,6 +207,10 @@ internal sealed class RowGroupCache
 
         public Task<RowGroupImages> Task { get; } = task;
 
-        public long Size { get; set; }
+        /// <summary>True when the row group has been read and <paramref name="row"/> taken from it already.</summary>
+        public bool Spent(int row) => Task.IsCompletedSuccessfully && Task.Result.IsTaken(row);
+
+        /// <summary>Reads waiting for the task (under the cache's lock).</summary>
+        public int Waiting { get; set; }
     }
 }
