@@ -38,8 +38,10 @@ public sealed class ScanCommandTests
         SampleRun run = await SampleRun.RunAsync("scan", "--data", folder, "--json");
 
         JsonElement json = run.Json();
-        Assert.AreEqual("tfrecord", json.GetProperty("format").GetString());
         Assert.AreEqual(3, json.GetProperty("images").GetInt32());
+        // Every record's image decoded: three PNGs, none undecodable.
+        Assert.AreEqual(3, json.GetProperty("formats").GetProperty("png").GetInt32());
+        Assert.AreEqual(0, json.GetProperty("undecodable").GetArrayLength());
         CollectionAssert.AreEqual(new[] { 1, 2 }, json.GetProperty("classes").EnumerateArray().Select(e => e.GetProperty("images").GetInt32()).ToArray());
         JsonElement ignored = json.GetProperty("ignored").EnumerateArray().Single();
         Assert.AreEqual(file + "#3", ignored.GetProperty("path").GetString());
