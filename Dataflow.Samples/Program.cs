@@ -38,6 +38,7 @@ public static class Program
         PackCommand.Create(environment),
         IndexCommand.Create(environment),
         PredictCommand.Create(environment),
+        MakeDetectionCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>

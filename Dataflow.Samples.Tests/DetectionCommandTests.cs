@@ -1,0 +1,93 @@
+using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Sources;
+using Dataflow.Samples.Generators;
+using OpenCvSharp;
+
+namespace Dataflow.Samples.Tests;
+
+[TestClass]
+public sealed class DetectionCommandTests
+{
+    [TestMethod]
+    public async Task MakeDetection_CocoSourceReadsItAndEachBoxIsTheBoundsOfItsDigitsInk()
+    {
+        string folder = SampleRun.AbsentPath("make-detection");
+        try
+        {
+            SampleRun run = await SampleRun.RunAsync("make-detection", "--out", folder, "--images", "12", "--canvas", "80x64", "--seed", "3", "--json");
+            int written = run.Json().GetProperty("boxes").GetInt32();
+
+            SampleSet set = await new CocoSampleSource().DiscoverAsync([folder], CancellationToken.None);
+
+            Assert.HasCount(12, set.Samples);
+            CollectionAssert.AreEqual(new[] { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", CocoSampleSource.NoObjectClass }, set.ClassNames.ToArray());
+            int boxes = 0;
+            foreach (SampleInfo sample in set.Samples)
+            {
+                using Mat image = Cv2.ImRead(sample.Id, ImreadModes.Unchanged);
+                Assert.AreEqual(new Size(80, 64), image.Size(), sample.Id);
+                float[] xyxy = sample.Targets!.Boxes!.ToXyxy(image.Size());
+                int n = sample.Targets.Boxes.Count;
+                Assert.IsTrue(n is >= 1 and <= 4, $"{sample.Id}: {n} digits");
+                using var outside = image.Clone();
+                for (int b = 0; b < n; b++)
+                {
+                    var box = Rect.FromLTRB((int)xyxy[4 * b], (int)xyxy[4 * b + 1], (int)xyxy[4 * b + 2], (int)xyxy[4 * b + 3]);
+                    Assert.AreEqual(box.Width, xyxy[4 * b + 2] - xyxy[4 * b], "whole pixels");
+                    using (var inside = new Mat(image, box))
+                    {
+                        // Tight: the digit's ink touches all four sides of its box.
+                        Assert.AreEqual(new Rect(0, 0, box.Width, box.Height), Cv2.BoundingRect(inside), $"{sample.Id} box {b}");
+                    }
+
+                    outside.Rectangle(box, Scalar.Black, -1);
+                    Assert.IsTrue(sample.Targets.Boxes.Classes[b] is >= 0 and <= 9);
+                }
+
+                // Every ink pixel is inside a box.
+                Assert.AreEqual(0, Cv2.CountNonZero(outside), sample.Id);
+                boxes += n;
+            }
+
+            Assert.AreEqual(written, boxes);
+        }
+        finally
+        {
+            Delete(folder);
+        }
+    }
+
+    [TestMethod]
+    public async Task MakeDetection_SameSeedWritesTheSameBytes_AnotherSeedOthers()
+    {
+        string[] folders = [SampleRun.AbsentPath("make-detection"), SampleRun.AbsentPath("make-detection"), SampleRun.AbsentPath("make-detection")];
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                SampleRun run = await SampleRun.RunAsync("make-detection", "--out", folders[i], "--images", "4", "--seed", i < 2 ? "7" : "8");
+                Assert.AreEqual(0, run.ExitCode, run.Error);
+            }
+
+            string Annotations(int i) => File.ReadAllText(Path.Combine(folders[i], DetectionCanvases.AnnotationPath));
+            Assert.AreEqual(Annotations(0), Annotations(1));
+            Assert.AreNotEqual(Annotations(0), Annotations(2));
+            CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(folders[0], "train", "000003.png")), File.ReadAllBytes(Path.Combine(folders[1], "train", "000003.png")));
+        }
+        finally
+        {
+            foreach (string folder in folders)
+            {
+                Delete(folder);
+            }
+        }
+    }
+
+    internal static void Delete(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
