@@ -35,6 +35,7 @@ public static class DatasetSources
     /// <exception cref="FileNotFoundException">A local file or folder it names does not exist.</exception>
     /// <exception cref="InvalidDataException">It holds no dataset of a known form, several forms, or a form its kind of location cannot hold (COCO in object storage).</exception>
     /// <exception cref="IOException">The store cannot be reached.</exception>
+    /// <exception cref="UnauthorizedAccessException">A local folder cannot be listed: permission denied.</exception>
     public static async Task<DatasetSource> DetectAsync(string location, DatasetSourceOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
@@ -153,16 +154,33 @@ public static class DatasetSources
         else
         {
             where = location;
-            top.AddRange(Directory.EnumerateFiles(location).Select(Path.GetFileName)!);
-            string dataFolder = Path.Combine(location, "data");
-            if (Directory.Exists(dataFolder))
+            try
             {
-                data.AddRange(Directory.EnumerateFiles(dataFolder).Select(Path.GetFileName)!);
+                ListLocal(location, top, data, folders);
             }
-
-            folders.UnionWith(Directory.EnumerateDirectories(location).Select(Path.GetFileName).Where(n => !n!.StartsWith('.'))!);
+            catch (UnauthorizedAccessException e)
+            {
+                throw new UnauthorizedAccessException($"The dataset root '{location}' cannot be listed: permission denied.", e);
+            }
         }
 
+        return Classify(location, remote, where, top, data, folders, options);
+    }
+
+    private static void ListLocal(string location, List<string> top, List<string> data, SortedSet<string> folders)
+    {
+        top.AddRange(Directory.EnumerateFiles(location).Select(Path.GetFileName)!);
+        string dataFolder = Path.Combine(location, "data");
+        if (Directory.Exists(dataFolder))
+        {
+            data.AddRange(Directory.EnumerateFiles(dataFolder).Select(Path.GetFileName)!);
+        }
+
+        folders.UnionWith(Directory.EnumerateDirectories(location).Select(Path.GetFileName).Where(n => !n!.StartsWith('.'))!);
+    }
+
+    private static DatasetSource Classify(string location, bool remote, string where, List<string> top, List<string> data, SortedSet<string> folders, DatasetSourceOptions options)
+    {
         var found = new List<(DatasetForm Form, string What)>();
         int shards = top.Count(ShardFiles.IsShard);
         bool index = top.Contains(ShardIndex.FileName);
