@@ -91,3 +91,75 @@ public sealed class DetectionCommandTests
         }
     }
 }
+
+[TestClass]
+public sealed class TrainDetectCommandTests
+{
+    [TestMethod]
+    public async Task TrainDetect_AFewEpochs_ScoreAboveTheUntrainedModelOnTheHeldOutSplit()
+    {
+        string folder = SampleRun.AbsentPath("train-detect");
+        try
+        {
+            Assert.AreEqual(0, (await SampleRun.RunAsync("make-detection", "--out", folder, "--images", "300", "--seed", "5")).ExitCode);
+            string[] common = ["train-detect", "--data", folder, "--learning-rate", "0.01", "--batch-size", "16", "--json"];
+
+            System.Text.Json.JsonElement untrained = (await SampleRun.RunAsync([.. common, "--epochs", "0"])).Json().GetProperty("evaluation");
+            System.Text.Json.JsonElement trained = (await SampleRun.RunAsync([.. common, "--epochs", "15"])).Json().GetProperty("evaluation");
+
+            Assert.AreEqual("validation", trained.GetProperty("subset").GetString());
+            Assert.AreEqual(untrained.GetProperty("boxes").GetInt32(), trained.GetProperty("boxes").GetInt32(), "the same held-out images");
+            double before = untrained.GetProperty("map50").GetDouble(), after = trained.GetProperty("map50").GetDouble();
+            Assert.IsGreaterThan(0.02, after, $"trained mAP@0.5 {after}");
+            Assert.IsGreaterThan(3 * before, after, $"trained {after} against untrained {before}");
+        }
+        finally
+        {
+            DetectionCommandTests.Delete(folder);
+        }
+    }
+
+    [TestMethod]
+    public async Task TrainDetect_Predict_LetterboxedTruthMappedBackLandsOnTheSourceAnnotationWithinAPixel()
+    {
+        string folder = SampleRun.AbsentPath("train-detect");
+        string predictions = Path.Combine(folder, "predictions.json");
+        try
+        {
+            // 96x64 canvases into a 48x48 tensor: letterboxed at half scale with 8 rows of padding above and below.
+            Assert.AreEqual(0, (await SampleRun.RunAsync("make-detection", "--out", folder, "--images", "6", "--canvas", "96x64", "--max-size", "30", "--seed", "9")).ExitCode);
+
+            SampleRun run = await SampleRun.RunAsync("train-detect", "--data", folder, "--epochs", "0", "--validation-split", "0", "--predict", predictions, "--json");
+
+            Assert.AreEqual(6, run.Json().GetProperty("evaluation").GetProperty("images").GetInt32());
+            SampleSet set = await new CocoSampleSource().DiscoverAsync([folder], CancellationToken.None);
+            var truth = set.Samples.ToDictionary(s => s.Id, s => (Boxes: s.Targets!.Boxes!.ToXyxy(new Size(96, 64)), Classes: s.Targets.Boxes.Classes.ToArray()));
+            using System.Text.Json.JsonDocument document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(predictions));
+            System.Text.Json.JsonElement[] images = [.. document.RootElement.GetProperty("images").EnumerateArray()];
+            Assert.HasCount(6, images);
+            foreach (System.Text.Json.JsonElement image in images)
+            {
+                (float[] boxes, int[] classes) = truth[image.GetProperty("image").GetString()!];
+                Assert.AreEqual(96, image.GetProperty("width").GetInt32());
+                Assert.AreEqual(64, image.GetProperty("height").GetInt32());
+                CollectionAssert.AreEqual(classes, image.GetProperty("truthClasses").EnumerateArray().Select(c => c.GetInt32()).ToArray());
+                float[] back = [.. image.GetProperty("truthBoxes").EnumerateArray().SelectMany(b => b.EnumerateArray().Select(v => v.GetSingle()))];
+                Assert.HasCount(boxes.Length, back);
+                for (int i = 0; i < boxes.Length; i++)
+                {
+                    Assert.AreEqual(boxes[i], back[i], 1f, $"{image.GetProperty("image").GetString()} coordinate {i}");
+                }
+
+                // Predictions are in the same source pixels: inside the canvas.
+                foreach (float v in image.GetProperty("boxes").EnumerateArray().SelectMany(b => b.EnumerateArray().Select(v => v.GetSingle())))
+                {
+                    Assert.IsTrue(v is >= 0 and <= 96, $"{v}");
+                }
+            }
+        }
+        finally
+        {
+            DetectionCommandTests.Delete(folder);
+        }
+    }
+}

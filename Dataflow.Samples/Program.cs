@@ -39,6 +39,7 @@ public static class Program
         IndexCommand.Create(environment),
         PredictCommand.Create(environment),
         MakeDetectionCommand.Create(environment),
+        TrainDetectCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>
