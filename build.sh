@@ -144,8 +144,9 @@ pack_library() {
   quietly dotnet build Dataflow.Pipeline -c Release -nologo -clp:ErrorsOnly "${url_args[@]}"
   quietly dotnet build Dataflow.Pipeline.S3 -c Release -nologo -clp:ErrorsOnly "${url_args[@]}"
   quietly dotnet build Dataflow.Pipeline.Azure -c Release -nologo -clp:ErrorsOnly "${url_args[@]}"
+  quietly dotnet build Dataflow.Pipeline.Parquet -c Release -nologo -clp:ErrorsOnly "${url_args[@]}"
   local package
-  for package in Dataflow.Pipeline Dataflow.Pipeline.S3 Dataflow.Pipeline.Azure; do
+  for package in Dataflow.Pipeline Dataflow.Pipeline.S3 Dataflow.Pipeline.Azure Dataflow.Pipeline.Parquet; do
     say "packing $package $version into artifacts/packages"
     quietly dotnet pack "$package" -c Release --no-build -nologo -clp:ErrorsOnly -o artifacts/packages \
       -p:PackageVersion="$version" "${url_args[@]}"

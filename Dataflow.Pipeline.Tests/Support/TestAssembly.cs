@@ -13,5 +13,6 @@ public static class TestAssembly
         _ = context;
         S3Storage.Register();
         AzureBlobStorage.Register();
+        ParquetDatasets.Register();
     }
 }

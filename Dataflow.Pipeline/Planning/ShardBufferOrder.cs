@@ -92,7 +92,7 @@ internal sealed class ShardBufferOrder
             SampleInfo sample = set.Samples[index];
             int shard = sample.State is IShardPosition position
                 ? position.Shard
-                : throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}, {nameof(ParquetSampleSource)} or {nameof(TFRecordSampleSource)}: a shard planner needs shards.", nameof(set));
+                : throw new ArgumentException($"Sample {sample} was not discovered by a {nameof(ShardSampleSource)}, ParquetSampleSource or {nameof(TFRecordSampleSource)}: a shard planner needs shards.", nameof(set));
             while (byShard.Count <= shard)
             {
                 byShard.Add(null);

@@ -51,7 +51,7 @@ public sealed class DatasetSource
     {
         DatasetForm.ClassFolders => IsRemote ? new ObjectFolderSampleSource(_options.Storage, _options.Extensions) : null,
         DatasetForm.Shards => new ShardSampleSource(_options.Shards ?? new ShardSourceOptions { Storage = _options.Storage }),
-        DatasetForm.Parquet => new ParquetSampleSource(_options.Parquet ?? new ParquetSourceOptions { Storage = _options.Storage }),
+        DatasetForm.Parquet => DatasetSources.CreateRegistered(DatasetForm.Parquet, _options),
         DatasetForm.TFRecord => new TFRecordSampleSource(_options.TFRecord ?? new TFRecordSourceOptions { Storage = _options.Storage }),
         _ => new CocoSampleSource(CocoImages),
     };

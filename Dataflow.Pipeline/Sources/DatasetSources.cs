@@ -21,6 +21,33 @@ namespace Dataflow.Pipeline.Sources;
 /// </remarks>
 public static class DatasetSources
 {
+    // Sources of the forms whose readers live in packages of their own (Parquet: Dataflow.Pipeline.Parquet).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<DatasetForm, Func<DatasetSourceOptions, ISampleSource>> Registered = new();
+
+    /// <summary>
+    /// Makes <paramref name="form"/> readable by <see cref="DatasetSource.CreateSource"/> with <paramref name="create"/>: the
+    /// packages whose readers bring a library of their own register their form (<c>ParquetDatasets.Register()</c>), so an app
+    /// that reads none of them carries none. A later registration replaces the earlier one. Thread-safe.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="form"/> is read by the core itself.</exception>
+    public static void Register(DatasetForm form, Func<DatasetSourceOptions, ISampleSource> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        if (form != DatasetForm.Parquet)
+        {
+            throw new ArgumentException($"The {form} form is read by the core; only {DatasetForm.Parquet} is registered by a package.", nameof(form));
+        }
+
+        Registered[form] = create;
+    }
+
+    /// <summary>A new source of a registered form; refused naming the package and the call when none is registered.</summary>
+    internal static ISampleSource CreateRegistered(DatasetForm form, DatasetSourceOptions options) =>
+        Registered.TryGetValue(form, out Func<DatasetSourceOptions, ISampleSource>? create)
+            ? create(options)
+            : throw new InvalidOperationException(
+                $"{form} datasets are read by the Dataflow.Pipeline.{form} package: add it (dotnet add package Dataflow.Pipeline.{form}) and call {form}Datasets.Register() once at start-up.");
+
     /// <summary>The forms a location may take, for messages.</summary>
     internal const string AcceptedForms =
         "a folder of class folders; tar shards (*.tar, *.tar.gz, *.tgz: a folder of them, with or without dataset-index.json, one file or a brace pattern); " +
@@ -92,7 +119,7 @@ public static class DatasetSources
     /// <summary>The form a file's name says, or null when it names none.</summary>
     private static DatasetForm? FormOfName(string name) =>
         ShardFiles.IsShard(name) ? DatasetForm.Shards
-        : ParquetSampleSource.IsParquet(name) ? DatasetForm.Parquet
+        : ParquetSourceOptions.IsParquet(name) ? DatasetForm.Parquet
         : TFRecordSampleSource.IsTFRecord(name) ? DatasetForm.TFRecord
         : name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? DatasetForm.Coco
         : null;
@@ -192,7 +219,7 @@ public static class DatasetSources
         bool dataRead = false;
         foreach (DatasetForm form in new[] { DatasetForm.Parquet, DatasetForm.TFRecord })
         {
-            Func<string, bool> isFile = form == DatasetForm.Parquet ? ParquetSampleSource.IsParquet : TFRecordSampleSource.IsTFRecord;
+            Func<string, bool> isFile = form == DatasetForm.Parquet ? ParquetSourceOptions.IsParquet : TFRecordSampleSource.IsTFRecord;
             int atTop = top.Count(isFile), inData = data.Count(isFile);
             if (atTop + inData > 0)
             {

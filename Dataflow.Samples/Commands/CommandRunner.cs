@@ -15,6 +15,7 @@ public static class CommandRunner
         // The apps read every kind of location the project ships a store for.
         Dataflow.Pipeline.Sources.S3Storage.Register();
         Dataflow.Pipeline.Sources.AzureBlobStorage.Register();
+        Dataflow.Pipeline.Sources.ParquetDatasets.Register();
         var root = new RootCommand(description);
         foreach (Command command in commands)
         {

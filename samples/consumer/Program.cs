@@ -53,8 +53,8 @@ try
         }
     }
 
-    // The core package carries no cloud SDK: s3:// asks for the S3 package by name, and no AWS, Azure or MSAL assembly
-    // is in the app.
+    // The core package carries no cloud SDK and no Parquet library: s3:// asks for the S3 package by name, and no AWS,
+    // Azure, MSAL or ParquetSharp assembly is in the app.
     try
     {
         StorageLocation.Open("s3://bucket/images").Store.Dispose();
@@ -67,10 +67,17 @@ try
     string[] cloud = [.. Directory.EnumerateFiles(AppContext.BaseDirectory)
         .Select(Path.GetFileName)
         .OfType<string>()
-        .Where(f => f.StartsWith("AWSSDK.", StringComparison.Ordinal) || f.StartsWith("Azure.", StringComparison.Ordinal) || f.StartsWith("Microsoft.Identity", StringComparison.Ordinal))];
+        .Where(f => f.StartsWith("AWSSDK.", StringComparison.Ordinal) || f.StartsWith("Azure.", StringComparison.Ordinal) || f.StartsWith("Microsoft.Identity", StringComparison.Ordinal)
+            || f.StartsWith("ParquetSharp", StringComparison.Ordinal) || f.StartsWith("Apache.Arrow", StringComparison.Ordinal))];
     if (cloud.Length > 0)
     {
-        return Fail($"the core package brought cloud SDK assemblies: {string.Join(", ", cloud)}");
+        return Fail($"the core package brought assemblies of the storage or Parquet packages: {string.Join(", ", cloud)}");
+    }
+
+    if (Directory.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes"))
+        && Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "runtimes"), "ParquetSharpNative*", SearchOption.AllDirectories).Any())
+    {
+        return Fail("the core package brought ParquetSharp's native library");
     }
 
     // The app's dependency manifest says where the library came from: the package just packed, not a project. A

@@ -2,7 +2,7 @@ using Dataflow.Pipeline.Internal;
 
 namespace Dataflow.Pipeline.Sources;
 
-/// <summary>Options of a <see cref="ParquetSampleSource"/>.</summary>
+/// <summary>Options of a <c>ParquetSampleSource</c> (the Dataflow.Pipeline.Parquet package).</summary>
 public sealed class ParquetSourceOptions
 {
     /// <summary>How object storage is reached (local folders ignore it).</summary>
@@ -60,4 +60,7 @@ public sealed class ParquetSourceOptions
         Storage.Check(checks);
         checks.ThrowIfAny();
     }
+
+    /// <summary>True for a Parquet file's name (<c>*.parquet</c>).</summary>
+    internal static bool IsParquet(string name) => name.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 }

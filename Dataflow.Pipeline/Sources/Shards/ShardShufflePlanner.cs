@@ -6,7 +6,7 @@ namespace Dataflow.Pipeline.Sources;
 /// <summary>
 /// The epoch order that streaming shards allows: the shards in a seeded order per epoch, each read front to back,
 /// through a seeded shuffle buffer of <see cref="BufferSize"/> samples (as WebDataset's <c>shuffle(n)</c>), cut into
-/// batches. Use it with a <see cref="ShardSampleSource"/>, a <see cref="ParquetSampleSource"/> (row groups as shards) or a
+/// batches. Use it with a <see cref="ShardSampleSource"/>, a <c>ParquetSampleSource</c> (row groups as shards) or a
 /// <see cref="TFRecordSampleSource"/> (files as shards) (<see cref="ImagePipelineBuilder.UsePlanner"/>).
 /// </summary>
 /// <remarks>

@@ -58,7 +58,7 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
     public long BytesRead => _cache.BytesRead;
 
     /// <summary>True when <paramref name="name"/> names a Parquet file.</summary>
-    internal static bool IsParquet(string name) => name.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
+    internal static bool IsParquet(string name) => ParquetSourceOptions.IsParquet(name);
 
     /// <inheritdoc />
     public async Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken)
