@@ -126,7 +126,8 @@ public sealed class ImageSample
             return;
         }
 
-        if (_counter.TryAdopt(image, this) is ImageSample holder)
+        // A combinator's result is claimed for this sample already (AugmentationOps.Checked).
+        if (_counter.TryAdopt(image, this) is ImageSample holder && !ReferenceEquals(holder, this))
         {
             throw ReturnedHeld(augmentation, holder);
         }

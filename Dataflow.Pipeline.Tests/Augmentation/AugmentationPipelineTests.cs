@@ -230,6 +230,37 @@ public sealed class AugmentationPipelineTests
     }
 
     [TestMethod]
+    public async Task Run_CombinatorIntermediateHandedToTwoSamplesAtOnce_OneRefusedNeverDisposedUnderTheOther()
+    {
+        // Sample 1's combinator gets the shared Mat first and later replaces it (so disposes it as an intermediate);
+        // sample 0 gets the same Mat in between. The check "does another sample hold it?" and the claim were two steps:
+        // sample 0 passed the check, took the Mat as its image, and sample 1 disposed it under it, so the next stage
+        // read freed memory (a SIGSEGV of the test host). Now the Mat is claimed for sample 1 as it is checked, and
+        // sample 0 is refused naming the transform.
+        using var data = new TempDataset().WithClasses(1, 2, 16, 12);
+        var gate = new TwoSampleGate();
+        ImagePipeline? pipeline = null;
+        gate.Skipped = () => pipeline?.Report.Skipped.Count > 0;
+        PipelineOptions options = FaultHarness.Small(epochs: 1) with
+        {
+            BatchSize = 2,
+            Decode = new StageOptions(2, 4),
+            Augment = new StageOptions(2, 4),
+            Augmentations = [new RandomApply(1, gate.Shared, gate)],
+        };
+        pipeline = ImagePipeline.CreateBuilder(options).AddStage(StagePosition.AfterAugment, "reader", s => _ = Cv2.Mean(s.Image!)).Build(_ => { });
+        pipeline.Post(data.Root);
+        pipeline.Complete();
+
+        Assert.IsNull(await FaultHarness.CompletionOf(pipeline));
+        Assert.IsTrue(gate.BothMet, "the two samples met inside the combinator");
+        Assert.AreEqual(1, pipeline.Report.Batched, string.Join("; ", pipeline.Report.Skipped));
+        SkippedSample skip = pipeline.Report.Skipped.Single();
+        StringAssert.StartsWith(skip.Reason, "Augmentation 'TwoSampleGate.Shared' returned an image that is the image of sample #");
+        PipelineRunner.AssertNothingHeld(pipeline);
+    }
+
+    [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
     public async Task Run_AugmentationReturnsNull_SkippedNamingIt(bool inCombinator)
@@ -275,6 +306,59 @@ public sealed class AugmentationPipelineTests
         public Mat Apply(Mat image, AugmentationContext context) => _mat.Value;
 
         public override string ToString() => nameof(SharedMat);
+    }
+
+    /// <summary>
+    /// With <see cref="Shared"/> before it in one combinator: the odd sample gets the shared Mat first and waits here while
+    /// the even one gets it too, then replaces it with a copy (so its combinator disposes it as an intermediate).
+    /// </summary>
+    private sealed class TwoSampleGate : IAugmentation
+    {
+        private readonly ManualResetEventSlim _oddWaiting = new();
+        private readonly ManualResetEventSlim _evenPassed = new();
+        private readonly Mat _mat = new(12, 16, MatType.CV_8UC3, new Scalar(77, 77, 77));
+
+        public TwoSampleGate() => Shared = new SharedStep(this);
+
+        public IAugmentation Shared { get; }
+
+        public Func<bool> Skipped { get; set; } = () => false;
+
+        public bool BothMet { get; private set; }
+
+        public Mat Apply(Mat image, AugmentationContext context)
+        {
+            if (context.SampleIndex % 2 == 0)
+            {
+                _evenPassed.Set();
+                return image;
+            }
+
+            _oddWaiting.Set();
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!_evenPassed.Wait(5) && !Skipped() && waited.Elapsed < FaultHarness.Guard)
+            {
+            }
+
+            BothMet = _evenPassed.IsSet || Skipped();
+            Thread.Sleep(20); // the even sample takes the Mat as its image meanwhile, when nothing stops it
+            return image.Clone();
+        }
+
+        private sealed class SharedStep(TwoSampleGate gate) : IAugmentation
+        {
+            public Mat Apply(Mat image, AugmentationContext context)
+            {
+                if (context.SampleIndex % 2 == 0)
+                {
+                    Assert.IsTrue(gate._oddWaiting.Wait(FaultHarness.Guard), "the odd sample reached the gate");
+                }
+
+                return gate._mat;
+            }
+
+            public override string ToString() => "TwoSampleGate.Shared";
+        }
     }
 
     /// <summary>A copy of its input for odd sample indices, the input itself for even ones.</summary>

@@ -25,7 +25,7 @@ internal sealed class AugmentStage
 
     public void Augment(ImageSample sample)
     {
-        var context = new AugmentationContext(_seed, sample.Epoch, sample.Info!.Index, _pixelOrder) { Images = sample.Images, Targets = sample.TargetState };
+        var context = new AugmentationContext(_seed, sample.Epoch, sample.Info!.Index, _pixelOrder) { Images = sample.Images, Sample = sample, Targets = sample.TargetState };
         for (int i = _first; i < _augmentations.Count; i++)
         {
             // Refuses, naming the augmentation, a result that is null, disposed or another sample's image.

@@ -69,6 +69,9 @@ public sealed class AugmentationContext
     /// <summary>Who holds which Mat in the run (null outside a pipeline): a combinator refuses a Mat another sample holds.</summary>
     internal Memory.ImageCounter? Images { get; init; }
 
+    /// <summary>The sample being augmented (null outside a pipeline): a combinator claims each intermediate Mat for it.</summary>
+    internal ImageSample? Sample { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"augmentation of sample #{SampleIndex}, epoch {Epoch}, seed {Seed}";
 }

@@ -57,11 +57,15 @@ internal static class AugmentationOps
     /// <exception cref="InvalidOperationException">A transform returned null or the image of another sample in flight.</exception>
     /// <exception cref="ObjectDisposedException">A transform returned a disposed Mat.</exception>
     public static Mat ApplyAll(IReadOnlyList<IAugmentation> transforms, Mat image, AugmentationContext context) =>
-        Chain(image, transforms.Count, (current, i) => Checked(transforms[i], transforms[i].Apply(current, context), image, context));
+        Chain(image, transforms.Count, (current, i) => Checked(transforms[i], transforms[i].Apply(current, context), image, context),
+            intermediate => Release(intermediate, context));
 
     /// <summary>
     /// <paramref name="result"/> of <paramref name="transform"/> inside a combinator, refused (naming the transform) when the
-    /// combinator must not pass it on or dispose it: null, disposed, or another sample's image.
+    /// combinator must not pass it on or dispose it: null, disposed, or another sample's image. In a pipeline a new Mat is
+    /// claimed for the sample in the same step as the check (<see cref="Memory.ImageCounter.TryAdopt"/>), so no other
+    /// sample can take it while this one reads it, and only this one disposes it: a transform that hands one Mat to
+    /// several samples at once has all but one refused, never its Mat disposed under another (that crashed in native code).
     /// </summary>
     private static Mat Checked(IAugmentation transform, Mat? result, Mat image, AugmentationContext context)
     {
@@ -75,7 +79,26 @@ internal static class AugmentationOps
             throw ImageSample.ReturnedDisposed(transform);
         }
 
-        if (!ReferenceEquals(result, image) && context.Images?.HolderOf(result) is ImageSample holder)
+        if (ReferenceEquals(result, image))
+        {
+            return result;
+        }
+
+        if (context.Images is { } images && context.Sample is { } sample)
+        {
+            if (images.TryAdopt(result, sample) is ImageSample holder && !ReferenceEquals(holder, sample))
+            {
+                throw ImageSample.ReturnedHeld(transform, holder);
+            }
+
+            if (result.IsDisposed)
+            {
+                // Its last holder disposed it before letting it go.
+                images.Disown(result, sample);
+                throw ImageSample.ReturnedDisposed(transform);
+            }
+        }
+        else if (context.Images?.HolderOf(result) is ImageSample holder)
         {
             throw ImageSample.ReturnedHeld(transform, holder);
         }
@@ -83,13 +106,24 @@ internal static class AugmentationOps
         return result;
     }
 
+    /// <summary>Disposes an intermediate Mat of a combinator, then gives up the sample's claim on it.</summary>
+    private static void Release(Mat intermediate, AugmentationContext context)
+    {
+        intermediate.Dispose();
+        if (context.Sample is { } sample)
+        {
+            context.Images?.Disown(intermediate, sample);
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="steps"/> steps in order, each given the previous one's result and its number, disposing the
     /// intermediate Mats they create; the caller keeps ownership of <paramref name="image"/> as with a single
     /// <see cref="IAugmentation.Apply"/>.
     /// </summary>
-    public static Mat Chain(Mat image, int steps, Func<Mat, int, Mat> step)
+    public static Mat Chain(Mat image, int steps, Func<Mat, int, Mat> step, Action<Mat>? release = null)
     {
+        release ??= static m => m.Dispose();
         Mat current = image;
         try
         {
@@ -98,7 +132,7 @@ internal static class AugmentationOps
                 Mat next = step(current, i);
                 if (!ReferenceEquals(next, current) && !ReferenceEquals(current, image))
                 {
-                    current.Dispose();
+                    release(current);
                 }
 
                 current = next;
@@ -110,7 +144,7 @@ internal static class AugmentationOps
         {
             if (!ReferenceEquals(current, image))
             {
-                current.Dispose();
+                release(current);
             }
 
             throw;
