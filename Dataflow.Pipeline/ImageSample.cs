@@ -127,17 +127,7 @@ public sealed class ImageSample
         }
 
         // A combinator's result is claimed for this sample already (AugmentationOps.Checked).
-        if (_counter.TryAdopt(image, this) is ImageSample holder && !ReferenceEquals(holder, this))
-        {
-            throw ReturnedHeld(augmentation, holder);
-        }
-
-        if (image.IsDisposed)
-        {
-            // Its holder disposed it between the two checks.
-            _counter.Disown(image, this);
-            throw ReturnedDisposed(augmentation);
-        }
+        ThrowIfRefused(_counter.Claim(image, this, out ImageSample? holder), holder, augmentation);
 
         Mat? old = _image;
         _image = image;
@@ -162,6 +152,18 @@ public sealed class ImageSample
     /// <summary>Why a Mat another sample holds (from <paramref name="augmentation"/>, or a stage's replacement when null) is refused.</summary>
     internal static InvalidOperationException ReturnedHeld(object? augmentation, ImageSample holder) =>
         new($"{Giver(augmentation)} is the image of {holder}, still in flight; return a new Mat for each sample (Clone() a Mat that is kept and reused).");
+
+    /// <summary>Throws the refusal of <see cref="ImageCounter.Claim"/>, naming <paramref name="augmentation"/>; nothing when it claimed the Mat.</summary>
+    internal static void ThrowIfRefused(ImageCounter.ClaimRefused? refused, ImageSample? holder, object? augmentation)
+    {
+        switch (refused)
+        {
+            case ImageCounter.ClaimRefused.HeldByAnother:
+                throw ReturnedHeld(augmentation, holder!);
+            case ImageCounter.ClaimRefused.Disposed:
+                throw ReturnedDisposed(augmentation);
+        }
+    }
 
     private static string Giver(object? augmentation) =>
         augmentation is null ? "The replacement image" : $"Augmentation '{Describe(augmentation)}' returned an image that";

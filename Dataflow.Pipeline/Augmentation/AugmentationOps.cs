@@ -86,17 +86,7 @@ internal static class AugmentationOps
 
         if (context.Images is { } images && context.Sample is { } sample)
         {
-            if (images.TryAdopt(result, sample) is ImageSample holder && !ReferenceEquals(holder, sample))
-            {
-                throw ImageSample.ReturnedHeld(transform, holder);
-            }
-
-            if (result.IsDisposed)
-            {
-                // Its last holder disposed it before letting it go.
-                images.Disown(result, sample);
-                throw ImageSample.ReturnedDisposed(transform);
-            }
+            ImageSample.ThrowIfRefused(images.Claim(result, sample, out ImageSample? holder), holder, transform);
         }
         else if (context.Images?.HolderOf(result) is ImageSample holder)
         {

@@ -53,6 +53,40 @@ internal sealed class ImageCounter
         }
     }
 
+    /// <summary>
+    /// Claims <paramref name="image"/> for <paramref name="owner"/> in one step with the check that no other sample holds
+    /// it (a Mat already <paramref name="owner"/>'s stays so); then checks it was not disposed by its last holder before
+    /// that one let it go. Returns null when <paramref name="owner"/> holds it now; else the refusal, with nothing claimed:
+    /// <paramref name="holder"/> is the sample that holds it, or null when it was disposed.
+    /// </summary>
+    internal ClaimRefused? Claim(Mat image, ImageSample owner, out ImageSample? holder)
+    {
+        holder = TryAdopt(image, owner);
+        if (holder is not null && !ReferenceEquals(holder, owner))
+        {
+            return ClaimRefused.HeldByAnother;
+        }
+
+        holder = null;
+        if (image.IsDisposed)
+        {
+            Disown(image, owner);
+            return ClaimRefused.Disposed;
+        }
+
+        return null;
+    }
+
+    /// <summary>Why <see cref="Claim"/> refused a Mat.</summary>
+    internal enum ClaimRefused
+    {
+        /// <summary>Another sample of the run holds it.</summary>
+        HeldByAnother,
+
+        /// <summary>It was disposed.</summary>
+        Disposed,
+    }
+
     /// <summary>Takes <paramref name="image"/> off <paramref name="owner"/>'s list, after it was disposed.</summary>
     internal void Disown(Mat image, ImageSample owner)
     {
