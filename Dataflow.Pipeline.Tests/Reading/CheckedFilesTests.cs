@@ -109,7 +109,7 @@ public sealed partial class CheckedFilesTests
 
     private static byte[] ReadAll(FolderSampleSource source, SampleInfo sample, BufferPool pool)
     {
-        using PooledBuffer buffer = ((ISynchronousRead)source).Read(sample, pool);
+        using PooledBuffer buffer = source.ReadAsync(sample, pool, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return buffer.Span.ToArray();
     }
 

@@ -8,7 +8,7 @@ namespace Dataflow.Pipeline.Tests.Storage;
 /// read (an object deleted, the server killed). The source itself is unchanged; a streaming source still streams,
 /// its stream's reads counted as reads.
 /// </summary>
-internal sealed class FaultingSource(ISampleSource inner, Func<Task>? afterDiscovery = null, int beforeRead = -1, Func<Task>? atRead = null) : IStreamingSampleSource
+internal sealed class FaultingSource(ISampleSource inner, Func<Task>? afterDiscovery = null, int beforeRead = -1, Func<Task>? atRead = null) : ISampleSource
 {
     private int _reads;
 
@@ -29,8 +29,10 @@ internal sealed class FaultingSource(ISampleSource inner, Func<Task>? afterDisco
         return await inner.ReadAsync(sample, pool, cancellationToken);
     }
 
+    public bool CanStream => true;
+
     public ISampleReadStream? OpenStream(IReadOnlyList<SampleInfo> samples, BufferPool pool) =>
-        (inner as IStreamingSampleSource)?.OpenStream(samples, pool) is { } stream ? new Stream(this, stream) : null;
+        inner.CanStream && inner.OpenStream(samples, pool) is { } stream ? new Stream(this, stream) : null;
 
     private async Task BeforeReadAsync()
     {

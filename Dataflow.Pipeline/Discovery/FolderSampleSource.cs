@@ -30,7 +30,7 @@ namespace Dataflow.Pipeline.Discovery;
 /// when its class ends up with no files.
 /// </para>
 /// </remarks>
-public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
+public sealed class FolderSampleSource : ISampleSource
 {
     /// <summary>The image extensions recognised by default.</summary>
     public static IReadOnlyList<string> DefaultExtensions { get; } =
@@ -232,6 +232,9 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     internal FileReader Reader { get; init; } = new();
 
     /// <inheritdoc />
+    public bool ReadsOnCallingThread => true;
+
+    /// <inheritdoc />
     /// <remarks>
     /// The file is read synchronously by the calling worker (the read block's), and the returned task is already
     /// complete: on Linux .NET runs an "asynchronous" file read as a synchronous read on another thread-pool
@@ -243,10 +246,7 @@ public sealed class FolderSampleSource : ISampleSource, ISynchronousRead
     /// from its options; one constructed by hand and passed to <c>UseSource</c> uses their defaults.
     /// </remarks>
     public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
-
-    /// <inheritdoc />
-    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => ReadFile(sample, pool);
+        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken, static (source, info, buffers) => source.ReadFile(info, buffers));
 
     /// <summary>
     /// Reads a sample's file. The check that keeps a FIFO or device from being opened (a status call, the largest part of

@@ -3,7 +3,7 @@ using Dataflow.Pipeline.Memory;
 namespace Dataflow.Pipeline.Discovery;
 
 /// <summary>
-/// The bytes of an ordered list of samples, one at a time (<see cref="IStreamingSampleSource.OpenStream"/>). Reading
+/// The bytes of an ordered list of samples, one at a time (<see cref="ISampleSource.OpenStream"/>). Reading
 /// ahead happens inside, within the source's bounds; disposing returns every buffer it still holds.
 /// </summary>
 public interface ISampleReadStream : IAsyncDisposable

@@ -8,7 +8,7 @@ namespace Dataflow.Pipeline.Discovery;
 /// The roots posted to the pipeline are ignored: the samples are the ones given here. The bytes are copied on the
 /// read block's own worker, with no task per sample, as the folder source reads its files.
 /// </summary>
-public sealed class InMemorySampleSource : ISampleSource, ISynchronousRead
+public sealed class InMemorySampleSource : ISampleSource
 {
     private readonly SampleSet _set;
 
@@ -43,11 +43,11 @@ public sealed class InMemorySampleSource : ISampleSource, ISynchronousRead
     public Task<SampleSet> DiscoverAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken) => Task.FromResult(_set);
 
     /// <inheritdoc />
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Read(sample, pool));
+    public bool ReadsOnCallingThread => true;
 
     /// <inheritdoc />
-    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => Read(sample, pool);
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Read(sample, pool));
 
     private static PooledBuffer Read(SampleInfo sample, BufferPool pool)
     {

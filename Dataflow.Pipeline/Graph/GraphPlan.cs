@@ -20,13 +20,13 @@ internal enum GraphShape
 /// <summary>How the read stage gets a sample's bytes.</summary>
 internal enum ReadMode
 {
-    /// <summary>The source reads on the calling thread (<see cref="ISynchronousRead"/>): a synchronous block, no task per sample.</summary>
+    /// <summary>The source reads on the calling thread (<see cref="Discovery.ISampleSource.ReadsOnCallingThread"/>): a synchronous block, no task per sample.</summary>
     OnCallingThread,
 
     /// <summary>One asynchronous read per sample (<see cref="ISampleSource.ReadAsync"/>).</summary>
     Asynchronous,
 
-    /// <summary>Each epoch's samples come from the source's stream, in the planned order (<see cref="IStreamingSampleSource"/>).</summary>
+    /// <summary>Each epoch's samples come from the source's stream, in the planned order (<see cref="Discovery.ISampleSource.OpenStream"/>).</summary>
     Streamed,
 }
 
@@ -35,8 +35,8 @@ internal enum ReadMode
 /// <param name="CanStream">The source can stream an epoch's samples in order.</param>
 internal readonly record struct SourceCapabilities(bool ReadsOnCallingThread, bool CanStream)
 {
-    /// <summary>The one place a source's capabilities are read from its type.</summary>
-    public static SourceCapabilities Of(ISampleSource source) => new(source is ISynchronousRead, source is IStreamingSampleSource);
+    /// <summary>The one place a source's capabilities are read: the members it declares.</summary>
+    public static SourceCapabilities Of(ISampleSource source) => new(source.ReadsOnCallingThread, source.CanStream);
 }
 
 /// <summary>

@@ -15,8 +15,7 @@ namespace Dataflow.Pipeline.Reading;
 internal sealed class ReadStage : IAsyncDisposable
 {
     private readonly ISampleSource _source;
-    private readonly ISynchronousRead? _synchronous;
-    private readonly IStreamingSampleSource? _streaming;
+    private readonly bool _streamed;
     private readonly InFlightLedger _ledger;
     private readonly ImageCache? _cache;
 
@@ -29,8 +28,7 @@ internal sealed class ReadStage : IAsyncDisposable
     public ReadStage(ISampleSource source, ReadMode mode, InFlightLedger ledger, ImageCache? cache = null)
     {
         _source = source;
-        _synchronous = mode == ReadMode.OnCallingThread ? (ISynchronousRead)source : null;
-        _streaming = mode == ReadMode.Streamed ? (IStreamingSampleSource)source : null;
+        _streamed = mode == ReadMode.Streamed;
         _ledger = ledger;
         _cache = cache;
     }
@@ -42,7 +40,7 @@ internal sealed class ReadStage : IAsyncDisposable
             return;
         }
 
-        if (_streaming is not null)
+        if (_streamed)
         {
             await ReadStreamedAsync(sample, cancellationToken).ConfigureAwait(false);
             return;
@@ -57,7 +55,9 @@ internal sealed class ReadStage : IAsyncDisposable
     {
         if (NeedsSource(sample))
         {
-            sample.SetBytes(_synchronous!.Read(sample.Info!, _ledger.Buffers));
+            // The source declared that its reads complete at once (ISampleSource.ReadsOnCallingThread); one that does not is waited for.
+            ValueTask<PooledBuffer> read = _source.ReadAsync(sample.Info!, _ledger.Buffers, CancellationToken.None);
+            sample.SetBytes(read.IsCompletedSuccessfully ? read.Result : read.AsTask().GetAwaiter().GetResult());
         }
     }
 
@@ -83,7 +83,7 @@ internal sealed class ReadStage : IAsyncDisposable
         if (!ReferenceEquals(epoch, _streamedEpoch))
         {
             await DisposeAsync().ConfigureAwait(false);
-            _stream = _streaming!.OpenStream(epoch.Samples, _ledger.Buffers);
+            _stream = _source.OpenStream(epoch.Samples, _ledger.Buffers);
             _streamedEpoch = epoch;
             _streamLeft = epoch.Samples.Count;
         }

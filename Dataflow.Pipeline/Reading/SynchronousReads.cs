@@ -3,14 +3,15 @@ using Dataflow.Pipeline.Memory;
 
 namespace Dataflow.Pipeline.Reading;
 
-/// <summary>The asynchronous read of a source whose reads complete on the calling thread (<see cref="ISynchronousRead"/>).</summary>
+/// <summary>The asynchronous read of a source whose reads complete on the calling thread (<see cref="ISampleSource.ReadsOnCallingThread"/>).</summary>
 internal static class SynchronousReads
 {
     /// <summary>
-    /// Runs <paramref name="source"/>'s read at once and returns it as a completed task: cancelled when
+    /// Runs <paramref name="read"/> of <paramref name="source"/> at once and returns it as a completed task: cancelled when
     /// <paramref name="cancellationToken"/> already is, faulted with what the read threw.
     /// </summary>
-    public static ValueTask<PooledBuffer> ReadAsync(ISynchronousRead source, SampleInfo sample, BufferPool pool, CancellationToken cancellationToken)
+    public static ValueTask<PooledBuffer> ReadAsync<TSource>(TSource source, SampleInfo sample, BufferPool pool, CancellationToken cancellationToken,
+        Func<TSource, SampleInfo, BufferPool, PooledBuffer> read)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(pool);
@@ -21,7 +22,7 @@ internal static class SynchronousReads
 
         try
         {
-            return ValueTask.FromResult(source.Read(sample, pool));
+            return ValueTask.FromResult(read(source, sample, pool));
         }
         catch (Exception e)
         {
@@ -29,3 +30,4 @@ internal static class SynchronousReads
         }
     }
 }
+

@@ -63,7 +63,7 @@ internal static class BenchVariant
     };
 
     /// <summary>The class folders with five boxes per image (normalized, so they fit any image size), drawn from its index.</summary>
-    private sealed class BoxedFolderSource : ISampleSource, Dataflow.Pipeline.Reading.ISynchronousRead
+    private sealed class BoxedFolderSource : ISampleSource
     {
         private readonly FolderSampleSource _folder = new();
 
@@ -102,8 +102,7 @@ internal static class BenchVariant
             _folder.ReadAsync(sample, pool, cancellationToken);
 
         // Read as the folder source reads (on the read block's worker), so that the two variants differ only by their targets.
-        Dataflow.Pipeline.Memory.PooledBuffer Dataflow.Pipeline.Reading.ISynchronousRead.Read(SampleInfo sample, Dataflow.Pipeline.Memory.BufferPool pool) =>
-            ((Dataflow.Pipeline.Reading.ISynchronousRead)_folder).Read(sample, pool);
+        public bool ReadsOnCallingThread => _folder.ReadsOnCallingThread;
     }
 
     private static BenchMeasurement Ceiling(BenchSettings settings, bool reduced)

@@ -30,7 +30,7 @@ namespace Dataflow.Pipeline.Sources;
 /// zero size is passed over and listed in <see cref="SampleSet.Ignored"/> with its id. An image whose decoded size is not
 /// its <c>width</c> and <c>height</c> fails when its mask is drawn, naming the image.</para>
 /// </remarks>
-public sealed class CocoSampleSource : ISampleSource, ISynchronousRead
+public sealed class CocoSampleSource : ISampleSource
 {
     /// <summary>The name of the extra class of the images without boxes.</summary>
     public const string NoObjectClass = "(no object)";
@@ -132,11 +132,13 @@ public sealed class CocoSampleSource : ISampleSource, ISynchronousRead
     }
 
     /// <inheritdoc />
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
+    public bool ReadsOnCallingThread => true;
 
     /// <inheritdoc />
-    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken, static (source, info, buffers) => source.ReadOnCallingThread(info, buffers));
+
+    private PooledBuffer ReadOnCallingThread(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
 
     private static int Label(ArraySegment<CocoAnnotation> annotations, int noObject)
     {

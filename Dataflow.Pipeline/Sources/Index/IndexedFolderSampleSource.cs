@@ -21,7 +21,7 @@ namespace Dataflow.Pipeline.Sources;
 /// plan reaches it, so a million samples cost about 20 bytes each rather than an object and a path string each.
 /// </para>
 /// </remarks>
-public sealed class IndexedFolderSampleSource : ISampleSource, Reading.ISynchronousRead
+public sealed class IndexedFolderSampleSource : ISampleSource
 {
     private FolderIndexTable? _table;
     private string _indexPath = "";
@@ -46,8 +46,11 @@ public sealed class IndexedFolderSampleSource : ISampleSource, Reading.ISynchron
     }
 
     /// <inheritdoc />
+    public bool ReadsOnCallingThread => true;
+
+    /// <inheritdoc />
     public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-        Reading.SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
+        Reading.SynchronousReads.ReadAsync(this, sample, pool, cancellationToken, static (source, info, buffers) => source.Read(info, buffers));
 
     private SampleSet Discover(string root, CancellationToken cancellationToken)
     {
@@ -111,9 +114,6 @@ public sealed class IndexedFolderSampleSource : ISampleSource, Reading.ISynchron
         _table = index.Table;
         return new SampleSet(index.Classes, samples);
     }
-
-    /// <inheritdoc />
-    PooledBuffer Reading.ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => Read(sample, pool);
 
     /// <summary>The file reader with every guard of the folder source (a FIFO never opened, <see cref="PipelineOptions.MaxFileBytes"/>, the header check).</summary>
     internal Reading.FileReader Reader { get; init; } = new();

@@ -24,7 +24,7 @@ namespace Dataflow.Pipeline.Sources;
 /// quote not closed, a path of an earlier row, a label not among the classes given fail the run, each named by the file and
 /// the line; so does an image that does not exist.</para>
 /// </remarks>
-public sealed class MultiLabelCsvSampleSource : ISampleSource, ISynchronousRead
+public sealed class MultiLabelCsvSampleSource : ISampleSource
 {
     /// <summary>The name of the extra class of the rows without labels.</summary>
     public const string NoLabelClass = "(no label)";
@@ -154,11 +154,13 @@ public sealed class MultiLabelCsvSampleSource : ISampleSource, ISynchronousRead
     }
 
     /// <inheritdoc />
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
+    public bool ReadsOnCallingThread => true;
 
     /// <inheritdoc />
-    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken, static (source, info, buffers) => source.ReadOnCallingThread(info, buffers));
+
+    private PooledBuffer ReadOnCallingThread(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
 
     /// <summary>The fields of one CSV line as RFC 4180 quotes them; null when a quote is not closed.</summary>
     internal static List<string>? Fields(string line)

@@ -23,7 +23,7 @@ namespace Dataflow.Pipeline.Sources;
 /// is 0.</para>
 /// <para>Discovery pairs every file: an image without a mask, and a mask without an image, fail the run naming each.</para>
 /// </remarks>
-public sealed class SegmentationSampleSource : ISampleSource, ISynchronousRead
+public sealed class SegmentationSampleSource : ISampleSource
 {
     /// <summary>The mask value that means "ignore this pixel" (VOC's outlines; the usual <c>ignore_index</c> of the loss).</summary>
     public const byte IgnoreValue = 255;
@@ -96,11 +96,13 @@ public sealed class SegmentationSampleSource : ISampleSource, ISynchronousRead
     }
 
     /// <inheritdoc />
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
+    public bool ReadsOnCallingThread => true;
 
     /// <inheritdoc />
-    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken, static (source, info, buffers) => source.ReadOnCallingThread(info, buffers));
+
+    private PooledBuffer ReadOnCallingThread(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
 
     private string Folder(string root, string name)
     {

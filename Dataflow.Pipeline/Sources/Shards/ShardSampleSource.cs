@@ -38,7 +38,7 @@ namespace Dataflow.Pipeline.Sources;
 /// (object storage) per sample (<see cref="ReadAsync"/>). The source owns the stores it opened (local file handles,
 /// SDK clients): dispose it after the run.</para>
 /// </remarks>
-public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
+public sealed class ShardSampleSource : ISampleSource, IDisposable
 {
     private readonly ShardSourceOptions _options;
     private readonly List<IObjectStore> _stores = [];
@@ -214,6 +214,10 @@ public sealed class ShardSampleSource : IStreamingSampleSource, IDisposable
             }
         }
     }
+
+    /// <inheritdoc />
+    /// <value>True: the pipeline reads an epoch through <see cref="OpenStream"/>, which declines (null) when streaming is off.</value>
+    public bool CanStream => true;
 
     /// <inheritdoc />
     /// <returns>The stream, or null when streaming is off or the order would hold more than the bounds (the pipeline then

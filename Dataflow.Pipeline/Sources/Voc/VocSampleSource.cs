@@ -31,7 +31,7 @@ namespace Dataflow.Pipeline.Sources;
 /// <c>size</c> (0 is taken for 1, as some tools write it), a flag other than 0 or 1, a name not among given classes, an id
 /// of a split list without its annotation file, a missing image: each named by its file, the line and the object.</para>
 /// </remarks>
-public sealed class VocSampleSource : ISampleSource, ISynchronousRead
+public sealed class VocSampleSource : ISampleSource
 {
     /// <summary>The name of the extra class of the images without boxes.</summary>
     public const string NoObjectClass = "(no object)";
@@ -165,11 +165,13 @@ public sealed class VocSampleSource : ISampleSource, ISynchronousRead
     }
 
     /// <inheritdoc />
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
+    public bool ReadsOnCallingThread => true;
 
     /// <inheritdoc />
-    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken, static (source, info, buffers) => source.ReadOnCallingThread(info, buffers));
+
+    private PooledBuffer ReadOnCallingThread(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
 
     /// <summary>The ids to read, each with what names it in errors: the split list's lines, or every annotation file.</summary>
     private IEnumerable<(string Id, string Owner)> Ids(string root, string annotations)

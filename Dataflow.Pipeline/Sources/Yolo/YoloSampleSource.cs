@@ -32,7 +32,7 @@ namespace Dataflow.Pipeline.Sources;
 /// and so does an image of a list that does not exist. A file of a split's folder that is not an image is listed in
 /// <see cref="SampleSet.Ignored"/>.</para>
 /// </remarks>
-public sealed class YoloSampleSource : ISampleSource, ISynchronousRead
+public sealed class YoloSampleSource : ISampleSource
 {
     /// <summary>The name of the extra class of the images without boxes.</summary>
     public const string NoObjectClass = "(no object)";
@@ -87,11 +87,13 @@ public sealed class YoloSampleSource : ISampleSource, ISynchronousRead
     }
 
     /// <inheritdoc />
-    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
-        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken);
+    public bool ReadsOnCallingThread => true;
 
     /// <inheritdoc />
-    PooledBuffer ISynchronousRead.Read(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
+    public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
+        SynchronousReads.ReadAsync(this, sample, pool, cancellationToken, static (source, info, buffers) => source.ReadOnCallingThread(info, buffers));
+
+    private PooledBuffer ReadOnCallingThread(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
 
     /// <summary>The path of the label file of the image at <paramref name="image"/>: its last <c>images</c> folder made <c>labels</c>, its extension <c>.txt</c>.</summary>
     internal static string LabelPath(string image)
