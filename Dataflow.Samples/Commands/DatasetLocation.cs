@@ -166,7 +166,10 @@ public sealed record DatasetLocation(string Root, bool IsEmbedded) : IDisposable
             }
         }
 
-        return Path.GetRelativePath(Root, id).Replace('\\', '/');
+        // Relative to the dataset's folder: a folder given, or the folder of a file given (data.yaml, a CSV), so a YOLO
+        // folder and its data.yaml give the same ids.
+        string folder = Form is DatasetForm.Yolo or DatasetForm.MultiLabelCsv && File.Exists(Root) ? Path.GetDirectoryName(Root)! : Root;
+        return Path.GetRelativePath(folder, id).Replace('\\', '/');
     }
 
     private static readonly string[] ShardEndings = [".tar/", ".tar.gz/", ".tgz/"];
