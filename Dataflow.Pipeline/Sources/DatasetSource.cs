@@ -27,7 +27,7 @@ public sealed class DatasetSource
         _options = options;
     }
 
-    /// <summary>What to post to the pipeline: the location as given (for COCO, the annotation file).</summary>
+    /// <summary>What to post to the pipeline: the location as given (for COCO, the annotation file; for YOLO, the <c>*.yaml</c> or its folder).</summary>
     public string Location { get; }
 
     /// <summary>The form found there.</summary>
@@ -42,6 +42,9 @@ public sealed class DatasetSource
     /// <summary>For COCO, the folder its images are read from; else null.</summary>
     public string? CocoImages { get; internal init; }
 
+    /// <summary>For segmentation pairs, the class names by mask value (given, or read from the dataset's <see cref="DatasetSourceOptions.SegmentationClassesFile"/>); else null.</summary>
+    public IReadOnlyList<string>? SegmentationClasses { get; internal init; }
+
     /// <summary>
     /// A new source that reads <see cref="Location"/>, or null for class folders on local disk, which the pipeline's
     /// built-in folder source reads (with the options' class names and extensions). The caller disposes a source that is
@@ -53,6 +56,10 @@ public sealed class DatasetSource
         DatasetForm.Shards => new ShardSampleSource(_options.Shards ?? new ShardSourceOptions { Storage = _options.Storage }),
         DatasetForm.Parquet => DatasetSources.CreateRegistered(DatasetForm.Parquet, _options),
         DatasetForm.TFRecord => new TFRecordSampleSource(_options.TFRecord ?? new TFRecordSourceOptions { Storage = _options.Storage }),
+        DatasetForm.Yolo => new YoloSampleSource(_options.Split ?? "train"),
+        DatasetForm.Voc => new VocSampleSource(_options.Split),
+        DatasetForm.MultiLabelCsv => new MultiLabelCsvSampleSource(),
+        DatasetForm.Segmentation => new SegmentationSampleSource(SegmentationClasses!, _options.Split),
         _ => new CocoSampleSource(CocoImages),
     };
 

@@ -111,7 +111,8 @@ public sealed class BatchTargets
     /// <exception cref="InvalidOperationException">The dataset has no boxes.</exception>
     public ReadOnlySpan<int> RowClasses(int row) => HasBoxes ? Classes.AsSpan(MaxInstances * Checked(row), Counts[row]) : throw NoBoxes();
 
-    private bool HasBoxes { get; init; } = true;
+    /// <summary>True when the dataset declares boxes (<see cref="TargetKinds.Boxes"/>): <see cref="Boxes"/> and <see cref="Classes"/> then hold them, padded; else both are empty and <see cref="RowBoxes"/> throws.</summary>
+    public bool HasBoxes { get; private init; } = true;
 
     private static InvalidOperationException NoBoxes() => new("The batch has no boxes: its dataset declares none (TargetSchema.Kinds).");
 

@@ -39,18 +39,16 @@ public static class AugmentPreviewCommand
             Description = "The pipeline's seed for the mixed-batch pictures (4: lambdas of about 2/3 in the first batch, so the mixing shows).",
             DefaultValueFactory = _ => 4,
         };
-        var data = new Option<string?>("--data")
-        {
-            Description = "Dataset root for the mixed-batch pictures (MixUp, CutMix). Default: the embedded handwritten digits.",
-            HelpName = "DIR",
-        };
+        // The mixed-batch pictures (MixUp, CutMix) read any dataset form; the embedded handwritten digits by default.
+        var data = new DataArguments();
         var json = JsonOption.Create();
         size.InRange(16, 1024);
         count.InRange(1, 16);
         var command = new Command("augment-preview", "Write a picture of every built-in augmentation's effect on one image (the pictures of docs/augmentation.md).")
         {
-            image, output, size, count, seed, data, batchSeed, json,
+            image, output, size, count, seed, batchSeed, json,
         };
+        data.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             byte[] bytes;
@@ -94,7 +92,7 @@ public static class AugmentPreviewCommand
                 }
             }
 
-            DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(data), environment);
+            DatasetLocation dataset = data.Resolve(parse, environment);
             int batchSide = dataset.IsEmbedded ? EmbeddedDigits.CellSize : 64;
             foreach (var (name, mix) in MixedBatches)
             {

@@ -8,6 +8,8 @@ namespace Dataflow.Samples.Commands;
 /// </summary>
 public sealed class CommandEnvironment
 {
+    private readonly List<IDisposable> _owned = [];
+
     /// <summary>Creates an environment.</summary>
     /// <param name="console">Tables, progress and per-epoch lines.</param>
     /// <param name="output">Machine-readable output (<c>--json</c>) and help.</param>
@@ -35,6 +37,35 @@ public sealed class CommandEnvironment
 
     /// <summary>The cache folder (the digits are cut into <c>CacheRoot/digits/&lt;hash&gt;</c>).</summary>
     public string CacheRoot { get; }
+
+    /// <summary>Keeps <paramref name="resource"/> until the command ends: <see cref="CommandRunner"/> then disposes it (<see cref="DisposeOwned"/>). Thread-safe.</summary>
+    public T Own<T>(T resource)
+        where T : IDisposable
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        lock (_owned)
+        {
+            _owned.Add(resource);
+        }
+
+        return resource;
+    }
+
+    /// <summary>Disposes what <see cref="Own"/> kept, the last kept first, and forgets it.</summary>
+    public void DisposeOwned()
+    {
+        IDisposable[] owned;
+        lock (_owned)
+        {
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+
+        for (int i = owned.Length - 1; i >= 0; i--)
+        {
+            owned[i].Dispose();
+        }
+    }
 
     /// <summary>True when the console is a live terminal (progress bars are drawn only then).</summary>
     public bool IsInteractive => Console.Profile.Capabilities.Interactive;

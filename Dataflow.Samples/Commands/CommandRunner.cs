@@ -62,5 +62,10 @@ public static class CommandRunner
                 _ => ExitCodes.Failed,
             };
         }
+        finally
+        {
+            // The datasets the command resolved, with the sources they made (file handles, object-store clients).
+            environment.DisposeOwned();
+        }
     }
 }

@@ -7,12 +7,17 @@ namespace Dataflow.Samples.Commands;
 
 /// <summary>
 /// Where a command's dataset is and which source reads it: any form <see cref="DatasetSources.DetectAsync"/> knows (class
-/// folders, tar shards, Parquet, TFRecord, COCO, on local disk or in object storage), or the embedded digits cut into the cache.
+/// folders, tar shards, Parquet, TFRecord, COCO, YOLO, VOC, multi-label CSV, segmentation pairs, on local disk or, for the
+/// first four, in object storage), or the embedded digits cut into the cache.
 /// </summary>
+/// <remarks>The location owns the sources it makes (<see cref="Builder"/>, <see cref="CreateSource"/>): they are disposed
+/// with it, which the command runner does when the command that resolved it ends.</remarks>
 /// <param name="Root">What is posted to the pipeline: the folder, file, pattern or location, or the COCO annotation file.</param>
 /// <param name="IsEmbedded">True for the embedded digits.</param>
-public sealed record DatasetLocation(string Root, bool IsEmbedded)
+public sealed record DatasetLocation(string Root, bool IsEmbedded) : IDisposable
 {
+    private readonly List<IDisposable> _owned = [];
+
     /// <summary>The folder a COCO file's images are relative to, or null for another form.</summary>
     public string? CocoImages => Detected?.CocoImages;
 
@@ -31,21 +36,27 @@ public sealed record DatasetLocation(string Root, bool IsEmbedded)
         : Form == DatasetForm.Coco ? $"COCO {Root} (images in {CocoImages})"
         : Detected!.Description;
 
-    /// <summary>The dataset given with <c>--data</c>, or the embedded digits when <paramref name="data"/> is null.</summary>
+    /// <summary>The dataset given with <c>--data</c>, or the embedded digits when <paramref name="data"/> is null, read with the sources' defaults.</summary>
     /// <exception cref="UsageException">Nothing is there, or no dataset of a known form.</exception>
-    public static DatasetLocation Resolve(string? data, CommandEnvironment environment) => Resolve(data, null, environment);
+    public static DatasetLocation Resolve(string? data, CommandEnvironment environment) => Resolve(data, DatasetSourceOptions.Default, environment);
 
     /// <summary>
-    /// The dataset <c>--data</c> names, in any form <see cref="DatasetSources.DetectAsync"/> recognises, with <c>--images</c>
-    /// as a COCO dataset's image root when given; the embedded digits when absent.
+    /// The dataset <c>--data</c> names, in any form <see cref="DatasetSources.DetectAsync"/> recognises (or the one
+    /// <paramref name="options"/> names), read with <paramref name="options"/>; the embedded digits when absent. The location
+    /// is disposed, with the sources it made, when <paramref name="environment"/>'s command ends.
     /// </summary>
-    /// <exception cref="UsageException">Nothing is there, no dataset or several forms are, or <c>--images</c> is given for another form than COCO.</exception>
-    public static DatasetLocation Resolve(string? data, string? images, CommandEnvironment environment)
+    /// <param name="data">The <c>--data</c> value, or null.</param>
+    /// <param name="options">The sources' options, from <see cref="DataArguments"/>.</param>
+    /// <param name="environment">The command's environment.</param>
+    /// <param name="flags">The flag of each option property the library may name in a refusal (<c>Split</c>: <c>--split</c>).</param>
+    /// <exception cref="UsageException">Nothing is there, no dataset or several forms are, <c>--images</c> is given for another form than COCO, or an option is refused.</exception>
+    public static DatasetLocation Resolve(string? data, DatasetSourceOptions options, CommandEnvironment environment, IReadOnlyDictionary<string, string>? flags = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
         if (data is null)
         {
-            if (images is not null)
+            if (options.CocoImages is not null)
             {
                 throw ImagesWithoutCoco();
             }
@@ -63,32 +74,77 @@ public sealed record DatasetLocation(string Root, bool IsEmbedded)
         DatasetSource detected;
         try
         {
-            var options = new DatasetSourceOptions { CocoImages = images is null ? null : FolderOption.Require(images, "--images") };
             detected = DatasetSources.DetectAsync(location, options).GetAwaiter().GetResult();
         }
-        catch (InvalidDataException) when (images is not null && !IsCoco(location))
+        catch (InvalidDataException) when (options.CocoImages is not null && options.Form is null && !IsCoco(location))
         {
             throw ImagesWithoutCoco();
         }
+        catch (ArgumentException e) when (e.ParamName == "options")
+        {
+            // An option of the form found was refused: the message names the flag that set it.
+            throw new UsageException(InFlags(e.Message, flags));
+        }
         catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
         {
-            throw new UsageException($"--data: {e.Message}");
+            throw new UsageException($"--data: {InFlags(e.Message, flags)}");
         }
 
-        return new DatasetLocation(detected.Location, IsEmbedded: false) { Detected = detected };
+        return environment.Own(new DatasetLocation(detected.Location, IsEmbedded: false) { Detected = detected });
     }
 
-    /// <summary>A pipeline builder for <paramref name="options"/> that reads this dataset with its source (the built-in one for local class folders).</summary>
+    /// <summary>A pipeline builder for <paramref name="options"/> that reads this dataset with a new source (the built-in one for local class folders), which this location disposes.</summary>
     public ImagePipelineBuilder Builder(PipelineOptions options)
     {
         ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options);
-        Detected?.Configure(builder);
+        Own(Detected?.Configure(builder));
         return builder;
     }
 
-    /// <summary>A new source for this dataset (a folder source with the options' classes and extensions, when given, for local class folders).</summary>
+    /// <summary>A new source for this dataset (a folder source with the options' classes and extensions, when given, for local class folders); this location disposes it.</summary>
     public ISampleSource CreateSource(PipelineOptions? options = null) =>
-        Detected?.CreateSource() ?? new FolderSampleSource(options?.ClassNames, options?.Extensions);
+        Own(Detected?.CreateSource()) ?? new FolderSampleSource(options?.ClassNames, options?.Extensions);
+
+    /// <summary>Disposes every source this location made; a later source is owned again. Thread-safe.</summary>
+    public void Dispose()
+    {
+        IDisposable[] owned;
+        lock (_owned)
+        {
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+
+        foreach (IDisposable source in owned)
+        {
+            source.Dispose();
+        }
+    }
+
+    private ISampleSource? Own(ISampleSource? source)
+    {
+        if (source is IDisposable disposable)
+        {
+            lock (_owned)
+            {
+                _owned.Add(disposable);
+            }
+        }
+
+        return source;
+    }
+
+    /// <summary><paramref name="message"/> with the library's names of options (<c>Parameter "Split"</c>, <c>DatasetSourceOptions.Split</c>) replaced by their flags.</summary>
+    private static string InFlags(string message, IReadOnlyDictionary<string, string>? flags)
+    {
+        foreach ((string option, string flag) in flags ?? new Dictionary<string, string>())
+        {
+            message = message.Replace($"Parameter \"{option}\"", flag, StringComparison.Ordinal)
+                .Replace($"DatasetSourceOptions.{option}", flag, StringComparison.Ordinal);
+        }
+
+        return message;
+    }
 
     /// <summary>
     /// A sample's id relative to the dataset, with <c>/</c>: the path under the folder, or a shard sample's member name
@@ -110,7 +166,10 @@ public sealed record DatasetLocation(string Root, bool IsEmbedded)
             }
         }
 
-        return Path.GetRelativePath(Root, id).Replace('\\', '/');
+        // Relative to the dataset's folder: a folder given, or the folder of a file given (data.yaml, a CSV), so a YOLO
+        // folder and its data.yaml give the same ids.
+        string folder = Form is DatasetForm.Yolo or DatasetForm.MultiLabelCsv && File.Exists(Root) ? Path.GetDirectoryName(Root)! : Root;
+        return Path.GetRelativePath(folder, id).Replace('\\', '/');
     }
 
     private static readonly string[] ShardEndings = [".tar/", ".tar.gz/", ".tgz/"];
@@ -122,7 +181,8 @@ public sealed record DatasetLocation(string Root, bool IsEmbedded)
     private static bool IsCoco(string location) =>
         location.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || (Directory.Exists(location) && CocoSampleSource.IsCocoFolder(location));
 
-    private static UsageException ImagesWithoutCoco() =>
+    /// <summary>The usage error of <c>--images</c> without a COCO dataset.</summary>
+    internal static UsageException ImagesWithoutCoco() =>
         new("--images goes with a COCO dataset (--data FILE.json, or a folder holding annotations/instances_<split>.json).");
 
     /// <summary>The dataset's target schema, read for its keypoints' skeleton (for drawing): a COCO dataset's; null for the other forms.</summary>

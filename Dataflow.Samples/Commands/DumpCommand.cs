@@ -19,7 +19,8 @@ namespace Dataflow.Samples.Commands;
 /// <remarks>
 /// The rows are the ones <c>train</c> with the same options batches first (the same split, order, augmentation and
 /// seed). <c>batches.json</c>: <c>{"dataset", "settings", "classNames", "rows": [{"batch", "epoch", "row", "image", "id",
-/// "label", "className"}]}</c>, where <c>batch</c> counts the dumped batches from 0, <c>epoch</c> and <c>row</c> place it in
+/// "label", "className"}]}</c>, with each row's targets when the dataset has them (<c>boxes</c>, <c>classes</c>, <c>keypoints</c>,
+/// <c>mask</c>, <c>labels</c> of a multi-label row, <c>text</c>), where <c>batch</c> counts the dumped batches from 0, <c>epoch</c> and <c>row</c> place it in
 /// the run, <c>image</c> is the PNG's file name in the folder and <c>id</c> the source sample (its path).
 /// </remarks>
 public static class DumpCommand
@@ -166,6 +167,10 @@ public static class DumpCommand
             keypoints = [.. Enumerable.Range(0, count).Select(i => Enumerable.Range(0, k).Select(j => all[(3 * (k * i + j))..(3 * (k * i + j) + 3)]).ToArray())];
         }
 
+        int[]? multiLabels = targets.MultiHot is { } hot
+            ? [.. Enumerable.Range(0, targets.ClassCount).Where(c => hot[targets.ClassCount * row + c] != 0)]
+            : null;
+
         string stem = Path.GetFileNameWithoutExtension(dumped.Image);
         string? mask = null, instanceMask = null;
         if (targets.Masks is not null)
@@ -198,6 +203,7 @@ public static class DumpCommand
             Mask = mask ?? instanceMask,
             InstanceMask = mask is null ? null : instanceMask,
             Text = targets.Texts?[row],
+            Labels = multiLabels,
             ToSource = new DumpTransform(Matrix(geometry.ToSource), [geometry.Source.Width, geometry.Source.Height], [geometry.Size.Width, geometry.Size.Height], geometry.Mirrored),
             ToTensor = Matrix(geometry.ToTensor),
         };
@@ -280,6 +286,9 @@ public sealed record DumpRow(int Batch, int Epoch, int Row, string Image, string
 
     /// <summary>The row's text, untouched.</summary>
     public string? Text { get; init; }
+
+    /// <summary>A multi-label dataset's row: its classes (indices into <see cref="DumpListing.ClassNames"/>, ascending), the ones its multi-hot row holds; null for another dataset.</summary>
+    public IReadOnlyList<int>? Labels { get; init; }
 
     /// <summary>The map from the PNG's pixels back to the source image's.</summary>
     public DumpTransform? ToSource { get; init; }

@@ -1,4 +1,5 @@
 using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Sources;
 
 namespace Dataflow.Samples.Commands;
 
@@ -16,6 +17,25 @@ public static class EnumSpellings
 
     /// <summary>The <c>--resize</c> choices: the library's resize modes, and torchvision's evaluation transform (<c>torchvision</c>).</summary>
     public static IReadOnlyList<string> Resizes { get; } = ["stretch", "crop", "letterbox", "torchvision"];
+
+    /// <summary>The <c>--form</c> choices: the library's dataset forms, in its order.</summary>
+    public static IReadOnlyList<string> Forms { get; } = [.. Enum.GetValues<DatasetForm>().Select(Of)];
+
+    /// <summary>The dataset form spelled <paramref name="name"/> (one of <see cref="Forms"/>).</summary>
+    /// <exception cref="UsageException"><paramref name="name"/> is not one of <see cref="Forms"/>.</exception>
+    public static DatasetForm ParseForm(string name) =>
+        Enum.GetValues<DatasetForm>().FirstOrDefault(f => Of(f) == name) is var form && Of(form) == name
+            ? form
+            : throw new UsageException($"--form must be one of {string.Join(", ", Forms)}, was '{name}'.");
+
+    /// <summary>How <paramref name="form"/> is spelled: its name in lower case, words joined by <c>-</c> (<c>class-folders</c>, <c>multi-label-csv</c>).</summary>
+    public static string Of(DatasetForm form) => form switch
+    {
+        DatasetForm.ClassFolders => "class-folders",
+        DatasetForm.TFRecord => "tfrecord",
+        DatasetForm.MultiLabelCsv => "multi-label-csv",
+        _ => form.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>The resize mode spelled <paramref name="name"/> (one of <see cref="Resizes"/>).</summary>
     /// <exception cref="UsageException"><paramref name="name"/> is not one of <see cref="Resizes"/>.</exception>

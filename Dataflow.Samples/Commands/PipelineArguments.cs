@@ -60,21 +60,11 @@ public sealed class PipelineArguments
         Normalization.OneOf([.. NormalizationOptions.Presets.Keys]);
     }
 
-    /// <summary><c>--data LOCATION</c>: the dataset in any form DatasetSources detects; the embedded digits when absent.</summary>
-    public Option<string?> Data { get; } = new("--data")
-    {
-        Description = "The dataset, in any form: a folder of class folders; tar shards (a folder, FILE.tar or a brace pattern); Parquet (FILE.parquet, or a folder with data/*.parquet); "
-            + "TFRecord (FILE.tfrecord); a COCO annotation file (FILE.json) or COCO folder (annotations/instances_<split>.json with the images in <split>/); "
-            + "or s3://, az://, https:// locations of these (not COCO). Default: the embedded handwritten digits.",
-        HelpName = "LOCATION",
-    };
+    /// <summary><c>--data</c>, <c>--form</c> and the options of each form's source.</summary>
+    public DataArguments Dataset { get; } = new();
 
-    /// <summary><c>--images DIR</c>: the folder a COCO file's images are relative to.</summary>
-    public Option<string?> Images { get; } = new("--images")
-    {
-        Description = "With a COCO --data: the folder its images' file_name are relative to. Default: <split>/ beside the annotations folder, else the file's folder.",
-        HelpName = "DIR",
-    };
+    /// <summary><c>--data LOCATION</c>: the dataset in any form DatasetSources detects; the embedded digits when absent.</summary>
+    public Option<string?> Data => Dataset.Data;
 
     /// <summary><c>--size WxH</c>.</summary>
     public Option<ImageSize?> Size { get; } = new("--size")
@@ -153,8 +143,7 @@ public sealed class PipelineArguments
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        command.Options.Add(Data);
-        command.Options.Add(Images);
+        Dataset.AddTo(command);
         command.Options.Add(Size);
         command.Options.Add(Resize);
         command.Options.Add(Color);
@@ -177,12 +166,12 @@ public sealed class PipelineArguments
     }
 
     /// <summary>Finds the dataset (cutting the embedded digits into the cache if needed) and reads every option.</summary>
-    /// <exception cref="UsageException">The <c>--data</c> folder does not exist.</exception>
+    /// <exception cref="UsageException">The <c>--data</c> location holds no dataset of a known form, or an option is refused.</exception>
     public PipelineSettings Resolve(ParseResult parse, CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(environment);
-        DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(Data), parse.GetValue(Images), environment);
+        DatasetLocation dataset = Dataset.Resolve(parse, environment);
         ImageSize size = parse.GetValue(Size) ?? (dataset.IsEmbedded ? new ImageSize(EmbeddedDigits.CellSize, EmbeddedDigits.CellSize) : _folderSize);
         string color = parse.GetValue(Color) ?? (dataset.IsEmbedded ? "gray" : "rgb");
         int? all = parse.GetValue(Parallelism);

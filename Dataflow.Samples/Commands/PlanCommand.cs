@@ -42,16 +42,7 @@ public static class PlanCommand
             options = options with { Rank = place.Rank, WorldSize = place.WorldSize };
             var planner = new PartitionPlanner(options, state);
             string root = settings.Dataset.Root;
-            SampleSet set;
-            ISampleSource source = settings.Dataset.CreateSource(options);
-            try
-            {
-                set = await source.DiscoverAsync([root], cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                (source as IDisposable)?.Dispose();
-            }
+            SampleSet set = await settings.Dataset.CreateSource(options).DiscoverAsync([root], cancellationToken).ConfigureAwait(false);
 
             int[] selected = DatasetSplit.Select(set, options.ValidationSplit, options.Subset, options.Seed);
             string? outPath = parse.GetValue(output);

@@ -54,12 +54,14 @@ public static class PredictCommand
         var command = new Command("predict", "Run an ONNX image classifier over a folder through the pipeline with ONNX Runtime; per-file predictions and the accuracy.");
         foreach (Option option in new Option[]
                  {
-                     model, shared.Data, labels, output, shared.Size, shared.Color, resize, interpolation, layout, shared.Normalization, mean, std, scale,
+                     model, labels, output, shared.Size, shared.Color, resize, interpolation, layout, shared.Normalization, mean, std, scale,
                      shared.BatchSize, shared.Seed, shared.ValidationSplit, subset, shared.Parallelism, shared.FailFast, json,
                  })
         {
             command.Options.Add(option);
         }
+
+        shared.Dataset.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -72,7 +74,7 @@ public static class PredictCommand
             // Checked before any image is read: a missing folder fails at once.
             string outPath = OutputFile.Check(parse.GetValue(output)!, "--out");
 
-            DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(shared.Data), environment);
+            DatasetLocation dataset = shared.Dataset.Resolve(parse, environment);
             TensorLayout tensorLayout = parse.GetValue(layout) switch
             {
                 "nhwc" => TensorLayout.Nhwc,

@@ -17,29 +17,17 @@ public static class ScanCommand
     public static Command Create(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var data = new Option<string?>("--data")
-        {
-            Description = "The dataset: a folder of class folders, tar shards, Parquet or TFRecord files, a COCO file, locally or at s3://, az://, https://. Default: the embedded handwritten digits.",
-            HelpName = "LOCATION",
-        };
+        var data = new DataArguments();
         var json = JsonOption.Create();
         var command = new Command("scan", "Check a dataset without building batches: classes, counts, bytes, sizes, formats, duplicates and undecodable files.")
         {
-            data, json,
+            json,
         };
+        data.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(data), environment);
-            ISampleSource source = dataset.CreateSource();
-            ScanResult result;
-            try
-            {
-                result = await DatasetScanner.ScanAsync(dataset.Root, source, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                (source as IDisposable)?.Dispose();
-            }
+            DatasetLocation dataset = data.Resolve(parse, environment);
+            ScanResult result = await DatasetScanner.ScanAsync(dataset.Root, dataset.CreateSource(), cancellationToken).ConfigureAwait(false);
 
             if (parse.GetValue(json))
             {

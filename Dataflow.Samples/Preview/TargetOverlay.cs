@@ -41,11 +41,11 @@ public static class TargetOverlay
         return xyxy;
     }
 
-    /// <summary>True when the targets have boxes (a dataset without has no class slot per padded instance).</summary>
+    /// <summary>True when the targets have boxes (<see cref="BatchTargets.HasBoxes"/>: a multi-label or segmentation dataset has none).</summary>
     public static bool HasBoxes(BatchTargets targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        return targets.Classes.Length == targets.Rows * targets.MaxInstances && (targets.MaxInstances > 0 || targets.Keypoints is null);
+        return targets.HasBoxes;
     }
 
     /// <summary>

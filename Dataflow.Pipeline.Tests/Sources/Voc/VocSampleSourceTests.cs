@@ -70,6 +70,23 @@ public sealed class VocSampleSourceTests
     }
 
     [TestMethod]
+    public async Task Discover_SmallBoxBeforeALargeOne_LabelIsTheLargestBoxsClass()
+    {
+        using var data = new TempDataset();
+        Image(data, "JPEGImages/a.jpg", 1);
+        Image(data, "JPEGImages/b.jpg", 2);
+        // A 4x4 apple, then a 20x16 pear; in b a large difficult pear, then a small plain apple.
+        Annotation(data, "a", Objects(("apple", 1, 1, 4, 4, 0, 0), ("pear", 3, 1, 22, 16, 0, 0)));
+        Annotation(data, "b", Objects(("pear", 1, 1, 30, 20, 1, 0), ("apple", 1, 1, 2, 2, 0, 0)));
+
+        SampleSet set = await new VocSampleSource().DiscoverAsync([data.Root], CancellationToken.None);
+
+        CollectionAssert.AreEqual(new[] { "apple", "pear", VocSampleSource.NoObjectClass }, set.ClassNames.ToArray());
+        Assert.AreEqual(1, set.Samples[0].Label, "the pear is the larger box");
+        Assert.AreEqual(0, set.Samples[1].Label, "a box that is not difficult outranks a difficult one");
+    }
+
+    [TestMethod]
     public async Task Discover_MissingSize_FailsNamingTheFile()
     {
         using var data = new TempDataset();
