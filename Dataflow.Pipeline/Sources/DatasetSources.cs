@@ -51,7 +51,7 @@ public static class DatasetSources
         Registered.TryGetValue(form, out Func<DatasetSourceOptions, ISampleSource>? create)
             ? create(options)
             : throw new InvalidOperationException(
-                $"{form} datasets are read by the Dataflow.Pipeline.{form} package: add it (dotnet add package Dataflow.Pipeline.{form}) and call {form}Datasets.Register() once at start-up.");
+                $"{form} datasets are read by the Dataflow.Pipeline.{form} package: {ObjectStoreSchemes.AddPackage($"Dataflow.Pipeline.{form}", $"{form}Datasets.Register()")}.");
 
     /// <summary>The forms a location may take, for messages.</summary>
     internal const string AcceptedForms =

@@ -64,6 +64,23 @@ try
     {
     }
 
+    // A Parquet dataset, found by its name, asks for the Parquet package by name when its source is made.
+    string parquet = Path.Combine(Path.GetTempPath(), $"consumer-{Environment.ProcessId}.parquet");
+    File.WriteAllBytes(parquet, "PAR1"u8.ToArray());
+    try
+    {
+        DatasetSource found = await DatasetSources.DetectAsync(parquet);
+        (found.CreateSource() as IDisposable)?.Dispose();
+        return Fail("a Parquet dataset was read without the Dataflow.Pipeline.Parquet package");
+    }
+    catch (InvalidOperationException e) when (e.Message.Contains("dotnet add package Dataflow.Pipeline.Parquet", StringComparison.Ordinal) && e.Message.Contains("ParquetDatasets.Register()", StringComparison.Ordinal))
+    {
+    }
+    finally
+    {
+        File.Delete(parquet);
+    }
+
     string[] cloud = [.. Directory.EnumerateFiles(AppContext.BaseDirectory)
         .Select(Path.GetFileName)
         .OfType<string>()

@@ -81,7 +81,10 @@ public static class ObjectStoreSchemes
 
         string registered = Registered.IsEmpty ? "none is registered" : "registered: " + string.Join(", ", Registered.Keys.Order(StringComparer.Ordinal).Select(k => k + "://"));
         throw new ArgumentException(Known.TryGetValue(scheme, out (string Package, string Call) known)
-            ? $"The dataset location \"{location}\" is a {scheme}:// location, which needs the {known.Package} package: add it (dotnet add package {known.Package}) and call {known.Call} once at start-up ({registered})."
+            ? $"The dataset location \"{location}\" is a {scheme}:// location, which needs the {known.Package} package: {AddPackage(known.Package, known.Call)} ({registered})."
             : $"The dataset location \"{location}\" has the scheme {scheme}://, which no storage package registered ({registered}); implement IObjectStoreScheme and call ObjectStoreSchemes.Register.", nameof(location));
     }
+
+    /// <summary>What a user adds for a reader that lives in a package of its own: the package and its registration call.</summary>
+    internal static string AddPackage(string package, string call) => $"add it (dotnet add package {package}) and call {call} once at start-up";
 }
