@@ -389,6 +389,121 @@ public sealed class TargetGeometryTests
         }
     }
 
+    /// <summary>
+    /// Elastic resume: three ranks (separate pipelines placed by the launcher's variables) stop after their first batch of the
+    /// first epoch, and two ranks resume from their agreed state and run to the end of the second epoch. Every sample of every
+    /// epoch reaches one rank once, with the pixels and every target of the uninterrupted single-process run.
+    /// </summary>
+    [TestMethod]
+    public async Task Targets_StoppedAtWorldThreeResumedAtWorldTwo_EachSampleOnceWithThePixelsAndTargetsOfOneProcess()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(14), 17);
+        IAugmentation[] chain = [new RandomResizedCrop((0.4, 1.0)), new RandomHorizontalFlip(), new RandomRotation(15, interpolation: Interpolation.Nearest)];
+        PipelineOptions options = Options(ResizeMode.Letterbox, chain, seed: 15) with { BatchSize = 2, ReadLauncherEnvironment = true };
+        (List<RankRow> single, _) = await RankAsync(options, set, 0, 1);
+        Dictionary<(int, int), string> expected = single.ToDictionary(r => (r.Epoch, r.Index), r => r.Text);
+        Assert.HasCount(2 * 17, expected);
+
+        var rows = new List<RankRow>();
+        var states = new List<Pipeline.Distributed.PipelineState>();
+        for (int rank = 0; rank < 3; rank++)
+        {
+            (List<RankRow> part, Pipeline.Distributed.PipelineState? state) = await RankAsync(options, set, rank, 3, stopAfter: 1);
+            rows.AddRange(part);
+            states.Add(Pipeline.Distributed.PipelineState.Parse(state!.ToBytes()));
+        }
+
+        Pipeline.Distributed.PipelineState agreed = Pipeline.Distributed.PipelineState.Agreed([.. states]);
+        Assert.AreEqual((0, 6L), (agreed.Epoch, agreed.Position), "three ranks stopped after a batch of two: six samples of the first epoch done");
+        for (int rank = 0; rank < 2; rank++)
+        {
+            (List<RankRow> rest, _) = await RankAsync(options, set, rank, 2, agreed);
+            rows.AddRange(rest);
+        }
+
+        var twice = rows.GroupBy(r => (r.Epoch, r.Index)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.IsEmpty(twice, $"delivered twice: {string.Join(", ", twice)}");
+        CollectionAssert.AreEquivalent(expected.Keys.ToArray(), rows.Select(r => (r.Epoch, r.Index)).ToArray(), "every sample of both epochs once");
+        foreach (RankRow row in rows)
+        {
+            Assert.AreEqual(expected[(row.Epoch, row.Index)], row.Text, $"epoch {row.Epoch} sample {row.Index}: pixels and targets as in one process");
+        }
+    }
+
+    /// <summary>A real (not padding) row a rank was handed: its epoch, sample index, and pixels and targets written out.</summary>
+    private sealed record RankRow(int Epoch, int Index, string Text);
+
+    /// <summary>
+    /// Rank <paramref name="rank"/> of <paramref name="worldSize"/>, its own pipeline placed by the launcher's variables, for at
+    /// most <paramref name="stopAfter"/> batches: its real rows and the state after its last batch.
+    /// </summary>
+    private static async Task<(List<RankRow> Rows, Pipeline.Distributed.PipelineState? State)> RankAsync(PipelineOptions options, SampleSet set, int rank, int worldSize,
+        Pipeline.Distributed.PipelineState? resume = null, int stopAfter = int.MaxValue)
+    {
+        var variables = new Dictionary<string, string> { ["RANK"] = $"{rank}", ["WORLD_SIZE"] = $"{worldSize}" };
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options).UseSource(new InMemorySampleSource(set)).UseEnvironment(variables.GetValueOrDefault);
+        if (resume is not null)
+        {
+            builder.ResumeFrom(resume);
+        }
+
+        var rows = new List<RankRow>();
+        Pipeline.Distributed.PipelineState? state = null;
+        int batches = 0;
+        await using (ImagePipeline pipeline = builder.BuildStream())
+        {
+            Assert.AreEqual((rank, worldSize), (pipeline.Report.Placement!.Rank, pipeline.Report.Placement.WorldSize), "placed by the launcher's variables");
+            pipeline.Post("in-memory");
+            pipeline.Complete();
+            await foreach (Batch batch in pipeline.ReadAllAsync())
+            {
+                using (batch)
+                {
+                    for (int row = 0; row < batch.Count; row++)
+                    {
+                        if (batch.Weights[row] == 1f)
+                        {
+                            rows.Add(new RankRow(batch.Epoch, batch.SampleIndices[row], RowText(batch, row)));
+                        }
+                    }
+
+                    state = batch.State;
+                }
+
+                if (++batches == stopAfter)
+                {
+                    break;
+                }
+            }
+
+            if (stopAfter == int.MaxValue)
+            {
+                await pipeline.Completion;
+                Assert.IsTrue(pipeline.Report.CountsAddUp, pipeline.Report.ToString());
+            }
+        }
+
+        return (rows, state);
+    }
+
+    /// <summary>One row's pixels and every target (boxes, classes, ids, keypoints, masks, map, drops), written out.</summary>
+    private static string RowText(Batch batch, int row)
+    {
+        BatchTargets t = batch.Targets!;
+        static string Hash(ReadOnlySpan<byte> bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
+        int count = t.Counts[row];
+        var instances = new List<string>();
+        for (int j = 0; j < count; j++)
+        {
+            instances.Add(Hash(t.RowInstanceMask(row, j)));
+        }
+
+        return $"{Hash(batch.ByteRow(row))}|{string.Join(",", t.RowBoxes(row).ToArray())}|{string.Join(",", t.RowClasses(row).ToArray())}"
+            + $"|{string.Join(",", t.Field("id").AsSpan(row * t.MaxInstances, count).ToArray())}|{string.Join(",", t.RowKeypoints(row).ToArray())}"
+            + $"|{Hash(t.RowMask(row))}|{string.Join(",", instances)}|{t.Geometry[row].ToTensor}|{t.Geometry[row].Mirrored}|{t.Dropped[row]}";
+    }
+
     /// <summary>Each row's targets, written out, by (epoch, sample index).</summary>
     private static Dictionary<(int, int), string> Rows(List<(Batch Batch, byte[] Pixels)> batches)
     {
