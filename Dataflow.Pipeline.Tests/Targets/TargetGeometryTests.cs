@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Caching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Normalization;
@@ -429,6 +430,56 @@ public sealed class TargetGeometryTests
         {
             Assert.AreEqual(expected[(row.Epoch, row.Index)], row.Text, $"epoch {row.Epoch} sample {row.Index}: pixels and targets as in one process");
         }
+    }
+
+    /// <summary>
+    /// The decoded-image cache at the target size, in memory and in a kept file (the next run served from its first epoch):
+    /// over two epochs the batches' pixels, boxes, keypoints, masks and maps are bit-identical to an uncached run's.
+    /// </summary>
+    [TestMethod]
+    [DataRow(ResizeMode.Letterbox, false)]
+    [DataRow(ResizeMode.ShorterSideThenCenterCrop, false)]
+    [DataRow(ResizeMode.Stretch, true)]
+    public async Task Targets_DecodedImageCache_SameBatchesAsUncachedBitForBit(ResizeMode resize, bool inFile)
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(15 + (int)resize), 9);
+        IAugmentation[] chain = [new RandomHorizontalFlip(), new RandomRotation(20, interpolation: Interpolation.Nearest), new RandomCrop(padding: 8)];
+        PipelineOptions options = Options(resize, chain, seed: 10);
+        (List<(Batch Batch, byte[] Pixels)> uncached, _) = await RunAsync(options, set);
+        string folder = Directory.CreateDirectory(Path.Combine(data.Root, "cache")).FullName;
+        DecodedImageCacheOptions cache = inFile ? new() { Folder = folder, KeepFile = true, MemoryBudgetBytes = 0 } : new();
+        (List<(Batch Batch, byte[] Pixels)> cached, PipelineReport report) = await RunAsync(options with { Cache = cache }, set);
+        AssertSameTargets(uncached, cached, $"{resize}, cached {(inFile ? "in a file" : "in memory")}");
+        Assert.AreEqual((9L, 9L), (report.Cache!.Stored, report.Cache.Hits), "stored in the first epoch, served in the second");
+        if (inFile)
+        {
+            (List<(Batch Batch, byte[] Pixels)> kept, PipelineReport again) = await RunAsync(options with { Cache = cache }, set);
+            AssertSameTargets(uncached, kept, $"{resize}, served from the kept file");
+            Assert.AreEqual((0L, 18L), (again.Cache!.Stored, again.Cache.Hits), "every sample of both epochs served from the kept file");
+        }
+    }
+
+    /// <summary>A cache larger than the target with a source crop on the cached image: the targets take the crop's step with the pixels.</summary>
+    [TestMethod]
+    public async Task Targets_LargerCacheWithSourceCrop_SitWhereTheirPixelsLanded()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(16), 8);
+        IAugmentation[] chain = [new RandomResizedCrop((0.4, 1.0)), new RandomHorizontalFlip(), new RandomRotation(15, interpolation: Interpolation.Nearest)];
+        PipelineOptions options = Options(ResizeMode.Stretch, chain, seed: 12) with { Cache = new DecodedImageCacheOptions { Width = 320, Height = 288 } };
+        (List<(Batch Batch, byte[] Pixels)> batches, PipelineReport report) = await RunAsync(options, set);
+        Assert.AreEqual(8L, report.Cache!.Hits, "the second epoch served from the cache");
+        int dropped = 0;
+        foreach ((Batch batch, byte[] pixels) in batches)
+        {
+            for (int row = 0; row < batch.Count; row++)
+            {
+                dropped += CheckRow(batch, row, pixels, options, $"cached at 320x288, {batch.Paths[row]} epoch {batch.Epoch}");
+            }
+        }
+
+        Assert.AreEqual(dropped, report.DroppedBoxes);
     }
 
     /// <summary>A real (not padding) row a rank was handed: its epoch, sample index, and pixels and targets written out.</summary>
