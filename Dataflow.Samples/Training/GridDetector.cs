@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Text;
 
 namespace Dataflow.Samples.Training;
 
@@ -22,6 +23,7 @@ public sealed class GridDetector
     public const float BoxWeight = 5f;
 
     private const int Patch = 3 * CellSize;
+    private const string Magic = "DFGRIDDET1";
     private readonly int _channels, _width, _height, _columns, _rows, _inputs, _hidden, _outputs;
     private readonly float[] _w1, _b1, _w2, _b2;
     private readonly float[] _g1, _gb1, _g2, _gb2, _v1, _vb1, _v2, _vb2;
@@ -64,6 +66,74 @@ public sealed class GridDetector
 
     /// <summary>Object classes.</summary>
     public int Classes { get; }
+
+    /// <summary>Hidden units of the head.</summary>
+    public int Hidden => _hidden;
+
+    /// <summary>Writes the detector (shape, hidden units, weights) to <paramref name="stream"/>; <see cref="Load"/> reads it back exactly.</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        foreach (int value in (ReadOnlySpan<int>)[_channels, _width, _height, Classes, _hidden])
+        {
+            writer.Write(value);
+        }
+
+        foreach (float[] weights in new[] { _w1, _b1, _w2, _b2 })
+        {
+            foreach (float w in weights)
+            {
+                writer.Write(w);
+            }
+        }
+    }
+
+    /// <summary>Reads a detector written by <see cref="Save"/> (its momentum starts at zero).</summary>
+    /// <exception cref="InvalidDataException">The stream is not a detector file, or is cut short.</exception>
+    public static GridDetector Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (reader.ReadString() != Magic)
+            {
+                throw new InvalidDataException("not a detector file written by train-detect --save (wrong header)");
+            }
+
+            int channels = reader.ReadInt32(), width = reader.ReadInt32(), height = reader.ReadInt32(), classes = reader.ReadInt32(), hidden = reader.ReadInt32();
+            if (channels is < 1 or > 4 || width is < 1 or > 4096 || height is < 1 or > 4096 || classes is < 1 or > 100_000 || hidden is < 1 or > 4096)
+            {
+                throw new InvalidDataException($"implausible shape: {channels} channels, {width}x{height}, {classes} classes, {hidden} hidden");
+            }
+
+            var model = new GridDetector(channels, width, height, classes, hidden, seed: 0);
+            foreach (float[] weights in new[] { model._w1, model._b1, model._w2, model._b2 })
+            {
+                for (int i = 0; i < weights.Length; i++)
+                {
+                    weights[i] = reader.ReadSingle();
+                }
+            }
+
+            if (stream.CanSeek && stream.Position != stream.Length)
+            {
+                throw new InvalidDataException($"{stream.Length - stream.Position} bytes past the weights");
+            }
+
+            return model;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("the detector file is cut short", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+    }
 
     /// <summary>The image shape the detector takes, [C, H, W].</summary>
     public int[] InputShape => [_channels, _height, _width];
