@@ -102,15 +102,15 @@ public sealed class TrainDetectCommandTests
         try
         {
             Assert.AreEqual(0, (await SampleRun.RunAsync("make-detection", "--out", folder, "--images", "300", "--seed", "5")).ExitCode);
-            string[] common = ["train-detect", "--data", folder, "--learning-rate", "0.01", "--batch-size", "16", "--json"];
+            string[] common = ["train-detect", "--data", folder, "--json"];
 
             System.Text.Json.JsonElement untrained = (await SampleRun.RunAsync([.. common, "--epochs", "0"])).Json().GetProperty("evaluation");
-            System.Text.Json.JsonElement trained = (await SampleRun.RunAsync([.. common, "--epochs", "15"])).Json().GetProperty("evaluation");
+            System.Text.Json.JsonElement trained = (await SampleRun.RunAsync([.. common, "--epochs", "30"])).Json().GetProperty("evaluation");
 
             Assert.AreEqual("validation", trained.GetProperty("subset").GetString());
             Assert.AreEqual(untrained.GetProperty("boxes").GetInt32(), trained.GetProperty("boxes").GetInt32(), "the same held-out images");
             double before = untrained.GetProperty("map50").GetDouble(), after = trained.GetProperty("map50").GetDouble();
-            Assert.IsGreaterThan(0.02, after, $"trained mAP@0.5 {after}");
+            Assert.IsGreaterThan(0.03, after, $"trained mAP@0.5 {after}");
             Assert.IsGreaterThan(3 * before, after, $"trained {after} against untrained {before}");
         }
         finally
@@ -131,9 +131,9 @@ public sealed class TrainDetectCommandTests
         try
         {
             Assert.AreEqual(0, (await SampleRun.RunAsync("make-detection", "--out", folder, "--images", "60", "--canvas", "96x64", "--max-size", "30", "--seed", "4")).ExitCode);
-            string[] common = ["train-detect", "--data", folder, "--validation-split", "0", "--batch-size", "16", "--json"];
+            string[] common = ["train-detect", "--data", folder, "--validation-split", "0", "--json"];
 
-            SampleRun first = await SampleRun.RunAsync([.. common, "--epochs", "6", "--learning-rate", "0.02", "--save", model, "--predict", trained]);
+            SampleRun first = await SampleRun.RunAsync([.. common, "--epochs", "8", "--save", model, "--predict", trained]);
             Assert.AreEqual(0, first.ExitCode, first.Error);
             Assert.AreEqual(model, first.Json().GetProperty("savedTo").GetString());
             SampleRun second = await SampleRun.RunAsync([.. common, "--epochs", "0", "--load", model, "--predict", loaded]);

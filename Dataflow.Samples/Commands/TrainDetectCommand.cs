@@ -31,14 +31,16 @@ public static class TrainDetectCommand
     public static Command Create(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var pipeline = new PipelineArguments(defaultEpochs: 15, minEpochs: 0, folderSize: DefaultSize);
+        var pipeline = new PipelineArguments(defaultEpochs: 30, minEpochs: 0, folderSize: DefaultSize);
+        // Small batches: the head learns from a few objects per image, and more steps per epoch matter more than larger batches' smoother gradients.
+        pipeline.BatchSize.DefaultValueFactory = _ => 8;
         pipeline.Resize.DefaultValueFactory = _ => "letterbox";
         pipeline.Color.DefaultValueFactory = _ => "gray";
         pipeline.Augmentation.CropScale.DefaultValueFactory = _ => 0.7;
         var hidden = new Option<int>("--hidden") { Description = "Hidden units of the detector's head.", DefaultValueFactory = _ => 48 }.InRange(1, 4096);
-        var learningRate = new Option<float>("--learning-rate") { Description = "Peak SGD step size, decayed along a half cosine to 0.", DefaultValueFactory = _ => 0.01f }.InRange(1e-6f, 10f);
-        var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f }.InRange(0f, 1f);
-        var weightDecay = new Option<float>("--weight-decay") { Description = "L2 penalty on the weights.", DefaultValueFactory = _ => 1e-4f }.InRange(0f, 1f);
+        var learningRate = new Option<float>("--learning-rate") { Description = "Peak Adam step size, decayed along a half cosine to 0.", DefaultValueFactory = _ => 0.003f }.InRange(1e-6f, 10f);
+        var momentum = new Option<float>("--momentum") { Description = "Adam's β1 (the decay of the gradient's running mean).", DefaultValueFactory = _ => 0.9f }.InRange(0f, 0.999f);
+        var weightDecay = new Option<float>("--weight-decay") { Description = "Decoupled weight decay (AdamW) on the weights.", DefaultValueFactory = _ => 1e-4f }.InRange(0f, 1f);
         var predict = new Option<string?>("--predict") { Description = "Write the held-out images' predicted boxes (and their ground truth) in source pixels to this JSON file.", HelpName = "FILE" };
         var save = new Option<string?>("--save") { Description = "Write the trained detector's weights to this file (read back by --load).", HelpName = "FILE" };
         var load = new Option<string?>("--load") { Description = "Start from the detector weights in this file (with --epochs 0: only score and predict with them; --hidden is the file's).", HelpName = "FILE" };

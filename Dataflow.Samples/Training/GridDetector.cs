@@ -11,8 +11,8 @@ namespace Dataflow.Samples.Training;
 /// several do).
 /// </summary>
 /// <remarks>Loss per image: binary cross-entropy of objectness over every cell, and for the cells that hold an object
-/// squared error of the four box numbers (×<see cref="BoxWeight"/>) and softmax cross-entropy of the class. SGD with
-/// momentum over the batch's mean. Predictions: score = objectness × class probability, then class-agnostic non-maximum
+/// squared error of the four box numbers (×<see cref="BoxWeight"/>) and softmax cross-entropy of the class. Adam (AdamW's
+/// decoupled weight decay) over the batch's mean. Predictions: score = objectness × class probability, then class-agnostic non-maximum
 /// suppression.</remarks>
 public sealed class GridDetector
 {
@@ -26,7 +26,9 @@ public sealed class GridDetector
     private const string Magic = "DFGRIDDET1";
     private readonly int _channels, _width, _height, _columns, _rows, _inputs, _hidden, _outputs;
     private readonly float[] _w1, _b1, _w2, _b2;
-    private readonly float[] _g1, _gb1, _g2, _gb2, _v1, _vb1, _v2, _vb2;
+    private readonly float[] _g1, _gb1, _g2, _gb2;
+    private readonly float[] _v1, _vb1, _v2, _vb2, _s1, _sb1, _s2, _sb2; // Adam's first and second moments
+    private int _steps;
     private readonly float[] _x, _z, _o, _go, _gz;
 
     /// <summary>Creates a detector with seeded random weights.</summary>
@@ -57,6 +59,7 @@ public sealed class GridDetector
         _b2[0] = -2f; // most cells hold no object: start near their rate
         (_g1, _gb1, _g2, _gb2) = (new float[_w1.Length], new float[_hidden], new float[_w2.Length], new float[_outputs]);
         (_v1, _vb1, _v2, _vb2) = (new float[_w1.Length], new float[_hidden], new float[_w2.Length], new float[_outputs]);
+        (_s1, _sb1, _s2, _sb2) = (new float[_w1.Length], new float[_hidden], new float[_w2.Length], new float[_outputs]);
         _x = new float[_inputs];
         _z = new float[_hidden];
         _o = new float[_outputs];
@@ -90,7 +93,7 @@ public sealed class GridDetector
         }
     }
 
-    /// <summary>Reads a detector written by <see cref="Save"/> (its momentum starts at zero).</summary>
+    /// <summary>Reads a detector written by <see cref="Save"/> (its optimizer state starts at zero).</summary>
     /// <exception cref="InvalidDataException">The stream is not a detector file, or is cut short.</exception>
     public static GridDetector Load(Stream stream)
     {
@@ -138,12 +141,12 @@ public sealed class GridDetector
     /// <summary>The image shape the detector takes, [C, H, W].</summary>
     public int[] InputShape => [_channels, _height, _width];
 
-    /// <summary>One SGD step over a batch; returns the batch's summed loss.</summary>
+    /// <summary>One Adam step over a batch; returns the batch's summed loss.</summary>
     /// <param name="images">[N, C, H, W] pixels.</param>
     /// <param name="boxes">Per row its boxes as xyxy tensor pixels.</param>
     /// <param name="classes">Per row its boxes' classes.</param>
     /// <param name="learningRate">Step size.</param>
-    /// <param name="momentum">SGD momentum.</param>
+    /// <param name="momentum">Adam's β1.</param>
     /// <param name="weightDecay">L2 penalty on the weights.</param>
     public double TrainStep(ReadOnlySpan<float> images, IReadOnlyList<float[]> boxes, IReadOnlyList<int[]> classes, float learningRate, float momentum, float weightDecay)
     {
@@ -193,10 +196,11 @@ public sealed class GridDetector
         }
 
         float scale = 1f / Math.Max(1, n);
-        Step(_w1, _g1, _v1, scale, learningRate, momentum, weightDecay);
-        Step(_b1, _gb1, _vb1, scale, learningRate, momentum, 0);
-        Step(_w2, _g2, _v2, scale, learningRate, momentum, weightDecay);
-        Step(_b2, _gb2, _vb2, scale, learningRate, momentum, 0);
+        _steps++;
+        Step(_w1, _g1, _v1, _s1, scale, learningRate, momentum, weightDecay, _steps);
+        Step(_b1, _gb1, _vb1, _sb1, scale, learningRate, momentum, 0, _steps);
+        Step(_w2, _g2, _v2, _s2, scale, learningRate, momentum, weightDecay, _steps);
+        Step(_b2, _gb2, _vb2, _sb2, scale, learningRate, momentum, 0, _steps);
         return loss;
     }
 
@@ -335,13 +339,18 @@ public sealed class GridDetector
         }
     }
 
-    private static void Step(float[] weights, float[] gradient, float[] velocity, float scale, float learningRate, float momentum, float weightDecay)
+    /// <summary>One Adam step (β1 = <paramref name="momentum"/>, β2 = 0.999, bias-corrected) with decoupled weight decay (AdamW).</summary>
+    private static void Step(float[] weights, float[] gradient, float[] first, float[] second, float scale, float learningRate, float momentum, float weightDecay, int step)
     {
+        const float Beta2 = 0.999f, Epsilon = 1e-8f;
+        float c1 = 1 - MathF.Pow(momentum, step), c2 = 1 - MathF.Pow(Beta2, step);
         for (int i = 0; i < weights.Length; i++)
         {
-            float g = gradient[i] * scale + weightDecay * weights[i];
-            velocity[i] = momentum * velocity[i] + g;
-            weights[i] -= learningRate * velocity[i];
+            float g = gradient[i] * scale;
+            first[i] = momentum * first[i] + (1 - momentum) * g;
+            second[i] = Beta2 * second[i] + (1 - Beta2) * g * g;
+            float m = c1 > 0 ? first[i] / c1 : first[i];
+            weights[i] -= learningRate * (m / (MathF.Sqrt(second[i] / c2) + Epsilon) + weightDecay * weights[i]);
         }
     }
 
