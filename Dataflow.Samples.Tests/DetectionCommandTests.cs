@@ -167,6 +167,36 @@ public sealed class TrainDetectCommandTests
 
             Assert.IsGreaterThan(0, boxes, "the trained detector predicts boxes");
 
+            // predict-detect over a folder of the same images alone (no annotations): the same boxes, classes and scores.
+            string photos = Directory.CreateDirectory(Path.Combine(folder, "photos")).FullName, detections = Path.Combine(folder, "detections.json");
+            foreach (string image in expected.Keys)
+            {
+                File.Copy(image, Path.Combine(photos, Path.GetFileName(image)));
+            }
+
+            SampleRun predicted = await SampleRun.RunAsync("predict-detect", "--model", model, "--data", photos, "--out", detections, "--json");
+            Assert.AreEqual(0, predicted.ExitCode, predicted.Error);
+            Assert.AreEqual((60, boxes), (predicted.Json().GetProperty("images").GetInt32(), predicted.Json().GetProperty("boxes").GetInt32()));
+            using (System.Text.Json.JsonDocument document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(detections)))
+            {
+                var byName = expected.ToDictionary(e => Path.GetFileName(e.Key), e => System.Text.Json.JsonDocument.Parse(e.Value).RootElement);
+                System.Text.Json.JsonElement[] rows = [.. document.RootElement.GetProperty("images").EnumerateArray()];
+                Assert.HasCount(60, rows);
+                foreach (System.Text.Json.JsonElement row in rows)
+                {
+                    string path = row.GetProperty("image").GetString()!;
+                    Assert.AreEqual(photos, Path.GetDirectoryName(path));
+                    System.Text.Json.JsonElement truth = byName[Path.GetFileName(path)];
+                    foreach (string property in new[] { "width", "height", "boxes", "classes", "scores" })
+                    {
+                        Assert.AreEqual(truth.GetProperty(property).GetRawText(), row.GetProperty(property).GetRawText(), $"{path}: {property}");
+                    }
+
+                    CollectionAssert.AreEqual(truth.GetProperty("classes").EnumerateArray().Select(c => c.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+                        row.GetProperty("classNames").EnumerateArray().Select(c => c.GetString()).ToArray(), $"{path}: digit classes are named by their digit");
+                }
+            }
+
             SampleRun other = await SampleRun.RunAsync([.. common, "--epochs", "0", "--load", model, "--size", "64x64"]);
             Assert.AreNotEqual(0, other.ExitCode);
             StringAssert.Contains(other.Error, "--load: the detector takes [1, 48, 48] inputs (channels, height, width) and this run makes [1, 64, 64]");

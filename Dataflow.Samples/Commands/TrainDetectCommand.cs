@@ -91,6 +91,7 @@ public static class TrainDetectCommand
         }
 
         GridDetector? model = files.Loaded?.Model;
+        string[]? classNames = null;
         var epochs = new List<(int Epoch, double Loss, int Images)>();
         if (settings.Epochs > 0)
         {
@@ -100,6 +101,7 @@ public static class TrainDetectCommand
             {
                 BatchTargets targets = Targets(batch);
                 model = Ready(model, batch, training, settings.Seed);
+                classNames ??= ObjectClasses(batch);
                 (float[][] boxes, int[][] classes) = Rows(targets);
                 long total = (long)batch.BatchesInEpoch * settings.Epochs, step = (long)batch.Epoch * batch.BatchesInEpoch + batch.Index;
                 float rate = (float)(training.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / Math.Max(1, total))));
@@ -135,6 +137,7 @@ public static class TrainDetectCommand
                 {
                     BatchTargets targets = Targets(batch);
                     model = Ready(model, batch, training, settings.Seed);
+                    classNames ??= ObjectClasses(batch);
                     (float[][] boxes, int[][] classes) = Rows(targets);
                     for (int r = 0; r < batch.Count; r++)
                     {
@@ -156,7 +159,8 @@ public static class TrainDetectCommand
 
         if (files.Save is not null)
         {
-            OutputFile.Write(files.Save, "--save", model.Save);
+            IReadOnlyDictionary<string, string> metadata = Metadata(settings, classNames!);
+            OutputFile.Write(files.Save, "--save", stream => model.Save(stream, metadata));
         }
 
         double map = metrics.MeanAveragePrecision();
@@ -206,7 +210,7 @@ public static class TrainDetectCommand
     /// <summary>The detector for <paramref name="batch"/>: a new one on the first batch, else <paramref name="model"/> once its classes are checked against the dataset's.</summary>
     private static GridDetector Ready(GridDetector? model, Batch batch, DetectionSettings training, long seed)
     {
-        int classes = batch.ClassNames.Count - (batch.ClassNames[^1] == CocoSampleSource.NoObjectClass ? 1 : 0);
+        int classes = ObjectClasses(batch).Length;
         if (model is null)
         {
             return new GridDetector(batch.Shape[1], batch.Shape[3], batch.Shape[2], classes, training.Hidden, seed);
@@ -216,26 +220,60 @@ public static class TrainDetectCommand
             : throw new UsageException($"--load: the detector has {model.Classes} classes and the dataset {classes}: it was trained on another dataset.");
     }
 
-    /// <summary>The detector in <paramref name="path"/>, checked against the run's tensor size and colour.</summary>
-    /// <exception cref="UsageException">The file is missing or not a detector, or takes other inputs than the run makes.</exception>
-    private static GridDetector Load(string path, PipelineSettings settings)
+    /// <summary>The classes of objects: the dataset's, without COCO's class for images with no object.</summary>
+    private static string[] ObjectClasses(Batch batch) =>
+        [.. batch.ClassNames.Take(batch.ClassNames.Count - (batch.ClassNames[^1] == CocoSampleSource.NoObjectClass ? 1 : 0))];
+
+    /// <summary>What a saved detector keeps beside its weights, for <c>predict-detect</c> to make the same inputs: colour, resize, normalization and class names.</summary>
+    private static Dictionary<string, string> Metadata(PipelineSettings settings, string[] classNames) => new(StringComparer.Ordinal)
+    {
+        [MetadataKeys.Color] = EnumSpellings.Of(settings.Color),
+        [MetadataKeys.Resize] = EnumSpellings.Of(settings.Resize),
+        [MetadataKeys.Normalization] = settings.Normalization.Name,
+        [MetadataKeys.Classes] = string.Join('\n', classNames),
+    };
+
+    /// <summary>The names of what a saved detector keeps beside its weights.</summary>
+    internal static class MetadataKeys
+    {
+        public const string Color = "color", Resize = "resize", Normalization = "normalization", Classes = "classes";
+    }
+
+    /// <summary>The detections of one row in its source image's pixels (through the row's map back), with their classes and scores.</summary>
+    internal static (float[][] Boxes, int[] Classes, float[] Scores) InSource(SampleGeometry geometry, List<Detection> found)
+    {
+        float[] predicted = geometry.BoxesToSource([.. found.SelectMany(d => new[] { d.X1, d.Y1, d.X2, d.Y2 })], BoxFormat.Xyxy);
+        return (Split(predicted), [.. found.Select(d => d.Class)], [.. found.Select(d => MathF.Round(d.Score, 4))]);
+    }
+
+    private static float[][] Split(float[] xyxy) => [.. xyxy.Chunk(4).Select(b => b.Select(v => MathF.Round(v, 2)).ToArray())];
+
+    /// <summary>The detector saved in <paramref name="path"/> (by <c>--save</c>); <paramref name="option"/> names the option in errors.</summary>
+    /// <exception cref="UsageException">The file is missing or not a detector.</exception>
+    internal static GridDetector Read(string path, string option)
     {
         string full = Path.GetFullPath(path);
         if (!File.Exists(full))
         {
-            throw new UsageException($"--load: the file '{full}' does not exist.");
+            throw new UsageException($"{option}: the file '{full}' does not exist.");
         }
 
-        GridDetector model;
         try
         {
             using FileStream stream = File.OpenRead(full);
-            model = GridDetector.Load(stream);
+            return GridDetector.Load(stream);
         }
         catch (InvalidDataException e)
         {
-            throw new UsageException($"--load: '{full}' is not a usable detector: {e.Message}.", e);
+            throw new UsageException($"{option}: '{full}' is not a usable detector: {e.Message}.", e);
         }
+    }
+
+    /// <summary>The detector in <paramref name="path"/>, checked against the run's tensor size and colour.</summary>
+    /// <exception cref="UsageException">The file is missing or not a detector, or takes other inputs than the run makes.</exception>
+    private static GridDetector Load(string path, PipelineSettings settings)
+    {
+        GridDetector model = Read(path, "--load");
 
         int[] shape = [settings.Color == Dataflow.Pipeline.Decoding.ColorMode.Grayscale ? 1 : 3, settings.Size.Height, settings.Size.Width];
         if (!model.InputShape.AsSpan().SequenceEqual(shape))
@@ -263,11 +301,9 @@ public static class TrainDetectCommand
     /// <summary>One image's predictions and ground truth, taken from the row's pixels back to the source's.</summary>
     private static PredictionData Prediction(string path, SampleGeometry geometry, List<Detection> found, float[] truth, int[] truthClasses)
     {
-        float[] predicted = geometry.BoxesToSource([.. found.SelectMany(d => new[] { d.X1, d.Y1, d.X2, d.Y2 })], BoxFormat.Xyxy);
+        (float[][] boxes, int[] classes, float[] scores) = InSource(geometry, found);
         float[] back = geometry.BoxesToSource(truth, BoxFormat.Xyxy);
-        static float[][] Split(float[] xyxy) => [.. xyxy.Chunk(4).Select(b => b.Select(v => MathF.Round(v, 2)).ToArray())];
-        return new PredictionData(path, geometry.Source.Width, geometry.Source.Height, Split(predicted), [.. found.Select(d => d.Class)],
-            [.. found.Select(d => MathF.Round(d.Score, 4))], Split(back), truthClasses);
+        return new PredictionData(path, geometry.Source.Width, geometry.Source.Height, boxes, classes, scores, Split(back), truthClasses);
     }
 
     private sealed record PredictionData(string Image, int Width, int Height, float[][] Boxes, int[] Classes, float[] Scores, float[][] TruthBoxes, int[] TruthClasses);

@@ -73,8 +73,14 @@ public sealed class GridDetector
     /// <summary>Hidden units of the head.</summary>
     public int Hidden => _hidden;
 
-    /// <summary>Writes the detector (shape, hidden units, weights) to <paramref name="stream"/>; <see cref="Load"/> reads it back exactly.</summary>
-    public void Save(Stream stream)
+    /// <summary>What the file the detector was loaded from says beside the weights (how its inputs were made, its class names); empty for a new one.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Writes the detector (shape, hidden units, weights, then <paramref name="metadata"/>) to <paramref name="stream"/>;
+    /// <see cref="Load"/> reads it back exactly.
+    /// </summary>
+    public void Save(Stream stream, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
@@ -90,6 +96,13 @@ public sealed class GridDetector
             {
                 writer.Write(w);
             }
+        }
+
+        writer.Write(metadata?.Count ?? 0);
+        foreach ((string key, string value) in metadata ?? new Dictionary<string, string>())
+        {
+            writer.Write(key);
+            writer.Write(value);
         }
     }
 
@@ -121,6 +134,19 @@ public sealed class GridDetector
                 }
             }
 
+            int entries = reader.ReadInt32();
+            if (entries is < 0 or > 1000)
+            {
+                throw new InvalidDataException($"implausible metadata count {entries}");
+            }
+
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (int i = 0; i < entries; i++)
+            {
+                metadata[reader.ReadString()] = reader.ReadString();
+            }
+
+            model.Metadata = metadata;
             if (stream.CanSeek && stream.Position != stream.Length)
             {
                 throw new InvalidDataException($"{stream.Length - stream.Position} bytes past the weights");
