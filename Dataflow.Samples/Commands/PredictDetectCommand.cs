@@ -50,9 +50,10 @@ public static class PredictDetectCommand
         string[] classNames = Kept(TrainDetectCommand.MetadataKeys.Classes).Split('\n');
         int[] shape = detector.InputShape;
         // The evaluation options train-detect scores with: the same size, colour, resize and normalization, no augmentation.
+        using var dataset = new DatasetLocation(folder, IsEmbedded: false);
         var settings = new PipelineSettings
         {
-            Dataset = new DatasetLocation(folder, IsEmbedded: false),
+            Dataset = dataset,
             Size = new ImageSize(shape[2], shape[1]),
             Resize = EnumSpellings.ParseResize(Kept(TrainDetectCommand.MetadataKeys.Resize)),
             Color = EnumSpellings.ParseColor(Kept(TrainDetectCommand.MetadataKeys.Color)),

@@ -54,6 +54,10 @@ public sealed class ImageFileSource : ISampleSource
     }
 
     /// <inheritdoc />
+    /// <remarks>As the folder source that reads the files: on the calling thread.</remarks>
+    public bool ReadsOnCallingThread => _reader.ReadsOnCallingThread;
+
+    /// <inheritdoc />
     public ValueTask<PooledBuffer> ReadAsync(SampleInfo sample, BufferPool pool, CancellationToken cancellationToken) =>
         _reader.ReadAsync(sample, pool, cancellationToken);
 }
