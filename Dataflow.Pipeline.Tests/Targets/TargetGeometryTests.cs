@@ -260,30 +260,7 @@ public sealed class TargetGeometryTests
     public async Task Targets_ReducedJpegDecode_SitWhereTheirPixelsLanded(ResizeMode resize, bool sourceCrop)
     {
         using var data = new TempDataset();
-        var random = new Random(31);
-        var samples = new List<SampleInfo>();
-        var size = new Size(1200, 960);
-        for (int n = 0; n < 4; n++)
-        {
-            using var image = new Mat(size, MatType.CV_8UC3, new Scalar(100, 100, 100));
-            var taken = new List<Rect>();
-            Rect[] boxes = [Place(random, size, taken, random.Next(260, 400), random.Next(260, 400)), Place(random, size, taken, random.Next(260, 400), random.Next(260, 400))];
-            Fill(image, boxes[0], BoxColour(0));
-            Fill(image, boxes[1], BoxColour(1));
-            string path = Path.Combine(data.Root, $"large{n}.jpg");
-            Assert.IsTrue(Cv2.ImWrite(path, image, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95)), path);
-            samples.Add(new SampleInfo(n, path, 0)
-            {
-                State = File.ReadAllBytes(path),
-                Targets = new SampleTargets
-                {
-                    Boxes = new BoundingBoxes([.. boxes.SelectMany(b => new float[] { b.X, b.Y, b.Width, b.Height })], [0, 1], BoxFormat.Xywh,
-                        new Dictionary<string, int[]> { ["id"] = [0, 1] }),
-                },
-            });
-        }
-
-        var set = new SampleSet(["image"], samples) { TargetSchema = new TargetSchema(TargetKinds.Boxes, ["a", "b"]) };
+        (SampleSet set, Size size) = LargeJpegs(data.Root, new Random(31), 4);
         IAugmentation[] chain = sourceCrop ? [new RandomResizedCrop((0.5, 1.0)), new RandomHorizontalFlip()] : [new RandomHorizontalFlip()];
         PipelineOptions options = Options(resize, chain, seed: 3);
         Assert.IsGreaterThan(1, options.CreateDecoder(leaveBgr: false).ReductionFor(size.Width, size.Height), "the JPEG is decoded reduced");
@@ -309,6 +286,37 @@ public sealed class TargetGeometryTests
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> 1200×960 JPEG files with two boxes each (large enough to be decoded at a reduction), as a set
+    /// with boxes, and their size.
+    /// </summary>
+    private static (SampleSet Set, Size Size) LargeJpegs(string root, Random random, int count)
+    {
+        var samples = new List<SampleInfo>();
+        var size = new Size(1200, 960);
+        for (int n = 0; n < count; n++)
+        {
+            using var image = new Mat(size, MatType.CV_8UC3, new Scalar(100, 100, 100));
+            var taken = new List<Rect>();
+            Rect[] boxes = [Place(random, size, taken, random.Next(260, 400), random.Next(260, 400)), Place(random, size, taken, random.Next(260, 400), random.Next(260, 400))];
+            Fill(image, boxes[0], BoxColour(0));
+            Fill(image, boxes[1], BoxColour(1));
+            string path = Path.Combine(root, $"large{n}.jpg");
+            Assert.IsTrue(Cv2.ImWrite(path, image, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95)), path);
+            samples.Add(new SampleInfo(n, path, 0)
+            {
+                State = File.ReadAllBytes(path),
+                Targets = new SampleTargets
+                {
+                    Boxes = new BoundingBoxes([.. boxes.SelectMany(b => new float[] { b.X, b.Y, b.Width, b.Height })], [0, 1], BoxFormat.Xywh,
+                        new Dictionary<string, int[]> { ["id"] = [0, 1] }),
+                },
+            });
+        }
+
+        return (new SampleSet(["image"], samples) { TargetSchema = new TargetSchema(TargetKinds.Boxes, ["a", "b"]) }, size);
     }
 
     public static IEnumerable<object[]> PolicyGeometry =>
@@ -458,6 +466,24 @@ public sealed class TargetGeometryTests
             AssertSameTargets(uncached, kept, $"{resize}, served from the kept file");
             Assert.AreEqual((0L, 18L), (again.Cache!.Stored, again.Cache.Hits), "every sample of both epochs served from the kept file");
         }
+    }
+
+    /// <summary>Large JPEGs decoded at a reduction, cached in a kept file: the reduction's step comes back from the file with the pixels.</summary>
+    [TestMethod]
+    public async Task Targets_DecodedImageCacheOverReducedJpegDecodes_SameBatchesAsUncachedBitForBit()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, Size size) = LargeJpegs(data.Root, new Random(33), 5);
+        PipelineOptions options = Options(ResizeMode.Letterbox, [new RandomHorizontalFlip(), new RandomRotation(20, interpolation: Interpolation.Nearest)], seed: 7);
+        Assert.IsGreaterThan(1, options.CreateDecoder(leaveBgr: false).ReductionFor(size.Width, size.Height), "the JPEG is decoded reduced");
+        (List<(Batch Batch, byte[] Pixels)> uncached, _) = await RunAsync(options, set);
+        string folder = Directory.CreateDirectory(Path.Combine(data.Root, "cache")).FullName;
+        PipelineOptions cached = options with { Cache = new DecodedImageCacheOptions { Folder = folder, KeepFile = true, MemoryBudgetBytes = 0 } };
+        (List<(Batch Batch, byte[] Pixels)> first, _) = await RunAsync(cached, set);
+        (List<(Batch Batch, byte[] Pixels)> kept, PipelineReport report) = await RunAsync(cached, set);
+        AssertSameTargets(uncached, first, "stored and served in one run");
+        AssertSameTargets(uncached, kept, "served from the kept file");
+        Assert.AreEqual(10L, report.Cache!.Hits, "every sample of both epochs served from the kept file");
     }
 
     /// <summary>A cache larger than the target with a source crop on the cached image: the targets take the crop's step with the pixels.</summary>
