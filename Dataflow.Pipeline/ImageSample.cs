@@ -203,6 +203,9 @@ public sealed class ImageSample
         set => Interlocked.Exchange(ref _targets, value)?.Dispose();
     }
 
+    /// <summary>The decode geometry of the pixels the decoded-image cache served at read (a dataset with targets), until decode takes it.</summary>
+    internal Targets.DecodeGeometry? ServedGeometry { get; set; }
+
     /// <summary>The sample's targets once its image is final, for the batch; null for a dataset without targets.</summary>
     internal Targets.RowTargets? RowTargets { get; set; }
 

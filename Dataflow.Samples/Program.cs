@@ -40,6 +40,7 @@ public static class Program
         PredictCommand.Create(environment),
         MakeDetectionCommand.Create(environment),
         TrainDetectCommand.Create(environment),
+        PredictDetectCommand.Create(environment),
     ];
 
     /// <summary>Builds the root command; with no sub-command it runs <c>train</c>.</summary>

@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Augmentation;
 using Dataflow.Pipeline.Batching;
+using Dataflow.Pipeline.Caching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Normalization;
@@ -259,30 +260,7 @@ public sealed class TargetGeometryTests
     public async Task Targets_ReducedJpegDecode_SitWhereTheirPixelsLanded(ResizeMode resize, bool sourceCrop)
     {
         using var data = new TempDataset();
-        var random = new Random(31);
-        var samples = new List<SampleInfo>();
-        var size = new Size(1200, 960);
-        for (int n = 0; n < 4; n++)
-        {
-            using var image = new Mat(size, MatType.CV_8UC3, new Scalar(100, 100, 100));
-            var taken = new List<Rect>();
-            Rect[] boxes = [Place(random, size, taken, random.Next(260, 400), random.Next(260, 400)), Place(random, size, taken, random.Next(260, 400), random.Next(260, 400))];
-            Fill(image, boxes[0], BoxColour(0));
-            Fill(image, boxes[1], BoxColour(1));
-            string path = Path.Combine(data.Root, $"large{n}.jpg");
-            Assert.IsTrue(Cv2.ImWrite(path, image, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95)), path);
-            samples.Add(new SampleInfo(n, path, 0)
-            {
-                State = File.ReadAllBytes(path),
-                Targets = new SampleTargets
-                {
-                    Boxes = new BoundingBoxes([.. boxes.SelectMany(b => new float[] { b.X, b.Y, b.Width, b.Height })], [0, 1], BoxFormat.Xywh,
-                        new Dictionary<string, int[]> { ["id"] = [0, 1] }),
-                },
-            });
-        }
-
-        var set = new SampleSet(["image"], samples) { TargetSchema = new TargetSchema(TargetKinds.Boxes, ["a", "b"]) };
+        (SampleSet set, Size size) = LargeJpegs(data.Root, new Random(31), 4);
         IAugmentation[] chain = sourceCrop ? [new RandomResizedCrop((0.5, 1.0)), new RandomHorizontalFlip()] : [new RandomHorizontalFlip()];
         PipelineOptions options = Options(resize, chain, seed: 3);
         Assert.IsGreaterThan(1, options.CreateDecoder(leaveBgr: false).ReductionFor(size.Width, size.Height), "the JPEG is decoded reduced");
@@ -308,6 +286,37 @@ public sealed class TargetGeometryTests
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> 1200×960 JPEG files with two boxes each (large enough to be decoded at a reduction), as a set
+    /// with boxes, and their size.
+    /// </summary>
+    private static (SampleSet Set, Size Size) LargeJpegs(string root, Random random, int count)
+    {
+        var samples = new List<SampleInfo>();
+        var size = new Size(1200, 960);
+        for (int n = 0; n < count; n++)
+        {
+            using var image = new Mat(size, MatType.CV_8UC3, new Scalar(100, 100, 100));
+            var taken = new List<Rect>();
+            Rect[] boxes = [Place(random, size, taken, random.Next(260, 400), random.Next(260, 400)), Place(random, size, taken, random.Next(260, 400), random.Next(260, 400))];
+            Fill(image, boxes[0], BoxColour(0));
+            Fill(image, boxes[1], BoxColour(1));
+            string path = Path.Combine(root, $"large{n}.jpg");
+            Assert.IsTrue(Cv2.ImWrite(path, image, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95)), path);
+            samples.Add(new SampleInfo(n, path, 0)
+            {
+                State = File.ReadAllBytes(path),
+                Targets = new SampleTargets
+                {
+                    Boxes = new BoundingBoxes([.. boxes.SelectMany(b => new float[] { b.X, b.Y, b.Width, b.Height })], [0, 1], BoxFormat.Xywh,
+                        new Dictionary<string, int[]> { ["id"] = [0, 1] }),
+                },
+            });
+        }
+
+        return (new SampleSet(["image"], samples) { TargetSchema = new TargetSchema(TargetKinds.Boxes, ["a", "b"]) }, size);
     }
 
     public static IEnumerable<object[]> PolicyGeometry =>
@@ -387,6 +396,189 @@ public sealed class TargetGeometryTests
         {
             Assert.AreEqual(row.Value, ranks[row.Key], $"epoch {row.Key.Item1} sample {row.Key.Item2}: targets on its rank");
         }
+    }
+
+    /// <summary>
+    /// Elastic resume: three ranks (separate pipelines placed by the launcher's variables) stop after their first batch of the
+    /// first epoch, and two ranks resume from their agreed state and run to the end of the second epoch. Every sample of every
+    /// epoch reaches one rank once, with the pixels and every target of the uninterrupted single-process run.
+    /// </summary>
+    [TestMethod]
+    public async Task Targets_StoppedAtWorldThreeResumedAtWorldTwo_EachSampleOnceWithThePixelsAndTargetsOfOneProcess()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(14), 17);
+        IAugmentation[] chain = [new RandomResizedCrop((0.4, 1.0)), new RandomHorizontalFlip(), new RandomRotation(15, interpolation: Interpolation.Nearest)];
+        PipelineOptions options = Options(ResizeMode.Letterbox, chain, seed: 15) with { BatchSize = 2, ReadLauncherEnvironment = true };
+        (List<RankRow> single, _) = await RankAsync(options, set, 0, 1);
+        Dictionary<(int, int), string> expected = single.ToDictionary(r => (r.Epoch, r.Index), r => r.Text);
+        Assert.HasCount(2 * 17, expected);
+
+        var rows = new List<RankRow>();
+        var states = new List<Pipeline.Distributed.PipelineState>();
+        for (int rank = 0; rank < 3; rank++)
+        {
+            (List<RankRow> part, Pipeline.Distributed.PipelineState? state) = await RankAsync(options, set, rank, 3, stopAfter: 1);
+            rows.AddRange(part);
+            states.Add(Pipeline.Distributed.PipelineState.Parse(state!.ToBytes()));
+        }
+
+        Pipeline.Distributed.PipelineState agreed = Pipeline.Distributed.PipelineState.Agreed([.. states]);
+        Assert.AreEqual((0, 6L), (agreed.Epoch, agreed.Position), "three ranks stopped after a batch of two: six samples of the first epoch done");
+        for (int rank = 0; rank < 2; rank++)
+        {
+            (List<RankRow> rest, _) = await RankAsync(options, set, rank, 2, agreed);
+            rows.AddRange(rest);
+        }
+
+        var twice = rows.GroupBy(r => (r.Epoch, r.Index)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.IsEmpty(twice, $"delivered twice: {string.Join(", ", twice)}");
+        CollectionAssert.AreEquivalent(expected.Keys.ToArray(), rows.Select(r => (r.Epoch, r.Index)).ToArray(), "every sample of both epochs once");
+        foreach (RankRow row in rows)
+        {
+            Assert.AreEqual(expected[(row.Epoch, row.Index)], row.Text, $"epoch {row.Epoch} sample {row.Index}: pixels and targets as in one process");
+        }
+    }
+
+    /// <summary>
+    /// The decoded-image cache at the target size, in memory and in a kept file (the next run served from its first epoch):
+    /// over two epochs the batches' pixels, boxes, keypoints, masks and maps are bit-identical to an uncached run's.
+    /// </summary>
+    [TestMethod]
+    [DataRow(ResizeMode.Letterbox, false)]
+    [DataRow(ResizeMode.ShorterSideThenCenterCrop, false)]
+    [DataRow(ResizeMode.Stretch, true)]
+    public async Task Targets_DecodedImageCache_SameBatchesAsUncachedBitForBit(ResizeMode resize, bool inFile)
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(15 + (int)resize), 9);
+        IAugmentation[] chain = [new RandomHorizontalFlip(), new RandomRotation(20, interpolation: Interpolation.Nearest), new RandomCrop(padding: 8)];
+        PipelineOptions options = Options(resize, chain, seed: 10);
+        (List<(Batch Batch, byte[] Pixels)> uncached, _) = await RunAsync(options, set);
+        string folder = Directory.CreateDirectory(Path.Combine(data.Root, "cache")).FullName;
+        DecodedImageCacheOptions cache = inFile ? new() { Folder = folder, KeepFile = true, MemoryBudgetBytes = 0 } : new();
+        (List<(Batch Batch, byte[] Pixels)> cached, PipelineReport report) = await RunAsync(options with { Cache = cache }, set);
+        AssertSameTargets(uncached, cached, $"{resize}, cached {(inFile ? "in a file" : "in memory")}");
+        Assert.AreEqual((9L, 9L), (report.Cache!.Stored, report.Cache.Hits), "stored in the first epoch, served in the second");
+        if (inFile)
+        {
+            (List<(Batch Batch, byte[] Pixels)> kept, PipelineReport again) = await RunAsync(options with { Cache = cache }, set);
+            AssertSameTargets(uncached, kept, $"{resize}, served from the kept file");
+            Assert.AreEqual((0L, 18L), (again.Cache!.Stored, again.Cache.Hits), "every sample of both epochs served from the kept file");
+        }
+    }
+
+    /// <summary>Large JPEGs decoded at a reduction, cached in a kept file: the reduction's step comes back from the file with the pixels.</summary>
+    [TestMethod]
+    public async Task Targets_DecodedImageCacheOverReducedJpegDecodes_SameBatchesAsUncachedBitForBit()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, Size size) = LargeJpegs(data.Root, new Random(33), 5);
+        PipelineOptions options = Options(ResizeMode.Letterbox, [new RandomHorizontalFlip(), new RandomRotation(20, interpolation: Interpolation.Nearest)], seed: 7);
+        Assert.IsGreaterThan(1, options.CreateDecoder(leaveBgr: false).ReductionFor(size.Width, size.Height), "the JPEG is decoded reduced");
+        (List<(Batch Batch, byte[] Pixels)> uncached, _) = await RunAsync(options, set);
+        string folder = Directory.CreateDirectory(Path.Combine(data.Root, "cache")).FullName;
+        PipelineOptions cached = options with { Cache = new DecodedImageCacheOptions { Folder = folder, KeepFile = true, MemoryBudgetBytes = 0 } };
+        (List<(Batch Batch, byte[] Pixels)> first, _) = await RunAsync(cached, set);
+        (List<(Batch Batch, byte[] Pixels)> kept, PipelineReport report) = await RunAsync(cached, set);
+        AssertSameTargets(uncached, first, "stored and served in one run");
+        AssertSameTargets(uncached, kept, "served from the kept file");
+        Assert.AreEqual(10L, report.Cache!.Hits, "every sample of both epochs served from the kept file");
+    }
+
+    /// <summary>A cache larger than the target with a source crop on the cached image: the targets take the crop's step with the pixels.</summary>
+    [TestMethod]
+    public async Task Targets_LargerCacheWithSourceCrop_SitWhereTheirPixelsLanded()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(16), 8);
+        IAugmentation[] chain = [new RandomResizedCrop((0.4, 1.0)), new RandomHorizontalFlip(), new RandomRotation(15, interpolation: Interpolation.Nearest)];
+        PipelineOptions options = Options(ResizeMode.Stretch, chain, seed: 12) with { Cache = new DecodedImageCacheOptions { Width = 320, Height = 288 } };
+        (List<(Batch Batch, byte[] Pixels)> batches, PipelineReport report) = await RunAsync(options, set);
+        Assert.AreEqual(8L, report.Cache!.Hits, "the second epoch served from the cache");
+        int dropped = 0;
+        foreach ((Batch batch, byte[] pixels) in batches)
+        {
+            for (int row = 0; row < batch.Count; row++)
+            {
+                dropped += CheckRow(batch, row, pixels, options, $"cached at 320x288, {batch.Paths[row]} epoch {batch.Epoch}");
+            }
+        }
+
+        Assert.AreEqual(dropped, report.DroppedBoxes);
+    }
+
+    /// <summary>A real (not padding) row a rank was handed: its epoch, sample index, and pixels and targets written out.</summary>
+    private sealed record RankRow(int Epoch, int Index, string Text);
+
+    /// <summary>
+    /// Rank <paramref name="rank"/> of <paramref name="worldSize"/>, its own pipeline placed by the launcher's variables, for at
+    /// most <paramref name="stopAfter"/> batches: its real rows and the state after its last batch.
+    /// </summary>
+    private static async Task<(List<RankRow> Rows, Pipeline.Distributed.PipelineState? State)> RankAsync(PipelineOptions options, SampleSet set, int rank, int worldSize,
+        Pipeline.Distributed.PipelineState? resume = null, int stopAfter = int.MaxValue)
+    {
+        var variables = new Dictionary<string, string> { ["RANK"] = $"{rank}", ["WORLD_SIZE"] = $"{worldSize}" };
+        ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options).UseSource(new InMemorySampleSource(set)).UseEnvironment(variables.GetValueOrDefault);
+        if (resume is not null)
+        {
+            builder.ResumeFrom(resume);
+        }
+
+        var rows = new List<RankRow>();
+        Pipeline.Distributed.PipelineState? state = null;
+        int batches = 0;
+        await using (ImagePipeline pipeline = builder.BuildStream())
+        {
+            Assert.AreEqual((rank, worldSize), (pipeline.Report.Placement!.Rank, pipeline.Report.Placement.WorldSize), "placed by the launcher's variables");
+            pipeline.Post("in-memory");
+            pipeline.Complete();
+            await foreach (Batch batch in pipeline.ReadAllAsync())
+            {
+                using (batch)
+                {
+                    for (int row = 0; row < batch.Count; row++)
+                    {
+                        if (batch.Weights[row] == 1f)
+                        {
+                            rows.Add(new RankRow(batch.Epoch, batch.SampleIndices[row], RowText(batch, row)));
+                        }
+                    }
+
+                    state = batch.State;
+                }
+
+                if (++batches == stopAfter)
+                {
+                    break;
+                }
+            }
+
+            if (stopAfter == int.MaxValue)
+            {
+                await pipeline.Completion;
+                Assert.IsTrue(pipeline.Report.CountsAddUp, pipeline.Report.ToString());
+            }
+        }
+
+        return (rows, state);
+    }
+
+    /// <summary>One row's pixels and every target (boxes, classes, ids, keypoints, masks, map, drops), written out.</summary>
+    private static string RowText(Batch batch, int row)
+    {
+        BatchTargets t = batch.Targets!;
+        static string Hash(ReadOnlySpan<byte> bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
+        int count = t.Counts[row];
+        var instances = new List<string>();
+        for (int j = 0; j < count; j++)
+        {
+            instances.Add(Hash(t.RowInstanceMask(row, j)));
+        }
+
+        return $"{Hash(batch.ByteRow(row))}|{string.Join(",", t.RowBoxes(row).ToArray())}|{string.Join(",", t.RowClasses(row).ToArray())}"
+            + $"|{string.Join(",", t.Field("id").AsSpan(row * t.MaxInstances, count).ToArray())}|{string.Join(",", t.RowKeypoints(row).ToArray())}"
+            + $"|{Hash(t.RowMask(row))}|{string.Join(",", instances)}|{t.Geometry[row].ToTensor}|{t.Geometry[row].Mirrored}|{t.Dropped[row]}";
     }
 
     /// <summary>Each row's targets, written out, by (epoch, sample index).</summary>

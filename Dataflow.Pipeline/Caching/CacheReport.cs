@@ -20,7 +20,7 @@ public sealed class CacheReport
     /// <summary>The memory budget the run was given.</summary>
     public long MemoryBudgetBytes { get; }
 
-    /// <summary>Bytes of pixels per entry (cache width × height × channels).</summary>
+    /// <summary>Bytes per entry: its pixels (cache width × height × channels), and for a dataset with targets the decode's geometry (120 bytes).</summary>
     public int EntryBytes { get; }
 
     /// <summary>The cache file's path, or null without a folder.</summary>

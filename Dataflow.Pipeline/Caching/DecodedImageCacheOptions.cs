@@ -17,7 +17,8 @@ namespace Dataflow.Pipeline.Caching;
 /// checksum are verified every time it is read from the file: a corrupt or foreign file, or entry (also one that another
 /// process changes or truncates during the run), is rebuilt, never trusted.</para>
 /// <para>At the target size with no <see cref="Augmentation.ISourceCropAugmentation"/> first in the augmentation list,
-/// the batches are bit-identical to an uncached run. With a larger cache size (<see cref="Width"/>, <see cref="Height"/>),
+/// the batches are bit-identical to an uncached run, targets included (each entry keeps its decode geometry for a
+/// dataset with targets). With a larger cache size (<see cref="Width"/>, <see cref="Height"/>),
 /// or with a source crop, they differ; docs/dev/performance-log.md says exactly how.</para>
 /// </remarks>
 public sealed record DecodedImageCacheOptions

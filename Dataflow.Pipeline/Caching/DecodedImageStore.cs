@@ -7,14 +7,16 @@ using OpenCvSharp;
 namespace Dataflow.Pipeline.Caching;
 
 /// <summary>
-/// The entries of the decoded-image cache, one slot per sample index: 8-bit pixels of a fixed size, in memory up to
-/// the budget, past it in a file. Each slot is written once (the first sample to claim it) and then only read.
+/// The entries of the decoded-image cache, one slot per sample index: 8-bit pixels of a fixed size (and, for a dataset
+/// with targets, the decode's geometry beside them), in memory up to the budget, past it in a file. Each slot is written
+/// once (the first sample to claim it) and then only read.
 /// </summary>
 /// <remarks>
 /// <para>File layout (little-endian): a 64-byte header — magic <c>DFIMGCCH</c>, format version, width, height, channels,
-/// sample count, entry length, the fingerprint of the dataset and decode options — then one slot per sample index at
-/// <c>64 + index × (16 + entry length)</c>: a marker, the payload's length, its XxHash3 checksum, the payload. The
-/// payload is written before the slot's header. A file whose header differs in any field is rebuilt.</para>
+/// sample count, entry length, the fingerprint of the dataset and decode options, the geometry's length (0 without
+/// targets) — then one slot per sample index at <c>64 + index × (16 + entry length)</c>: a marker, the payload's length,
+/// its XxHash3 checksum, the payload (the pixels, then the geometry). The payload is written before the slot's header. A
+/// file whose header differs in any field is rebuilt.</para>
 /// <para>The file is read and written with positional reads and writes, never through a memory map: a full disk is
 /// then an <see cref="IOException"/> on a write (the file is given up, with the reason in
 /// <see cref="CacheReport.FileDisabled"/>), and a file that another process truncates is a short read (the entry is
@@ -37,7 +39,7 @@ internal sealed unsafe class DecodedImageStore : IDisposable
     private const int Empty = 0, Busy = 1, InMemory = 2, InFile = 3, Kept = 4, NotCached = 5;
 
     private readonly DecodedImageCacheOptions _options;
-    private readonly int _width, _height, _channels, _entryBytes;
+    private readonly int _width, _height, _channels, _pixelBytes, _geometryBytes, _entryBytes;
     private readonly ulong _fingerprint;
     private readonly int[] _state;
     private readonly byte[]?[] _memory;
@@ -47,13 +49,22 @@ internal sealed unsafe class DecodedImageStore : IDisposable
     private int _fileGivenUp;
     private int _disposed;
 
-    public DecodedImageStore(DecodedImageCacheOptions options, int width, int height, int channels, int count, ulong fingerprint)
+    /// <param name="options">The cache's options.</param>
+    /// <param name="width">The width of the entries' pixels.</param>
+    /// <param name="height">Their height.</param>
+    /// <param name="channels">Their channels.</param>
+    /// <param name="count">The samples of the dataset: one slot each.</param>
+    /// <param name="fingerprint">Identifies the dataset and decode options (a kept file with another is rebuilt).</param>
+    /// <param name="geometry">Keep each entry's decode geometry beside its pixels (a dataset with targets).</param>
+    public DecodedImageStore(DecodedImageCacheOptions options, int width, int height, int channels, int count, ulong fingerprint, bool geometry = false)
     {
         _options = options;
         _width = width;
         _height = height;
         _channels = channels;
-        _entryBytes = width * height * channels;
+        _pixelBytes = width * height * channels;
+        _geometryBytes = geometry ? Targets.DecodeGeometry.Bytes : 0;
+        _entryBytes = _pixelBytes + _geometryBytes;
         _fingerprint = fingerprint;
         _state = new int[count];
         _memory = new byte[count][];
@@ -78,13 +89,19 @@ internal sealed unsafe class DecodedImageStore : IDisposable
     /// from the file is checked first; one that fails the check (changed, truncated or unreadable) is counted in
     /// <see cref="CacheReport.RejectedEntries"/>, its slot freed to be stored again, and null returned.
     /// </summary>
-    public Mat? TryLoad(int index)
+    public Mat? TryLoad(int index) => TryLoad(index, out _);
+
+    /// <summary>As <see cref="TryLoad(int)"/>, with the decode geometry stored beside the pixels (null when the store keeps none).</summary>
+    public Mat? TryLoad(int index, out Targets.DecodeGeometry? geometry)
     {
+        geometry = null;
         int state = Volatile.Read(ref _state[index]);
         if (state == InMemory)
         {
             var image = new Mat(_height, _width, MatType.CV_8UC(_channels));
-            _memory[index].AsSpan().CopyTo(new Span<byte>((void*)image.DataPointer, _entryBytes));
+            byte[] entry = _memory[index]!;
+            entry.AsSpan(0, _pixelBytes).CopyTo(new Span<byte>((void*)image.DataPointer, _pixelBytes));
+            geometry = _geometryBytes == 0 ? null : Targets.DecodeGeometry.ReadFrom(entry.AsSpan(_pixelBytes));
             Report.Hit();
             return image;
         }
@@ -95,10 +112,11 @@ internal sealed unsafe class DecodedImageStore : IDisposable
         }
 
         var loaded = new Mat(_height, _width, MatType.CV_8UC(_channels));
+        Span<byte> stored = stackalloc byte[_geometryBytes];
         EntryCheck check;
         try
         {
-            check = ReadEntry(index, new Span<byte>((void*)loaded.DataPointer, _entryBytes));
+            check = ReadEntry(index, new Span<byte>((void*)loaded.DataPointer, _pixelBytes), stored);
         }
         catch
         {
@@ -113,6 +131,7 @@ internal sealed unsafe class DecodedImageStore : IDisposable
                 Report.FileEntryAdded();
             }
 
+            geometry = _geometryBytes == 0 ? null : Targets.DecodeGeometry.ReadFrom(stored);
             Report.Hit();
             return loaded;
         }
@@ -136,11 +155,21 @@ internal sealed unsafe class DecodedImageStore : IDisposable
     }
 
     /// <summary>Stores a sample's pixels unless its slot is taken: in memory while the budget allows, else in the file, else nowhere.</summary>
-    public void Store(int index, Mat image)
+    public void Store(int index, Mat image) => Store(index, image, null);
+
+    /// <summary>As <see cref="Store(int, Mat)"/>, with the decode geometry that gave the pixels (required when the store keeps geometry).</summary>
+    public void Store(int index, Mat image, Targets.DecodeGeometry? geometry)
     {
         if (image.Width != _width || image.Height != _height || image.Channels() != _channels || image.Depth() != MatType.CV_8U)
         {
             throw new InvalidOperationException($"The decoded-image cache holds 8-bit {_width}x{_height}x{_channels} images, was given {image.Width}x{image.Height}x{image.Channels()}.");
+        }
+
+        if ((_geometryBytes > 0) != (geometry is not null))
+        {
+            throw new InvalidOperationException(_geometryBytes > 0
+                ? "This decoded-image cache keeps each entry's decode geometry (the dataset has targets), and none was given."
+                : "This decoded-image cache keeps no decode geometry (the dataset has no targets), and one was given.");
         }
 
         if (Interlocked.CompareExchange(ref _state[index], Busy, Empty) != Empty)
@@ -155,10 +184,11 @@ internal sealed unsafe class DecodedImageStore : IDisposable
             {
                 byte[] entry = GC.AllocateUninitializedArray<byte>(_entryBytes);
                 CopyPixels(image, entry);
+                geometry?.WriteTo(entry.AsSpan(_pixelBytes));
                 _memory[index] = entry;
                 state = InMemory;
             }
-            else if (_path is not null && WriteToFile(index, image))
+            else if (_path is not null && WriteToFile(index, image, geometry))
             {
                 Report.FileEntryAdded();
                 state = InFile;
@@ -210,7 +240,7 @@ internal sealed unsafe class DecodedImageStore : IDisposable
     private long SlotOffset(int index) => HeaderBytes + index * SlotBytes;
 
     /// <summary>Writes the entry (payload, then its header); false when the file is given up (now or before).</summary>
-    private bool WriteToFile(int index, Mat image)
+    private bool WriteToFile(int index, Mat image, Targets.DecodeGeometry? geometry)
     {
         SafeFileHandle? file = EnsureFile();
         if (file is null)
@@ -224,6 +254,7 @@ internal sealed unsafe class DecodedImageStore : IDisposable
             Span<byte> header = buffer.AsSpan(0, EntryHeaderBytes);
             Span<byte> payload = buffer.AsSpan(EntryHeaderBytes, _entryBytes);
             CopyPixels(image, payload);
+            geometry?.WriteTo(payload[_pixelBytes..]);
             header.Clear();
             BinaryPrimitives.WriteUInt32LittleEndian(header, EntryMarker);
             BinaryPrimitives.WriteInt32LittleEndian(header[4..], _entryBytes);
@@ -255,8 +286,8 @@ internal sealed unsafe class DecodedImageStore : IDisposable
         Rejected,
     }
 
-    /// <summary>Reads a slot's payload into <paramref name="payload"/> and checks it against the slot's header.</summary>
-    private EntryCheck ReadEntry(int index, Span<byte> payload)
+    /// <summary>Reads a slot's payload into <paramref name="pixels"/> and <paramref name="geometry"/> and checks it against the slot's header.</summary>
+    private EntryCheck ReadEntry(int index, Span<byte> pixels, Span<byte> geometry)
     {
         SafeFileHandle? file = Volatile.Read(ref _file);
         if (file is null)
@@ -279,12 +310,19 @@ internal sealed unsafe class DecodedImageStore : IDisposable
                 return EntryCheck.NotWritten; // A slot of a kept file that no run has written.
             }
 
-            return marker == EntryMarker
-                && BinaryPrimitives.ReadInt32LittleEndian(header[4..]) == _entryBytes
-                && ReadFully(file, payload, offset + EntryHeaderBytes) == _entryBytes
-                && BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) == XxHash3.HashToUInt64(payload)
-                ? EntryCheck.Valid
-                : EntryCheck.Rejected;
+            if (marker != EntryMarker
+                || BinaryPrimitives.ReadInt32LittleEndian(header[4..]) != _entryBytes
+                || ReadFully(file, pixels, offset + EntryHeaderBytes) != _pixelBytes
+                || ReadFully(file, geometry, offset + EntryHeaderBytes + _pixelBytes) != _geometryBytes)
+            {
+                return EntryCheck.Rejected;
+            }
+
+            // The checksum of the whole payload, as written in one piece.
+            var checksum = new XxHash3();
+            checksum.Append(pixels);
+            checksum.Append(geometry);
+            return BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) == checksum.GetCurrentHashAsUInt64() ? EntryCheck.Valid : EntryCheck.Rejected;
         }
         catch (IOException)
         {
@@ -416,6 +454,7 @@ internal sealed unsafe class DecodedImageStore : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(header[24..], _state.Length);
         BinaryPrimitives.WriteInt32LittleEndian(header[28..], _entryBytes);
         BinaryPrimitives.WriteUInt64LittleEndian(header[32..], _fingerprint);
+        BinaryPrimitives.WriteInt32LittleEndian(header[40..], _geometryBytes);
     }
 
     /// <summary>A new, empty file (sparse: slots take disk space only once written); any file there is replaced.</summary>

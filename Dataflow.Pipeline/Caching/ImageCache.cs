@@ -13,7 +13,9 @@ namespace Dataflow.Pipeline.Caching;
 /// (<see cref="TryServe"/> copies its pixels into a new Mat instead) and is not decoded. Any other
 /// is decoded at the cache size, stored, and goes on. From the cache size to the target there is a step only when
 /// they differ or a source crop leads the augmentations: the crop's region of the cached image, or the whole of it,
-/// resized to the target with the pipeline's interpolation. A hit and a miss thus give the same pixels.
+/// resized to the target with the pipeline's interpolation. A hit and a miss thus give the same pixels. For a dataset with
+/// targets each entry keeps the decode's geometry beside its pixels, and the targets start from it (then follow the step to
+/// the target): a hit and a miss give the same targets too.
 /// </summary>
 internal sealed class ImageCache
 {
@@ -24,6 +26,7 @@ internal sealed class ImageCache
     private readonly ColorMode _pixelOrder;
     private readonly Size _target;
     private readonly Interpolation _interpolation;
+    private readonly Targets.TargetOptions _targets;
 
     /// <param name="options">The cache's options.</param>
     /// <param name="decoder">The decoder at the cache size (the pipeline's own when the cache is at the target size).</param>
@@ -31,8 +34,11 @@ internal sealed class ImageCache
     /// <param name="seed">The run's seed.</param>
     /// <param name="pixelOrder">The channel order the augmentations see.</param>
     /// <param name="target">The pipeline's target size.</param>
-    public ImageCache(DecodedImageCacheOptions options, ImageDecoder decoder, ISourceCropAugmentation? sourceCrop, long seed, ColorMode pixelOrder, Size target)
+    /// <param name="targets">The rules targets follow (for a dataset with targets).</param>
+    public ImageCache(DecodedImageCacheOptions options, ImageDecoder decoder, ISourceCropAugmentation? sourceCrop, long seed, ColorMode pixelOrder, Size target,
+        Targets.TargetOptions? targets = null)
     {
+        _targets = targets ?? Targets.TargetOptions.Default;
         _options = options;
         _decoder = decoder;
         _crop = sourceCrop;
@@ -51,12 +57,12 @@ internal sealed class ImageCache
         }
 
         ImageDecoder decoder = (options with { Width = cache.Width ?? options.Width, Height = cache.Height ?? options.Height }).CreateDecoder(leaveBgr);
-        return new ImageCache(cache, decoder, sourceCrop, options.Seed, pixelOrder, new Size(options.Width, options.Height));
+        return new ImageCache(cache, decoder, sourceCrop, options.Seed, pixelOrder, new Size(options.Width, options.Height), options.Targets);
     }
 
     /// <summary>The store for the dataset (a kept file opened), once discovery is done, before the first sample; the run's dataset owns it.</summary>
     public DecodedImageStore CreateStore(SampleSet set) =>
-        new(_options, _decoder.Width, _decoder.Height, _decoder.Channels, set.Samples.Count, _options.Folder is null ? 0 : Fingerprint(set));
+        new(_options, _decoder.Width, _decoder.Height, _decoder.Channels, set.Samples.Count, _options.Folder is null ? 0 : Fingerprint(set), geometry: set.TargetSchema is not null);
 
     /// <summary>
     /// The read stage's question: are this sample's pixels cached (so its bytes need not be read)? When they are, they
@@ -64,21 +70,30 @@ internal sealed class ImageCache
     /// </summary>
     public bool TryServe(ImageSample sample)
     {
-        if (sample.Batch.Epoch.Dataset.Cache.TryLoad(sample.Info!.Index) is not Mat cached)
+        if (sample.Batch.Epoch.Dataset.Cache.TryLoad(sample.Info!.Index, out Targets.DecodeGeometry? geometry) is not Mat cached)
         {
             return false;
         }
 
         sample.ReplaceImage(cached);
+        sample.ServedGeometry = geometry;
         return true;
     }
 
-    /// <summary>The decode stage's work: the sample's pixels at the target size, from the cache or decoded (and then stored).</summary>
+    /// <summary>
+    /// The decode stage's work: the sample's pixels at the target size, from the cache or decoded (and then stored); for a
+    /// dataset with targets, the sample's <see cref="ImageSample.TargetState"/> started from the entry's decode geometry and
+    /// moved to the target.
+    /// </summary>
     /// <remarks>A Mat the read stage put in the sample stays the sample's: when a new one is returned, the sample disposes it on replacing it.</remarks>
     public Mat Decode(ImageSample sample)
     {
+        Targets.TargetSchema? schema = sample.Batch.Epoch.Dataset.Set.TargetSchema;
         if (sample.Image is Mat served)
         {
+            Targets.DecodeGeometry? geometry = sample.ServedGeometry;
+            sample.ServedGeometry = null;
+            StartTargets(sample, schema, geometry, served.Size());
             return ToTarget(served, sample);
         }
 
@@ -86,13 +101,14 @@ internal sealed class ImageCache
         DecodedImageStore store = sample.Batch.Epoch.Dataset.Cache;
         // Also a hit when the bytes were read because an earlier visit of the sample (the epoch before) was still
         // being decoded at read time, but has since stored it.
-        Mat? cached = store.TryLoad(index);
+        Mat? cached = store.TryLoad(index, out Targets.DecodeGeometry? decode);
         if (cached is null)
         {
-            cached = _decoder.Decode(sample.Bytes!.Span, sample.Info.Id);
+            decode = schema is null ? null : new Targets.DecodeGeometry();
+            cached = _decoder.Decode(sample.Bytes!.Span, sample.Info.Id, null, decode);
             try
             {
-                store.Store(index, cached);
+                store.Store(index, cached, decode);
             }
             catch
             {
@@ -103,6 +119,7 @@ internal sealed class ImageCache
 
         try
         {
+            StartTargets(sample, schema, decode, cached.Size());
             return ToTarget(cached, sample);
         }
         catch
@@ -112,7 +129,17 @@ internal sealed class ImageCache
         }
     }
 
-    /// <summary>The cached image itself, or a new one resized from it (the cached one then disposed).</summary>
+    /// <summary>Starts the sample's targets from the geometry of the decode that gave its cached pixels (nothing without a schema).</summary>
+    private void StartTargets(ImageSample sample, Targets.TargetSchema? schema, Targets.DecodeGeometry? decode, Size cached)
+    {
+        if (schema is not null)
+        {
+            sample.TargetState = Targets.TargetState.Start(sample.Info!, schema, _targets, decode
+                ?? throw new InvalidOperationException($"The decoded-image cache has no decode geometry for {sample}."), cached);
+        }
+    }
+
+    /// <summary>The cached image itself, or a new one resized from it (the cached one then disposed); the sample's targets take the same step.</summary>
     private Mat ToTarget(Mat cached, ImageSample sample)
     {
         Size size = cached.Size();
@@ -124,7 +151,9 @@ internal sealed class ImageCache
             return cached;
         }
 
-        return ImageDecoder.ResizeRegion(cached, region, _target, _interpolation, "cached");
+        Mat resized = ImageDecoder.ResizeRegion(cached, region, _target, _interpolation, "cached");
+        sample.TargetState?.Apply(Targets.Affine2D.RegionTo(region, _target.Width, _target.Height), _target, _interpolation == Interpolation.Nearest);
+        return resized;
     }
 
     /// <summary>

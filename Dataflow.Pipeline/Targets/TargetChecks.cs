@@ -29,11 +29,6 @@ internal static class TargetChecks
             return $"Batch augmentation [0] {ImageSample.Describe(options.BatchAugmentations[0])} mixes rows, which is not defined for {kinds}: remove it from {nameof(PipelineOptions.BatchAugmentations)} for this dataset.";
         }
 
-        if (options.Cache is not null)
-        {
-            return $"The decoded-image cache ({nameof(PipelineOptions.Cache)}) does not keep targets' geometry yet, and the dataset has {kinds}: leave it unset for this dataset.";
-        }
-
         foreach (ImagePipeline.UserStage stage in userStages)
         {
             if (stage.Position != StagePosition.AfterRead)

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Text;
 
 namespace Dataflow.Samples.Training;
 
@@ -10,8 +11,8 @@ namespace Dataflow.Samples.Training;
 /// several do).
 /// </summary>
 /// <remarks>Loss per image: binary cross-entropy of objectness over every cell, and for the cells that hold an object
-/// squared error of the four box numbers (×<see cref="BoxWeight"/>) and softmax cross-entropy of the class. SGD with
-/// momentum over the batch's mean. Predictions: score = objectness × class probability, then class-agnostic non-maximum
+/// squared error of the four box numbers (×<see cref="BoxWeight"/>) and softmax cross-entropy of the class. Adam (AdamW's
+/// decoupled weight decay) over the batch's mean. Predictions: score = objectness × class probability, then class-agnostic non-maximum
 /// suppression.</remarks>
 public sealed class GridDetector
 {
@@ -22,9 +23,12 @@ public sealed class GridDetector
     public const float BoxWeight = 5f;
 
     private const int Patch = 3 * CellSize;
+    private const string Magic = "DFGRIDDET1";
     private readonly int _channels, _width, _height, _columns, _rows, _inputs, _hidden, _outputs;
     private readonly float[] _w1, _b1, _w2, _b2;
-    private readonly float[] _g1, _gb1, _g2, _gb2, _v1, _vb1, _v2, _vb2;
+    private readonly float[] _g1, _gb1, _g2, _gb2;
+    private readonly float[] _v1, _vb1, _v2, _vb2, _s1, _sb1, _s2, _sb2; // Adam's first and second moments
+    private int _steps;
     private readonly float[] _x, _z, _o, _go, _gz;
 
     /// <summary>Creates a detector with seeded random weights.</summary>
@@ -55,6 +59,7 @@ public sealed class GridDetector
         _b2[0] = -2f; // most cells hold no object: start near their rate
         (_g1, _gb1, _g2, _gb2) = (new float[_w1.Length], new float[_hidden], new float[_w2.Length], new float[_outputs]);
         (_v1, _vb1, _v2, _vb2) = (new float[_w1.Length], new float[_hidden], new float[_w2.Length], new float[_outputs]);
+        (_s1, _sb1, _s2, _sb2) = (new float[_w1.Length], new float[_hidden], new float[_w2.Length], new float[_outputs]);
         _x = new float[_inputs];
         _z = new float[_hidden];
         _o = new float[_outputs];
@@ -65,15 +70,109 @@ public sealed class GridDetector
     /// <summary>Object classes.</summary>
     public int Classes { get; }
 
+    /// <summary>Hidden units of the head.</summary>
+    public int Hidden => _hidden;
+
+    /// <summary>What the file the detector was loaded from says beside the weights (how its inputs were made, its class names); empty for a new one.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Writes the detector (shape, hidden units, weights, then <paramref name="metadata"/>) to <paramref name="stream"/>;
+    /// <see cref="Load"/> reads it back exactly.
+    /// </summary>
+    public void Save(Stream stream, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        foreach (int value in (ReadOnlySpan<int>)[_channels, _width, _height, Classes, _hidden])
+        {
+            writer.Write(value);
+        }
+
+        foreach (float[] weights in new[] { _w1, _b1, _w2, _b2 })
+        {
+            foreach (float w in weights)
+            {
+                writer.Write(w);
+            }
+        }
+
+        writer.Write(metadata?.Count ?? 0);
+        foreach ((string key, string value) in metadata ?? new Dictionary<string, string>())
+        {
+            writer.Write(key);
+            writer.Write(value);
+        }
+    }
+
+    /// <summary>Reads a detector written by <see cref="Save"/> (its optimizer state starts at zero).</summary>
+    /// <exception cref="InvalidDataException">The stream is not a detector file, or is cut short.</exception>
+    public static GridDetector Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (reader.ReadString() != Magic)
+            {
+                throw new InvalidDataException("not a detector file written by train-detect --save (wrong header)");
+            }
+
+            int channels = reader.ReadInt32(), width = reader.ReadInt32(), height = reader.ReadInt32(), classes = reader.ReadInt32(), hidden = reader.ReadInt32();
+            if (channels is < 1 or > 4 || width is < 1 or > 4096 || height is < 1 or > 4096 || classes is < 1 or > 100_000 || hidden is < 1 or > 4096)
+            {
+                throw new InvalidDataException($"implausible shape: {channels} channels, {width}x{height}, {classes} classes, {hidden} hidden");
+            }
+
+            var model = new GridDetector(channels, width, height, classes, hidden, seed: 0);
+            foreach (float[] weights in new[] { model._w1, model._b1, model._w2, model._b2 })
+            {
+                for (int i = 0; i < weights.Length; i++)
+                {
+                    weights[i] = reader.ReadSingle();
+                }
+            }
+
+            int entries = reader.ReadInt32();
+            if (entries is < 0 or > 1000)
+            {
+                throw new InvalidDataException($"implausible metadata count {entries}");
+            }
+
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (int i = 0; i < entries; i++)
+            {
+                metadata[reader.ReadString()] = reader.ReadString();
+            }
+
+            model.Metadata = metadata;
+            if (stream.CanSeek && stream.Position != stream.Length)
+            {
+                throw new InvalidDataException($"{stream.Length - stream.Position} bytes past the weights");
+            }
+
+            return model;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("the detector file is cut short", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+    }
+
     /// <summary>The image shape the detector takes, [C, H, W].</summary>
     public int[] InputShape => [_channels, _height, _width];
 
-    /// <summary>One SGD step over a batch; returns the batch's summed loss.</summary>
+    /// <summary>One Adam step over a batch; returns the batch's summed loss.</summary>
     /// <param name="images">[N, C, H, W] pixels.</param>
     /// <param name="boxes">Per row its boxes as xyxy tensor pixels.</param>
     /// <param name="classes">Per row its boxes' classes.</param>
     /// <param name="learningRate">Step size.</param>
-    /// <param name="momentum">SGD momentum.</param>
+    /// <param name="momentum">Adam's β1.</param>
     /// <param name="weightDecay">L2 penalty on the weights.</param>
     public double TrainStep(ReadOnlySpan<float> images, IReadOnlyList<float[]> boxes, IReadOnlyList<int[]> classes, float learningRate, float momentum, float weightDecay)
     {
@@ -123,10 +222,11 @@ public sealed class GridDetector
         }
 
         float scale = 1f / Math.Max(1, n);
-        Step(_w1, _g1, _v1, scale, learningRate, momentum, weightDecay);
-        Step(_b1, _gb1, _vb1, scale, learningRate, momentum, 0);
-        Step(_w2, _g2, _v2, scale, learningRate, momentum, weightDecay);
-        Step(_b2, _gb2, _vb2, scale, learningRate, momentum, 0);
+        _steps++;
+        Step(_w1, _g1, _v1, _s1, scale, learningRate, momentum, weightDecay, _steps);
+        Step(_b1, _gb1, _vb1, _sb1, scale, learningRate, momentum, 0, _steps);
+        Step(_w2, _g2, _v2, _s2, scale, learningRate, momentum, weightDecay, _steps);
+        Step(_b2, _gb2, _vb2, _sb2, scale, learningRate, momentum, 0, _steps);
         return loss;
     }
 
@@ -265,13 +365,18 @@ public sealed class GridDetector
         }
     }
 
-    private static void Step(float[] weights, float[] gradient, float[] velocity, float scale, float learningRate, float momentum, float weightDecay)
+    /// <summary>One Adam step (β1 = <paramref name="momentum"/>, β2 = 0.999, bias-corrected) with decoupled weight decay (AdamW).</summary>
+    private static void Step(float[] weights, float[] gradient, float[] first, float[] second, float scale, float learningRate, float momentum, float weightDecay, int step)
     {
+        const float Beta2 = 0.999f, Epsilon = 1e-8f;
+        float c1 = 1 - MathF.Pow(momentum, step), c2 = 1 - MathF.Pow(Beta2, step);
         for (int i = 0; i < weights.Length; i++)
         {
-            float g = gradient[i] * scale + weightDecay * weights[i];
-            velocity[i] = momentum * velocity[i] + g;
-            weights[i] -= learningRate * velocity[i];
+            float g = gradient[i] * scale;
+            first[i] = momentum * first[i] + (1 - momentum) * g;
+            second[i] = Beta2 * second[i] + (1 - Beta2) * g * g;
+            float m = c1 > 0 ? first[i] / c1 : first[i];
+            weights[i] -= learningRate * (m / (MathF.Sqrt(second[i] / c2) + Epsilon) + weightDecay * weights[i]);
         }
     }
 
