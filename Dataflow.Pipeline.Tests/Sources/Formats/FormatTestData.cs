@@ -133,7 +133,7 @@ internal static class FormatTestData
             ["labelKey"] = labelKey,
             ["packed"] = packed,
             ["records"] = records,
-        }));
+        }, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         try
         {
             Run(python, Path.Combine(AppContext.BaseDirectory, "Sources", "Formats", "tfrecord_write.py"), spec);

@@ -86,7 +86,7 @@ def main():
                 # SetInParent: an empty list is written as TensorFlow writes it, a present but empty list.
                 if "float" in value:
                     features[key].float_list.SetInParent()
-                    features[key].float_list.value.extend(value["float"])
+                    features[key].float_list.value.extend(float(v) for v in value["float"])
                 elif "int64" in value:
                     features[key].int64_list.SetInParent()
                     features[key].int64_list.value.extend(value["int64"])
