@@ -127,12 +127,13 @@ public sealed class BoundingBoxes
     }
 
     /// <summary>
-    /// The class of the largest box by area (a box whose <c>iscrowd</c> field is 1 only when there is no other), or
-    /// <paramref name="none"/> when there are no boxes: the per-image label of a detection sample, as the detection sources give it.
+    /// The class of the largest box by area (a box whose <paramref name="demoted"/> field is 1, COCO's <c>iscrowd</c> or VOC's
+    /// <c>difficult</c>, only when there is no other), or <paramref name="none"/> when there are no boxes: the per-image label of
+    /// a detection sample, as every detection source gives it (the first of equal boxes).
     /// </summary>
-    internal int LargestClass(int none)
+    internal int LargestClass(int none, string demoted = "iscrowd")
     {
-        ReadOnlySpan<int> crowd = _fields.TryGetValue("iscrowd", out int[]? flags) ? flags : default;
+        ReadOnlySpan<int> crowd = _fields.TryGetValue(demoted, out int[]? flags) ? flags : default;
         int best = none;
         bool bestCrowd = true;
         float area = -1;

@@ -40,6 +40,9 @@ namespace Dataflow.Pipeline.Sources;
 /// </remarks>
 public sealed class ShardSampleSource : ISampleSource, IDisposable
 {
+    /// <summary>The name of the extra class of a detection set's images without boxes (the last of <see cref="SampleSet.ClassNames"/>).</summary>
+    public const string NoObjectClass = "(no object)";
+
     private readonly ShardSourceOptions _options;
     private readonly List<IObjectStore> _stores = [];
     private readonly ShardStreamCounters _counters = new();
@@ -87,7 +90,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
         _shards = 0;
         var ignored = new List<IgnoredEntry>();
-        var found = new List<(ShardMember Member, string Id, int? ClassIndex, string? ClassName, string? Text)>();
+        var found = new List<(ShardMember Member, string Id, int? ClassIndex, string? ClassName, string? Text, string? Json)>();
         IReadOnlyList<string>? indexClasses = null;
         foreach (string root in roots)
         {
@@ -107,7 +110,23 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             }
         }
 
-        IReadOnlyList<string> classNames = _options.ClassNames ?? indexClasses ?? DeriveClassNames(found);
+        // A json field with boxes (ShardBoxes) makes the sample's boxes its targets; a class field is then optional.
+        var boxes = new Targets.BoundingBoxes?[found.Count];
+        int largestBoxClass = -1;
+        for (int i = 0; i < found.Count; i++)
+        {
+            if (ShardBoxes.HasBoxes(found[i].Json))
+            {
+                boxes[i] = ShardBoxes.Parse(found[i].Json!, found[i].Id);
+                foreach (int c in boxes[i]!.Classes)
+                {
+                    largestBoxClass = Math.Max(largestBoxClass, c);
+                }
+            }
+        }
+
+        bool detection = boxes.Any(b => b is not null);
+        IReadOnlyList<string> classNames = _options.ClassNames ?? indexClasses ?? DeriveClassNames(found, largestBoxClass);
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < classNames.Count; i++)
         {
@@ -116,8 +135,18 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
         var samples = new List<SampleInfo>(found.Count);
         bool withText = false;
-        foreach (var (member, id, classIndex, className, text) in found)
+        for (int i = 0; i < found.Count; i++)
         {
+            var (member, id, classIndex, className, text, _) = found[i];
+            ReadOnlySpan<int> boxClasses = boxes[i] is { } own ? own.Classes : default;
+            for (int k = 0; k < boxClasses.Length; k++)
+            {
+                if (boxClasses[k] >= classNames.Count)
+                {
+                    throw new InvalidDataException($"The sample '{id}' has box {k} of class {boxClasses[k]} in its json field, outside the {classNames.Count} classes (0..{classNames.Count - 1}).");
+                }
+            }
+
             int label;
             if (className is not null)
             {
@@ -131,6 +160,11 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             {
                 label = index;
             }
+            else if (classIndex is null && boxes[i] is { } sampleBoxes)
+            {
+                // As the detection sources: the class of the largest box, or the extra class of the images without any.
+                label = sampleBoxes.LargestClass(classNames.Count);
+            }
             else
             {
                 ignored.Add(new IgnoredEntry(id, $"class index {classIndex} is not one of the {classNames.Count} classes (0..{classNames.Count - 1})"));
@@ -138,7 +172,11 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             }
 
             withText |= text is not null;
-            samples.Add(new SampleInfo(samples.Count, id, label) { State = member, Targets = text is null ? null : new Targets.SampleTargets { Text = text } });
+            samples.Add(new SampleInfo(samples.Count, id, label)
+            {
+                State = member,
+                Targets = text is null && boxes[i] is null ? null : new Targets.SampleTargets { Text = text, Boxes = detection ? boxes[i] ?? Targets.BoundingBoxes.Empty : null },
+            });
         }
 
         if (samples.Count == 0)
@@ -146,8 +184,9 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             throw new InvalidDataException($"The shard location(s) '{string.Join("', '", roots)}' hold no usable samples ({ignored.Count} entries ignored{(ignored.Count > 0 ? ", first: " + ignored[0].Path + ": " + ignored[0].Reason : "")}).");
         }
 
-        // A sample's txt or json field is its text, carried beside the image untouched (Targets.Text).
-        return new SampleSet(classNames, samples, ignored) { TargetSchema = withText ? new Targets.TargetSchema(Targets.TargetKinds.Text, classNames) : null };
+        // A sample's txt or json field is its text, carried beside the image untouched (Targets.Text); a json field's boxes are its boxes.
+        Targets.TargetKinds kinds = (withText ? Targets.TargetKinds.Text : 0) | (detection ? Targets.TargetKinds.Boxes : 0);
+        return new SampleSet(detection ? [.. classNames, NoObjectClass] : classNames, samples, ignored) { TargetSchema = kinds == 0 ? null : new Targets.TargetSchema(kinds, classNames) };
     }
 
     /// <inheritdoc />
@@ -236,7 +275,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
     /// <summary>Disposes the stores opened by discovery.</summary>
     public void Dispose() => ObjectReads.DisposeAll(_stores);
 
-    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, ShardSelection selection, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, ShardSelection selection, List<(ShardMember, string, int?, string?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         (IObjectStore store, string prefix) = (location.Store, location.Prefix);
         var listed = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -304,7 +343,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
     /// <summary>Discovers the shards of one location (from its index, or by scanning); adds each key it reads to <paramref name="read"/>.</summary>
     private async Task<IReadOnlyList<string>?> DiscoverShardsAsync(IObjectStore store, string prefix, string indexKey, Dictionary<string, long> listed,
-        HashSet<string>? selected, HashSet<string> read, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+        HashSet<string>? selected, HashSet<string> read, List<(ShardMember, string, int?, string?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         if (_options.UseIndex && listed.ContainsKey(indexKey))
         {
@@ -331,7 +370,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
                 foreach (ShardMemberEntry m in shard.Members)
                 {
-                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, m.Length), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null, m.Text));
+                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, m.Length), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null, m.Text, m.Text));
                 }
             }
 
@@ -398,7 +437,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
         }
     }
 
-    private static async Task ScanAsync(IObjectStore store, string key, int shard, long size, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    private static async Task ScanAsync(IObjectStore store, string key, int shard, long size, List<(ShardMember, string, int?, string?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         string where = store.Describe(key);
         (List<ScannedSample> samples, List<IgnoredEntry> passed) scan;
@@ -417,11 +456,11 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
         foreach (ScannedSample s in scan.samples)
         {
             // A member above MaxMemberBytes is found like any other, and refused when it is read (per the error policy).
-            found.Add((new ShardMember(store, key, shard, s.Offset, s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName, s.Text));
+            found.Add((new ShardMember(store, key, shard, s.Offset, s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName, s.Text, s.Json));
         }
     }
 
-    private static List<string> DeriveClassNames(List<(ShardMember, string, int? ClassIndex, string? ClassName, string?)> found)
+    private static List<string> DeriveClassNames(List<(ShardMember, string, int? ClassIndex, string? ClassName, string?, string?)> found, int largestBoxClass)
     {
         var names = found.Where(f => f.ClassName is not null).Select(f => f.ClassName!).Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToList();
         if (names.Count > 0)
@@ -429,7 +468,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             return names;
         }
 
-        int max = found.Select(f => f.ClassIndex ?? -1).DefaultIfEmpty(-1).Max();
+        int max = Math.Max(largestBoxClass, found.Select(f => f.ClassIndex ?? -1).DefaultIfEmpty(-1).Max());
         return [.. Enumerable.Range(0, max + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     }
 }
