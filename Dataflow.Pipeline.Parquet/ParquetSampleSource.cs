@@ -25,6 +25,12 @@ namespace Dataflow.Pipeline.Sources;
 /// fails with an <see cref="InvalidDataException"/> naming the file (and the row, for a label outside the classes). A
 /// row without a label (null, or -1 as Hugging Face writes for unlabelled rows) is listed in
 /// <see cref="SampleSet.Ignored"/>.</para>
+/// <para>Object detection: a file with the column <see cref="ParquetSourceOptions.ObjectsColumn"/> (<c>objects</c>: a
+/// struct of lists <c>{bbox, category, id, iscrowd, area}</c> or a list of such structs, as the Hugging Face detection
+/// sets have it) is read as a detection set: each row's boxes (in <see cref="ParquetSourceOptions.ObjectsBoxFormat"/>,
+/// COCO's xywh pixels by default) and classes (the <c>category</c> <c>ClassLabel</c>'s names) are its targets, its label
+/// the class of its largest box, or <see cref="NoObjectClass"/> for a row without boxes. A malformed box or category
+/// fails discovery naming the file, the row and the object.</para>
 /// <para>The row group is the unit that is read: a sample's read reads its row group's image column (one ranged read
 /// from object storage), and the row group's other images are held, each until its own read takes it, within
 /// <see cref="ParquetSourceOptions.RowGroupCacheBytes"/>. Read with <see cref="ShardShufflePlanner"/> (row groups as

@@ -20,7 +20,10 @@ namespace Dataflow.Pipeline.Sources;
 /// <para>A sample's image field is the first member whose extension is an image type (<c>jpg</c>, <c>png</c>,
 /// <c>webp</c>, ...); its class is the <c>class</c> field (a class name, UTF-8 text) or else the <c>cls</c> field (the
 /// class index as decimal text); its text is the <c>txt</c> field, else the <c>json</c> field (UTF-8, carried untouched
-/// as <see cref="Targets.SampleTargets.Text"/>, the set's <see cref="SampleSet.TargetSchema"/> then saying so). Samples
+/// as <see cref="Targets.SampleTargets.Text"/>, the set's <see cref="SampleSet.TargetSchema"/> then saying so); a json
+/// field with <c>boxes</c> (torchvision's detection target: <c>boxes</c>, <c>labels</c>, <c>box_format</c>, <c>iscrowd</c>)
+/// gives the sample's boxes, and then its class field is optional (its label is then the class of its largest box, or
+/// <see cref="NoObjectClass"/>); a malformed box fails discovery naming the sample and the box. Samples
 /// without an image or a class, or with a class that is not one of the
 /// classes, are listed in <see cref="SampleSet.Ignored"/> with the reason, as are a key with two images or class
 /// fields that disagree (both named), a member whose name leaves the shard, and every file of the location that is

@@ -5,8 +5,9 @@ namespace Dataflow.Pipeline.Sources;
 /// <summary>
 /// The fields of a <c>tf.train.Example</c> the TFRecord source reads, parsed with Google.Protobuf's
 /// <see cref="CodedInputStream"/> straight from the record's bytes (hand-written for the few messages of
-/// <c>example.proto</c> and <c>feature.proto</c>: Example, Features, its map entries, Feature, BytesList, Int64List):
-/// where the image's bytes lie inside the record (never copied here) and the label.
+/// <c>example.proto</c> and <c>feature.proto</c>: Example, Features, its map entries, Feature, BytesList, FloatList, Int64List):
+/// where the image's bytes lie inside the record (never copied here), the label, and the TF Object Detection API's
+/// object features when asked for.
 /// </summary>
 internal static class TFExample
 {

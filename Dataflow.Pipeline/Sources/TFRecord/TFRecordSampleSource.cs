@@ -24,6 +24,12 @@ namespace Dataflow.Pipeline.Sources;
 /// <see cref="TFRecordSourceOptions.MaxRecordBytes"/> or data that is not an Example fails discovery with an
 /// <see cref="InvalidDataException"/> naming the file, the record's number and its offset. A record without the image
 /// or the label feature is listed in <see cref="SampleSet.Ignored"/>.</para>
+/// <para>Object detection: a set whose records carry the TF Object Detection API's features
+/// (<c>image/object/bbox/xmin|ymin|xmax|ymax</c>, normalized; <c>image/object/class/label</c>, numbered from
+/// <see cref="TFRecordSourceOptions.ObjectLabelBase"/>; <c>image/object/class/text</c> naming the classes;
+/// <c>image/height</c> and <c>image/width</c>, checked) gives each record's boxes as its targets, its label the class of
+/// its largest box, or <see cref="NoObjectClass"/> for a record without boxes; a malformed list fails discovery naming
+/// the file, the record and the object. A gzip-compressed file is refused saying so.</para>
 /// <para>A sample's read is one positional read (or ranged GET) of its record, whose CRCs are checked again; a sample's
 /// id is the file followed by <c>#</c> and the record's number (<c>/data/train.tfrecord#12</c>). With
 /// <see cref="ShardShufflePlanner"/> the files are the shards. The source owns the stores it opened: dispose it after
