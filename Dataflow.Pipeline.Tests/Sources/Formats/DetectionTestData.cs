@@ -213,4 +213,99 @@ internal static class DetectionTestData
             }
         }
     }
+
+    /// <summary>A COCO folder: annotations/instances_train.json (categories 1..3) and the images in train/.</summary>
+    public static string WriteCoco(string folder, IReadOnlyList<DetectionImage> images)
+    {
+        string train = Path.Combine(folder, "train");
+        Directory.CreateDirectory(train);
+        Directory.CreateDirectory(Path.Combine(folder, "annotations"));
+        int annotation = 1;
+        var json = new Dictionary<string, object>
+        {
+            ["images"] = images.Select((image, i) => new Dictionary<string, object> { ["id"] = i + 1, ["file_name"] = image.Name + ".png", ["width"] = image.Width, ["height"] = image.Height }).ToArray(),
+            ["annotations"] = images.SelectMany((image, i) => Enumerable.Range(0, image.Count).Select(k => new Dictionary<string, object>
+            {
+                ["id"] = annotation++, ["image_id"] = i + 1, ["category_id"] = image.Classes[k] + 1, ["bbox"] = Xywh(image, k),
+                ["area"] = Xywh(image, k)[2] * Xywh(image, k)[3], ["iscrowd"] = 0,
+            })).ToArray(),
+            ["categories"] = Classes.Select((name, c) => new Dictionary<string, object> { ["id"] = c + 1, ["name"] = name }).ToArray(),
+        };
+        foreach (DetectionImage image in images)
+        {
+            File.Copy(image.Path, Path.Combine(train, image.Name + ".png"));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "annotations", "instances_train.json"), JsonSerializer.Serialize(json));
+        return folder;
+    }
+
+    /// <summary>A YOLO folder: data.yaml, images/train/ and a label file per image with boxes (the negative has none).</summary>
+    public static string WriteYolo(string folder, IReadOnlyList<DetectionImage> images)
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "images", "train"));
+        Directory.CreateDirectory(Path.Combine(folder, "labels", "train"));
+        File.WriteAllText(Path.Combine(folder, "data.yaml"), "path: .\ntrain: images/train\nnames: [cat, dog, eel]\n");
+        foreach (DetectionImage image in images)
+        {
+            File.Copy(image.Path, Path.Combine(folder, "images", "train", image.Name + ".png"));
+            if (image.Count == 0)
+            {
+                continue;
+            }
+
+            // As Ultralytics' converters write them: %g, 6 significant digits.
+            string G(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+            IEnumerable<string> lines = Enumerable.Range(0, image.Count).Select(k =>
+            {
+                int[] b = image.Boxes[(4 * k)..(4 * k + 4)];
+                return $"{image.Classes[k]} {G((b[0] + b[2]) / 2.0 / image.Width)} {G((b[1] + b[3]) / 2.0 / image.Height)} {G((double)(b[2] - b[0]) / image.Width)} {G((double)(b[3] - b[1]) / image.Height)}";
+            });
+            File.WriteAllLines(Path.Combine(folder, "labels", "train", image.Name + ".txt"), lines);
+        }
+
+        return folder;
+    }
+
+    /// <summary>A VOC folder: Annotations/*.xml (1-based pixel numbers, both ends inside the box) and JPEGImages/.</summary>
+    public static string WriteVoc(string folder, IReadOnlyList<DetectionImage> images)
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "Annotations"));
+        Directory.CreateDirectory(Path.Combine(folder, "JPEGImages"));
+        foreach (DetectionImage image in images)
+        {
+            File.Copy(image.Path, Path.Combine(folder, "JPEGImages", image.Name + ".png"));
+            string objects = string.Concat(Enumerable.Range(0, image.Count).Select(k =>
+                $"<object><name>{Classes[image.Classes[k]]}</name><difficult>0</difficult><bndbox><xmin>{image.Boxes[4 * k] + 1}</xmin><ymin>{image.Boxes[4 * k + 1] + 1}</ymin><xmax>{image.Boxes[4 * k + 2]}</xmax><ymax>{image.Boxes[4 * k + 3]}</ymax></bndbox></object>"));
+            File.WriteAllText(Path.Combine(folder, "Annotations", image.Name + ".xml"),
+                $"<annotation><filename>{image.Name}.png</filename><size><width>{image.Width}</width><height>{image.Height}</height><depth>3</depth></size>{objects}</annotation>");
+        }
+
+        return folder;
+    }
+
+    /// <summary>A WebDataset shard made by GNU tar from key.png and key.json (torchvision's target: boxes in xyxy pixels, labels).</summary>
+    public static string WriteShard(string folder, IReadOnlyList<DetectionImage> images)
+    {
+        string members = folder + "-members";
+        Directory.CreateDirectory(members);
+        Directory.CreateDirectory(folder);
+        var names = new List<string>();
+        foreach (DetectionImage image in images)
+        {
+            File.Copy(image.Path, Path.Combine(members, image.Name + ".png"));
+            File.WriteAllText(Path.Combine(members, image.Name + ".json"), JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["boxes"] = Enumerable.Range(0, image.Count).Select(k => image.Boxes[(4 * k)..(4 * k + 4)]).ToArray(),
+                ["labels"] = image.Classes,
+                ["source"] = image.Name,
+            }));
+            names.Add(image.Name + ".png");
+            names.Add(image.Name + ".json");
+        }
+
+        string shard = Path.Combine(folder, "shard-000000.tar");
+        FormatTestData.Run("tar", ["--format=gnu", "-cf", shard, "-C", members, .. names]);
+        return shard;
+    }
 }

@@ -10,7 +10,8 @@ namespace Dataflow.Pipeline.Sources;
 /// </summary>
 /// <remarks><c>boxes</c> are four numbers each, in <c>box_format</c> (one of <see cref="BoxFormat.Names"/>; <c>xyxy</c> pixels,
 /// torchvision's, when absent); <c>labels</c> one class index per box, into the dataset's classes; <c>iscrowd</c> (0 or 1 per box)
-/// is optional. Other keys are passed over (the whole text is the sample's text too).</remarks>
+/// is optional, and so is <c>fields</c>, more integer fields of one value per box (<c>{"difficult": [0, 1]}</c>). Other keys
+/// are passed over (the whole text is the sample's text too).</remarks>
 internal static class ShardBoxes
 {
     /// <summary>True when <paramref name="json"/> is a JSON object with a <c>boxes</c> key.</summary>
@@ -85,7 +86,21 @@ internal static class ShardBoxes
             k++;
         }
 
-        return n == 0 ? BoundingBoxes.Empty : new BoundingBoxes(coordinates, classes, format, crowd is null ? null : new Dictionary<string, int[]> { ["iscrowd"] = crowd });
+        var fields = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        if (crowd is not null)
+        {
+            fields["iscrowd"] = crowd;
+        }
+
+        if (root.TryGetProperty("fields", out JsonElement more) && more.ValueKind == JsonValueKind.Object)
+        {
+            foreach (JsonProperty field in more.EnumerateObject())
+            {
+                fields[field.Name] = Integers(more, field.Name, n, where, required: false)!;
+            }
+        }
+
+        return n == 0 ? BoundingBoxes.Empty : new BoundingBoxes(coordinates, classes, format, fields);
     }
 
     private static int[]? Integers(JsonElement root, string name, int n, string where, bool required)
@@ -137,6 +152,16 @@ internal static class ShardBoxes
             text.Append(", \"iscrowd\": [").AppendJoin(", ", boxes.Field("iscrowd").ToArray()).Append(']');
         }
 
+        string[] others = [.. boxes.FieldNames.Where(f => f != "iscrowd")];
+        if (others.Length > 0)
+        {
+            text.Append(", \"fields\": {").AppendJoin(", ", others.Select(f => JsonSerializer.Serialize(f, ShardBoxesJson.Default.String) + ": [" + string.Join(", ", boxes.Field(f).ToArray()) + "]")).Append('}');
+        }
+
         return text.Append('}').ToString();
     }
 }
+
+/// <summary>Source-generated JSON for the field names written (trimming- and AOT-safe).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class ShardBoxesJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -130,6 +130,8 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
         bool detection = boxes.Any(b => b is not null);
         IReadOnlyList<string> classNames = _options.ClassNames ?? indexClasses ?? DeriveClassNames(found, largestBoxClass);
+        // The boxes' classes: a detection set's names without the extra class of the images without boxes, when they end with it (as packed).
+        IReadOnlyList<string> boxClassNames = detection && classNames.Count > 0 && classNames[^1] == NoObjectClass ? [.. classNames.Take(classNames.Count - 1)] : classNames;
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < classNames.Count; i++)
         {
@@ -144,9 +146,9 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             ReadOnlySpan<int> boxClasses = boxes[i] is { } own ? own.Classes : default;
             for (int k = 0; k < boxClasses.Length; k++)
             {
-                if (boxClasses[k] >= classNames.Count)
+                if (boxClasses[k] >= boxClassNames.Count)
                 {
-                    throw new InvalidDataException($"The sample '{id}' has box {k} of class {boxClasses[k]} in its json field, outside the {classNames.Count} classes (0..{classNames.Count - 1}).");
+                    throw new InvalidDataException($"The sample '{id}' has box {k} of class {boxClasses[k]} in its json field, outside the {boxClassNames.Count} classes (0..{boxClassNames.Count - 1}).");
                 }
             }
 
@@ -159,14 +161,15 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
                     continue;
                 }
             }
-            else if (classIndex is int index && index < classNames.Count)
+            else if (classIndex is int index && (index < classNames.Count || (index == boxClassNames.Count && boxes[i] is not null)))
             {
+                // In a detection set the index one past the classes is the extra class of the images without boxes (as packed).
                 label = index;
             }
             else if (classIndex is null && boxes[i] is { } sampleBoxes)
             {
                 // As the detection sources: the class of the largest box, or the extra class of the images without any.
-                label = sampleBoxes.LargestClass(classNames.Count);
+                label = sampleBoxes.LargestClass(boxClassNames.Count);
             }
             else
             {
@@ -189,7 +192,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
         // A sample's txt or json field is its text, carried beside the image untouched (Targets.Text); a json field's boxes are its boxes.
         Targets.TargetKinds kinds = (withText ? Targets.TargetKinds.Text : 0) | (detection ? Targets.TargetKinds.Boxes : 0);
-        return new SampleSet(detection ? [.. classNames, NoObjectClass] : classNames, samples, ignored) { TargetSchema = kinds == 0 ? null : new Targets.TargetSchema(kinds, classNames) };
+        return new SampleSet(detection ? [.. boxClassNames, NoObjectClass] : classNames, samples, ignored) { TargetSchema = kinds == 0 ? null : new Targets.TargetSchema(kinds, boxClassNames) };
     }
 
     /// <inheritdoc />
