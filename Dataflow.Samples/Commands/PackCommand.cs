@@ -6,8 +6,8 @@ using Dataflow.Samples.Output;
 namespace Dataflow.Samples.Commands;
 
 /// <summary>
-/// <c>pack</c>: class folders into tar shards (WebDataset layout) of a target size with a <c>dataset-index.json</c>
-/// beside them; the same input gives the same bytes.
+/// <c>pack</c>: class folders, or a detection dataset with its boxes (a <c>json</c> member per sample), into tar shards
+/// (WebDataset layout) of a target size with a <c>dataset-index.json</c> beside them; the same input gives the same bytes.
 /// </summary>
 public static class PackCommand
 {
@@ -15,7 +15,7 @@ public static class PackCommand
     public static Command Create(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var data = new Option<string?>("--data") { Description = "Dataset root with one sub-folder per class. Default: the embedded handwritten digits.", HelpName = "DIR" };
+        var data = new Option<string?>("--data") { Description = "Dataset root with one sub-folder per class, or a COCO detection dataset (its boxes are packed too). Default: the embedded handwritten digits.", HelpName = "DIR" };
         var output = new Option<string>("--out") { Description = "Folder to write the shards and the index into (created; must hold no shards yet).", HelpName = "DIR", Required = true };
         var shardBytes = new Option<long>("--shard-bytes") { Description = "Target shard size in bytes.", DefaultValueFactory = _ => new PackOptions().TargetShardBytes, HelpName = "BYTES" }
             .Require<Option<long>, long>(v => v >= 4096, "must be at least 4096");
@@ -28,15 +28,19 @@ public static class PackCommand
         command.SetAction((parse, cancellationToken) =>
         {
             DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(data), environment);
-            if (!dataset.IsLocalFolder)
+            // A detection dataset of local image files (COCO) is packed with its boxes; the other forms are shards or records already.
+            bool detection = !dataset.IsLocalFolder && dataset.Detected is { IsRemote: false, Form: not (DatasetForm.ClassFolders or DatasetForm.Shards or DatasetForm.Parquet or DatasetForm.TFRecord) };
+            if (!dataset.IsLocalFolder && !detection)
             {
-                throw dataset.OnlyFolders("pack");
+                throw new UsageException($"--data: pack reads a folder of class folders or a detection dataset (COCO) on local disk; '{dataset.Root}' is {dataset.Detected?.Description ?? dataset.Root}.");
             }
 
             int? shuffleSeed = parse.GetValue(seed);
             var options = new PackOptions { TargetShardBytes = parse.GetValue(shardBytes), Shuffle = shuffleSeed is not null, Seed = shuffleSeed ?? 0 };
             string outFolder = Path.GetFullPath(parse.GetValue(output)!);
-            ShardIndex index = ShardWriter.Pack([dataset.Root], outFolder, options, cancellationToken);
+            ShardIndex index = detection
+                ? ShardWriter.PackDataset(dataset.CreateSource(), [dataset.Root], outFolder, options, cancellationToken)
+                : ShardWriter.Pack([dataset.Root], outFolder, options, cancellationToken);
             long bytes = index.Shards.Sum(s => s.Bytes);
             string indexFile = Path.Combine(outFolder, ShardIndex.FileName);
             if (parse.GetValue(json))
