@@ -15,24 +15,24 @@ public static class PackCommand
     public static Command Create(CommandEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var data = new Option<string?>("--data") { Description = "Dataset root with one sub-folder per class, or a COCO detection dataset (its boxes are packed too). Default: the embedded handwritten digits.", HelpName = "DIR" };
+        var data = new Option<string?>("--data") { Description = "Dataset root with one sub-folder per class, or a COCO, YOLO or VOC detection dataset (its boxes are packed too). Default: the embedded handwritten digits.", HelpName = "DIR" };
         var output = new Option<string>("--out") { Description = "Folder to write the shards and the index into (created; must hold no shards yet).", HelpName = "DIR", Required = true };
         var shardBytes = new Option<long>("--shard-bytes") { Description = "Target shard size in bytes.", DefaultValueFactory = _ => new PackOptions().TargetShardBytes, HelpName = "BYTES" }
             .Require<Option<long>, long>(v => v >= 4096, "must be at least 4096");
         var seed = new Option<int?>("--shuffle-seed") { Description = "Shuffle the samples across shards from this seed (default: class-sorted order).", HelpName = "N" };
         var json = JsonOption.Create();
-        var command = new Command("pack", "Pack class folders into tar shards of a target size, with an index (classes; per shard: samples, bytes, SHA-256).")
+        var command = new Command("pack", "Pack class folders, or a COCO, YOLO or VOC dataset with its boxes, into tar shards of a target size, with an index (classes; per shard: samples, bytes, SHA-256).")
         {
             data, output, shardBytes, seed, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             DatasetLocation dataset = DatasetLocation.Resolve(parse.GetValue(data), environment);
-            // A detection dataset of local image files (COCO) is packed with its boxes; the other forms are shards or records already.
-            bool detection = !dataset.IsLocalFolder && dataset.Detected is { IsRemote: false, Form: not (DatasetForm.ClassFolders or DatasetForm.Shards or DatasetForm.Parquet or DatasetForm.TFRecord) };
+            // A detection dataset of local image files is packed with its boxes.
+            bool detection = dataset.Detected is { IsRemote: false, Form: DatasetForm.Coco or DatasetForm.Yolo or DatasetForm.Voc };
             if (!dataset.IsLocalFolder && !detection)
             {
-                throw new UsageException($"--data: pack reads a folder of class folders or a detection dataset (COCO) on local disk; '{dataset.Root}' is {dataset.Detected?.Description ?? dataset.Root}.");
+                throw new UsageException($"--data: pack reads a folder of class folders or a detection dataset (COCO, YOLO, VOC) on local disk; '{dataset.Root}' is {dataset.Detected?.Description ?? dataset.Root}.");
             }
 
             int? shuffleSeed = parse.GetValue(seed);
