@@ -30,6 +30,7 @@ internal static class ParquetObjects
         var boxes = new BoundingBoxes[rows];
         int row = 0;
         using IArrowArrayStream stream = reader.GetRecordBatchReader([group], leaves);
+        // Arrow's C++ reader is synchronous (the ValueTask completes in the call); discovery of the footers is synchronous too.
         while (stream.ReadNextRecordBatchAsync().AsTask().GetAwaiter().GetResult() is RecordBatch batch)
         {
             using (batch)
