@@ -42,6 +42,9 @@ internal sealed class ParquetFile
     /// <summary>Each row group's labels (int.MinValue for null), until discovery has made the samples.</summary>
     public int[][] Labels { get; set; } = [];
 
+    /// <summary>Each row group's boxes (an objects column), until discovery has made the samples; null for a file without one.</summary>
+    public Targets.BoundingBoxes[][]? Boxes { get; set; }
+
     /// <summary>The largest label of any row (-1 when none).</summary>
     public int LargestLabel => Labels.Length == 0 ? -1 : Labels.Max(l => l.Length == 0 ? -1 : l.Max());
 

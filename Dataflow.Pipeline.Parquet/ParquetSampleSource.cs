@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Memory;
+using Dataflow.Pipeline.Targets;
 using ParquetSharp;
 using ParquetSharp.IO;
 
@@ -24,6 +25,12 @@ namespace Dataflow.Pipeline.Sources;
 /// fails with an <see cref="InvalidDataException"/> naming the file (and the row, for a label outside the classes). A
 /// row without a label (null, or -1 as Hugging Face writes for unlabelled rows) is listed in
 /// <see cref="SampleSet.Ignored"/>.</para>
+/// <para>Object detection: a file with the column <see cref="ParquetSourceOptions.ObjectsColumn"/> (<c>objects</c>: a
+/// struct of lists <c>{bbox, category, id, iscrowd, area}</c> or a list of such structs, as the Hugging Face detection
+/// sets have it) is read as a detection set: each row's boxes (in <see cref="ParquetSourceOptions.ObjectsBoxFormat"/>,
+/// COCO's xywh pixels by default) and classes (the <c>category</c> <c>ClassLabel</c>'s names) are its targets, its label
+/// the class of its largest box, or <see cref="NoObjectClass"/> for a row without boxes. A malformed box or category
+/// fails discovery naming the file, the row and the object.</para>
 /// <para>The row group is the unit that is read: a sample's read reads its row group's image column (one ranged read
 /// from object storage), and the row group's other images are held, each until its own read takes it, within
 /// <see cref="ParquetSourceOptions.RowGroupCacheBytes"/>. Read with <see cref="ShardShufflePlanner"/> (row groups as
@@ -35,6 +42,9 @@ namespace Dataflow.Pipeline.Sources;
 /// </remarks>
 public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
 {
+    /// <summary>The name of the extra class of a detection set's images without boxes (the last of <see cref="SampleSet.ClassNames"/>).</summary>
+    public const string NoObjectClass = "(no object)";
+
     /// <summary>The footer's trailing magic.</summary>
     private static ReadOnlySpan<byte> Magic => "PAR1"u8;
 
@@ -99,6 +109,16 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
             namedBy = file;
         }
 
+        if (files.FirstOrDefault(f => f.Boxes is not null) is ParquetFile detection && files.FirstOrDefault(f => f.Boxes is null) is ParquetFile classification)
+        {
+            throw new InvalidDataException($"The Parquet file '{detection.Name}' has an objects column '{_options.ObjectsColumn}' (a detection set) and '{classification.Name}' has none (ParquetSourceOptions.ObjectsColumn): one dataset is one or the other.");
+        }
+
+        if (files.Count > 0 && files[0].Boxes is not null)
+        {
+            return DetectionSet(files, names, ignored);
+        }
+
         int largest = files.Count == 0 ? -1 : files.Max(f => f.LargestLabel);
         names ??= [.. Enumerable.Range(0, largest + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         var samples = new List<SampleInfo>();
@@ -136,6 +156,59 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
         }
 
         return new SampleSet(names, samples, ignored);
+    }
+
+    /// <summary>The samples of files with an objects column: each row's boxes its targets, its label the class of its largest box.</summary>
+    private static SampleSet DetectionSet(List<ParquetFile> files, IReadOnlyList<string>? names, List<IgnoredEntry> ignored)
+    {
+        int largest = -1;
+        foreach (BoundingBoxes boxes in files.SelectMany(f => f.Boxes!).SelectMany(g => g))
+        {
+            foreach (int c in boxes.Classes)
+            {
+                largest = Math.Max(largest, c);
+            }
+        }
+
+        names ??= [.. Enumerable.Range(0, largest + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        var samples = new List<SampleInfo>();
+        int shard = 0;
+        foreach (ParquetFile file in files)
+        {
+            long row = 0;
+            for (int group = 0; group < file.RowGroups.Length; group++, shard++)
+            {
+                BoundingBoxes[] boxes = file.Boxes![group];
+                for (int i = 0; i < boxes.Length; i++, row++)
+                {
+                    ReadOnlySpan<int> classes = boxes[i].Classes;
+                    for (int k = 0; k < classes.Length; k++)
+                    {
+                        if (classes[k] >= names.Count)
+                        {
+                            throw new InvalidDataException($"The Parquet file '{file.Name}' row {row} object {k} has category {classes[k]}, outside the {names.Count} classes (0..{names.Count - 1}).");
+                        }
+                    }
+
+                    string id = file.Name + "#" + row.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    samples.Add(new SampleInfo(samples.Count, id, boxes[i].LargestClass(names.Count))
+                    {
+                        State = new ParquetRow(file, group, i, shard),
+                        Targets = new SampleTargets { Boxes = boxes[i] },
+                    });
+                }
+            }
+
+            file.Labels = [];
+            file.Boxes = [];
+        }
+
+        if (samples.Count == 0)
+        {
+            throw new InvalidDataException($"The Parquet files '{string.Join("', '", files.Select(f => f.Name))}' hold no rows.");
+        }
+
+        return new SampleSet([.. names, NoObjectClass], samples, ignored) { TargetSchema = new TargetSchema(TargetKinds.Boxes, names) };
     }
 
     /// <inheritdoc />
@@ -301,6 +374,16 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
             : new ParquetFileReader(new ManagedRandomAccessFile(stream, leaveOpen: true), properties);
     }
 
+    /// <summary>Arrow's record-batch reader over the file (for its nested objects column), as <see cref="OpenReader"/> opens the column reader.</summary>
+    private static ParquetSharp.Arrow.FileReader OpenArrowReader(ParquetFile file)
+    {
+        using var properties = ReaderProperties.WithMemoryPool(MemoryPool.SystemMemoryPool());
+        properties.EnablePageChecksumVerification();
+        return file.Store is LocalObjectStore
+            ? new ParquetSharp.Arrow.FileReader(file.Name, properties)
+            : new ParquetSharp.Arrow.FileReader(file.OpenStream(), properties, leaveOpen: false);
+    }
+
     private void ReadSchemaAndLabels(ParquetFile file, ParquetFileReader reader)
     {
         using FileMetaData metadata = reader.FileMetaData;
@@ -313,10 +396,12 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
             imageColumn = Array.IndexOf(columns, image);
         }
 
-        int labelColumn = Array.IndexOf(columns, label);
-        if (imageColumn < 0 || labelColumn < 0)
+        int[] objectLeaves = ParquetObjects.Leaves(schema, _options.ObjectsColumn);
+        // A detection set (an objects column) has its classes in its objects: its label column is not read.
+        int labelColumn = objectLeaves.Length > 0 ? -2 : Array.IndexOf(columns, label);
+        if (imageColumn < 0 || labelColumn == -1)
         {
-            string what = imageColumn < 0 && labelColumn < 0 ? $"columns '{image}' and '{label}'" : imageColumn < 0 ? $"image column '{image}' (a struct {{bytes, path}}, or binary)" : $"label column '{label}'";
+            string what = imageColumn < 0 && labelColumn == -1 ? $"columns '{image}' and '{label}'" : imageColumn < 0 ? $"image column '{image}' (a struct {{bytes, path}}, or binary)" : $"label column '{label}'";
             throw new InvalidDataException($"The Parquet file '{file.Name}' has no {what} (ParquetSourceOptions.{(imageColumn < 0 ? "ImageColumn" : "LabelColumn")}); its columns: {string.Join(", ", columns)}.");
         }
 
@@ -330,6 +415,7 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
             file.ImageMaxDefinition = imageDescriptor.MaxDefinitionLevel;
         }
 
+        if (labelColumn >= 0)
         {
             ColumnDescriptor labelDescriptor = schema.Column(labelColumn);
             if (labelDescriptor.PhysicalType is not (PhysicalType.Int32 or PhysicalType.Int64) || labelDescriptor.MaxRepetitionLevel != 0)
@@ -339,11 +425,13 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
         }
 
         file.ImageColumn = imageColumn;
-        file.ClassNames = ClassNamesOf(file, metadata.KeyValueMetadata);
+        file.ClassNames = ClassNamesOf(file, metadata.KeyValueMetadata, objectLeaves.Length > 0);
         int groups = metadata.NumRowGroups;
         file.RowGroups = new int[groups];
         file.FirstRow = new long[groups];
         file.Labels = new int[groups][];
+        file.Boxes = objectLeaves.Length > 0 ? new BoundingBoxes[groups][] : null;
+        using ParquetSharp.Arrow.FileReader? arrow = objectLeaves.Length > 0 ? OpenArrowReader(file) : null;
         long first = 0;
         for (int g = 0; g < groups; g++)
         {
@@ -360,7 +448,16 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
 
             file.RowGroups[g] = checked((int)rows);
             file.FirstRow[g] = first;
-            file.Labels[g] = ReadLabels(file, group, labelColumn, g, (int)rows, first);
+            if (file.Boxes is not null)
+            {
+                file.Boxes[g] = ParquetObjects.Read(arrow!, g, objectLeaves, _options.ObjectsColumn, file.Name, first, _options.ObjectsBoxFormat, (int)rows);
+                file.Labels[g] = new int[rows];
+            }
+            else
+            {
+                file.Labels[g] = ReadLabels(file, group, labelColumn, g, (int)rows, first);
+            }
+
             first += rows;
         }
     }
@@ -421,7 +518,7 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
     }
 
     /// <summary>The label's <c>ClassLabel</c> names from the <c>huggingface</c> metadata, or null when it has none.</summary>
-    private IReadOnlyList<string>? ClassNamesOf(ParquetFile file, IReadOnlyDictionary<string, string> metadata)
+    private IReadOnlyList<string>? ClassNamesOf(ParquetFile file, IReadOnlyDictionary<string, string> metadata, bool objects)
     {
         if (!metadata.TryGetValue("huggingface", out string? json))
         {
@@ -441,6 +538,17 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
                 && imageFeature.TryGetProperty("_type", out JsonElement imageType) && imageType.GetString() is string type && type != "Image")
             {
                 throw new InvalidDataException($"The Parquet file '{file.Name}' declares its column '{_options.ImageColumn}' as a {type} in its huggingface metadata, not an Image.");
+            }
+
+            if (objects)
+            {
+                IReadOnlyList<string>? categories = ParquetObjects.ClassNames(features, _options.ObjectsColumn, file.Name);
+                if (categories is not null && categories.Distinct(StringComparer.Ordinal).Count() != categories.Count)
+                {
+                    throw new InvalidDataException($"The Parquet file '{file.Name}' lists a class name twice in its huggingface metadata ({Quote(categories)}).");
+                }
+
+                return categories;
             }
 
             if (!features.TryGetProperty(_options.LabelColumn, out JsonElement labelFeature) || labelFeature.ValueKind != JsonValueKind.Object

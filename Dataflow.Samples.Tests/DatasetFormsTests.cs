@@ -176,7 +176,7 @@ namespace Dataflow.Samples.Tests
 
             SampleRun run = await SampleRun.RunAsync("pack", "--data", shards, "--out", Path.Combine(output.Root, "again"));
 
-            run.AssertOneLineError($"--data: pack reads a folder of class folders on local disk; '{shards}' is ", ExitCodes.UsageError);
+            run.AssertOneLineError($"--data: pack reads a folder of class folders or a detection dataset (COCO, YOLO, VOC) on local disk; '{shards}' is ", ExitCodes.UsageError);
         }
 
         private static void AssertScan(JsonElement scan, IReadOnlyList<string>? classes, int images)

@@ -154,4 +154,50 @@ public sealed class PackCommandTests
         (await SampleRun.RunAsync("pack", "--data", data.Root)).AssertOneLineError("--out", 2);
         (await SampleRun.RunAsync("index", "--data", SampleRun.AbsentPath("index"))).AssertOneLineError("does not exist", 2);
     }
+
+    [TestMethod]
+    public async Task Pack_CocoDataset_ShardsKeepEveryImagesBoxesAndLabel()
+    {
+        string coco = SampleRun.AbsentPath("pack-coco");
+        using var output = new TempDataset();
+        try
+        {
+            SampleRun made = await SampleRun.RunAsync("make-detection", "--out", coco, "--images", "10", "--canvas", "64x48", "--seed", "4");
+            Assert.AreEqual(0, made.ExitCode, made.Error);
+            string shards = Path.Combine(output.Root, "shards");
+
+            SampleRun run = await SampleRun.RunAsync("pack", "--data", coco, "--out", shards, "--shard-bytes", "8192");
+
+            Assert.AreEqual(0, run.ExitCode, run.Error);
+            SampleSet original = await new CocoSampleSource().DiscoverAsync([coco], CancellationToken.None);
+            using var source = new ShardSampleSource();
+            SampleSet packed = await source.DiscoverAsync([shards], CancellationToken.None);
+            CollectionAssert.AreEqual(original.ClassNames.ToArray(), packed.ClassNames.ToArray());
+            CollectionAssert.AreEqual(original.TargetSchema!.ClassNames.ToArray(), packed.TargetSchema!.ClassNames.ToArray());
+            Assert.HasCount(original.Samples.Count, packed.Samples);
+            var byName = packed.Samples.ToDictionary(s => Path.GetFileName(s.Id), StringComparer.Ordinal);
+            foreach (SampleInfo sample in original.Samples)
+            {
+                SampleInfo copy = byName[Path.GetFileName(sample.Id)];
+                Assert.AreEqual(sample.Label, copy.Label, sample.Id);
+                var size = new OpenCvSharp.Size(64, 48);
+                CollectionAssert.AreEqual(sample.Targets!.Boxes!.ToXyxy(size), copy.Targets!.Boxes!.ToXyxy(size), sample.Id);
+                CollectionAssert.AreEqual(sample.Targets.Boxes.Classes.ToArray(), copy.Targets.Boxes.Classes.ToArray(), sample.Id);
+                CollectionAssert.AreEqual(File.ReadAllBytes(sample.Id), await ReadAsync(source, copy), sample.Id);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(coco))
+            {
+                Directory.Delete(coco, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadAsync(ISampleSource source, SampleInfo sample)
+    {
+        using Dataflow.Pipeline.Memory.PooledBuffer buffer = await source.ReadAsync(sample, new Dataflow.Pipeline.Memory.BufferPool(), CancellationToken.None);
+        return buffer.Array.AsSpan(0, buffer.Length).ToArray();
+    }
 }

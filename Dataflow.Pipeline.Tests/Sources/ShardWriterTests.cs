@@ -1,5 +1,7 @@
 using System.Formats.Tar;
+using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Sources;
+using Dataflow.Pipeline.Tests.Sources.Formats;
 using Dataflow.Pipeline.Tests.Support;
 
 namespace Dataflow.Pipeline.Tests.Sources;
@@ -99,5 +101,50 @@ public sealed class ShardWriterTests
         using var again = new TempDataset();
         ShardIndex index = ShardWriter.Pack([folders.Root], again.Root, new PackOptions { MaxFileBytes = 5000 });
         Assert.AreEqual(5000L, index.Shards.SelectMany(s => s.Members!).Single(m => m.Key == "class1/large").Length);
+    }
+
+    [TestMethod]
+    public async Task PackDataset_CocoYoloVoc_ShardsGiveTheSameLabelsPixelsAndBoxes()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        (string Form, ISampleSource Source, string Root, string Folder, float Tolerance)[] forms =
+        [
+            ("COCO", new CocoSampleSource(), DetectionTestData.WriteCoco(Path.Combine(data.Root, "coco"), images), "train/", 1e-4f),
+            ("YOLO", new YoloSampleSource(), DetectionTestData.WriteYolo(Path.Combine(data.Root, "yolo"), images), "images/train/", 2e-4f),
+            ("VOC", new VocSampleSource(classNames: DetectionTestData.Classes), DetectionTestData.WriteVoc(Path.Combine(data.Root, "voc"), images), "JPEGImages/", 1e-4f),
+        ];
+        foreach (var (form, source, root, folder, tolerance) in forms)
+        {
+            string packed = Path.Combine(data.Root, form + "-shards");
+            ShardIndex index = ShardWriter.PackDataset(source, [root], packed, new PackOptions { TargetShardBytes = 8192 });
+            CollectionAssert.AreEqual(new[] { "cat", "dog", "eel", ShardSampleSource.NoObjectClass }, index.Classes.ToArray(), form);
+            Assert.IsGreaterThan(1, index.Shards.Count, form);
+            var members = index.Shards.SelectMany(s => s.Members!.Select(m => (Shard: s.Name, m.Key))).ToList();
+            string IdOf(int i) => $"{packed}/{members[i].Shard}/{folder}{images[i].Name}.png";
+            // From the index (the boxes in each member's text) and by scanning the shards (the boxes in each json member).
+            foreach (bool useIndex in new[] { true, false })
+            {
+                using var shards = new ShardSampleSource(new ShardSourceOptions { UseIndex = useIndex, ClassNames = useIndex ? null : DetectionTestData.Classes });
+                var (batches, pipeline) = await DetectionTestData.RunAsync(shards, packed);
+                await using ImagePipeline _ = pipeline;
+                CollectionAssert.AreEqual(new[] { "cat", "dog", "eel", ShardSampleSource.NoObjectClass }, pipeline.Report.ClassNames.ToArray(), form);
+                DetectionTestData.AssertBatches(batches, images, IdOf, tolerance, $"{form} packed{(useIndex ? "" : ", scanned")}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void PackDataset_TargetsShardsDoNotCarry_RefusedNamingTheKind()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        string yolo = DetectionTestData.WriteYolo(Path.Combine(data.Root, "yolo"), images);
+        // A segment line: the box gets an instance mask, which a shard has no field for.
+        File.WriteAllText(Path.Combine(yolo, "labels", "train", "a.txt"), "0 0.1 0.1 0.3 0.1 0.3 0.4\n");
+        File.Delete(Path.Combine(yolo, "labels", "train", "b.txt"));
+        File.Delete(Path.Combine(yolo, "labels", "train", "d.txt"));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ShardWriter.PackDataset(new YoloSampleSource(), [yolo], Path.Combine(data.Root, "out")));
+        StringAssert.Contains(e.Message, "has targets of kind InstanceMasks; packed shards carry boxes only, so they would be lost.");
     }
 }

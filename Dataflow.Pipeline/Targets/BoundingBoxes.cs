@@ -126,6 +126,30 @@ public sealed class BoundingBoxes
         return null;
     }
 
+    /// <summary>
+    /// The class of the largest box by area (a box whose <paramref name="demoted"/> field is 1, COCO's <c>iscrowd</c> or VOC's
+    /// <c>difficult</c>, only when there is no other), or <paramref name="none"/> when there are no boxes: the per-image label of
+    /// a detection sample, as every detection source gives it (the first of equal boxes).
+    /// </summary>
+    internal int LargestClass(int none, string demoted = "iscrowd")
+    {
+        ReadOnlySpan<int> crowd = _fields.TryGetValue(demoted, out int[]? flags) ? flags : default;
+        int best = none;
+        bool bestCrowd = true;
+        float area = -1;
+        for (int i = 0; i < Count; i++)
+        {
+            (float w, float h) = Format.Extent(_coordinates.AsSpan(4 * i, 4));
+            bool isCrowd = !crowd.IsEmpty && crowd[i] != 0;
+            if (best == none || (bestCrowd && !isCrowd) || (bestCrowd == isCrowd && w * h > area))
+            {
+                (best, area, bestCrowd) = (_classes[i], w * h, isCrowd);
+            }
+        }
+
+        return best;
+    }
+
     private static string Describe(ReadOnlySpan<float> box) =>
         string.Create(CultureInfo.InvariantCulture, $"{box[0]}, {box[1]}, {box[2]}, {box[3]}");
 

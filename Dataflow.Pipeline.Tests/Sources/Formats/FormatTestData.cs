@@ -68,12 +68,7 @@ internal static class FormatTestData
     /// <summary>Writes <paramref name="rows"/> as a Hugging Face Parquet file with DuckDB (Node.js, from .tools).</summary>
     public static void WriteParquetWithDuckDb(string file, IReadOnlyList<(string Path, int Label)> rows, IReadOnlyList<string> classes, int rowGroupSize)
     {
-        string tools = ServerProcess.ToolsFolder();
-        if (!File.Exists(Path.Combine(tools, "node_modules", "@duckdb", "node-api", "package.json")))
-        {
-            Assert.Fail($"DuckDB for Node.js is not installed in {tools}: run ./build.sh test (it installs it), or `npm install --prefix .tools @duckdb/node-api@1.5.6-r.1` in the repository root (needs Node.js: apt-get install nodejs npm).");
-        }
-
+        string tools = RequireDuckDb();
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         string spec = file + ".spec.json";
         File.WriteAllText(spec, JsonSerializer.Serialize(new Dictionary<string, object>
@@ -93,11 +88,32 @@ internal static class FormatTestData
         }
     }
 
+    /// <summary>The tools folder, failing the test naming what to install when DuckDB for Node.js is not there.</summary>
+    public static string RequireDuckDb()
+    {
+        string tools = ServerProcess.ToolsFolder();
+        if (!File.Exists(Path.Combine(tools, "node_modules", "@duckdb", "node-api", "package.json")))
+        {
+            Assert.Fail($"DuckDB for Node.js is not installed in {tools}: run ./build.sh test (it installs it), or `npm install --prefix .tools @duckdb/node-api@1.5.6-r.1` in the repository root (needs Node.js: apt-get install nodejs npm).");
+        }
+
+        return tools;
+    }
+
     /// <summary>
     /// Writes <paramref name="rows"/> as a TFRecord file of tf.train.Example records with Python's protobuf (Debian's
     /// python3-protobuf; framing and CRC-32C written by the script). A row's path or label may be null (feature left out).
     /// </summary>
     public static void WriteTFRecordWithPython(string file, IReadOnlyList<(string? Path, int? Label)> rows, string imageKey = "image/encoded", string labelKey = "image/class/label", bool packed = true)
+    {
+        WriteTFRecordRecords(file, [.. rows.Select(r => new Dictionary<string, object?> { ["path"] = r.Path, ["label"] = r.Label, ["filename"] = r.Path is null ? null : Path.GetFileName(r.Path) })], imageKey, labelKey, packed);
+    }
+
+    /// <summary>
+    /// Writes records as a TFRecord file with Python's protobuf: each a dictionary of "path" (the image), "label",
+    /// "filename" (each may be null) and "features" (more features: key to {"float": [...]}, {"int64": [...]} or {"bytes": ["text", ...]}).
+    /// </summary>
+    public static void WriteTFRecordRecords(string file, IReadOnlyList<Dictionary<string, object?>> records, string imageKey = "image/encoded", string labelKey = "image/class/label", bool packed = true)
     {
         const string python = "/usr/bin/python3";
         using (Process? check = File.Exists(python) ? Process.Start(new ProcessStartInfo(python, ["-c", "import google.protobuf"]) { RedirectStandardError = true }) : null)
@@ -116,8 +132,8 @@ internal static class FormatTestData
             ["imageKey"] = imageKey,
             ["labelKey"] = labelKey,
             ["packed"] = packed,
-            ["records"] = rows.Select(r => new Dictionary<string, object?> { ["path"] = r.Path, ["label"] = r.Label, ["filename"] = r.Path is null ? null : Path.GetFileName(r.Path) }).ToArray(),
-        }));
+            ["records"] = records,
+        }, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         try
         {
             Run(python, Path.Combine(AppContext.BaseDirectory, "Sources", "Formats", "tfrecord_write.py"), spec);

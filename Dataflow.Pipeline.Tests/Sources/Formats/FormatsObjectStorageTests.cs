@@ -46,6 +46,27 @@ public sealed class FormatsObjectStorageTests
         }
     }
 
+    [TestMethod]
+    public async Task Run_DetectionParquetAndTFRecordInS3_SameBoxesLabelsAndPixelsAsTheDrawnOnes()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        string local = Path.Combine(data.Root, "formats");
+        DetectionTestData.WriteParquet(Path.Combine(local, "hf", "train.parquet"), images);
+        DetectionTestData.WriteTFRecord(Path.Combine(local, "tfr", "train.tfrecord"), images);
+        using S3Server server = S3Server.Start();
+        await server.CreateContainerAsync();
+        await server.UploadFolderAsync(local, "detection/");
+        foreach ((string form, string file) in new[] { ("hf", "train.parquet"), ("tfr", "train.tfrecord") })
+        {
+            using OwnedSource remote = Create(form, server.Options());
+            string root = server.Root($"detection/{form}/{file}");
+            var (batches, pipeline) = await DetectionTestData.RunAsync(remote.Source, root);
+            await using ImagePipeline _ = pipeline;
+            DetectionTestData.AssertBatches(batches, images, i => root + "#" + i, 1e-4f, form);
+        }
+    }
+
     private static OwnedSource Create(string form, StorageOptions storage) => form == "hf"
         ? new(new ParquetSampleSource(new ParquetSourceOptions { Storage = storage }))
         : new(new TFRecordSampleSource(new TFRecordSourceOptions { Storage = storage }));

@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Sources;
+using Dataflow.Pipeline.Targets;
 using Dataflow.Pipeline.Tests.Support;
 
 namespace Dataflow.Pipeline.Tests.Sources.Formats;
@@ -212,6 +213,65 @@ public sealed class ParquetSampleSourceTests
         finally
         {
             Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_HuggingFaceObjectsWrittenByDuckDb_BoxesClassesAndPixelsOfEachRow()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        foreach (bool listOfStructs in new[] { false, true })
+        {
+            string file = Path.Combine(data.Root, listOfStructs ? "list" : "struct", "data", "train-00000-of-00001.parquet");
+            DetectionTestData.WriteParquet(file, images, listOfStructs);
+            using var source = new ParquetSampleSource();
+            SampleSet set = await source.DiscoverAsync([file], CancellationToken.None);
+            CollectionAssert.AreEqual(new[] { "cat", "dog", "eel", ParquetSampleSource.NoObjectClass }, set.ClassNames.ToArray());
+            CollectionAssert.AreEqual(DetectionTestData.Classes, set.TargetSchema!.ClassNames.ToArray());
+            Assert.AreEqual(TargetKinds.Boxes, set.TargetSchema.Kinds);
+            // The objects' id goes with each box; area is the box's own.
+            CollectionAssert.AreEqual(new[] { 100, 101, 102 }, set.Samples[1].Targets!.Boxes!.Field("id").ToArray());
+
+            var (batches, pipeline) = await DetectionTestData.RunAsync(source, file);
+            await using ImagePipeline _ = pipeline;
+            DetectionTestData.AssertBatches(batches, images, i => file + "#" + i, 1e-4f, listOfStructs ? "list of structs" : "struct of lists");
+            Assert.IsEmpty(pipeline.Report.Skipped);
+        }
+    }
+
+    [TestMethod]
+    public async Task Run_ObjectsBoxFormatXyxy_ReadsCornerBoxes()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        string file = Path.Combine(data.Root, "xyxy.parquet");
+        DetectionTestData.WriteParquet(file, images, bboxOf: (image, k) => [.. image.Boxes.AsSpan(4 * k, 4).ToArray().Select(v => (float)v)]);
+        using var source = new ParquetSampleSource(new ParquetSourceOptions { ObjectsBoxFormat = BoxFormat.Xyxy });
+        var (batches, pipeline) = await DetectionTestData.RunAsync(source, file);
+        await using ImagePipeline _ = pipeline;
+        DetectionTestData.AssertBatches(batches, images, i => file + "#" + i, 1e-4f, "xyxy");
+    }
+
+    [TestMethod]
+    public async Task Discover_BadObjects_RefusedNamingFileRowAndObject()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        (string Name, Func<DetectionImage, int, float[]>? Bbox, string? Metadata, string Message)[] cases =
+        [
+            ("three", (image, k) => image.Name == "b" && k == 1 ? [1, 2, 3] : DetectionTestData.Xywh(image, k), null, "row 1 object 1 has a bbox of 3 numbers; a box has 4 (xywh)."),
+            ("nan", (image, k) => image.Name == "d" ? [float.NaN, 1, 2, 3] : DetectionTestData.Xywh(image, k), null, "row 3 object 0 has bbox [NaN, 1, 2, 3]: every number must be finite."),
+            ("negative", (image, k) => image.Name == "a" && k == 1 ? [30, 10, -5, 4] : DetectionTestData.Xywh(image, k), null, "row 0 object 1 has bbox [30, 10, -5, 4] with a negative width or height (xywh, ParquetSourceOptions.ObjectsBoxFormat)."),
+            ("classes", null, DetectionTestData.HuggingFaceMetadata().Replace("\"eel\"", "", StringComparison.Ordinal).Replace(",]", "]", StringComparison.Ordinal), "row 1 object 1 has category 2, outside the 2 classes (0..1)."),
+        ];
+        foreach (var (name, bbox, metadata, message) in cases)
+        {
+            string file = Path.Combine(data.Root, name + ".parquet");
+            DetectionTestData.WriteParquet(file, images, bboxOf: bbox, huggingface: metadata);
+            using var source = new ParquetSampleSource();
+            var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => source.DiscoverAsync([file], CancellationToken.None), name);
+            Assert.AreEqual($"The Parquet file '{file}' {message}", e.Message, name);
         }
     }
 

@@ -1,5 +1,6 @@
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Sources;
+using Dataflow.Pipeline.Targets;
 using Dataflow.Pipeline.Tests.Support;
 
 namespace Dataflow.Pipeline.Tests.Sources.Formats;
@@ -16,6 +17,73 @@ public sealed class TFRecordSampleSourceTests
         FormatTestData.WriteTFRecordWithPython(first, [.. rows[..7].Select(r => ((string?)r.Path, (int?)r.Label))], imageKey, labelKey, packed);
         FormatTestData.WriteTFRecordWithPython(second, [.. rows[7..].Select(r => ((string?)r.Path, (int?)r.Label))], imageKey, labelKey, packed);
         return (root, first, second);
+    }
+
+    [TestMethod]
+    public async Task Run_ObjectDetectionApiRecords_BoxesClassesNamesFromTextAndPixels()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        foreach (int labelBase in new[] { 1, 0 })
+        {
+            string file = Path.Combine(data.Root, $"base{labelBase}", "train.tfrecord");
+            DetectionTestData.WriteTFRecord(file, images, labelBase);
+            using var source = new TFRecordSampleSource(new TFRecordSourceOptions { ObjectLabelBase = labelBase });
+            SampleSet set = await source.DiscoverAsync([file], CancellationToken.None);
+            CollectionAssert.AreEqual(new[] { "cat", "dog", "eel", TFRecordSampleSource.NoObjectClass }, set.ClassNames.ToArray());
+            CollectionAssert.AreEqual(DetectionTestData.Classes, set.TargetSchema!.ClassNames.ToArray());
+            Assert.AreEqual(new BoxFormat(BoxCoordinates.Xyxy, Normalized: true), set.Samples[0].Targets!.Boxes!.Format);
+
+            var (batches, pipeline) = await DetectionTestData.RunAsync(source, file);
+            await using ImagePipeline _ = pipeline;
+            // Normalized float32 coordinates: within 1e-4 of the pixels at these sizes.
+            DetectionTestData.AssertBatches(batches, images, i => file + "#" + i, 1e-4f, $"label base {labelBase}");
+        }
+    }
+
+    [TestMethod]
+    public async Task Discover_BadObjectFeatures_RefusedNamingFileRecordAndObject()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        (string Name, string Key, object Value, string Message)[] cases =
+        [
+            ("background", "image/object/class/label", new Dictionary<string, object> { ["int64"] = new[] { 0, 2 } }, "record 0 object 0 has image/object/class/label 0: classes are numbered from 1 (TFRecordSourceOptions.ObjectLabelBase; the TF Object Detection API keeps 0 for the background)."),
+            ("lengths", "image/object/bbox/ymax", new Dictionary<string, object> { ["float"] = new[] { 0.5 } }, "record 0 has 2 values of image/object/bbox/xmin and 1 of image/object/bbox/ymax: one per box."),
+            ("outside", "image/object/bbox/xmax", new Dictionary<string, object> { ["float"] = new[] { 0.5, 1.25 } }, "record 0 object 1 has image/object/bbox/xmax 1.25: box coordinates are normalized to [0, 1] by the image's size."),
+            ("nan", "image/object/bbox/xmin", new Dictionary<string, object> { ["float"] = new[] { double.NaN, 0.1 } }, "record 0 object 0 has image/object/bbox/xmin NaN: box coordinates are normalized to [0, 1] by the image's size."),
+            ("text", "image/object/class/text", new Dictionary<string, object> { ["bytes"] = new[] { "cat", "eel" } }, "record 1 object 0 has class/label 2 named 'dog'; '"),
+        ];
+        foreach (var (name, key, value, message) in cases)
+        {
+            string file = Path.Combine(data.Root, name + ".tfrecord");
+            DetectionTestData.WriteTFRecord(file, images, edit: (image, features) =>
+            {
+                if (image.Name == "a")
+                {
+                    features[key] = value;
+                }
+
+                return features;
+            });
+            using var source = new TFRecordSampleSource();
+            var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => source.DiscoverAsync([file], CancellationToken.None), name);
+            StringAssert.StartsWith(e.Message, $"The TFRecord file '{file}' {message}", name);
+        }
+    }
+
+    [TestMethod]
+    public async Task Discover_GzipCompressedFile_RefusedSayingSo()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        string file = Path.Combine(data.Root, "train.tfrecord");
+        DetectionTestData.WriteTFRecord(file, images);
+        FormatTestData.Run("gzip", "-n", file);
+        File.Move(file + ".gz", file);
+        using var source = new TFRecordSampleSource();
+        var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => source.DiscoverAsync([file], CancellationToken.None));
+        Assert.AreEqual($"The TFRecord file '{file}' is gzip-compressed (TFRecordOptions GZIP): its records cannot be read one at a time; decompress it first (gunzip).", e.Message);
     }
 
     [TestMethod]

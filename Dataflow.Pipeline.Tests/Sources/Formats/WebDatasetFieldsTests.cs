@@ -146,4 +146,85 @@ public sealed class WebDatasetFieldsTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    /// <summary>A shard by GNU tar of the detection fixture's images, each with the json field <paramref name="jsonOf"/> gives (none for null) and the extra members.</summary>
+    private static string DetectionShard(string folder, IReadOnlyList<DetectionImage> images, Func<DetectionImage, string?> jsonOf, Action<DetectionImage, string>? more = null)
+    {
+        string members = Path.Combine(folder, "members");
+        Directory.CreateDirectory(members);
+        foreach (DetectionImage image in images)
+        {
+            File.Copy(image.Path, Path.Combine(members, image.Name + ".png"));
+            if (jsonOf(image) is string json)
+            {
+                File.WriteAllText(Path.Combine(members, image.Name + ".json"), json);
+            }
+
+            more?.Invoke(image, Path.Combine(members, image.Name));
+        }
+
+        string shard = Path.Combine(folder, "shard-000000.tar");
+        ShardSampleSourceTests.Tar(["--format=gnu", "-cf", shard, "-C", members, .. Directory.GetFiles(members).Select(Path.GetFileName).Order(StringComparer.Ordinal)!]);
+        return shard;
+    }
+
+    private static string Json(DetectionImage image, string format)
+    {
+        var boxes = Enumerable.Range(0, image.Count).Select(k => format == "xywh"
+            ? string.Join(", ", DetectionTestData.Xywh(image, k))
+            : string.Join(", ", image.Boxes[(4 * k)..(4 * k + 4)]));
+        return $"{{\"box_format\": \"{format}\", \"boxes\": [{string.Join(", ", boxes.Select(b => "[" + b + "]"))}], \"labels\": [{string.Join(", ", image.Classes)}], \"iscrowd\": [{string.Join(", ", image.Classes.Select(_ => 0))}]}}";
+    }
+
+    [TestMethod]
+    public async Task Run_JsonBoxesInEachFormatBesideCaptionAndClass_BoxesLabelsTextAndPixels()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        // a in xywh, b in xyxy, c a negative (no boxes) with a caption, d in xyxy with a cls that names its class.
+        string shard = DetectionShard(Path.Combine(data.Root, "wds"), images, image => Json(image, image.Name == "a" ? "xywh" : "xyxy"), (image, key) =>
+        {
+            if (image.Name == "c")
+            {
+                File.WriteAllText(key + ".txt", "nothing here");
+            }
+
+            if (image.Name == "d")
+            {
+                File.WriteAllText(key + ".cls", "2");
+            }
+        });
+        using var source = new ShardSampleSource(new ShardSourceOptions { ClassNames = DetectionTestData.Classes });
+        SampleSet set = await source.DiscoverAsync([shard], CancellationToken.None);
+        Assert.AreEqual(TargetKinds.Boxes | TargetKinds.Text, set.TargetSchema!.Kinds);
+        CollectionAssert.AreEqual(new[] { "cat", "dog", "eel", ShardSampleSource.NoObjectClass }, set.ClassNames.ToArray());
+        Assert.AreEqual("nothing here", set.Samples[2].Targets!.Text);
+        CollectionAssert.AreEqual(new[] { 0, 0 }, set.Samples[0].Targets!.Boxes!.Field("iscrowd").ToArray());
+
+        var (batches, pipeline) = await DetectionTestData.RunAsync(source, shard);
+        await using ImagePipeline _ = pipeline;
+        DetectionTestData.AssertBatches(batches, images, i => shard + "/" + images[i].Name + ".png", 1e-4f, "shard");
+    }
+
+    [TestMethod]
+    public async Task Discover_BadJsonBoxes_RefusedNamingTheSampleAndTheBox()
+    {
+        using var data = new TempDataset();
+        List<DetectionImage> images = DetectionTestData.WriteImages(Path.Combine(data.Root, "images"));
+        (string Name, string Json, string Message)[] cases =
+        [
+            ("three", "{\"boxes\": [[1, 2, 3]], \"labels\": [0]}", "has box 0 [1, 2, 3] in its json field: a box is 4 numbers (xyxy)."),
+            ("labels", "{\"boxes\": [[1, 2, 3, 4]], \"labels\": [0, 1]}", "has 1 boxes and labels [0, 1] in its json field: one class index per box."),
+            ("class", "{\"boxes\": [[1, 2, 3, 4]], \"labels\": [3]}", "has box 0 of class 3 in its json field, outside the 3 classes (0..2)."),
+            ("inverted", "{\"boxes\": [[5, 2, 3, 4]], \"labels\": [0]}", "has box 0 [5, 2, 3, 4] in its json field: not finite, or a negative width or height (xyxy)."),
+            ("format", "{\"boxes\": [], \"labels\": [], \"box_format\": \"yxyx\"}", "has box_format \"yxyx\" in its json field; one of xyxy, xywh, cxcywh, xyxy-normalized, xywh-normalized, cxcywh-normalized."),
+        ];
+        foreach (var (name, json, message) in cases)
+        {
+            string shard = DetectionShard(Path.Combine(data.Root, name), images, image => image.Name == "b" ? json : Json(image, "xyxy"));
+            using var source = new ShardSampleSource(new ShardSourceOptions { ClassNames = DetectionTestData.Classes });
+            var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => source.DiscoverAsync([shard], CancellationToken.None), name);
+            Assert.AreEqual($"The sample '{shard}/b.png' {message}", e.Message, name);
+        }
+    }
 }

@@ -7,7 +7,9 @@ data, masked CRC-32C of the data) and the CRC-32C itself are written here, bit b
 usage: python3 tfrecord_write.py SPEC.json, where SPEC is
   {"out": "x.tfrecord", "imageKey": "image/encoded", "labelKey": "image/class/label", "packed": true,
    "records": [{"path": "/abs/a.png", "label": 0, "filename": "a.png"}, ...]}
-a record's "label" may be null (no label feature), its "path" null (no image feature).
+a record's "label" may be null (no label feature), its "path" null (no image feature); its "features" (optional) add
+features: {"image/object/bbox/xmin": {"float": [0.1, ...]}, "image/object/class/label": {"int64": [1]},
+"image/object/class/text": {"bytes": ["cat"]}, ...}.
 """
 import json
 import struct
@@ -80,6 +82,17 @@ def main():
                 features[spec["labelKey"]].int64_list.value.append(r["label"])
             if r.get("filename") is not None:
                 features["image/filename"].bytes_list.value.append(r["filename"].encode())
+            for key, value in (r.get("features") or {}).items():
+                # SetInParent: an empty list is written as TensorFlow writes it, a present but empty list.
+                if "float" in value:
+                    features[key].float_list.SetInParent()
+                    features[key].float_list.value.extend(float(v) for v in value["float"])
+                elif "int64" in value:
+                    features[key].int64_list.SetInParent()
+                    features[key].int64_list.value.extend(value["int64"])
+                else:
+                    features[key].bytes_list.SetInParent()
+                    features[key].bytes_list.value.extend(v.encode() for v in value["bytes"])
             data = example.SerializeToString()
             header = struct.pack("<Q", len(data))
             out.write(header + struct.pack("<I", masked(header)) + data + struct.pack("<I", masked(data)))

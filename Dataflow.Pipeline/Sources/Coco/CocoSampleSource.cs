@@ -121,11 +121,8 @@ public sealed class CocoSampleSource : ISampleSource
         {
             CocoImage image = dataset.Images[i];
             ArraySegment<CocoAnnotation> annotations = dataset.AnnotationsOf(image);
-            samples[i] = new SampleInfo(i, image.Path, Label(annotations, noObject))
-            {
-                State = image,
-                Targets = Targets(image, annotations, masks, keypointCategory),
-            };
+            SampleTargets targets = Targets(image, annotations, masks, keypointCategory);
+            samples[i] = new SampleInfo(i, image.Path, targets.Boxes!.LargestClass(noObject)) { State = image, Targets = targets };
         }
 
         return new SampleSet([.. dataset.ClassNames, NoObjectClass], samples, dataset.Ignored) { TargetSchema = schema };
@@ -139,20 +136,6 @@ public sealed class CocoSampleSource : ISampleSource
         SynchronousReads.ReadAsync(this, sample, pool, cancellationToken, static (source, info, buffers) => source.ReadOnCallingThread(info, buffers));
 
     private PooledBuffer ReadOnCallingThread(SampleInfo sample, BufferPool pool) => _reader.Read(sample.Id, pool);
-
-    private static int Label(ArraySegment<CocoAnnotation> annotations, int noObject)
-    {
-        CocoAnnotation? best = null;
-        foreach (CocoAnnotation a in annotations)
-        {
-            if (best is null || (best.IsCrowd && !a.IsCrowd) || (best.IsCrowd == a.IsCrowd && a.Width * a.Height > best.Width * best.Height))
-            {
-                best = a;
-            }
-        }
-
-        return best?.Class ?? noObject;
-    }
 
     private static SampleTargets Targets(CocoImage image, ArraySegment<CocoAnnotation> annotations, bool masks, CocoCategory? keypointCategory)
     {

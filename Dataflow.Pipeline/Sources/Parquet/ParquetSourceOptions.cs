@@ -1,4 +1,5 @@
 using Dataflow.Pipeline.Internal;
+using Dataflow.Pipeline.Targets;
 
 namespace Dataflow.Pipeline.Sources;
 
@@ -18,6 +19,19 @@ public sealed class ParquetSourceOptions
     /// <summary>The column that holds each row's class index (an integer; a Hugging Face <c>ClassLabel</c>).</summary>
     /// <value><c>"label"</c>.</value>
     public string LabelColumn { get; init; } = "label";
+
+    /// <summary>
+    /// The column of each row's objects in the Hugging Face detection layout (cppe-5, detection-datasets/coco): a struct of
+    /// lists <c>{bbox: list of [4], category: list of ClassLabel, area, id, iscrowd}</c> (a <c>Sequence</c> of a dict, as
+    /// <c>datasets</c> writes it) or a list of such structs. A file that has this column is read as a detection set: each
+    /// row's boxes and classes are its targets, and <see cref="LabelColumn"/> is not read.
+    /// </summary>
+    /// <value><c>"objects"</c>.</value>
+    public string ObjectsColumn { get; init; } = "objects";
+
+    /// <summary>The format of the <c>bbox</c> numbers of <see cref="ObjectsColumn"/>.</summary>
+    /// <value><see cref="BoxFormat.Xywh"/> in pixels: left, top, width, height, as COCO and the Hugging Face detection datasets write them.</value>
+    public BoxFormat ObjectsBoxFormat { get; init; } = BoxFormat.Xywh;
 
     /// <summary>
     /// The split to read where the files are named as Hugging Face names them (<c>{split}-NNNNN-of-NNNNN.parquet</c>):
@@ -54,6 +68,7 @@ public sealed class ParquetSourceOptions
         var checks = new OptionChecks();
         checks.Add(nameof(ImageColumn), string.IsNullOrWhiteSpace(ImageColumn) ? $"Parameter \"ImageColumn\" must name a column, was \"{ImageColumn}\"." : null);
         checks.Add(nameof(LabelColumn), string.IsNullOrWhiteSpace(LabelColumn) ? $"Parameter \"LabelColumn\" must name a column, was \"{LabelColumn}\"." : null);
+        checks.Add(nameof(ObjectsColumn), string.IsNullOrWhiteSpace(ObjectsColumn) ? $"Parameter \"ObjectsColumn\" must name a column, was \"{ObjectsColumn}\"." : null);
         checks.Add(nameof(Split), Split is not null && (Split.Length == 0 || Split.Contains('/', StringComparison.Ordinal)) ? $"Parameter \"Split\" must be a split name (train, validation, test, ...) or null, was \"{Split}\"." : null);
         checks.InRange(RowGroupCacheBytes, 1, long.MaxValue, nameof(RowGroupCacheBytes));
         checks.InRange(MaxRowGroupBytes, 1, Array.MaxLength, nameof(MaxRowGroupBytes));

@@ -20,7 +20,10 @@ namespace Dataflow.Pipeline.Sources;
 /// <para>A sample's image field is the first member whose extension is an image type (<c>jpg</c>, <c>png</c>,
 /// <c>webp</c>, ...); its class is the <c>class</c> field (a class name, UTF-8 text) or else the <c>cls</c> field (the
 /// class index as decimal text); its text is the <c>txt</c> field, else the <c>json</c> field (UTF-8, carried untouched
-/// as <see cref="Targets.SampleTargets.Text"/>, the set's <see cref="SampleSet.TargetSchema"/> then saying so). Samples
+/// as <see cref="Targets.SampleTargets.Text"/>, the set's <see cref="SampleSet.TargetSchema"/> then saying so); a json
+/// field with <c>boxes</c> (torchvision's detection target: <c>boxes</c>, <c>labels</c>, <c>box_format</c>, <c>iscrowd</c>)
+/// gives the sample's boxes, and then its class field is optional (its label is then the class of its largest box, or
+/// <see cref="NoObjectClass"/>); a malformed box fails discovery naming the sample and the box. Samples
 /// without an image or a class, or with a class that is not one of the
 /// classes, are listed in <see cref="SampleSet.Ignored"/> with the reason, as are a key with two images or class
 /// fields that disagree (both named), a member whose name leaves the shard, and every file of the location that is
@@ -40,6 +43,9 @@ namespace Dataflow.Pipeline.Sources;
 /// </remarks>
 public sealed class ShardSampleSource : ISampleSource, IDisposable
 {
+    /// <summary>The name of the extra class of a detection set's images without boxes (the last of <see cref="SampleSet.ClassNames"/>).</summary>
+    public const string NoObjectClass = "(no object)";
+
     private readonly ShardSourceOptions _options;
     private readonly List<IObjectStore> _stores = [];
     private readonly ShardStreamCounters _counters = new();
@@ -87,7 +93,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
         _shards = 0;
         var ignored = new List<IgnoredEntry>();
-        var found = new List<(ShardMember Member, string Id, int? ClassIndex, string? ClassName, string? Text)>();
+        var found = new List<(ShardMember Member, string Id, int? ClassIndex, string? ClassName, string? Text, string? Json)>();
         IReadOnlyList<string>? indexClasses = null;
         foreach (string root in roots)
         {
@@ -107,7 +113,25 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             }
         }
 
-        IReadOnlyList<string> classNames = _options.ClassNames ?? indexClasses ?? DeriveClassNames(found);
+        // A json field with boxes (ShardBoxes) makes the sample's boxes its targets; a class field is then optional.
+        var boxes = new Targets.BoundingBoxes?[found.Count];
+        int largestBoxClass = -1;
+        for (int i = 0; i < found.Count; i++)
+        {
+            if (ShardBoxes.HasBoxes(found[i].Json))
+            {
+                boxes[i] = ShardBoxes.Parse(found[i].Json!, found[i].Id);
+                foreach (int c in boxes[i]!.Classes)
+                {
+                    largestBoxClass = Math.Max(largestBoxClass, c);
+                }
+            }
+        }
+
+        bool detection = boxes.Any(b => b is not null);
+        IReadOnlyList<string> classNames = _options.ClassNames ?? indexClasses ?? DeriveClassNames(found, largestBoxClass);
+        // The boxes' classes: a detection set's names without the extra class of the images without boxes, when they end with it (as packed).
+        IReadOnlyList<string> boxClassNames = detection && classNames.Count > 0 && classNames[^1] == NoObjectClass ? [.. classNames.Take(classNames.Count - 1)] : classNames;
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < classNames.Count; i++)
         {
@@ -116,8 +140,18 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
         var samples = new List<SampleInfo>(found.Count);
         bool withText = false;
-        foreach (var (member, id, classIndex, className, text) in found)
+        for (int i = 0; i < found.Count; i++)
         {
+            var (member, id, classIndex, className, text, _) = found[i];
+            ReadOnlySpan<int> boxClasses = boxes[i] is { } own ? own.Classes : default;
+            for (int k = 0; k < boxClasses.Length; k++)
+            {
+                if (boxClasses[k] >= boxClassNames.Count)
+                {
+                    throw new InvalidDataException($"The sample '{id}' has box {k} of class {boxClasses[k]} in its json field, outside the {boxClassNames.Count} classes (0..{boxClassNames.Count - 1}).");
+                }
+            }
+
             int label;
             if (className is not null)
             {
@@ -127,9 +161,15 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
                     continue;
                 }
             }
-            else if (classIndex is int index && index < classNames.Count)
+            else if (classIndex is int index && (index < classNames.Count || (index == boxClassNames.Count && boxes[i] is not null)))
             {
+                // In a detection set the index one past the classes is the extra class of the images without boxes (as packed).
                 label = index;
+            }
+            else if (classIndex is null && boxes[i] is { } sampleBoxes)
+            {
+                // As the detection sources: the class of the largest box, or the extra class of the images without any.
+                label = sampleBoxes.LargestClass(boxClassNames.Count);
             }
             else
             {
@@ -138,7 +178,11 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             }
 
             withText |= text is not null;
-            samples.Add(new SampleInfo(samples.Count, id, label) { State = member, Targets = text is null ? null : new Targets.SampleTargets { Text = text } });
+            samples.Add(new SampleInfo(samples.Count, id, label)
+            {
+                State = member,
+                Targets = text is null && boxes[i] is null ? null : new Targets.SampleTargets { Text = text, Boxes = detection ? boxes[i] ?? Targets.BoundingBoxes.Empty : null },
+            });
         }
 
         if (samples.Count == 0)
@@ -146,8 +190,9 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             throw new InvalidDataException($"The shard location(s) '{string.Join("', '", roots)}' hold no usable samples ({ignored.Count} entries ignored{(ignored.Count > 0 ? ", first: " + ignored[0].Path + ": " + ignored[0].Reason : "")}).");
         }
 
-        // A sample's txt or json field is its text, carried beside the image untouched (Targets.Text).
-        return new SampleSet(classNames, samples, ignored) { TargetSchema = withText ? new Targets.TargetSchema(Targets.TargetKinds.Text, classNames) : null };
+        // A sample's txt or json field is its text, carried beside the image untouched (Targets.Text); a json field's boxes are its boxes.
+        Targets.TargetKinds kinds = (withText ? Targets.TargetKinds.Text : 0) | (detection ? Targets.TargetKinds.Boxes : 0);
+        return new SampleSet(detection ? [.. boxClassNames, NoObjectClass] : classNames, samples, ignored) { TargetSchema = kinds == 0 ? null : new Targets.TargetSchema(kinds, boxClassNames) };
     }
 
     /// <inheritdoc />
@@ -236,7 +281,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
     /// <summary>Disposes the stores opened by discovery.</summary>
     public void Dispose() => ObjectReads.DisposeAll(_stores);
 
-    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, ShardSelection selection, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>?> DiscoverRootAsync(StorageLocation location, ShardSelection selection, List<(ShardMember, string, int?, string?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         (IObjectStore store, string prefix) = (location.Store, location.Prefix);
         var listed = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -304,7 +349,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
     /// <summary>Discovers the shards of one location (from its index, or by scanning); adds each key it reads to <paramref name="read"/>.</summary>
     private async Task<IReadOnlyList<string>?> DiscoverShardsAsync(IObjectStore store, string prefix, string indexKey, Dictionary<string, long> listed,
-        HashSet<string>? selected, HashSet<string> read, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+        HashSet<string>? selected, HashSet<string> read, List<(ShardMember, string, int?, string?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         if (_options.UseIndex && listed.ContainsKey(indexKey))
         {
@@ -331,7 +376,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
 
                 foreach (ShardMemberEntry m in shard.Members)
                 {
-                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, m.Length), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null, m.Text));
+                    found.Add((new ShardMember(store, key, shardOrdinal, m.Offset, m.Length), $"{store.Describe(key)}/{m.Key}.{m.Image}", m.Label, null, m.Text, m.Text));
                 }
             }
 
@@ -398,7 +443,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
         }
     }
 
-    private static async Task ScanAsync(IObjectStore store, string key, int shard, long size, List<(ShardMember, string, int?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
+    private static async Task ScanAsync(IObjectStore store, string key, int shard, long size, List<(ShardMember, string, int?, string?, string?, string?)> found, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         string where = store.Describe(key);
         (List<ScannedSample> samples, List<IgnoredEntry> passed) scan;
@@ -417,11 +462,11 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
         foreach (ScannedSample s in scan.samples)
         {
             // A member above MaxMemberBytes is found like any other, and refused when it is read (per the error policy).
-            found.Add((new ShardMember(store, key, shard, s.Offset, s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName, s.Text));
+            found.Add((new ShardMember(store, key, shard, s.Offset, s.Length), $"{where}/{s.Key}.{s.ImageField}", s.ClassIndex, s.ClassName, s.Text, s.Json));
         }
     }
 
-    private static List<string> DeriveClassNames(List<(ShardMember, string, int? ClassIndex, string? ClassName, string?)> found)
+    private static List<string> DeriveClassNames(List<(ShardMember, string, int? ClassIndex, string? ClassName, string?, string?)> found, int largestBoxClass)
     {
         var names = found.Where(f => f.ClassName is not null).Select(f => f.ClassName!).Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToList();
         if (names.Count > 0)
@@ -429,7 +474,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             return names;
         }
 
-        int max = found.Select(f => f.ClassIndex ?? -1).DefaultIfEmpty(-1).Max();
+        int max = Math.Max(largestBoxClass, found.Select(f => f.ClassIndex ?? -1).DefaultIfEmpty(-1).Max());
         return [.. Enumerable.Range(0, max + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     }
 }

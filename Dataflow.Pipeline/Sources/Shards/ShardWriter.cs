@@ -31,7 +31,41 @@ public static class ShardWriter
         ArgumentException.ThrowIfNullOrEmpty(outputFolder);
         options ??= new PackOptions();
         options.Validate();
-        SampleSet set = new FolderSampleSource().Discover(roots, cancellationToken);
+        return PackSet(new FolderSampleSource().Discover(roots, cancellationToken), roots, outputFolder, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Packs the dataset <paramref name="source"/> reads from <paramref name="roots"/> (a COCO, YOLO or VOC folder, class
+    /// folders: a source whose samples are local image files) into <paramref name="outputFolder"/>, with each sample's boxes;
+    /// returns the index written there.
+    /// </summary>
+    /// <remarks>A sample with boxes gets a <c>{key}.json</c> member as the shard source reads it (torchvision's target:
+    /// <c>boxes</c> in the format the source gave them, <c>labels</c>, <c>box_format</c>, <c>iscrowd</c>, and the boxes' other
+    /// integer fields under <c>fields</c>), kept in the index as its text; its <c>.cls</c> is its per-image label, and the
+    /// index's classes are the set's, the detection sources' extra class of the images without boxes last. Reading the
+    /// shards gives the same labels and boxes.</remarks>
+    /// <exception cref="ArgumentException">An option is invalid, a key is too long for a ustar header, or the dataset has
+    /// targets that shards do not carry (masks, keypoints, multi-label sets, text): they would be lost.</exception>
+    /// <exception cref="IOException">As <see cref="Pack"/>.</exception>
+    public static ShardIndex PackDataset(ISampleSource source, IReadOnlyList<string> roots, string outputFolder, PackOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(roots);
+        ArgumentException.ThrowIfNullOrEmpty(outputFolder);
+        options ??= new PackOptions();
+        options.Validate();
+        SampleSet set = source.DiscoverAsync(roots, cancellationToken).GetAwaiter().GetResult();
+        if (set.TargetSchema is { } schema && (schema.Kinds & ~Targets.TargetKinds.Boxes) is Targets.TargetKinds other and not 0)
+        {
+            throw new ArgumentException($"The dataset at '{string.Join("', '", roots)}' has targets of kind {other}; packed shards carry boxes only, so they would be lost.", nameof(source));
+        }
+
+        return PackSet(set, roots, outputFolder, options, cancellationToken);
+    }
+
+    private static ShardIndex PackSet(SampleSet set, IReadOnlyList<string> roots, string outputFolder, PackOptions options, CancellationToken cancellationToken)
+    {
+        bool detection = set.TargetSchema?.Kinds.HasFlag(Targets.TargetKinds.Boxes) == true;
         var reader = new Reading.FileReader(options.MaxFileBytes);
         Directory.CreateDirectory(outputFolder);
         if (File.Exists(Path.Combine(outputFolder, ShardIndex.FileName))
@@ -72,7 +106,9 @@ public static class ShardWriter
                         using FileStream image = reader.OpenStream(sample.Id);
                         long imageBytes = image.Length;
                         byte[] label = System.Text.Encoding.ASCII.GetBytes(sample.Label.ToString(CultureInfo.InvariantCulture));
-                        long bytes = Padded(imageBytes) + Padded(label.Length);
+                        string? json = detection ? ShardBoxes.Write(sample.Targets?.Boxes ?? Targets.BoundingBoxes.Empty) : null;
+                        byte[]? jsonBytes = json is null ? null : System.Text.Encoding.UTF8.GetBytes(json);
+                        long bytes = Padded(imageBytes) + Padded(label.Length) + (jsonBytes is null ? 0 : Padded(jsonBytes.Length));
                         if (members.Count > 0 && size + bytes > options.TargetShardBytes)
                         {
                             break;
@@ -88,7 +124,12 @@ public static class ShardWriter
                         }
 
                         Write(writer, $"{key}.cls", new MemoryStream(label, writable: false), sample.Id);
-                        members.Add(new ShardMemberEntry(key, field, sample.Label, offset, imageBytes));
+                        if (jsonBytes is not null)
+                        {
+                            Write(writer, $"{key}.json", new MemoryStream(jsonBytes, writable: false), sample.Id);
+                        }
+
+                        members.Add(new ShardMemberEntry(key, field, sample.Label, offset, imageBytes) { Text = json });
                         size += bytes;
                         next++;
                     }

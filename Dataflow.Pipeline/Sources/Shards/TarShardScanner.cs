@@ -5,7 +5,7 @@ using Dataflow.Pipeline.Discovery;
 namespace Dataflow.Pipeline.Sources;
 
 /// <summary>One sample found in a shard: its key, image member and class field(s), not yet resolved to a label.</summary>
-internal sealed record ScannedSample(string Key, string ImageField, long Offset, long Length, int? ClassIndex, string? ClassName, string? Text = null);
+internal sealed record ScannedSample(string Key, string ImageField, long Offset, long Length, int? ClassIndex, string? ClassName, string? Text = null, string? Json = null);
 
 /// <summary>
 /// Reads a tar shard in the WebDataset layout with <see cref="TarReader"/>: members sharing a key (the member path up
@@ -315,13 +315,13 @@ internal static class TarShardScanner
             {
                 ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample's text cannot be read: {BadText}"));
             }
-            else if (ClassIndex is null && string.IsNullOrEmpty(ClassName))
+            else if (ClassIndex is null && string.IsNullOrEmpty(ClassName) && !ShardBoxes.HasBoxes(Texts.GetValueOrDefault("json")))
             {
-                ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample has no class field, cls (index) or class (name) (fields: {fields})"));
+                ignored.Add(new IgnoredEntry($"{where}/{Key}", $"sample has no class field, cls (index) or class (name), and no boxes in a json field (fields: {fields})"));
             }
             else
             {
-                samples.Add(new ScannedSample(Key, ImageField, Offset, Length, ClassIndex, string.IsNullOrEmpty(ClassName) ? null : ClassName, Text));
+                samples.Add(new ScannedSample(Key, ImageField, Offset, Length, ClassIndex, string.IsNullOrEmpty(ClassName) ? null : ClassName, Text, Texts.GetValueOrDefault("json")));
             }
         }
     }

@@ -5,8 +5,9 @@ namespace Dataflow.Pipeline.Sources;
 /// <summary>
 /// The fields of a <c>tf.train.Example</c> the TFRecord source reads, parsed with Google.Protobuf's
 /// <see cref="CodedInputStream"/> straight from the record's bytes (hand-written for the few messages of
-/// <c>example.proto</c> and <c>feature.proto</c>: Example, Features, its map entries, Feature, BytesList, Int64List):
-/// where the image's bytes lie inside the record (never copied here) and the label.
+/// <c>example.proto</c> and <c>feature.proto</c>: Example, Features, its map entries, Feature, BytesList, FloatList, Int64List):
+/// where the image's bytes lie inside the record (never copied here), the label, and the TF Object Detection API's
+/// object features when asked for.
 /// </summary>
 internal static class TFExample
 {
@@ -18,7 +19,28 @@ internal static class TFExample
     /// <param name="ImageLength">Their length.</param>
     /// <param name="Label">The label's first value, or null when the record has no such feature (or it is empty).</param>
     /// <param name="ImageKey">The image feature found.</param>
-    public readonly record struct Fields(int ImageStart, int ImageLength, long? Label, string? ImageKey);
+    public readonly record struct Fields(int ImageStart, int ImageLength, long? Label, string? ImageKey)
+    {
+        /// <summary>The detection features (as the TF Object Detection API writes them), when asked for and the record has any.</summary>
+        public ObjectFields? Objects { get; init; }
+    }
+
+    /// <summary>The features of a record's objects, as the TF Object Detection API's <c>create_*_tf_record.py</c> write them.</summary>
+    public sealed class ObjectFields
+    {
+        /// <summary>The feature names read, in the order of <see cref="Values"/>.</summary>
+        public static readonly string[] Keys =
+        [
+            "image/object/bbox/xmin", "image/object/bbox/ymin", "image/object/bbox/xmax", "image/object/bbox/ymax",
+            "image/object/class/label", "image/object/class/text", "image/height", "image/width",
+        ];
+
+        /// <summary>Each key's values (floats, int64s as doubles), null where the record lacks it; the texts apart.</summary>
+        public double[]?[] Values { get; } = new double[]?[Keys.Length];
+
+        /// <summary>The <c>image/object/class/text</c> values, or null.</summary>
+        public string[]? Texts { get; set; }
+    }
 
     /// <summary>Parses the Example in <paramref name="buffer"/>[<paramref name="offset"/>..+<paramref name="length"/>].</summary>
     /// <param name="buffer">The record's bytes.</param>
@@ -28,8 +50,10 @@ internal static class TFExample
     /// <param name="labelKeys">The label feature's names, the first found is read.</param>
     /// <exception cref="InvalidProtocolBufferException">The bytes are not a valid Example.</exception>
     /// <exception cref="InvalidDataException">A feature holds another kind of list than expected; the message names the feature.</exception>
-    public static Fields Parse(byte[] buffer, int offset, int length, IReadOnlyList<string> imageKeys, IReadOnlyList<string> labelKeys)
+    /// <param name="objects">True to read the detection features (<see cref="ObjectFields.Keys"/>) too.</param>
+    public static Fields Parse(byte[] buffer, int offset, int length, IReadOnlyList<string> imageKeys, IReadOnlyList<string> labelKeys, bool objects = false)
     {
+        ObjectFields? found = null;
         int imageStart = -1, imageLength = 0, imageRank = int.MaxValue, labelRank = int.MaxValue;
         long? label = null;
         string? imageKey = null;
@@ -69,6 +93,22 @@ internal static class TFExample
                     continue;
                 }
 
+                int objectKey = objects ? Array.IndexOf(ObjectFields.Keys, key) : -1;
+                if (objectKey >= 0)
+                {
+                    found ??= new ObjectFields();
+                    if (objectKey == 5)
+                    {
+                        found.Texts = AllBytes(buffer, valueStart, valueLength, key);
+                    }
+                    else
+                    {
+                        found.Values[objectKey] = objectKey < 4 ? AllFloats(buffer, valueStart, valueLength, key) : AllInt64(buffer, valueStart, valueLength, key);
+                    }
+
+                    continue;
+                }
+
                 rank = IndexOf(labelKeys, key);
                 if (rank >= 0 && rank < labelRank)
                 {
@@ -82,7 +122,117 @@ internal static class TFExample
             }
         }
 
-        return new Fields(imageStart, imageLength, label, imageKey);
+        return new Fields(imageStart, imageLength, label, imageKey) { Objects = found };
+    }
+
+    /// <summary>Every value of a Feature's float_list (2), packed or not; empty when it has none.</summary>
+    private static double[] AllFloats(byte[] buffer, int start, int length, string key)
+    {
+        var values = new List<double>();
+        foreach (CodedInputStream list in Lists(buffer, start, length, key, 2))
+        {
+            for (uint tag; (tag = list.ReadTag()) != 0;)
+            {
+                if (tag == ((1 << 3) | 5))
+                {
+                    values.Add(list.ReadFloat());
+                }
+                else if (tag == ((1 << 3) | LengthDelimited))
+                {
+                    (int packedStart, int packedLength) = Skip(list, buffer);
+                    var packed = new CodedInputStream(buffer, packedStart, packedLength);
+                    while (!packed.IsAtEnd)
+                    {
+                        values.Add(packed.ReadFloat());
+                    }
+                }
+                else
+                {
+                    list.SkipLastField();
+                }
+            }
+        }
+
+        return [.. values];
+    }
+
+    /// <summary>Every value of a Feature's int64_list (3), packed or not; empty when it has none.</summary>
+    private static double[] AllInt64(byte[] buffer, int start, int length, string key)
+    {
+        var values = new List<double>();
+        foreach (CodedInputStream list in Lists(buffer, start, length, key, 3))
+        {
+            for (uint tag; (tag = list.ReadTag()) != 0;)
+            {
+                if (tag == (1 << 3))
+                {
+                    values.Add(list.ReadInt64());
+                }
+                else if (tag == ((1 << 3) | LengthDelimited))
+                {
+                    (int packedStart, int packedLength) = Skip(list, buffer);
+                    var packed = new CodedInputStream(buffer, packedStart, packedLength);
+                    while (!packed.IsAtEnd)
+                    {
+                        values.Add(packed.ReadInt64());
+                    }
+                }
+                else
+                {
+                    list.SkipLastField();
+                }
+            }
+        }
+
+        return [.. values];
+    }
+
+    /// <summary>Every value of a Feature's bytes_list (1), as UTF-8 text.</summary>
+    private static string[] AllBytes(byte[] buffer, int start, int length, string key)
+    {
+        var values = new List<string>();
+        foreach (CodedInputStream list in Lists(buffer, start, length, key, 1))
+        {
+            for (uint tag; (tag = list.ReadTag()) != 0;)
+            {
+                if (tag == ((1 << 3) | LengthDelimited))
+                {
+                    values.Add(list.ReadString());
+                }
+                else
+                {
+                    list.SkipLastField();
+                }
+            }
+        }
+
+        return [.. values];
+    }
+
+    /// <summary>The Feature's list of kind <paramref name="kind"/> (1 bytes, 2 float, 3 int64); another kind is refused naming the feature.</summary>
+    private static IEnumerable<CodedInputStream> Lists(byte[] buffer, int start, int length, string key, uint kind)
+    {
+        string[] kinds = ["", "a bytes_list", "a float_list", "an int64_list"];
+        var feature = new CodedInputStream(buffer, start, length);
+        var lists = new List<CodedInputStream>();
+        for (uint tag; (tag = feature.ReadTag()) != 0;)
+        {
+            if (tag == ((kind << 3) | LengthDelimited))
+            {
+                (int listStart, int listLength) = Skip(feature, buffer);
+                lists.Add(new CodedInputStream(buffer, listStart, listLength));
+            }
+            else if (tag >> 3 is 1 or 2 or 3)
+            {
+                throw new InvalidDataException($"its feature \"{key}\" is {kinds[tag >> 3]}, not {kinds[kind]}");
+            }
+            else
+            {
+                feature.SkipLastField();
+            }
+        }
+
+        return lists;
     }
 
     private static int IndexOf(IReadOnlyList<string> keys, string key)

@@ -20,6 +20,13 @@ public sealed class TFRecordSourceOptions
     public IReadOnlyList<string>? ClassNames { get; init; }
 
     /// <summary>
+    /// The <c>image/object/class/label</c> value of the first class: a box's class is its label minus this. The TF Object
+    /// Detection API numbers its label maps from 1 (0 is its background), so 1 by default; 0 for a writer that counts from 0.
+    /// </summary>
+    /// <value>1; 0 or more.</value>
+    public int ObjectLabelBase { get; init; } = 1;
+
+    /// <summary>
     /// Records with more bytes are not read: discovery refuses the file naming the record (a TFRecord length is
     /// read before its data, so a damaged length could ask for anything).
     /// </summary>
@@ -33,6 +40,7 @@ public sealed class TFRecordSourceOptions
         var checks = new OptionChecks();
         checks.Add(nameof(ImageFeatures), ImageFeatures is null || ImageFeatures.Count == 0 || ImageFeatures.Any(string.IsNullOrEmpty) ? "Parameter \"ImageFeatures\" must name at least one feature, none empty." : null);
         checks.Add(nameof(LabelFeatures), LabelFeatures is null || LabelFeatures.Count == 0 || LabelFeatures.Any(string.IsNullOrEmpty) ? "Parameter \"LabelFeatures\" must name at least one feature, none empty." : null);
+        checks.InRange(ObjectLabelBase, 0, int.MaxValue, nameof(ObjectLabelBase));
         checks.InRange(MaxRecordBytes, 1, Array.MaxLength - 16, nameof(MaxRecordBytes));
         Storage.Check(checks);
         checks.ThrowIfAny();

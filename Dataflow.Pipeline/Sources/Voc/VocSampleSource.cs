@@ -138,26 +138,17 @@ public sealed class VocSampleSource : ISampleSource
             var boxClasses = new int[n];
             var difficult = new int[n];
             var truncated = new int[n];
-            int label = classes.Count;
-            (bool Plain, float Area) best = (false, -1);
             for (int k = 0; k < n; k++)
             {
                 VocObject o = image.Objects[k];
                 (coordinates[4 * k], coordinates[4 * k + 1], coordinates[4 * k + 2], coordinates[4 * k + 3]) = (o.XMin - 1, o.YMin - 1, o.XMax, o.YMax);
                 (boxClasses[k], difficult[k], truncated[k]) = (index[o.Name], o.Difficult, o.Truncated);
-                // Boxes that are not difficult outrank every difficult one; among either, the larger wins (the first of equals).
-                (bool Plain, float Area) box = (o.Difficult == 0, (o.XMax - o.XMin + 1) * (o.YMax - o.YMin + 1));
-                if (box.Plain != best.Plain ? box.Plain : box.Area > best.Area)
-                {
-                    (label, best) = (boxClasses[k], box);
-                }
             }
 
             var fields = new Dictionary<string, int[]> { ["difficult"] = difficult, ["truncated"] = truncated };
-            samples[i] = new SampleInfo(i, image.Path, label)
-            {
-                Targets = new SampleTargets { Boxes = new BoundingBoxes(coordinates, boxClasses, BoxFormat.Xyxy, fields) },
-            };
+            var boxes = new BoundingBoxes(coordinates, boxClasses, BoxFormat.Xyxy, fields);
+            // Boxes that are not difficult outrank every difficult one.
+            samples[i] = new SampleInfo(i, image.Path, boxes.LargestClass(classes.Count, "difficult")) { Targets = new SampleTargets { Boxes = boxes } };
         }
 
         var schema = new TargetSchema(TargetKinds.Boxes, classes);

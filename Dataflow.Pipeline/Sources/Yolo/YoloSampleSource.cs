@@ -164,7 +164,7 @@ public sealed class YoloSampleSource : ISampleSource
                 InstanceMasks = masks ? [.. p.Polygons.Select(polygon => MaskSource.FromPolygons([polygon], 1, normalized: true))] : null,
                 Keypoints = pose ? new Keypoints(p.Keypoints.ToArray(), p.Classes.Count, data.KeypointCount, normalized: true) : null,
             };
-            samples[i] = new SampleInfo(i, images[i], LargestClass(p, data.Names.Count)) { Targets = targets };
+            samples[i] = new SampleInfo(i, images[i], targets.Boxes.LargestClass(data.Names.Count)) { Targets = targets };
         }
 
         return new SampleSet([.. data.Names, NoObjectClass], samples, ignored) { TargetSchema = schema };
@@ -351,23 +351,6 @@ public sealed class YoloSampleSource : ISampleSource
         }
 
         return true;
-    }
-
-    /// <summary>The class of the image's largest box, or the extra class (<paramref name="noObject"/>) when it has none.</summary>
-    private static int LargestClass(ParsedLabels parsed, int noObject)
-    {
-        int best = noObject;
-        float area = -1;
-        for (int i = 0; i < parsed.Classes.Count; i++)
-        {
-            float a = parsed.Boxes[4 * i + 2] * parsed.Boxes[4 * i + 3];
-            if (a > area)
-            {
-                (best, area) = (parsed.Classes[i], a);
-            }
-        }
-
-        return best;
     }
 
     /// <summary>The checked lines of one label file.</summary>
