@@ -11,10 +11,7 @@ public sealed class AugmentationArgumentsTests
 {
     private static (IReadOnlyList<IAugmentation> List, string Name) Parse(string commandLine)
     {
-        var arguments = new AugmentationArguments();
-        var command = new RootCommand();
-        arguments.AddTo(command);
-        ParseResult parse = command.Parse(commandLine);
+        (AugmentationArguments arguments, ParseResult parse) = Declared(commandLine);
         Assert.IsEmpty(parse.Errors, string.Join("; ", parse.Errors.Select(e => e.Message)));
         return arguments.Create(parse);
     }
@@ -65,19 +62,33 @@ public sealed class AugmentationArgumentsTests
 
     [TestMethod]
     [DataRow("--augment heavy", "--augment must be one of none, flip, light, imagenet, randaugment, trivialaugment, autoaugment, was 'heavy'.")]
-    [DataRow("--flip 1.5", "--flip must be between 0 and 1, was 1.5.")]
-    [DataRow("--rotate 200", "--rotate must be between 0 and 180, was 200.")]
-    [DataRow("--crop-scale 0", "--crop-scale must be above 0 and at most 1, was 0.")]
     [DataRow("--blur 0", "--blur must be between 0.1 and 20, was 0.")]
+    [DataRow("--jitter 2", "--jitter must be between 0 and 1, was 2.")]
+    public void Parse_OutOfTheCommandsOwnRange_OneErrorNamingTheOption(string commandLine, string message)
+    {
+        (_, ParseResult parse) = Declared(commandLine);
+        Assert.AreEqual(message, parse.Errors.Single().Message);
+    }
+
+    [TestMethod]
+    [DataRow("--flip 1.5", "--flip must be at least 0 and at most 1, was 1.5.")]
+    [DataRow("--grayscale -0.5", "--grayscale must be at least 0 and at most 1, was -0.5.")]
+    [DataRow("--rotate 200", "--rotate must be at least 0 and at most 180, was 200.")]
+    [DataRow("--crop-scale 0", "--crop-scale must be a range (low, high) with 0 < low <= high <= 1, was (0, 1).")]
     [DataRow("--mixup 0", "--mixup must be above 0 and at most 100, was 0.")]
     [DataRow("--cutmix 101", "--cutmix must be above 0 and at most 100, was 101.")]
-    public void Parse_OutOfRange_OneErrorNamingTheOption(string commandLine, string message)
+    public void Create_ValueTheTransformRefuses_UsageErrorNamingTheFlagAndTheLibrarysRange(string commandLine, string message)
     {
-        var arguments = new AugmentationArguments();
-        var command = new RootCommand();
-        arguments.AddTo(command);
-        ParseResult parse = command.Parse(commandLine);
-        Assert.AreEqual(message, parse.Errors.Single().Message);
+        // The range is the transform's own (its constructor's check), reported with the flag instead of the parameter.
+        (AugmentationArguments arguments, ParseResult parse) = Declared(commandLine);
+        Assert.IsEmpty(parse.Errors);
+
+        var e = Assert.ThrowsExactly<UsageException>(() =>
+        {
+            arguments.Create(parse);
+            arguments.CreateBatch(parse);
+        });
+        Assert.AreEqual(message, e.Message);
     }
 
     [TestMethod]
@@ -87,10 +98,7 @@ public sealed class AugmentationArgumentsTests
     [DataRow("--cutmix 1 --mixup 0.2", "BatchOneOf([MixUp(alpha=0.2, p=1), CutMix(alpha=1, p=1)], weights=[1, 1])")]
     public void CreateBatch_MixUpAndCutMix_OneOfTheTwoPerBatchWhenBoth(string commandLine, string expected)
     {
-        var arguments = new AugmentationArguments();
-        var command = new RootCommand();
-        arguments.AddTo(command);
-        ParseResult parse = command.Parse(commandLine);
+        (AugmentationArguments arguments, ParseResult parse) = Declared(commandLine);
         Assert.AreEqual(expected, string.Join("; ", arguments.CreateBatch(parse)));
         Assert.AreEqual(("none " + commandLine.Replace("--cutmix 1 --mixup 0.2", "--mixup 0.2 --cutmix 1", StringComparison.Ordinal)).Trim(), arguments.Create(parse).Name);
     }
@@ -127,5 +135,13 @@ public sealed class AugmentationArgumentsTests
     {
         SampleRun run = await SampleRun.RunAsync("train", "--augment", "heavy");
         run.AssertOneLineError("--augment must be one of none, flip, light, imagenet, randaugment, trivialaugment, autoaugment, was 'heavy'.", ExitCodes.UsageError);
+    }
+
+    private static (AugmentationArguments Arguments, ParseResult Parse) Declared(string commandLine)
+    {
+        var arguments = new AugmentationArguments();
+        var command = new RootCommand();
+        arguments.AddTo(command);
+        return (arguments, command.Parse(commandLine));
     }
 }

@@ -11,6 +11,17 @@ public sealed class DigestCommandTests
         (await SampleRun.RunAsync(["digest", "--data", root, "--size", "12x10", "--batch-size", "5", "--json", .. extra])).Json();
 
     [TestMethod]
+    [DataRow("--world-size", "0", "--world-size must be between 1 and 1000000, was 0.")]
+    [DataRow("--rank", "-1", "--rank must be between 0 and 999999, was -1.")]
+    public async Task Digest_RankOrWorldSizeTheLibraryRefuses_OneLineNamingTheFlagAndTheLibrarysRange(string option, string value, string expected)
+    {
+        // The ranges are PipelineOptions.Validate's; the command states none of its own.
+        SampleRun run = await SampleRun.RunAsync("digest", option, value);
+
+        run.AssertOneLineError(expected, ExitCodes.UsageError);
+    }
+
+    [TestMethod]
     public async Task Digest_DifferentParallelism_GivesTheSameSha256()
     {
         using var data = new TempDataset().WithClasses(3, 8, 24, 18);

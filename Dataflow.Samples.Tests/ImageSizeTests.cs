@@ -10,7 +10,8 @@ public sealed class ImageSizeTests
     [DataRow("64X48", 64, 48)]
     [DataRow("32", 32, 32)]
     [DataRow("1x16384", 1, 16384)]
-    public void TryParse_ValidText_GivesTheSize(string text, int width, int height)
+    [DataRow("0x20000", 0, 20000)]
+    public void TryParse_WholeNumbers_GivesTheSizeWhateverTheRange(string text, int width, int height)
     {
         Assert.IsTrue(ImageSize.TryParse(text, out ImageSize size));
 
@@ -20,8 +21,6 @@ public sealed class ImageSizeTests
 
     [TestMethod]
     [DataRow("")]
-    [DataRow("0x10")]
-    [DataRow("10x16385")]
     [DataRow("10x")]
     [DataRow("-5x5")]
     [DataRow("10x10x10")]

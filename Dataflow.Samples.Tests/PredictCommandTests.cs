@@ -231,7 +231,7 @@ public sealed class PredictCommandTests
         SampleRun run = await SampleRun.RunAsync("predict", "--model", path, "--data", data.Root, "--resize", "torchvision", "--interpolation", interpolation, "--out", json);
 
         Assert.AreEqual(0, run.ExitCode, run.Error);
-        Assert.Contains("NCHW, gray, shortersidethencentercrop, zero-to-one", run.Output);
+        Assert.Contains("nchw, gray, torchvision, zero-to-one", run.Output);
         var decoder = new ImageDecoder(20, 20, ColorMode.Grayscale, ResizeMode.ShorterSideThenCenterCrop, expectedInterpolation);
         PredictionRecord[] records = JsonSerializer.Deserialize<PredictionRecord[]>(File.ReadAllText(json), Dataflow.Samples.Output.Json.Options)!;
         Assert.HasCount(spots.Length, records);

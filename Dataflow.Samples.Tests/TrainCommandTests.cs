@@ -176,7 +176,9 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
-    [DataRow("--size", "0x5", "--size must be WIDTHxHEIGHT")]
+    [DataRow("--size", "5x", "--size must be WIDTHxHEIGHT (for example 28x28), was '5x'.")]
+    [DataRow("--size", "0x5", "--size must be between 1 and 16384, was 0.")]
+    [DataRow("--size", "20000x5", "--size must be between 1 and 16384, was 20000.")]
     [DataRow("--color", "purple", "purple")]
     [DataRow("--batch-size", "0", "--batch-size must be between 1 and 65536, was 0.")]
     [DataRow("--validation-split", "1", "--validation-split must be at least 0 and below 1, was 1.")]

@@ -136,8 +136,13 @@ public sealed class BenchCommandTests
     [TestMethod]
     [DataRow("--color", "Grayscale", "--color must be one of rgb, bgr, gray, was 'Grayscale'.")]
     [DataRow("--interpolation", "Bilinear", "--interpolation must be one of nearest, bilinear, area, cubic, antialiased, was 'Bilinear'.")]
-    public async Task Bench_EnumValueInAnotherSpelling_OneLineErrorListingTheCommandsSpelling(string option, string value, string expected)
+    [DataRow("--batch-size", "0", "--batch-size must be between 1 and 65536, was 0.")]
+    [DataRow("--width", "20000", "--width must be between 1 and 16384, was 20000.")]
+    [DataRow("--epochs", "0", "--epochs must be between 1 and 100000, was 0.")]
+    [DataRow("--parallelism", "300", "--parallelism must be between 1 and 256, was 300.")]
+    public async Task Bench_ValueInAnotherSpellingOrOutOfTheLibrarysRange_OneLineNamingTheFlagAndTheAllowedValues(string option, string value, string expected)
     {
+        // The spellings are every command's (rgb, bgr, gray; nearest, bilinear ...); the ranges the library's (PipelineOptions.Validate).
         using var data = new TempDataset().WithClasses(1, 1);
 
         ToolRun run = await ToolRun.RunAsync("bench", "--data", data.Root, option, value);

@@ -94,7 +94,7 @@ public sealed class LaunchTests
 
         SamplesProcess.Result range = await SamplesProcess.RunAsync(new Dictionary<string, string>(), Digest(data.Root, "--rank", "2", "--world-size", "2"));
         Assert.AreEqual(2, range.ExitCode, range.Error);
-        StringAssert.Contains(range.Error, "Parameter \"Rank\" must be between 0 and 1, was 2.");
+        StringAssert.Contains(range.Error, "--rank must be between 0 and 1, was 2.");
     }
 
     [TestMethod]

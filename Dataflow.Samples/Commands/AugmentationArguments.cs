@@ -22,19 +22,11 @@ public sealed class AugmentationArguments
     public AugmentationArguments()
     {
         Preset.OneOf(AugmentationPresets.Names);
-        foreach (Option<double?> probability in (Option<double?>[])[Flip, VerticalFlip, Grayscale, Erase])
-        {
-            probability.Between(0, 1);
-        }
 
-        CropScale.Require<Option<double?>, double?>(v => v is null or (> 0 and <= 1), "must be above 0 and at most 1");
-        Rotate.Between(0, 180);
+        // The command's own bounds, narrower than the transforms': one V for three factors, and a kernel of at most 255.
+        // The other values are checked by the transforms themselves, their failures named by flag (Create).
         Jitter.Between(0, 1);
         Blur.Between(0.1, 20);
-        foreach (Option<double?> alpha in (Option<double?>[])[MixUp, CutMix])
-        {
-            alpha.Require<Option<double?>, double?>(v => v is null or (> 0 and <= 100), "must be above 0 and at most 100");
-        }
     }
 
     /// <summary><c>--augment NAME</c>: a preset.</summary>
@@ -113,7 +105,7 @@ public sealed class AugmentationArguments
         if (parse.GetValue(CropScale) is double scale)
         {
             list.RemoveAll(a => a is RandomResizedCrop);
-            list.Insert(0, new RandomResizedCrop(scale: (scale, 1)));
+            list.Insert(0, Made(CropScale, () => new RandomResizedCrop(scale: (scale, 1))));
             name.Add(Describe(CropScale, scale));
         }
 
@@ -141,8 +133,8 @@ public sealed class AugmentationArguments
         ArgumentNullException.ThrowIfNull(parse);
         IBatchAugmentation[] chosen =
         [
-            .. parse.GetValue(MixUp) is double mixup ? [new MixUp(mixup)] : Array.Empty<IBatchAugmentation>(),
-            .. parse.GetValue(CutMix) is double cutmix ? [new CutMix(cutmix)] : Array.Empty<IBatchAugmentation>(),
+            .. parse.GetValue(MixUp) is double mixup ? [Made(MixUp, () => new MixUp(mixup))] : Array.Empty<IBatchAugmentation>(),
+            .. parse.GetValue(CutMix) is double cutmix ? [Made(CutMix, () => new CutMix(cutmix))] : Array.Empty<IBatchAugmentation>(),
         ];
         return chosen.Length switch
         {
@@ -159,8 +151,21 @@ public sealed class AugmentationArguments
     {
         if (parse.GetValue(option) is double value)
         {
-            list.Add(create(value));
+            list.Add(Made(option, () => create(value)));
             name.Add(Describe(option, value));
+        }
+    }
+
+    /// <summary>What <paramref name="create"/> makes; a value the transform refuses is reported naming <paramref name="option"/>.</summary>
+    private static T Made<T>(Option option, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException e) when (e.ParamName is not null)
+        {
+            throw new UsageException(LibraryOptionFailures.Describe(e, option.Name));
         }
     }
 

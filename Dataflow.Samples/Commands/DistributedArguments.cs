@@ -16,8 +16,7 @@ public sealed class DistributedArguments
     /// <summary>Declares the options.</summary>
     public DistributedArguments()
     {
-        Rank.Require<Option<int?>, int?>(v => v is null or >= 0, "must be at least 0");
-        WorldSize.Require<Option<int?>, int?>(v => v is null or (>= 1 and <= 1_000_000), "must be between 1 and 1000000");
+        // The ranges of --rank and --world-size are the library's, checked in Apply.
         Remainder.OneOf(RemainderChoices);
     }
 
@@ -57,16 +56,23 @@ public sealed class DistributedArguments
     }
 
     /// <summary><paramref name="settings"/> with the rank, world size and policy read from <paramref name="parse"/>.</summary>
+    /// <exception cref="UsageException">The library refused the rank or the world size (the message names the flag).</exception>
     public PipelineSettings Apply(ParseResult parse, PipelineSettings settings)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(settings);
-        return settings with
+        PipelineSettings placed = settings with
         {
             Rank = parse.GetValue(Rank),
             WorldSize = parse.GetValue(WorldSize),
             ReadLauncherEnvironment = parse.GetValue(Launcher),
             Remainder = parse.GetValue(Remainder) switch { "drop" => RemainderPolicy.Drop, "uneven" => RemainderPolicy.Uneven, _ => RemainderPolicy.Pad },
         };
+        LibraryOptionFailures.Check(placed, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [nameof(Dataflow.Pipeline.PipelineOptions.Rank)] = Rank.Name,
+            [nameof(Dataflow.Pipeline.PipelineOptions.WorldSize)] = WorldSize.Name,
+        });
+        return placed;
     }
 }

@@ -1,11 +1,13 @@
 using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Normalization;
 using Dataflow.Pipeline.Sources;
 
 namespace Dataflow.Samples.Commands;
 
 /// <summary>
 /// How every command of both apps spells the library's enum values, on the command line and in its output: one
-/// spelling each (<c>rgb</c>, <c>bgr</c>, <c>gray</c>; <c>nearest</c>, <c>bilinear</c>, <c>area</c>, <c>cubic</c>).
+/// spelling each (<c>rgb</c>, <c>bgr</c>, <c>gray</c>; <c>nearest</c>, <c>bilinear</c>, <c>area</c>, <c>cubic</c>;
+/// <c>nchw</c>, <c>nhwc</c> ...).
 /// </summary>
 public static class EnumSpellings
 {
@@ -36,6 +38,9 @@ public static class EnumSpellings
         DatasetForm.MultiLabelCsv => "multi-label-csv",
         _ => form.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>The <c>--layout</c> choices.</summary>
+    public static IReadOnlyList<string> Layouts { get; } = ["nchw", "nhwc"];
 
     /// <summary>The resize mode spelled <paramref name="name"/> (one of <see cref="Resizes"/>).</summary>
     /// <exception cref="UsageException"><paramref name="name"/> is not one of <see cref="Resizes"/>.</exception>
@@ -97,4 +102,7 @@ public static class EnumSpellings
         Interpolation.AntialiasedBilinear => "antialiased",
         _ => "bilinear",
     };
+
+    /// <summary>How <paramref name="layout"/> is spelled.</summary>
+    public static string Of(TensorLayout layout) => layout == TensorLayout.Nhwc ? "nhwc" : "nchw";
 }

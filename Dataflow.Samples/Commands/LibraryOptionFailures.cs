@@ -26,6 +26,28 @@ public static class LibraryOptionFailures
         }
     }
 
+    /// <summary>Validates the training options of <paramref name="settings"/> (one epoch when it has none: train's "only evaluate"), as <see cref="Check(PipelineOptions, IReadOnlyDictionary{string, string})"/>.</summary>
+    /// <exception cref="UsageException">The library refused at least one value.</exception>
+    public static void Check(PipelineSettings settings, IReadOnlyDictionary<string, string> flags)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Check(settings.For(Dataflow.Pipeline.Discovery.Subset.Training, epochs: settings.Epochs == 0 ? 1 : null), flags);
+    }
+
+    /// <summary>
+    /// The message of an argument a library constructor refused (<c>Parameter "p" must be at least 0 and at most 1, was
+    /// 2.</c>) with the parameter replaced by <paramref name="flag"/>, without .NET's added lines.
+    /// </summary>
+    public static string Describe(ArgumentException refused, string flag)
+    {
+        ArgumentNullException.ThrowIfNull(refused);
+        string message = refused.Message.Split('\n')[0];
+        string suffix = $" (Parameter '{refused.ParamName}')";
+        message = message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
+        string prefix = $"Parameter \"{refused.ParamName}\"";
+        return message.StartsWith(prefix, StringComparison.Ordinal) ? flag + message[prefix.Length..] : $"{flag}: {message}";
+    }
+
     /// <summary>
     /// The failure's message with its leading <c>Parameter "Name"</c> replaced by the flag (<c>--batch-size must be
     /// between 1 and 65536, was 0.</c>); a failure of an option no flag sets keeps the library's words.

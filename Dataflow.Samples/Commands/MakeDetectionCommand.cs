@@ -19,7 +19,7 @@ public static class MakeDetectionCommand
         {
             Description = $"Canvas size WIDTHxHEIGHT. Default: {defaults.Width}x{defaults.Height}.",
             HelpName = "WxH",
-            CustomParser = result => ImageSize.TryParse(result.Tokens.Count > 0 ? result.Tokens[0].Value : null, out ImageSize parsed) ? parsed : Fail(result),
+            CustomParser = result => ImageSize.TryParse(result.Tokens.Count > 0 ? result.Tokens[0].Value : null, out ImageSize parsed) && parsed is { Width: >= 1 and <= 16_384, Height: >= 1 and <= 16_384 } ? parsed : Fail(result),
         };
         var digits = new Option<int>("--max-digits") { Description = "The most digits per canvas (at least 1 each).", DefaultValueFactory = _ => defaults.MaxDigits }.InRange(1, 64);
         var minSize = new Option<int>("--min-size") { Description = "The smallest digit side in pixels.", DefaultValueFactory = _ => defaults.MinSize }.InRange(4, 16_384);

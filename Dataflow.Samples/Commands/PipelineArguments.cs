@@ -22,7 +22,7 @@ namespace Dataflow.Samples.Commands;
 public sealed class PipelineArguments
 {
     /// <summary>The library's own image size: a <see cref="PipelineOptions"/> that sets none produces it.</summary>
-    public static ImageSize LibraryDefaultSize { get; } = new(new PipelineOptions().Width, new PipelineOptions().Height);
+    public static ImageSize LibraryDefaultSize => PipelineSettings.LibraryDefaultSize;
 
     /// <summary>The <c>--size</c> default for a folder of the commands that train on CPU (the sample MLP's input).</summary>
     public static ImageSize SmallFolderSize { get; } = new(32, 32);
@@ -198,7 +198,7 @@ public sealed class PipelineArguments
         };
 
         // Zero epochs (train's "only evaluate") builds no training run: the library checks the options of one.
-        LibraryOptionFailures.Check(settings.For(Subset.Training, epochs: settings.Epochs == 0 ? 1 : null), Flags(parse));
+        LibraryOptionFailures.Check(settings, Flags(parse));
         return settings;
     }
 
@@ -251,38 +251,8 @@ public sealed class PipelineArguments
             return size;
         }
 
-        result.AddError($"--size must be WIDTHxHEIGHT with both between 1 and 16384 (for example 28x28), was '{text}'.");
+        // The form only: the range is the library's, reported naming --size when the options are checked.
+        result.AddError($"--size must be WIDTHxHEIGHT (for example 28x28), was '{text}'.");
         return null;
     }
-}
-
-/// <summary>A target image size.</summary>
-/// <param name="Width">Width in pixels.</param>
-/// <param name="Height">Height in pixels.</param>
-public readonly record struct ImageSize(int Width, int Height)
-{
-    /// <summary>Parses <c>WIDTHxHEIGHT</c> (or a single number for a square), each 1 to 16384.</summary>
-    public static bool TryParse(string? text, out ImageSize size)
-    {
-        size = default;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        string[] parts = text.Split('x', 'X', '×');
-        if (parts.Length is < 1 or > 2
-            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int width)
-            || !int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int height)
-            || width is < 1 or > 16_384 || height is < 1 or > 16_384)
-        {
-            return false;
-        }
-
-        size = new ImageSize(width, height);
-        return true;
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Width}x{Height}");
 }

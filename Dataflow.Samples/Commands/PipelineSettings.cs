@@ -7,45 +7,57 @@ using Dataflow.Pipeline.Normalization;
 
 namespace Dataflow.Samples.Commands;
 
-/// <summary>The pipeline choices read from the command line, from which each command builds its pipelines.</summary>
-public sealed record PipelineSettings
+/// <summary>
+/// The pipeline choices read from the command line, from which every command of both apps builds its pipelines: the
+/// one place where <see cref="PipelineOptions"/> are made from them (<see cref="For"/>); a command that needs more
+/// derives its options from those with <c>with</c>. What is not set is the library's default.
+/// </summary>
+/// <remarks>The tools app compiles this file too, without the dataset (<c>PipelineSettings.Dataset.cs</c>).</remarks>
+public sealed partial record PipelineSettings
 {
-    /// <summary>The dataset.</summary>
-    public required DatasetLocation Dataset { get; init; }
+    /// <summary>The library's own image size: a <see cref="PipelineOptions"/> that sets none produces it.</summary>
+    public static ImageSize LibraryDefaultSize { get; } = new(new PipelineOptions().Width, new PipelineOptions().Height);
 
     /// <summary>Target size.</summary>
-    public required ImageSize Size { get; init; }
+    /// <value><see cref="LibraryDefaultSize"/>.</value>
+    public ImageSize Size { get; init; } = LibraryDefaultSize;
 
     /// <summary>How each image is brought to <see cref="Size"/>.</summary>
     /// <value><see cref="ResizeMode.Stretch"/>.</value>
     public ResizeMode Resize { get; init; }
 
     /// <summary>Colour mode.</summary>
-    public required ColorMode Color { get; init; }
+    /// <value><see cref="ColorMode.Rgb"/>.</value>
+    public ColorMode Color { get; init; } = ColorMode.Rgb;
 
     /// <summary>Seed.</summary>
-    public required long Seed { get; init; }
+    public long Seed { get; init; }
 
     /// <summary>Validation fraction (0 for none).</summary>
-    public required double ValidationSplit { get; init; }
+    public double ValidationSplit { get; init; }
 
     /// <summary>Batch size.</summary>
-    public required int BatchSize { get; init; }
+    /// <value>32.</value>
+    public int BatchSize { get; init; } = 32;
 
     /// <summary>Epochs.</summary>
-    public required int Epochs { get; init; }
+    /// <value>1.</value>
+    public int Epochs { get; init; } = 1;
 
     /// <summary>The <c>--augment</c> choice.</summary>
-    public required string AugmentName { get; init; }
+    /// <value><c>none</c>.</value>
+    public string AugmentName { get; init; } = "none";
 
     /// <summary>The training subset's augmentations.</summary>
-    public required IReadOnlyList<IAugmentation> Augmentations { get; init; }
+    /// <value>None.</value>
+    public IReadOnlyList<IAugmentation> Augmentations { get; init; } = [];
 
     /// <summary>The training subset's batch-level augmentations (MixUp, CutMix).</summary>
     public IReadOnlyList<IBatchAugmentation> BatchAugmentations { get; init; } = [];
 
     /// <summary>Normalization.</summary>
-    public required NormalizationOptions Normalization { get; init; }
+    /// <value><see cref="NormalizationOptions.ZeroToOne"/>.</value>
+    public NormalizationOptions Normalization { get; init; } = NormalizationOptions.ZeroToOne;
 
     /// <summary>Read block, or null for the library default.</summary>
     public StageOptions? Read { get; init; }
@@ -83,7 +95,7 @@ public sealed record PipelineSettings
     {
         var defaults = new PipelineOptions();
         bool training = subset == Subset.Training && !forEvaluation;
-        return new PipelineOptions
+        return defaults with
         {
             Width = Size.Width,
             Height = Size.Height,

@@ -25,7 +25,7 @@ public static class PredictCommand
     public static IReadOnlyList<string> ResizeChoices => EnumSpellings.Resizes;
 
     /// <summary>The <c>--layout</c> choices.</summary>
-    public static IReadOnlyList<string> LayoutChoices { get; } = ["nchw", "nhwc"];
+    public static IReadOnlyList<string> LayoutChoices => EnumSpellings.Layouts;
 
     /// <summary>The <c>--subset</c> choices.</summary>
     public static IReadOnlyList<string> SubsetChoices { get; } = ["validation", "training"];
@@ -108,9 +108,6 @@ public static class PredictCommand
                 Seed = parse.GetValue(shared.Seed),
                 ValidationSplit = split,
                 BatchSize = parse.GetValue(shared.BatchSize),
-                Epochs = 1,
-                AugmentName = "none",
-                Augmentations = [],
                 Normalization = normalization,
                 Read = stage,
                 Decode = stage,
@@ -168,8 +165,8 @@ public static class PredictCommand
         if (!json)
         {
             console.MarkupLine($"[bold]predict[/] {Markup.Escape(Path.GetFileName(classifier.Path))} on {Markup.Escape(dataset.DisplayName)}");
-            console.MarkupLine(Markup.Escape($"  input '{classifier.InputName}' {classifier.InputShapeText}; batches [{string.Join(", ", batchShape)}] {options.Layout.ToString().ToUpperInvariant()}, " +
-                $"{EnumSpellings.Of(options.ColorMode)}, {options.ResizeMode.ToString().ToLowerInvariant()}, {options.Normalization.Name}"));
+            console.MarkupLine(Markup.Escape($"  input '{classifier.InputName}' {classifier.InputShapeText}; batches [{string.Join(", ", batchShape)}] {EnumSpellings.Of(options.Layout)}, " +
+                $"{EnumSpellings.Of(options.ColorMode)}, {EnumSpellings.Of(options.ResizeMode)}, {options.Normalization.Name}"));
         }
 
         var records = new List<PredictionRecord>();

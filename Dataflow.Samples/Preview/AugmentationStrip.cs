@@ -4,6 +4,7 @@ using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Normalization;
+using Dataflow.Samples.Commands;
 using OpenCvSharp;
 
 namespace Dataflow.Samples.Preview;
@@ -46,20 +47,23 @@ public static class AugmentationStrip
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(augmentations);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var options = new PipelineOptions
+        const string Root = "in-memory";
+        PipelineOptions options = new PipelineSettings
         {
-            Width = size,
-            Height = size,
-            ColorMode = ColorMode.Bgr,
-            ResizeMode = ResizeMode.CenterCrop,
-            Normalization = NormalizationOptions.None,
-            Layout = TensorLayout.Nhwc,
-            Augmentations = augmentations,
+            Dataset = new DatasetLocation(Root, IsEmbedded: false),
+            Size = new ImageSize(size, size),
+            Resize = ResizeMode.CenterCrop,
+            Color = ColorMode.Bgr,
+            Seed = seed,
             BatchSize = 1,
             Epochs = count,
+            Augmentations = augmentations,
+            Normalization = NormalizationOptions.None,
+        }.For(Subset.Training) with
+        {
+            Layout = TensorLayout.Nhwc,
             Shuffle = false,
             ShuffleWithinBatch = false,
-            Seed = seed,
         };
         const int Gap = 4;
         var strip = new Mat(size, count * size + (count - 1) * Gap, MatType.CV_8UC3, Scalar.All(255));
@@ -67,7 +71,7 @@ public static class AugmentationStrip
         {
             var source = new InMemorySampleSource(["image"], [("image", 0, image)]);
             await using ImagePipeline pipeline = ImagePipeline.CreateBuilder(options).UseSource(source).BuildStream(cancellationToken);
-            pipeline.Post("in-memory");
+            pipeline.Post(Root);
             pipeline.Complete();
             await foreach (Batch batch in pipeline.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -2,7 +2,9 @@ using System.Globalization;
 using Dataflow.Pipeline;
 using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Decoding;
+using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Normalization;
+using Dataflow.Samples.Commands;
 using OpenCvSharp;
 
 namespace Dataflow.Samples.Preview;
@@ -63,17 +65,16 @@ public static class MixedBatchSheet
 
     private static async Task<(Mat Sheet, string FirstLabel)> RenderBatchAsync(string root, Func<PipelineOptions, ImagePipelineBuilder> builder, IReadOnlyList<IBatchAugmentation> mixing, int size, int tile, long seed, CancellationToken cancellationToken)
     {
-        var options = new PipelineOptions
+        PipelineOptions options = new PipelineSettings
         {
-            Width = size,
-            Height = size,
-            ColorMode = ColorMode.Bgr,
-            Normalization = NormalizationOptions.ZeroToOne,
-            Layout = TensorLayout.Nchw,
-            BatchSize = Rows,
+            Dataset = new DatasetLocation(root, IsEmbedded: false),
+            Size = new ImageSize(size, size),
+            Color = ColorMode.Bgr,
             Seed = seed,
+            BatchSize = Rows,
+            Normalization = NormalizationOptions.ZeroToOne,
             BatchAugmentations = mixing,
-        };
+        }.For(Subset.Training);
         await using ImagePipeline pipeline = builder(options).BuildStream(cancellationToken);
         pipeline.Post(root);
         pipeline.Complete();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Dataflow.Pipeline;
 using Dataflow.Pipeline.Decoding;
 using Dataflow.Pipeline.Normalization;
 using Dataflow.Samples.Commands;
@@ -26,7 +27,8 @@ internal static class BenchCommand
     {
         ArgumentNullException.ThrowIfNull(environment);
         var options = new BenchOptions();
-        var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every variant once, in alternating order", DefaultValueFactory = _ => 5 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every variant once, in alternating order", DefaultValueFactory = _ => 5 }
+            .Require<Option<int>, int>(v => v >= 1, "must be at least 1");
         var variants = new Option<string>("--variants")
         {
             Description = $"Comma-separated variants: {string.Join(", ", BenchVariant.Names)}",
@@ -42,11 +44,6 @@ internal static class BenchCommand
         {
             BenchSettings settings = options.Read(parse);
             int r = parse.GetValue(rounds);
-            if (r < 1)
-            {
-                throw new ArgumentOutOfRangeException("--rounds", r, "--rounds must be at least 1.");
-            }
-
             string[] names = parse.GetValue(variants)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (string name in names)
             {
@@ -242,14 +239,15 @@ internal static class BenchCommand
         private readonly Option<string> _data = new("--data") { Description = "Dataset root: one sub-folder per class (pipeline-shards: a folder or location of shards; pipeline-objects: s3://bucket/prefix or az://container/prefix)", Required = true };
         private readonly Option<int> _width = new("--width") { Description = "Target width", DefaultValueFactory = _ => 224 };
         private readonly Option<int> _height = new("--height") { Description = "Target height", DefaultValueFactory = _ => 224 };
-        private readonly Option<string> _color = new Option<string>("--color") { Description = "rgb, bgr or gray", DefaultValueFactory = _ => "rgb" }.OneOf(EnumSpellings.Colors);
-        private readonly Option<string> _interpolation = new Option<string>("--interpolation") { Description = "nearest, bilinear, area or cubic", DefaultValueFactory = _ => "bilinear" }
+        private readonly Option<string> _color = new Option<string>("--color") { Description = $"Channels: {string.Join(", ", EnumSpellings.Colors)}", DefaultValueFactory = _ => "rgb" }
+            .OneOf(EnumSpellings.Colors);
+        private readonly Option<string> _interpolation = new Option<string>("--interpolation") { Description = $"Resampling: {string.Join(", ", EnumSpellings.Interpolations)}", DefaultValueFactory = _ => "bilinear" }
             .OneOf(EnumSpellings.Interpolations);
-        private readonly Option<string> _normalization = new("--normalization")
+        private readonly Option<string> _normalization = new Option<string>("--normalization")
         {
             Description = $"Normalization preset: {string.Join(", ", NormalizationOptions.Presets.Keys)}",
             DefaultValueFactory = _ => "imagenet",
-        };
+        }.OneOf([.. NormalizationOptions.Presets.Keys]);
         private readonly Option<bool> _flip = new("--flip") { Description = "Random horizontal flip in the pipeline", DefaultValueFactory = _ => true };
         private readonly Option<int> _batchSize = new("--batch-size") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
         private readonly Option<int> _epochs = new("--epochs") { Description = "Passes over the data per measurement (the ceiling makes as many)", DefaultValueFactory = _ => 1 };
@@ -274,16 +272,11 @@ internal static class BenchCommand
         public BenchSettings Read(ParseResult parse)
         {
             string normalization = parse.GetValue(_normalization)!;
-            if (!NormalizationOptions.Presets.ContainsKey(normalization))
-            {
-                throw new ArgumentException($"--normalization: unknown preset '{normalization}'; use {string.Join(", ", NormalizationOptions.Presets.Keys)}.", "--normalization");
-            }
-
             // A missing folder is a usage error (exit 2), as in every other command.
             string raw = parse.GetValue(_data)!;
             string data = Dataflow.Pipeline.Sources.StorageLocation.IsRemote(raw) ? raw : FolderOption.Require(raw, "--data");
 
-            return new BenchSettings
+            var settings = new BenchSettings
             {
                 Data = data,
                 Width = parse.GetValue(_width),
@@ -301,6 +294,23 @@ internal static class BenchCommand
                 ShuffleBuffer = parse.GetValue(_shuffleBuffer),
                 BytesInFlightMiB = parse.GetValue(_bytesInFlight),
             };
+
+            // The library's ranges, each failure naming the flag that set the value.
+            var flags = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [nameof(PipelineOptions.Width)] = _width.Name,
+                [nameof(PipelineOptions.Height)] = _height.Name,
+                [nameof(PipelineOptions.BatchSize)] = _batchSize.Name,
+                [nameof(PipelineOptions.Epochs)] = _epochs.Name,
+            };
+            foreach (string stage in new[] { nameof(PipelineOptions.Decode), nameof(PipelineOptions.Augment), nameof(PipelineOptions.Normalize) })
+            {
+                flags[stage + "." + nameof(StageOptions.MaxDegreeOfParallelism)] = _parallelism.Name;
+                flags[stage + "." + nameof(StageOptions.BoundedCapacity)] = _parallelism.Name;
+            }
+
+            LibraryOptionFailures.Check(settings.PipelineOptions(reducedDecode: true), flags);
+            return settings;
         }
     }
 }

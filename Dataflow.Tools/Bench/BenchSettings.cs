@@ -58,27 +58,28 @@ internal sealed record BenchSettings
     /// (no normalization), with <paramref name="cache"/> the decoded-image cache in memory.</summary>
     public PipelineOptions PipelineOptions(bool reducedDecode, bool bytes = false, bool cache = false)
     {
-        var defaults = new PipelineOptions();
         StageOptions? cpu = Parallelism is int p ? new StageOptions(p, 2 * p) : null;
-        return new PipelineOptions
+        PipelineOptions options = new PipelineSettings
         {
-            Width = Width,
-            Height = Height,
-            ColorMode = Color,
-            Interpolation = Interpolation,
-            ReducedDecode = reducedDecode,
-            Normalization = bytes ? NormalizationOptions.None : NormalizationOptions.Presets[Normalization],
-            Output = bytes ? TensorElementType.UInt8 : TensorElementType.Float32,
-            Cache = cache ? new Dataflow.Pipeline.Caching.DecodedImageCacheOptions() : null,
-            Layout = TensorLayout.Nchw,
+            Size = new ImageSize(Width, Height),
+            Color = Color,
+            Seed = 1,
             BatchSize = BatchSize,
             Epochs = Epochs,
-            Shuffle = true,
-            Seed = 1,
+            AugmentName = Flip ? "flip" : "none",
             Augmentations = Flip ? [new RandomHorizontalFlip()] : [],
-            Decode = cpu ?? defaults.Decode,
-            Augment = cpu ?? defaults.Augment,
-            Normalize = cpu ?? defaults.Normalize,
+            Normalization = NormalizationOptions.Presets[Normalization],
+            Decode = cpu,
+            Augment = cpu,
+            Normalize = cpu,
+        }.For(Dataflow.Pipeline.Discovery.Subset.Training);
+        return options with
+        {
+            Interpolation = Interpolation,
+            ReducedDecode = reducedDecode,
+            Normalization = bytes ? NormalizationOptions.None : options.Normalization,
+            Output = bytes ? TensorElementType.UInt8 : TensorElementType.Float32,
+            Cache = cache ? new Dataflow.Pipeline.Caching.DecodedImageCacheOptions() : null,
         };
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Dataflow.Pipeline;
+using Dataflow.Pipeline.Discovery;
 using Dataflow.Samples.Commands;
 using Dataflow.Samples.Output;
 using Spectre.Console;
@@ -52,16 +53,19 @@ public static class SoakCommand
             throw new UsageException($"--images must be at least --classes ({classes}), was {images}.");
         }
 
+        string? generated = null;
+        string root = data ?? (generated = Path.Combine(Path.GetTempPath(), $"dataflow-soak-{Guid.NewGuid():N}"));
+
         // The library's ranges, each failure naming its flag, before a dataset is generated.
-        var options = new PipelineOptions
+        var settings = new PipelineSettings
         {
-            Width = size,
-            Height = size,
+            Size = new ImageSize(size, size),
             BatchSize = batchSize,
             Epochs = epochs,
             Seed = seed,
             ErrorPolicy = ErrorPolicy.SkipAndReport,
         };
+        PipelineOptions options = settings.For(Subset.Training);
         LibraryOptionFailures.Check(options, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [nameof(PipelineOptions.Width)] = "--size",
@@ -69,9 +73,6 @@ public static class SoakCommand
             [nameof(PipelineOptions.BatchSize)] = "--batch-size",
             [nameof(PipelineOptions.Epochs)] = "--epochs",
         });
-
-        string? generated = null;
-        string root = data ?? (generated = Path.Combine(Path.GetTempPath(), $"dataflow-soak-{Guid.NewGuid():N}"));
         try
         {
             int corrupt = 0;
