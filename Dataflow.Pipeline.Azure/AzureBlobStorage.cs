@@ -22,7 +22,7 @@ public static class AzureBlobStorage
         private static StorageLocation OpenAz(string root, StorageOptions options)
         {
             (string container, string prefix) = StorageLocation.SplitKeyLocation(root, "container");
-            string? connection = options.AzureConnectionString ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING");
+            string? connection = options.AzureConnectionString ?? Internal.EnvironmentVariables.Read("AZURE_STORAGE_CONNECTION_STRING");
             if (string.IsNullOrWhiteSpace(connection))
             {
                 throw new ArgumentException($"The dataset location \"{root}\" needs an Azure Storage connection string: set AZURE_STORAGE_CONNECTION_STRING or StorageOptions.AzureConnectionString (or use the container's https URL with a SAS token).", nameof(root));

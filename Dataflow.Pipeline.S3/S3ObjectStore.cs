@@ -27,7 +27,7 @@ public sealed class S3ObjectStore : IObjectStore
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="ArgumentException">An option is invalid, or neither an endpoint nor a region is set anywhere (the message names the options and variables).</exception>
     public S3ObjectStore(string bucket, StorageOptions? options = null)
-        : this(bucket, options, Environment.GetEnvironmentVariable, () => FallbackRegionFactory.GetRegionEndpoint()?.SystemName)
+        : this(bucket, options, Internal.EnvironmentVariables.Current, () => FallbackRegionFactory.GetRegionEndpoint()?.SystemName)
     {
     }
 

@@ -30,12 +30,12 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
     private readonly PipelineRun _run;
 
     internal ImagePipeline(PipelineOptions options, ISampleSource source, IEpochPlanner planner, IReadOnlyList<UserStage> stages,
-        Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, CancellationToken cancellationToken)
+        Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, Func<string, string?> environment, CancellationToken cancellationToken)
     {
         Options = options;
         Report = report;
         var ledger = new InFlightLedger(Images, Buffers, Tensors);
-        _run = new PipelineRun(options, source, planner, stages, trainer, Report, ledger, cancellationToken);
+        _run = new PipelineRun(options, source, planner, stages, trainer, Report, ledger, environment, cancellationToken);
         report.Diagnostics?.Attach(_run.Blocks, Completion, Report);
     }
 

@@ -74,11 +74,14 @@ public sealed class ImagePipelineBuilder
     }
 
     /// <summary>
-    /// Reads the launcher variables (rank and world size, see <see cref="Distributed.LauncherEnvironment"/>) through
-    /// <paramref name="variable"/> instead of the process's environment.
+    /// Reads environment variables through <paramref name="variable"/> instead of the process's environment: the
+    /// launcher variables (rank and world size, see <see cref="Distributed.LauncherEnvironment"/>) and those the storage
+    /// packages read when the source opens a store (<c>AWS_ENDPOINT_URL_S3</c>, <c>AWS_ENDPOINT_URL</c>, <c>AWS_REGION</c>,
+    /// <c>AWS_DEFAULT_REGION</c>, <c>AZURE_STORAGE_CONNECTION_STRING</c>).
     /// </summary>
-    /// <remarks>They set the rank and world size only with <see cref="PipelineOptions.ReadLauncherEnvironment"/> on;
-    /// off, those set are named in <see cref="PipelineReport.UnreadLauncherVariables"/>.</remarks>
+    /// <remarks>The launcher variables set the rank and world size only with <see cref="PipelineOptions.ReadLauncherEnvironment"/> on;
+    /// off, those set are named in <see cref="PipelineReport.UnreadLauncherVariables"/>. Storage reads them while the
+    /// pipeline discovers its dataset; what the AWS SDK's own chains read (credentials, the profile's region) stays the process's.</remarks>
     public ImagePipelineBuilder UseEnvironment(Func<string, string?> variable)
     {
         ThrowIfBuilt();
@@ -207,7 +210,7 @@ public sealed class ImagePipelineBuilder
             UnreadLauncherVariables = frozen.ReadLauncherEnvironment ? null : Distributed.LauncherEnvironment.Describe(_environment),
             Diagnostics = new PipelineDiagnostics(meter, _logger),
         };
-        var pipeline = new ImagePipeline(options, source, planner, [.. _stages], trainer, report, cancellationToken);
+        var pipeline = new ImagePipeline(options, source, planner, [.. _stages], trainer, report, _environment, cancellationToken);
         Internal.StartupWarmup.StartSamplePath(options);
         return pipeline;
     }

@@ -23,6 +23,9 @@ internal sealed class AzuriteServer : StorageServer
 
     public override StorageOptions WrongCredentials() => Options(64L << 20, 0, TimeSpan.FromSeconds(20), TimeSpan.Zero, TimeSpan.FromSeconds(20), LocalStorageServers.AzuriteConnectionString(Endpoint, Convert.ToBase64String(new byte[64])));
 
+    public override (StorageOptions Options, IReadOnlyDictionary<string, string> Variables) FromEnvironment() =>
+        (Options(64L << 20, 2, TimeSpan.FromSeconds(20), TimeSpan.Zero, TimeSpan.FromSeconds(20), null), new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = ConnectionString });
+
     public override string Root(string path) => $"az://{Container}/{path}";
 
     public override string MissingContainerRoot => "az://no-such-container/shards";
@@ -33,7 +36,7 @@ internal sealed class AzuriteServer : StorageServer
 
     public override Task UploadFolderAsync(string folder, string prefix) => LocalStorageServers.UploadAzureAsync(ConnectionString, folder, prefix);
 
-    private static StorageOptions Options(long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout, string connectionString) => new()
+    private static StorageOptions Options(long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout, string? connectionString) => new()
     {
         ReadTimeout = readTimeout,
         MaxOutage = maxOutage,

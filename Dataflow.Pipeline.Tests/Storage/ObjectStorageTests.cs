@@ -61,6 +61,38 @@ public abstract class ObjectStorageTests
     }
 
     [TestMethod]
+    public async Task Run_EndpointOnlyInTheEnvironmentGivenToUseEnvironment_StorageReadsItThere()
+    {
+        (StorageOptions storage, IReadOnlyDictionary<string, string> variables) = Shared.Server.FromEnvironment();
+        var asked = new List<string>();
+        string? Variable(string name)
+        {
+            lock (asked)
+            {
+                asked.Add(name);
+            }
+
+            return variables.GetValueOrDefault(name);
+        }
+
+        using var expectedSource = new ObjectFolderSampleSource(Shared.Server.Options());
+        var (expected, _) = await ShardTestData.RunAsync(expectedSource, ShardTestData.Options(), Shared.Server.Root("folders"));
+        using var folders = new ObjectFolderSampleSource(storage);
+        var seen = new List<SeenBatch>();
+        ImagePipeline pipeline = ImagePipeline.CreateBuilder(ShardTestData.Options()).UseSource(folders).UseEnvironment(Variable).Build(b => seen.Add(SeenBatch.Copy(b)));
+        Assert.IsTrue(pipeline.Post(Shared.Server.Root("folders")));
+        pipeline.Complete();
+        await pipeline.Completion;
+
+        ShardStreamingTests.AssertSameBatches(expected, seen);
+        CollectionAssert.IsSubsetOf(variables.Keys.ToList(), asked, "storage read its variables through the injected function");
+
+        // Without the injected environment the same options do not name the server.
+        using var without = new ObjectFolderSampleSource(storage);
+        await Assert.ThrowsAsync<Exception>(() => ShardTestData.RunAsync(without, ShardTestData.Options(), Shared.Server.Root("folders")));
+    }
+
+    [TestMethod]
     public async Task Run_ShardsInASubFolderOrNamedByAPattern_OnlyTheTopLevelOrTheNamedShardsRead()
     {
         await Shared.Server.UploadFolderAsync(Shared.Shards.Root, "nested/");

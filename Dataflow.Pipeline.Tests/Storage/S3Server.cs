@@ -21,6 +21,10 @@ internal sealed class S3Server : StorageServer
     protected override StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout) =>
         Options(endpoint, maxBytesInFlight, retries, readTimeout, maxOutage, requestTimeout, LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey);
 
+    // The SDK's credential chain reads the process's variables, so the keys stay in the options.
+    public override (StorageOptions Options, IReadOnlyDictionary<string, string> Variables) FromEnvironment() =>
+        (Options(null, 64L << 20, 2, TimeSpan.FromSeconds(20), TimeSpan.Zero, TimeSpan.FromSeconds(20), LocalStorageServers.S3AccessKey, LocalStorageServers.S3SecretKey), new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = Endpoint });
+
     // s3rver does not check SigV4 signatures, only that the access key exists.
     public override StorageOptions WrongCredentials() => Options(Endpoint, 64L << 20, 0, TimeSpan.FromSeconds(20), TimeSpan.Zero, TimeSpan.FromSeconds(20), "NOT-A-KEY", "not-the-secret");
 
@@ -40,7 +44,7 @@ internal sealed class S3Server : StorageServer
         base.Dispose();
     }
 
-    private static StorageOptions Options(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout, string accessKey, string secret) => new()
+    private static StorageOptions Options(string? endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout, string accessKey, string secret) => new()
     {
         ReadTimeout = readTimeout,
         MaxOutage = maxOutage,

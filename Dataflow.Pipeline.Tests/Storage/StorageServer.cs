@@ -44,6 +44,12 @@ internal abstract class StorageServer : IDisposable
     /// <summary>The library's options for reaching the server at <paramref name="endpoint"/> (itself, or a proxy in front of it).</summary>
     protected abstract StorageOptions OptionsAt(string endpoint, long maxBytesInFlight, int retries, TimeSpan readTimeout, TimeSpan maxOutage, TimeSpan requestTimeout);
 
+    /// <summary>
+    /// Options that leave out what the store also reads from the environment (the endpoint, the connection string), and
+    /// the variables that name it: the server is reached only when storage reads those variables.
+    /// </summary>
+    public abstract (StorageOptions Options, IReadOnlyDictionary<string, string> Variables) FromEnvironment();
+
     /// <summary>Options whose credential the server refuses.</summary>
     public abstract StorageOptions WrongCredentials();
 

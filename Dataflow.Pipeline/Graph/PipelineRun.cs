@@ -31,7 +31,7 @@ internal sealed class PipelineRun : IDisposable
     private readonly IReadOnlyList<ImagePipeline.UserStage> _userStages;
 
     public PipelineRun(PipelineOptions options, ISampleSource source, IEpochPlanner planner, IReadOnlyList<ImagePipeline.UserStage> userStages,
-        Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, InFlightLedger ledger, CancellationToken cancellationToken)
+        Func<Batch, CancellationToken, ValueTask>? trainer, PipelineReport report, InFlightLedger ledger, Func<string, string?> environment, CancellationToken cancellationToken)
     {
         _options = options;
         _userStages = userStages;
@@ -54,7 +54,7 @@ internal sealed class PipelineRun : IDisposable
             _assemble);
         _delivery = new Delivery(trainer, _run, ledger, report);
         _graph = new PipelineGraph(plan, options, stages, userStages, runner, report, _delivery, _run.Token);
-        _producer = new Producer(options, source, planner, report, ledger);
+        _producer = new Producer(options, source, planner, report, ledger, environment);
 
         foreach (IDataflowBlock block in _graph.Blocks)
         {

@@ -20,10 +20,14 @@ internal sealed class Producer
     private readonly IEpochPlanner _planner;
     private readonly PipelineReport _report;
     private readonly InFlightLedger _ledger;
+    private readonly Func<string, string?> _environment;
     private long _sent;
 
-    public Producer(PipelineOptions options, ISampleSource source, IEpochPlanner planner, PipelineReport report, InFlightLedger ledger)
+    /// <summary>A producer for one run; <paramref name="environment"/> is what the source's storage reads its variables
+    /// through while it discovers (<see cref="ImagePipelineBuilder.UseEnvironment"/>).</summary>
+    public Producer(PipelineOptions options, ISampleSource source, IEpochPlanner planner, PipelineReport report, InFlightLedger ledger, Func<string, string?> environment)
     {
+        _environment = environment;
         _options = options;
         _source = source;
         _planner = planner;
@@ -55,7 +59,13 @@ internal sealed class Producer
 
         // A faulted root block (IDataflowBlock.Fault) ends the run with that exception.
         await roots.Completion.ConfigureAwait(false);
-        SampleSet set = await _source.DiscoverAsync(posted, cancellationToken).ConfigureAwait(false);
+        SampleSet set;
+        using (Internal.EnvironmentVariables.Use(_environment))
+        {
+            // Stores are opened while discovering: their endpoints and credentials are read now.
+            set = await _source.DiscoverAsync(posted, cancellationToken).ConfigureAwait(false);
+        }
+
         if (set.TargetsProblem is string targetsProblem)
         {
             throw new InvalidDataException(targetsProblem);
