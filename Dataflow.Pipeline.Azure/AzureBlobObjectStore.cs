@@ -12,7 +12,7 @@ namespace Dataflow.Pipeline.Sources;
 /// <see cref="StorageOptions.RetryDelay"/>); every read of a body is bounded by <see cref="StorageOptions.ReadTimeout"/>;
 /// reads are ranged downloads whose bytes count against <see cref="StorageOptions.MaxBytesInFlight"/>.
 /// </summary>
-public sealed class AzureBlobObjectStore : IObjectStore
+public sealed class AzureBlobObjectStore : IObjectStore, IRangeReader
 {
     private readonly BlobContainerClient _container;
     private readonly ByteBudget _budget;
@@ -116,23 +116,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public async Task<StoredObject?> TryGetAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            BlobProperties properties = await _requests.RunAsync(
-                async ct => (await Call(key, async () => await _container.GetBlobClient(key).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false), ct).ConfigureAwait(false)).Value,
-                cancellationToken).ConfigureAwait(false);
-            return new StoredObject(key, properties.ContentLength);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    async ValueTask<int> IRangeReader.ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (destination.Length == 0)
         {
@@ -163,20 +147,46 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    /// <remarks>A body that breaks or stalls is asked for again from the byte it stopped at, on the store's retry schedule.</remarks>
-    public async Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    /// <remarks>To the end, a body that breaks or stalls is asked for again from the byte it stopped at, on the store's retry
+    /// schedule. A range is one request whose break surfaces as a <see cref="StorageException"/> (the shard stream reopens
+    /// where it stopped).</remarks>
+    public async Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
     {
+        if (ObjectReads.IsEmptyRange(offset, length))
+        {
+            return Stream.Null;
+        }
+
+        if (length is long count)
+        {
+            return await _requests.RunAsync(async ct =>
+            {
+                try
+                {
+                    return await OpenAsync(key, new HttpRange(offset, count), ct).ConfigureAwait(false);
+                }
+                catch (StorageException e) when (e.Status == 416)
+                {
+                    return Stream.Null;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
         Task<Stream> From(long start, CancellationToken ct) => OpenAsync(key, new HttpRange(start), ct);
-        Stream first = await _requests.RunAsync(ct => From(offset, ct), cancellationToken).ConfigureAwait(false);
+        Stream first;
+        try
+        {
+            first = await _requests.RunAsync(ct => From(offset, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.Status == 416)
+        {
+            // From past the object's end: nothing to read.
+            return Stream.Null;
+        }
+
         return new ResumingReadStream(_requests, From, first, offset);
     }
 
-    /// <inheritdoc />
-    public Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        return _requests.RunAsync(ct => OpenAsync(key, new HttpRange(offset, length), ct), cancellationToken);
-    }
 
     /// <summary>Sends the download; its body is read through a <see cref="StoreReadStream"/> (every read bounded by <see cref="StorageOptions.ReadTimeout"/>).</summary>
     private async Task<Stream> OpenAsync(string key, HttpRange range, CancellationToken cancellationToken)

@@ -352,7 +352,7 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
 
     private static async Task ReadExactAsync(IObjectStore store, string key, long offset, byte[] into, string name, CancellationToken cancellationToken)
     {
-        int read = await store.ReadAsync(key, offset, into, cancellationToken).ConfigureAwait(false);
+        int read = await ObjectReads.ReadAsync(store, key, offset, into, cancellationToken).ConfigureAwait(false);
         if (read != into.Length)
         {
             throw new InvalidDataException($"The Parquet file '{name}' is truncated: {into.Length} bytes at offset {offset} were expected, {read} were there.");

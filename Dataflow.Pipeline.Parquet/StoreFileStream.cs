@@ -75,7 +75,7 @@ internal sealed class StoreFileStream : Stream
         while (done < count)
         {
             // The reader's callback is synchronous; a local store's positional read completes at once.
-            ValueTask<int> pending = _store.ReadAsync(_key, _position + done, buffer[done..count], CancellationToken.None);
+            ValueTask<int> pending = ObjectReads.ReadAsync(_store, _key, _position + done, buffer[done..count], CancellationToken.None);
             int read = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
             if (read == 0)
             {

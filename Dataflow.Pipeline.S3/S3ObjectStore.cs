@@ -14,7 +14,7 @@ namespace Dataflow.Pipeline.Sources;
 /// every read of a body is bounded by <see cref="StorageOptions.ReadTimeout"/>; reads are ranged GETs whose bytes count
 /// against <see cref="StorageOptions.MaxBytesInFlight"/>.
 /// </summary>
-public sealed class S3ObjectStore : IObjectStore
+public sealed class S3ObjectStore : IObjectStore, IRangeReader
 {
     private readonly AmazonS3Client _client;
     private readonly ByteBudget _budget;
@@ -140,21 +140,7 @@ public sealed class S3ObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public async Task<StoredObject?> TryGetAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            GetObjectMetadataResponse head = await _requests.RunAsync(ct => Call(key, () => _client.GetObjectMetadataAsync(Bucket, key, ct), ct), cancellationToken).ConfigureAwait(false);
-            return new StoredObject(key, head.ContentLength);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    async ValueTask<int> IRangeReader.ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (destination.Length == 0)
         {
@@ -186,9 +172,32 @@ public sealed class S3ObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    /// <remarks>A body that breaks or stalls is asked for again from the byte it stopped at, on the store's retry schedule.</remarks>
-    public async Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    /// <remarks>To the end, a body that breaks or stalls is asked for again from the byte it stopped at, on the store's retry
+    /// schedule. A range is one request whose break surfaces as a <see cref="StorageException"/> (the shard stream reopens
+    /// where it stopped).</remarks>
+    public async Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
     {
+        if (ObjectReads.IsEmptyRange(offset, length))
+        {
+            return Stream.Null;
+        }
+
+        if (length is long count)
+        {
+            var ranged = new GetObjectRequest { BucketName = Bucket, Key = key, ByteRange = new ByteRange(offset, offset + count - 1) };
+            return await _requests.RunAsync(async ct =>
+            {
+                try
+                {
+                    return await OpenAsync(key, ranged, ct).ConfigureAwait(false);
+                }
+                catch (AmazonServiceException e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+                {
+                    return Stream.Null;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
         Task<Stream> From(long start, CancellationToken ct)
         {
             var request = new GetObjectRequest { BucketName = Bucket, Key = key };
@@ -200,17 +209,20 @@ public sealed class S3ObjectStore : IObjectStore
             return OpenAsync(key, request, ct);
         }
 
-        Stream first = await _requests.RunAsync(ct => From(offset, ct), cancellationToken).ConfigureAwait(false);
+        Stream first;
+        try
+        {
+            first = await _requests.RunAsync(ct => From(offset, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // From past the object's end: nothing to read.
+            return Stream.Null;
+        }
+
         return new ResumingReadStream(_requests, From, first, offset);
     }
 
-    /// <inheritdoc />
-    public Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        var request = new GetObjectRequest { BucketName = Bucket, Key = key, ByteRange = new ByteRange(offset, offset + length - 1) };
-        return _requests.RunAsync(ct => OpenAsync(key, request, ct), cancellationToken);
-    }
 
     /// <summary>Disposes the S3 client.</summary>
     public void Dispose() => _client.Dispose();

@@ -20,7 +20,7 @@ public sealed class LocalRangeStreamTests
         data.WriteBytes("shard.tar", bytes);
         using var store = new LocalObjectStore(data.Root);
 
-        await using Stream stream = await store.OpenRangeAsync("shard.tar", offset, length, CancellationToken.None);
+        await using Stream stream = await store.OpenReadAsync("shard.tar", offset, length, CancellationToken.None);
         var got = new MemoryStream();
         var chunk = new byte[64];
         while (true)
@@ -45,7 +45,7 @@ public sealed class LocalRangeStreamTests
         using var data = new TempDataset();
         using var store = new LocalObjectStore(data.Root);
 
-        var e = await Assert.ThrowsExactlyAsync<FileNotFoundException>(() => store.OpenRangeAsync("gone.tar", 0, 10, CancellationToken.None));
+        var e = await Assert.ThrowsExactlyAsync<FileNotFoundException>(() => store.OpenReadAsync("gone.tar", 0, 10, CancellationToken.None));
 
         Assert.Contains(Path.Combine(data.Root, "gone.tar"), e.Message);
     }
@@ -56,7 +56,7 @@ public sealed class LocalRangeStreamTests
         using var data = new TempDataset();
         data.WriteBytes("shard.tar", new byte[10]);
         using var store = new LocalObjectStore(data.Root);
-        await using Stream stream = await store.OpenRangeAsync("shard.tar", 0, 10, CancellationToken.None);
+        await using Stream stream = await store.OpenReadAsync("shard.tar", 0, 10, CancellationToken.None);
 
         await Assert.ThrowsAsync<OperationCanceledException>(async () => await stream.ReadExactlyAsync(new byte[4], new CancellationToken(canceled: true)));
     }

@@ -77,18 +77,48 @@ public sealed class ShardIndex
                 members.Add(new ShardMemberEntry(name[..dot], name[(dot + 1)..], sample.Label, member.Offset, member.Length) { Text = sample.Targets?.Text });
             }
 
-            StoredObject? stored = await store.TryGetAsync(key, cancellationToken).ConfigureAwait(false)
-                ?? throw new FileNotFoundException($"The shard '{store.Describe(key)}' was removed while it was indexed.", store.Describe(key));
-            string hash;
-            using (Stream stream = await store.OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false))
-            {
-                hash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
-            }
-
-            shards.Add(new ShardIndexEntry(key[(key.LastIndexOf('/') + 1)..], members.Count, stored.Size, hash, members));
+            (long size, string hash) = await SizeAndHashAsync(store, key, cancellationToken).ConfigureAwait(false);
+            shards.Add(new ShardIndexEntry(key[(key.LastIndexOf('/') + 1)..], members.Count, size, hash, members));
         }
 
         return (new ShardIndex { Classes = [.. set.ClassNames], Shards = shards }, set.Ignored);
+    }
+
+    /// <summary>The shard's size and SHA-256, from one read of its bytes.</summary>
+    /// <exception cref="FileNotFoundException">The shard was removed while it was indexed.</exception>
+    private static async Task<(long Size, string Hash)> SizeAndHashAsync(IObjectStore store, string key, CancellationToken cancellationToken)
+    {
+        Stream stream;
+        try
+        {
+            stream = await store.OpenReadAsync(key, 0, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new FileNotFoundException($"The shard '{store.Describe(key)}' was removed while it was indexed.", store.Describe(key), e);
+        }
+
+        using (stream)
+        using (var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256))
+        {
+            byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+            try
+            {
+                long size = 0;
+                int read;
+                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    size += read;
+                }
+
+                return (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
     }
 
     /// <summary>Writes the index as indented JSON.</summary>

@@ -28,7 +28,7 @@ internal static class ShardFiles
     {
         if (!IsGzip(key))
         {
-            return (await store.OpenRangeAsync(key, offset, length, cancellationToken).ConfigureAwait(false), offset);
+            return (await store.OpenReadAsync(key, offset, length, cancellationToken).ConfigureAwait(false), offset);
         }
 
         return (await OpenWholeAsync(store, key, cancellationToken).ConfigureAwait(false), 0);
@@ -37,7 +37,7 @@ internal static class ShardFiles
     /// <summary>Opens the shard's bytes from its start (a local tar seekable, a gzip shard decompressed).</summary>
     public static async Task<Stream> OpenWholeAsync(IObjectStore store, string key, CancellationToken cancellationToken)
     {
-        Stream stream = await store.OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false);
+        Stream stream = await store.OpenReadAsync(key, 0, null, cancellationToken).ConfigureAwait(false);
         return IsGzip(key) ? new GZipStream(stream, CompressionMode.Decompress) : stream;
     }
 }

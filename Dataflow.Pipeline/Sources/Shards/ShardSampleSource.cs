@@ -355,7 +355,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
         {
             read.Add(indexKey);
             ShardIndex index;
-            using (Stream stream = await store.OpenReadAsync(indexKey, 0, cancellationToken).ConfigureAwait(false))
+            using (Stream stream = await store.OpenReadAsync(indexKey, 0, null, cancellationToken).ConfigureAwait(false))
             {
                 index = ShardIndex.Load(stream, store.Describe(indexKey));
             }
@@ -425,7 +425,7 @@ public sealed class ShardSampleSource : ISampleSource, IDisposable
             else if (_options.VerifyHashes)
             {
                 string hash;
-                using (Stream stream = await store.OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false))
+                using (Stream stream = await store.OpenReadAsync(key, 0, null, cancellationToken).ConfigureAwait(false))
                 {
                     hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
                 }

@@ -24,25 +24,14 @@ public interface IObjectStore : IDisposable
     /// <summary>Every object whose key starts with <paramref name="prefix"/>, in any order.</summary>
     IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
 
-    /// <summary>The object's size, or null when it does not exist.</summary>
-    Task<StoredObject?> TryGetAsync(string key, CancellationToken cancellationToken);
-
     /// <summary>
-    /// Reads up to <c>destination.Length</c> bytes of the object from <paramref name="offset"/>; returns how many were
-    /// read (fewer only at the end of the object).
+    /// Opens a forward-only stream over the object from <paramref name="offset"/>: <paramref name="length"/> bytes (one
+    /// ranged request), or to its end when <paramref name="length"/> is null; read as it arrives. It ends sooner where the
+    /// object does (at once from an offset past its end).
     /// </summary>
+    /// <remarks>The one way bytes are read: a sample (its offset and length), a row group, a shard's member range or a
+    /// whole index or shard. A remote store asks for a body that breaks or stalls again from the byte it stopped at.</remarks>
     /// <exception cref="FileNotFoundException">The object does not exist.</exception>
-    ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken);
-
-    /// <summary>Opens a forward-only stream over the object from <paramref name="offset"/> to its end, read as it arrives.</summary>
-    /// <exception cref="FileNotFoundException">The object does not exist.</exception>
-    Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Opens a forward-only stream over <paramref name="length"/> bytes of the object from <paramref name="offset"/> (one
-    /// ranged request), read as it arrives; it may end sooner where the object does. The default opens
-    /// <see cref="OpenReadAsync"/> and leaves the rest unread.
-    /// </summary>
-    /// <exception cref="FileNotFoundException">The object does not exist.</exception>
-    Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken) => OpenReadAsync(key, offset, cancellationToken);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="length"/> is negative.</exception>
+    Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken);
 }

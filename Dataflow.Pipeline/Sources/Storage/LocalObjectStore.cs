@@ -61,62 +61,34 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public Task<StoredObject?> TryGetAsync(string key, CancellationToken cancellationToken)
+    /// <remarks>A range is read with positional reads on the handle the store keeps open for the file, on the caller's
+    /// thread (<see cref="LocalRangeStream"/>): the asynchronous reads complete at once, without a thread-pool hop per read
+    /// and without an open per range. To the end, it is a <see cref="FileStream"/> of its own.</remarks>
+    public Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
     {
-        var info = new FileInfo(PathOf(key));
-        return Task.FromResult(info.Exists ? new StoredObject(key, info.Length) : null);
-    }
-
-    /// <inheritdoc />
-    public ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken)
-    {
+        _ = ObjectReads.IsEmptyRange(offset, length);
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromCanceled<int>(cancellationToken);
+            return Task.FromCanceled<Stream>(cancellationToken);
         }
 
-        // Synchronous on the caller's worker, as the folder source's read (an "asynchronous" file read on Linux
-        // is a synchronous read on another pool thread).
         try
         {
-            SafeFileHandle handle = HandleOf(key);
-            int total = 0;
-            while (total < destination.Length)
+            if (length is long count)
             {
-                int read = RandomAccess.Read(handle, destination.Span[total..], offset + total);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                total += read;
+                return Task.FromResult<Stream>(new LocalRangeStream(HandleOf(key), offset, offset + count));
             }
 
-            return ValueTask.FromResult(total);
+            string path = PathOf(key);
+            Reading.FileReader.EnsureRegular(path);
+            var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+            stream.Position = offset;
+            return Task.FromResult<Stream>(stream);
         }
         catch (Exception e)
         {
-            return ValueTask.FromException<int>(e);
+            return Task.FromException<Stream>(e);
         }
-    }
-
-    /// <inheritdoc />
-    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
-    {
-        string path = PathOf(key);
-        Reading.FileReader.EnsureRegular(path);
-        var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
-        stream.Position = offset;
-        return Task.FromResult<Stream>(stream);
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Read with positional reads on the caller's thread (<see cref="LocalRangeStream"/>): the asynchronous
-    /// reads complete at once, without a thread-pool hop per read.</remarks>
-    public Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return Task.FromResult<Stream>(new LocalRangeStream(PathOf(key), offset, offset + length));
     }
 
     /// <summary>Closes the files held open.</summary>

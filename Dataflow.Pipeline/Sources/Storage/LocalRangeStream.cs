@@ -14,11 +14,10 @@ internal sealed class LocalRangeStream : ForwardReadStream
     private readonly long _end;
     private long _position;
 
-    /// <summary>Opens <paramref name="path"/> for the bytes from <paramref name="offset"/> to <paramref name="end"/>.</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public LocalRangeStream(string path, long offset, long end)
+    /// <summary>Reads the bytes from <paramref name="offset"/> to <paramref name="end"/> through <paramref name="handle"/>, which stays its owner's (the store's).</summary>
+    public LocalRangeStream(SafeFileHandle handle, long offset, long end)
     {
-        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        _handle = handle;
         _position = offset;
         _end = end;
     }
@@ -58,13 +57,4 @@ internal sealed class LocalRangeStream : ForwardReadStream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _handle.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 }

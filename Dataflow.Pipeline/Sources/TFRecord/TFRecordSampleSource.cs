@@ -285,7 +285,7 @@ public sealed partial class TFRecordSampleSource : ISampleSource, IDisposable
     private async Task ScanAsync(IObjectStore store, StoredObject file, int shard, List<(TFRecordEntry, string, long?, TFExample.ObjectFields?)> records, List<IgnoredEntry> ignored, CancellationToken cancellationToken)
     {
         string name = store.Describe(file.Key);
-        Stream stream = await store.OpenReadAsync(file.Key, 0, cancellationToken).ConfigureAwait(false);
+        Stream stream = await store.OpenReadAsync(file.Key, 0, null, cancellationToken).ConfigureAwait(false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
