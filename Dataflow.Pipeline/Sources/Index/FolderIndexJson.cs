@@ -18,6 +18,9 @@ namespace Dataflow.Pipeline.Sources;
 /// Version 1 (still read) lists one object per file: <c>"files":[{"path":"cat/1.jpg","label":0,"size":812},…]</c>.
 /// The methods run once per token are compiled optimized at once: a million-file index is read in the first
 /// fraction of a second of a process, before tiered compilation would have optimized them (0.42 s against 0.12 s).
+/// System.Text.Json's source-generated serializer (an object per folder, the joined names split afterwards) was measured
+/// against it on a 100,000-file index: 1.8 to 2.6 times as long for the first read in a process and up to 1.7 times for
+/// later ones, before any check of the entries, so the index keeps its own reader.
 /// </remarks>
 internal sealed class FolderIndexJson
 {
