@@ -67,6 +67,17 @@ public sealed class ShardIndexTests
     }
 
     [TestMethod]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1,"shards":[{"name":"a.tar","samples":"many"}]}""", "$.samples")]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":1,"shards":[{"name":"a.tar","bytes":1.5}]}""", "$.bytes")]
+    [DataRow("""{"format":"dataflow-pipeline/shards","version":"1"}""", "$.version")]
+    public void Load_ValueOfTheWrongKind_RefusedNamingTheField(string json, string field)
+    {
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Parse(json));
+        StringAssert.StartsWith(e.Message, "The shard index 'index.json' holds a value of the wrong kind: ");
+        Assert.Contains($"Path: {field} ", e.Message);
+    }
+
+    [TestMethod]
     public void Load_NotJson_RefusedNamingTheFile()
     {
         var e = Assert.ThrowsExactly<InvalidDataException>(() => Parse("""{"format":"dataflow-pipeline/shards","version":1,"classes":["a",]}"""));

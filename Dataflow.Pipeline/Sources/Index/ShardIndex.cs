@@ -127,28 +127,39 @@ public sealed class ShardIndex
     /// <summary>Reads an index; <paramref name="where"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">The file is not a shard index of a version this library reads.</exception>
     /// <remarks>
-    /// Read in one pass with a <see cref="Utf8JsonReader"/> rather than by the serializer or a <see cref="JsonDocument"/>:
-    /// the serializer's readers for these types (records with constructors, int and long properties) are generic code
-    /// compiled at run time, and a document is a second copy of the index's structure, built before it is walked.
-    /// Property names are matched exactly; unknown properties are passed over, whatever they hold.
+    /// The whole file is first read as JSON (anything that is not one JSON value is "not valid JSON"), then by the
+    /// source-generated serializer (<see cref="ShardIndexReadJson"/>): a value of the wrong kind is refused naming its
+    /// path. Property names are matched exactly; unknown properties are passed over, whatever they hold.
     /// </remarks>
     public static ShardIndex Load(Stream stream, string where)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ShardIndex? index;
+        using var bytes = new MemoryStream(stream.CanSeek ? (int)Math.Min(int.MaxValue, Math.Max(0, stream.Length - stream.Position)) : 0);
+        stream.CopyTo(bytes);
+        ReadOnlySpan<byte> json = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
+        json = json.StartsWith("\uFEFF"u8) ? json[3..] : json;
+        bool isObject;
         try
         {
-            using var bytes = new MemoryStream(stream.CanSeek ? (int)Math.Min(int.MaxValue, Math.Max(0, stream.Length - stream.Position)) : 0);
-            stream.CopyTo(bytes);
-            ReadOnlySpan<byte> json = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
-            var reader = new Utf8JsonReader(json.StartsWith("\uFEFF"u8) ? json[3..] : json);
-            index = Read(ref reader);
+            var reader = new Utf8JsonReader(json);
+            reader.Read();
+            isObject = reader.TokenType == JsonTokenType.StartObject;
+            reader.Skip();
+            // Anything after the value is refused, as a parse of the whole document would.
+            reader.Read();
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"The shard index '{where}' is not valid JSON: {e.Message}", e);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+
+        ShardIndex? index;
+        try
+        {
+            // A JSON value, but no index (an array, a number): not a shard index.
+            index = isObject ? JsonSerializer.Deserialize(json, ShardIndexReadJson.Default.ShardIndexDocument)?.ToIndex() : null;
+        }
+        catch (JsonException e)
         {
             throw new InvalidDataException($"The shard index '{where}' holds a value of the wrong kind: {e.Message}", e);
         }
@@ -311,224 +322,6 @@ public sealed class ShardIndex
             }
         }
     }
-
-    private static ShardIndex? Read(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            // A JSON value, but no index: the whole document is still checked, as a parse would.
-            reader.Skip();
-            reader.Read();
-            return null;
-        }
-
-        string? format = null;
-        int version = 0;
-        var classes = new List<string>();
-        var shards = new List<ShardIndexEntry>();
-        while (NextProperty(ref reader))
-        {
-            if (reader.ValueTextEquals("format"u8))
-            {
-                format = StringValue(ref reader);
-            }
-            else if (reader.ValueTextEquals("version"u8))
-            {
-                version = Int32Value(ref reader);
-            }
-            else if (reader.ValueTextEquals("classes"u8))
-            {
-                if (StartsArray(ref reader))
-                {
-                    while (NextElement(ref reader))
-                    {
-                        classes.Add(reader.GetString() ?? throw new InvalidOperationException("a class name is null"));
-                    }
-                }
-            }
-            else if (reader.ValueTextEquals("shards"u8))
-            {
-                // The index's whole content: anything but a list is refused, never read as "no shards".
-                reader.Read();
-                RequireArray(ref reader, "\"shards\"");
-                while (NextElement(ref reader))
-                {
-                    shards.Add(ReadShard(ref reader));
-                }
-            }
-            else
-            {
-                SkipValue(ref reader);
-            }
-        }
-
-        // Anything after the index's object is refused, as a parse of the whole document would.
-        reader.Read();
-        return new ShardIndex { Format = format!, Version = version, Classes = classes, Shards = shards };
-    }
-
-    private static ShardIndexEntry ReadShard(ref Utf8JsonReader reader)
-    {
-        RequireObject(ref reader, "a shard");
-        string name = "", sha256 = "";
-        int samples = 0;
-        long bytes = 0;
-        List<ShardMemberEntry>? members = null;
-        while (NextProperty(ref reader))
-        {
-            if (reader.ValueTextEquals("name"u8))
-            {
-                name = StringValue(ref reader)!;
-            }
-            else if (reader.ValueTextEquals("samples"u8))
-            {
-                samples = Int32Value(ref reader);
-            }
-            else if (reader.ValueTextEquals("bytes"u8))
-            {
-                bytes = Int64Value(ref reader);
-            }
-            else if (reader.ValueTextEquals("sha256"u8))
-            {
-                sha256 = StringValue(ref reader)!;
-            }
-            else if (reader.ValueTextEquals("members"u8))
-            {
-                if (StartsArray(ref reader))
-                {
-                    members = [];
-                    while (NextElement(ref reader))
-                    {
-                        members.Add(ReadMember(ref reader));
-                    }
-                }
-            }
-            else
-            {
-                SkipValue(ref reader);
-            }
-        }
-
-        return new ShardIndexEntry(name, samples, bytes, sha256, members);
-    }
-
-    private static ShardMemberEntry ReadMember(ref Utf8JsonReader reader)
-    {
-        RequireObject(ref reader, "a member");
-        string key = "", image = "";
-        string? text = null;
-        int label = 0;
-        long offset = 0, length = 0;
-        while (NextProperty(ref reader))
-        {
-            if (reader.ValueTextEquals("key"u8))
-            {
-                key = StringValue(ref reader)!;
-            }
-            else if (reader.ValueTextEquals("image"u8))
-            {
-                image = StringValue(ref reader)!;
-            }
-            else if (reader.ValueTextEquals("label"u8))
-            {
-                label = Int32Value(ref reader);
-            }
-            else if (reader.ValueTextEquals("offset"u8))
-            {
-                offset = Int64Value(ref reader);
-            }
-            else if (reader.ValueTextEquals("length"u8))
-            {
-                length = Int64Value(ref reader);
-            }
-            else if (reader.ValueTextEquals("text"u8))
-            {
-                text = StringValue(ref reader);
-            }
-            else
-            {
-                SkipValue(ref reader);
-            }
-        }
-
-        return new ShardMemberEntry(key, image, label, offset, length) { Text = text };
-    }
-
-    /// <summary>Moves to the object's next property name; false at its end.</summary>
-    private static bool NextProperty(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
-
-    /// <summary>Moves to the array's next element; false at its end.</summary>
-    private static bool NextElement(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType != JsonTokenType.EndArray;
-
-    /// <summary>Moves to a property's value; true when it is an array (its elements follow), else the value is passed over.</summary>
-    private static bool StartsArray(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        if (reader.TokenType == JsonTokenType.StartArray)
-        {
-            return true;
-        }
-
-        reader.Skip();
-        return false;
-    }
-
-    /// <summary>Moves to a property's value and reads it as a string (null for a JSON null).</summary>
-    private static string? StringValue(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        return reader.GetString();
-    }
-
-    /// <summary>Moves to a property's value and reads it as an <see cref="int"/>.</summary>
-    private static int Int32Value(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        return reader.GetInt32();
-    }
-
-    /// <summary>Moves to a property's value and reads it as a <see cref="long"/>.</summary>
-    private static long Int64Value(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        return reader.GetInt64();
-    }
-
-    /// <summary>Passes over a property's value, whatever it holds.</summary>
-    private static void SkipValue(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        reader.Skip();
-    }
-
-    private static void RequireObject(ref Utf8JsonReader reader, string what)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new InvalidOperationException($"{what} is {Kind(reader.TokenType)}, not an object");
-        }
-    }
-
-    private static void RequireArray(ref Utf8JsonReader reader, string what)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw new InvalidOperationException($"{what} is {Kind(reader.TokenType)}, not an array");
-        }
-    }
-
-    /// <summary>The kind of JSON value a token starts, in words.</summary>
-    private static string Kind(JsonTokenType token) => token switch
-    {
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.Null => "null",
-        _ => token.ToString(),
-    };
 }
 
 /// <summary>
