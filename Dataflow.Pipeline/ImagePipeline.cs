@@ -156,5 +156,6 @@ public sealed class ImagePipeline : ITargetBlock<string>, IAsyncDisposable
         _run.Dispose();
     }
 
-    internal sealed record UserStage(StagePosition Position, string Name, Action<ImageSample>? Action, IPropagatorBlock<ImageSample, ImageSample>? Block, StageOptions? Options);
+    internal sealed record UserStage(StagePosition Position, string Name, Action<ImageSample>? Action, IPropagatorBlock<ImageSample, ImageSample>? Block, StageOptions? Options,
+        Targets.TargetBehavior Targets = Targets.TargetBehavior.Undeclared);
 }

@@ -5,6 +5,7 @@ using Dataflow.Pipeline.Batching;
 using Dataflow.Pipeline.Diagnostics;
 using Dataflow.Pipeline.Discovery;
 using Dataflow.Pipeline.Planning;
+using Dataflow.Pipeline.Targets;
 using Microsoft.Extensions.Logging;
 
 namespace Dataflow.Pipeline;
@@ -93,13 +94,31 @@ public sealed class ImagePipelineBuilder
     /// Adds a stage that runs <paramref name="action"/> on every sample at <paramref name="position"/>. An
     /// exception it throws is handled by the error policy, like a built-in stage's.
     /// </summary>
-    public ImagePipelineBuilder AddStage(StagePosition position, string name, Action<ImageSample> action, StageOptions? options = null)
+    /// <param name="position">Where the stage runs.</param>
+    /// <param name="name">The stage's name in reports and errors.</param>
+    /// <param name="action">The work on each sample.</param>
+    /// <param name="options">Its parallelism and capacity, or null for one worker per core.</param>
+    /// <param name="targets">
+    /// What <paramref name="action"/> does to the sample's targets. On a dataset with targets (boxes, masks, keypoints) a
+    /// stage after decode or augment is refused at run start unless it declares <see cref="TargetBehavior.PixelsOnly"/>
+    /// (colour, blur, noise, a model's preprocessing in place): its targets then stay where they are, and a sample whose
+    /// image the stage resized fails, naming the stage. A stage that moves pixels belongs in
+    /// <see cref="PipelineOptions.Augmentations"/>, as an <see cref="Augmentation.IAugmentation"/> that records its geometry.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="targets"/> is <see cref="TargetBehavior.RecordsGeometry"/>, which a stage cannot do.</exception>
+    public ImagePipelineBuilder AddStage(StagePosition position, string name, Action<ImageSample> action, StageOptions? options = null, TargetBehavior targets = TargetBehavior.Undeclared)
     {
         ThrowIfBuilt();
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(action);
+        if (targets is not (TargetBehavior.Undeclared or TargetBehavior.PixelsOnly))
+        {
+            throw new ArgumentOutOfRangeException(nameof(targets), targets,
+                $"A stage can declare {nameof(TargetBehavior.Undeclared)} or {nameof(TargetBehavior.PixelsOnly)}; one that moves pixels is an IAugmentation in PipelineOptions.Augmentations that records its geometry.");
+        }
+
         options?.Validate(name);
-        _stages.Add(new ImagePipeline.UserStage(position, name, action, null, options));
+        _stages.Add(new ImagePipeline.UserStage(position, name, action, null, options, targets));
         return this;
     }
 

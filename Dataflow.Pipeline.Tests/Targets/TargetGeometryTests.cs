@@ -210,6 +210,65 @@ public sealed class TargetGeometryTests
             + "implement IAugmentation.TargetBehavior (PixelsOnly, or RecordsGeometry with AugmentationContext.RecordGeometry for each move).", e.Message);
     }
 
+    /// <summary>
+    /// A user stage after decode that declares it changes pixel values only runs on a dataset with targets: its pixels are
+    /// the stage's (inverted, then flipped), its targets exactly those of the run without it.
+    /// </summary>
+    [TestMethod]
+    [DataRow(StagePosition.AfterDecode)]
+    [DataRow(StagePosition.AfterAugment)]
+    public async Task Targets_StageDeclaredPixelsOnly_RunsWithTheTargetsOfTheRunWithoutIt(StagePosition position)
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(41), 6);
+        PipelineOptions options = Options(ResizeMode.Letterbox, [new RandomHorizontalFlip(), new RandomVerticalFlip()], seed: 5);
+        (List<(Batch Batch, byte[] Pixels)> plain, _) = await RunAsync(options, set);
+        (List<(Batch Batch, byte[] Pixels)> inverted, _) = await RunAsync(options, set,
+            configure: b => b.AddStage(position, "invert", s => Cv2.BitwiseNot(s.Image!, s.Image!), targets: TargetBehavior.PixelsOnly));
+
+        Assert.HasCount(plain.Count, inverted);
+        for (int i = 0; i < plain.Count; i++)
+        {
+            BatchTargets e = plain[i].Batch.Targets!, a = inverted[i].Batch.Targets!;
+            string at = $"batch {i}";
+            CollectionAssert.AreEqual(plain[i].Batch.Paths, inverted[i].Batch.Paths, at);
+            Assert.IsTrue(plain[i].Pixels.Select(p => (byte)(255 - p)).SequenceEqual(inverted[i].Pixels), $"{at}: every pixel the stage's inverse of the plain run's");
+            CollectionAssert.AreEqual(e.Counts, a.Counts, at);
+            Assert.IsGreaterThan(0, e.Counts.Sum(), $"{at} has boxes");
+            CollectionAssert.AreEqual(e.Boxes, a.Boxes, $"{at}: boxes");
+            CollectionAssert.AreEqual(e.Classes, a.Classes, $"{at}: classes");
+            CollectionAssert.AreEqual(e.Keypoints, a.Keypoints, $"{at}: keypoints");
+            Assert.IsTrue(e.Masks.AsSpan().SequenceEqual(a.Masks), $"{at}: masks");
+            CollectionAssert.AreEqual(e.Geometry.Select(g => g.ToTensor).ToArray(), a.Geometry.Select(g => g.ToTensor).ToArray(), $"{at}: maps");
+        }
+    }
+
+    [TestMethod]
+    public async Task Targets_StageAfterDecodeUndeclared_RefusedNamingItAndTheDeclaration()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(3), 2);
+        var options = Options(ResizeMode.Stretch, [], seed: 1);
+        var e = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => RunAsync(options, set,
+            configure: b => b.AddStage(StagePosition.AfterDecode, "tint", s => { })));
+        Assert.AreEqual(
+            "The stage 'tint' (AfterDecode) may change the image without moving its targets (Boxes, Keypoints, SemanticMask, InstanceMasks): with targets, a stage after decode or augment "
+            + "must change pixel values only and say so (AddStage(position, name, action, TargetBehavior.PixelsOnly)); one that moves pixels is an augmentation that records its geometry.", e.Message);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImagePipeline.CreateBuilder(options)
+            .AddStage(StagePosition.AfterDecode, "warp", s => { }, targets: TargetBehavior.RecordsGeometry));
+    }
+
+    [TestMethod]
+    public async Task Targets_StageDeclaredPixelsOnlyThatResizes_FailsNamingTheStageAndTheSizes()
+    {
+        using var data = new TempDataset();
+        (SampleSet set, _) = DrawDataset(data.Root, new Random(3), 2);
+        var options = Options(ResizeMode.Stretch, [], seed: 1);
+        var e = await Assert.ThrowsExactlyAsync<SampleFailedException>(() => RunAsync(options, set,
+            configure: b => b.AddStage(StagePosition.AfterDecode, "shrink", s => s.ReplaceImage(s.Image!.Resize(new Size(100, 90))), targets: TargetBehavior.PixelsOnly)));
+        StringAssert.Contains(e.Message, "The stage 'shrink' declared that it changes pixel values only (TargetBehavior.PixelsOnly), but made the 224x192 image 100x90: its targets would no longer match.");
+    }
+
     [TestMethod]
     public async Task Targets_MixUp_IsRefusedNamingTheKinds()
     {
@@ -453,7 +512,9 @@ public sealed class TargetGeometryTests
         using var data = new TempDataset();
         (SampleSet set, _) = DrawDataset(data.Root, new Random(15 + (int)resize), 9);
         IAugmentation[] chain = [new RandomHorizontalFlip(), new RandomRotation(20, interpolation: Interpolation.Nearest), new RandomCrop(padding: 8)];
-        PipelineOptions options = Options(resize, chain, seed: 10);
+        // One decode worker, as the cache's own tests: a sample's visit in the second epoch then always finds what the first
+        // stored, so the hit count is exact (with two, its next visit can overtake its first and decode again).
+        PipelineOptions options = Options(resize, chain, seed: 10) with { Decode = new StageOptions(1, 2) };
         (List<(Batch Batch, byte[] Pixels)> uncached, _) = await RunAsync(options, set);
         string folder = Directory.CreateDirectory(Path.Combine(data.Root, "cache")).FullName;
         DecodedImageCacheOptions cache = inFile ? new() { Folder = folder, KeepFile = true, MemoryBudgetBytes = 0 } : new();
@@ -493,7 +554,8 @@ public sealed class TargetGeometryTests
         using var data = new TempDataset();
         (SampleSet set, _) = DrawDataset(data.Root, new Random(16), 8);
         IAugmentation[] chain = [new RandomResizedCrop((0.4, 1.0)), new RandomHorizontalFlip(), new RandomRotation(15, interpolation: Interpolation.Nearest)];
-        PipelineOptions options = Options(ResizeMode.Stretch, chain, seed: 12) with { Cache = new DecodedImageCacheOptions { Width = 320, Height = 288 } };
+        // One decode worker: the second epoch's visits always find what the first stored (the hit count is exact).
+        PipelineOptions options = Options(ResizeMode.Stretch, chain, seed: 12) with { Cache = new DecodedImageCacheOptions { Width = 320, Height = 288 }, Decode = new StageOptions(1, 2) };
         (List<(Batch Batch, byte[] Pixels)> batches, PipelineReport report) = await RunAsync(options, set);
         Assert.AreEqual(8L, report.Cache!.Hits, "the second epoch served from the cache");
         int dropped = 0;
@@ -676,7 +738,7 @@ public sealed class TargetGeometryTests
     }
 
     private static async Task<(List<(Batch, byte[])> Batches, PipelineReport Report)> RunAsync(PipelineOptions options, SampleSet set,
-        Pipeline.Distributed.PipelineState? resume = null)
+        Pipeline.Distributed.PipelineState? resume = null, Action<ImagePipelineBuilder>? configure = null)
     {
         var batches = new List<(Batch, byte[])>();
         ImagePipelineBuilder builder = ImagePipeline.CreateBuilder(options).UseSource(new InMemorySampleSource(set));
@@ -684,6 +746,8 @@ public sealed class TargetGeometryTests
         {
             builder.ResumeFrom(resume);
         }
+
+        configure?.Invoke(builder);
 
         ImagePipeline pipeline = builder.Build(b => batches.Add((b, b.ByteData.ToArray())));
         pipeline.Post("in-memory");

@@ -253,6 +253,18 @@ internal sealed class PipelineGraph
         CancellationToken = _token,
     };
 
+    /// <summary>A stage declared to change pixel values only, checked to keep the image's size (its targets stay where they are).</summary>
+    private static Action<ImageSample> SizeKept(string name, Action<ImageSample> action) => sample =>
+    {
+        OpenCvSharp.Size? before = sample.Image?.Size();
+        action(sample);
+        if (before is { } size && sample.Image is { } image && image.Size() != size)
+        {
+            throw new InvalidOperationException(
+                $"The stage '{name}' declared that it changes pixel values only (TargetBehavior.PixelsOnly), but made the {size.Width}x{size.Height} image {image.Width}x{image.Height}: its targets would no longer match.");
+        }
+    };
+
     private List<IPropagatorBlock<ImageSample, ImageSample>> UserStages(IReadOnlyList<ImagePipeline.UserStage> stages, StagePosition position)
     {
         var blocks = new List<IPropagatorBlock<ImageSample, ImageSample>>();
@@ -266,7 +278,10 @@ internal sealed class PipelineGraph
             }
             else
             {
-                blocks.Add(Stage(stage.Name, stage.Options ?? StageOptions.ForCpu(), stage.Action!));
+                Action<ImageSample> action = stage.Targets == Targets.TargetBehavior.PixelsOnly && position != StagePosition.AfterRead
+                    ? SizeKept(stage.Name, stage.Action!)
+                    : stage.Action!;
+                blocks.Add(Stage(stage.Name, stage.Options ?? StageOptions.ForCpu(), action));
             }
         }
 

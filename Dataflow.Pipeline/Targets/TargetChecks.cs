@@ -31,9 +31,10 @@ internal static class TargetChecks
 
         foreach (ImagePipeline.UserStage stage in userStages)
         {
-            if (stage.Position != StagePosition.AfterRead)
+            if (stage.Position != StagePosition.AfterRead && stage.Targets != TargetBehavior.PixelsOnly)
             {
-                return $"The stage '{stage.Name}' ({stage.Position}) may change the image without moving its {kinds}: with targets, add stages after read only.";
+                return $"The stage '{stage.Name}' ({stage.Position}) may change the image without moving its {kinds}: with targets, a stage after decode or augment must change pixel values only "
+                    + $"and say so (AddStage(position, name, action, {nameof(TargetBehavior)}.{nameof(TargetBehavior.PixelsOnly)})); one that moves pixels is an augmentation that records its geometry.";
             }
         }
 
