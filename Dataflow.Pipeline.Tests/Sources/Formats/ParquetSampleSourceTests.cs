@@ -51,7 +51,7 @@ public sealed class ParquetSampleSourceTests
         var (rows, classes) = FormatTestData.Rows(folders.Root);
         string root = folders.Root + "-compact";
         string first = Path.Combine(root, "data", "train-00000-of-00002.parquet"), second = Path.Combine(root, "data", "train-00001-of-00002.parquet");
-        var unlabelled = rows.Select((r, i) => i == 2 ? (r.Path, -1) : r).ToList();
+        var unlabelled = rows.Select((r, i) => i == 2 ? (r.Path, Label: -1) : r).ToList();
         await FormatTestData.WriteParquetAsync(first, unlabelled[..7], classes, 3);
         await FormatTestData.WriteParquetAsync(second, unlabelled[7..], classes, 4);
         try
