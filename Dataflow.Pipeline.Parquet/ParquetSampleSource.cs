@@ -121,19 +121,19 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
 
         int largest = files.Count == 0 ? -1 : files.Max(f => f.LargestLabel);
         names ??= [.. Enumerable.Range(0, largest + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        var samples = new List<SampleInfo>();
-        int shard = 0;
+        var samples = new ParquetSamples();
         foreach (ParquetFile file in files)
         {
             long row = 0;
-            for (int group = 0; group < file.RowGroups.Length; group++, shard++)
+            for (int group = 0; group < file.RowGroups.Length; group++)
             {
+                int shard = samples.AddGroup(file, group);
                 int[] labels = file.Labels[group];
                 for (int i = 0; i < labels.Length; i++, row++)
                 {
-                    string id = file.Name + "#" + row.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     if (labels[i] < 0)
                     {
+                        string id = file.Name + "#" + row.ToString(System.Globalization.CultureInfo.InvariantCulture);
                         ignored.Add(new IgnoredEntry(id, labels[i] == int.MinValue ? $"no label (the column '{_options.LabelColumn}' is null)" : $"label {labels[i]}: no class (unlabelled)"));
                         continue;
                     }
@@ -143,18 +143,20 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
                         throw new InvalidDataException($"The Parquet file '{file.Name}' row {row} has label {labels[i]}, outside the {names.Count} classes (0..{names.Count - 1}).");
                     }
 
-                    samples.Add(new SampleInfo(samples.Count, id, labels[i]) { State = new ParquetRow(file, group, i, shard) });
+                    samples.Add(shard, i, labels[i]);
                 }
             }
 
             file.Labels = [];
         }
 
+        samples.TrimExcess();
         if (samples.Count == 0)
         {
             throw new InvalidDataException($"The Parquet location(s) '{string.Join("', '", roots)}' hold no labelled rows ({ignored.Count} entries ignored{(ignored.Count > 0 ? ", first: " + ignored[0].Path + ": " + ignored[0].Reason : "")}).");
         }
 
+        // Labels were checked above and indices are positions: the set need not make every sample to check them.
         return new SampleSet(names, samples, ignored);
     }
 
@@ -369,6 +371,15 @@ public sealed partial class ParquetSampleSource : ISampleSource, IDisposable
         using var properties = ReaderProperties.WithMemoryPool(MemoryPool.SystemMemoryPool());
         // A page that carries a CRC is checked (pyarrow and DuckDB may write them); a corrupt page then fails by name.
         properties.EnablePageChecksumVerification();
+        if (file.Store is LocalObjectStore)
+        {
+            // Arrow reads a column chunk whole into memory before its first page unless buffered: a row group of large
+            // images would be held twice (compressed, and as the rows handed out). From local disk, reads of 1 MiB cost
+            // nothing; from object storage the chunk stays one ranged read.
+            properties.EnableBufferedStream();
+            properties.BufferSize = 1L << 20;
+        }
+
         return file.Store is LocalObjectStore
             ? new ParquetFileReader(file.Name, properties)
             : new ParquetFileReader(new ManagedRandomAccessFile(stream, leaveOpen: true), properties);

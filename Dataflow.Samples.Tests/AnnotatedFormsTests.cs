@@ -114,6 +114,102 @@ public sealed class AnnotatedFormsTests
     }
 
     [TestMethod]
+    public async Task Scan_YoloFolder_BoxesPerImageNegativesAndBoxesPerClass()
+    {
+        using TempDataset data = Yolo();
+
+        JsonElement targets = (await ScanAsync(data.Root)).GetProperty("targets");
+
+        JsonElement boxes = targets.GetProperty("boxes");
+        // a.png one cat; b.png a cat and a dog; neg.png none.
+        Assert.AreEqual(3, boxes.GetProperty("total").GetInt32());
+        Assert.AreEqual(0, boxes.GetProperty("perImage").GetProperty("min").GetInt32());
+        Assert.AreEqual(1.0, boxes.GetProperty("perImage").GetProperty("mean").GetDouble());
+        Assert.AreEqual(2, boxes.GetProperty("perImage").GetProperty("max").GetInt32());
+        Assert.AreEqual(1, boxes.GetProperty("negatives").GetInt32());
+        CollectionAssert.AreEqual(new[] { "cat:2", "dog:1" },
+            boxes.GetProperty("perClass").EnumerateArray().Select(c => $"{c.GetProperty("name").GetString()}:{c.GetProperty("boxes").GetInt32()}").ToArray());
+        Assert.AreEqual(0, targets.GetProperty("keypointInstances").GetInt32());
+        Assert.AreEqual(0, targets.GetProperty("masks").GetProperty("labelMaps").GetInt32());
+    }
+
+    [TestMethod]
+    public async Task Scan_YoloHumanOutput_BoxesLine()
+    {
+        using TempDataset data = Yolo();
+
+        SampleRun run = await SampleRun.RunAsync("scan", "--data", data.Root);
+
+        Assert.AreEqual(0, run.ExitCode, run.Error);
+        StringAssert.Contains(run.Output, "boxes: 3; per image min 0, mean 1, max 2; images without boxes (negatives): 1");
+        StringAssert.Contains(run.Output, "bad annotations: 0");
+    }
+
+    [TestMethod]
+    public async Task Scan_YoloLabelsWithBadLines_RefusedNamingEveryLine()
+    {
+        using TempDataset data = Yolo();
+        data.WriteBytes("labels/train/a.txt", "7 0.25 0.25 0.25 0.25\n0 0.5 0.5 1.5 0.5\n"u8.ToArray());
+        data.WriteBytes("labels/train/b.txt", "0 0.125 0.125 0.25 0.25\n1 0.5 x 0.5 0.5\n"u8.ToArray());
+
+        SampleRun run = await SampleRun.RunAsync("scan", "--data", data.Root, "--json");
+
+        Assert.AreEqual(ExitCodes.Failed, run.ExitCode, run.Output + run.Error);
+        using JsonDocument document = JsonDocument.Parse(run.Output);
+        JsonElement json = document.RootElement;
+        string[] bad = [.. json.GetProperty("badAnnotations").EnumerateArray().Select(p => p.GetString()!)];
+        Assert.AreEqual(3, json.GetProperty("badAnnotationCount").GetInt32(), string.Join("\n", bad));
+        Assert.HasCount(3, bad);
+        Assert.IsTrue(bad.Any(p => p.Contains("a.txt", StringComparison.Ordinal) && p.Contains("line 1", StringComparison.Ordinal) && p.Contains("class '7'", StringComparison.Ordinal)), string.Join("\n", bad));
+        Assert.IsTrue(bad.Any(p => p.Contains("a.txt", StringComparison.Ordinal) && p.Contains("line 2", StringComparison.Ordinal) && p.Contains("(1.5) lies outside [0, 1]", StringComparison.Ordinal)), string.Join("\n", bad));
+        Assert.IsTrue(bad.Any(p => p.Contains("b.txt", StringComparison.Ordinal) && p.Contains("line 2", StringComparison.Ordinal) && p.Contains("'x' is not a number", StringComparison.Ordinal)), string.Join("\n", bad));
+    }
+
+    [TestMethod]
+    public async Task Scan_VocBoxOutsideTheDecodedImage_NamedAsBadAnnotation()
+    {
+        using TempDataset data = Voc();
+        // The XML says 240x160 (the box fits that) but the image is 24x16: only the decoded size shows the box is off it.
+        data.WriteBytes("Annotations/b.xml", Encoding.UTF8.GetBytes(
+            "<annotation><filename>b.png</filename><size><width>240</width><height>160</height><depth>3</depth></size>" +
+            "<object><name>apple</name><difficult>0</difficult><bndbox><xmin>100</xmin><ymin>100</ymin><xmax>200</xmax><ymax>150</ymax></bndbox></object></annotation>"));
+
+        JsonElement scan = await ScanAsync(data.Root);
+
+        string bad = scan.GetProperty("badAnnotations").EnumerateArray().Single().GetString()!;
+        StringAssert.StartsWith(bad, Path.Combine(data.Root, "JPEGImages", "b.png") + ": box 0 (");
+        StringAssert.EndsWith(bad, $"lies outside the {Width}x{Height} image");
+        Assert.AreEqual(3, scan.GetProperty("targets").GetProperty("boxes").GetProperty("total").GetInt32());
+        Assert.AreEqual(1, scan.GetProperty("targets").GetProperty("boxes").GetProperty("negatives").GetInt32());
+    }
+
+    [TestMethod]
+    public async Task Scan_MultiLabelCsv_ImagesPerLabelAndUnlabelled()
+    {
+        using TempDataset data = MultiLabel();
+
+        JsonElement targets = (await ScanAsync(Path.Combine(data.Root, "labels.csv"))).GetProperty("targets");
+
+        Assert.AreEqual(JsonValueKind.Null, targets.GetProperty("boxes").ValueKind);
+        JsonElement labels = targets.GetProperty("labels");
+        // a.png cat and dog, b.png dog, c.png none.
+        CollectionAssert.AreEqual(new[] { "cat:1", "dog:2" },
+            labels.GetProperty("perClass").EnumerateArray().Select(c => $"{c.GetProperty("name").GetString()}:{c.GetProperty("images").GetInt32()}").ToArray());
+        Assert.AreEqual(1, labels.GetProperty("unlabelled").GetInt32());
+    }
+
+    [TestMethod]
+    public async Task Scan_SegmentationPairs_EveryImageHasItsLabelMap()
+    {
+        using TempDataset data = Segmentation();
+
+        JsonElement targets = (await ScanAsync(data.Root)).GetProperty("targets");
+
+        Assert.AreEqual(2, targets.GetProperty("masks").GetProperty("labelMaps").GetInt32());
+        Assert.AreEqual(0, targets.GetProperty("masks").GetProperty("instances").GetInt32());
+    }
+
+    [TestMethod]
     public async Task Digest_SegmentationWithoutClasses_OneLineNamingTheOptionAndTheFile()
     {
         using TempDataset data = Segmentation();

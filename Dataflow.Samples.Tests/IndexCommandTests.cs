@@ -30,6 +30,33 @@ public sealed class IndexCommandTests
     }
 
     [TestMethod]
+    public async Task Index_YoloFolder_RefusedInOneLineNamingTheFormsIndexed()
+    {
+        using var data = new TempDataset();
+        data.WriteBytes("data.yaml", "path: .\ntrain: images/train\nval: images/train\nnames:\n  0: cat\n"u8.ToArray());
+        data.WriteImage("images/train/a.png", 8, 8, 1);
+        data.WriteBytes("labels/train/a.txt", "0 0.5 0.5 0.5 0.5\n"u8.ToArray());
+
+        SampleRun run = await SampleRun.RunAsync("index", "--data", data.Root);
+
+        run.AssertOneLineError($"--data: the YOLO dataset at {data.Root} has no index: index writes the index of class folders or of a folder of tar shards only", ExitCodes.UsageError);
+        Assert.IsFalse(File.Exists(Path.Combine(data.Root, FolderIndex.FileName)), "nothing written");
+    }
+
+    [TestMethod]
+    public async Task Index_MultiLabelCsvFile_RefusedInOneLineNamingTheForm()
+    {
+        using var data = new TempDataset();
+        data.WriteImage("img/a.png", 8, 8, 1);
+        string csv = data.WriteBytes("labels.csv", "path,labels\nimg/a.png,cat\n"u8.ToArray());
+
+        SampleRun run = await SampleRun.RunAsync("index", "--data", csv);
+
+        run.AssertOneLineError($"has no index: index writes the index of class folders or of a folder of tar shards only", ExitCodes.UsageError);
+        Assert.Contains(csv, run.Error);
+    }
+
+    [TestMethod]
     public async Task Index_OutInAFolderThatDoesNotExist_OneLineNamingTheOptionAndTheFolder()
     {
         using var data = new TempDataset().WithClasses(2, 2, 8, 8);

@@ -13,8 +13,8 @@ public sealed class SampleSet
     /// Creates a set over samples held compactly (each made when asked for), whose labels are read without making them.
     /// The source has checked the indices and labels: checking them here would make every sample once.
     /// </summary>
-    internal SampleSet(IReadOnlyList<string> classNames, ICompactSamples samples)
-        : this(classNames, samples, null, check: false)
+    internal SampleSet(IReadOnlyList<string> classNames, ICompactSamples samples, IReadOnlyList<IgnoredEntry>? ignored = null)
+        : this(classNames, samples, ignored, check: false)
     {
     }
 

@@ -12,7 +12,7 @@ internal sealed class DatasetProblems(string what)
     /// <summary>How many problems a message lists.</summary>
     internal const int Shown = 10;
 
-    private readonly List<string> _shown = [];
+    private readonly List<string> _kept = [];
     private readonly List<string> _missing = [];
 
     /// <summary>The number of problems added.</summary>
@@ -22,23 +22,27 @@ internal sealed class DatasetProblems(string what)
     public void Add(string problem)
     {
         Count++;
-        if (_shown.Count < Shown)
+        if (_kept.Count < AnnotationProblems.MaxKept)
         {
-            _shown.Add(problem);
+            _kept.Add(problem);
         }
     }
 
     /// <summary>Adds an image file that does not exist (<paramref name="owner"/> names what refers to it).</summary>
     public void Missing(string path, string owner) => _missing.Add($"{owner}: '{path}'");
 
-    /// <summary>Throws the problems found, if any: an <see cref="InvalidDataException"/>, or a <see cref="FileNotFoundException"/> when only files are missing.</summary>
+    /// <summary>
+    /// Throws the problems found, if any: an <see cref="InvalidDataException"/> (the first <see cref="Shown"/> in its message,
+    /// every problem kept: <see cref="AnnotationProblems.TryGet"/>), or a <see cref="FileNotFoundException"/> when only files are missing.
+    /// </summary>
     public void ThrowIfAny()
     {
         if (Count > 0)
         {
-            string more = Count > _shown.Count ? $"; and {Count - _shown.Count} more" : string.Empty;
+            int shown = Math.Min(Shown, _kept.Count);
+            string more = Count > shown ? $"; and {Count - shown} more" : string.Empty;
             string count = Count == 1 ? "1 problem" : string.Create(CultureInfo.InvariantCulture, $"{Count} problems");
-            throw new InvalidDataException($"{what}: {count}: {string.Join("; ", _shown)}{more}.");
+            throw AnnotationProblems.Exception($"{what}: {count}: {string.Join("; ", _kept.Take(shown))}{more}.", [.. _kept], Count);
         }
 
         if (_missing.Count > 0)

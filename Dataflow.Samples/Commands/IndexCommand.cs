@@ -24,6 +24,7 @@ public static class IndexCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            await RefuseOtherFormsAsync(parse.GetValue(data)!, cancellationToken).ConfigureAwait(false);
             string root = FolderOption.Require(parse.GetValue(data)!, "--data");
             if (Directory.EnumerateFiles(root).Any(ShardIndex.IsShardFileName))
             {
@@ -44,6 +45,35 @@ public static class IndexCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Refuses, in one line naming the forms indexed, a location of a form that has no index: Parquet (its footers already
+    /// count each row group's rows), TFRecord, and the annotated forms (their annotation files list the samples). A location
+    /// detection cannot place is left to the folder index, whose errors name what is missing.
+    /// </summary>
+    private static async Task RefuseOtherFormsAsync(string location, CancellationToken cancellationToken)
+    {
+        string full = Path.GetFullPath(location);
+        if (!File.Exists(full) && !Directory.Exists(full))
+        {
+            return;
+        }
+
+        DatasetSource found;
+        try
+        {
+            found = await DatasetSources.DetectAsync(full, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        if (found.Form is not (DatasetForm.ClassFolders or DatasetForm.Shards))
+        {
+            throw new UsageException($"--data: {found.Description} has no index: index writes the index of class folders or of a folder of tar shards only; the other forms are read without one.");
+        }
     }
 
     /// <summary>Indexes a folder of shards (by any tool): scans and hashes each, writes the shard index beside them.</summary>

@@ -1,4 +1,5 @@
 using Dataflow.Pipeline.Discovery;
+using Dataflow.Pipeline.Sources;
 using System.CommandLine;
 using System.Globalization;
 using Dataflow.Samples.Output;
@@ -27,7 +28,17 @@ public static class ScanCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             DatasetLocation dataset = data.Resolve(parse, environment);
-            ScanResult result = await DatasetScanner.ScanAsync(dataset.Root, dataset.CreateSource(), cancellationToken).ConfigureAwait(false);
+            ScanResult result;
+            try
+            {
+                result = await DatasetScanner.ScanAsync(dataset.Root, dataset.CreateSource(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e) when (AnnotationProblems.TryGet(e, out IReadOnlyList<string> problems, out int count))
+            {
+                // Discovery refuses the dataset: the scan's report is every bad annotation, not only the message's first few.
+                WriteProblems(environment, dataset, e.Message, problems, count, parse.GetValue(json));
+                return ExitCodes.Failed;
+            }
 
             if (parse.GetValue(json))
             {
@@ -81,12 +92,121 @@ public static class ScanCommand
             console.WriteLine($"  {dataset.RelativePath(file.Path)}: {file.Error}");
         }
 
+        if (result.Targets is TargetSummary targets)
+        {
+            WriteTargets(console, targets);
+        }
+
+        IReadOnlyList<string> bad = result.BadAnnotations;
+        console.WriteLine($"bad annotations: {bad.Count}");
+        foreach (string problem in bad)
+        {
+            console.WriteLine("  " + problem);
+        }
+
         console.WriteLine($"ignored entries: {result.Ignored.Count}");
         foreach (var entry in result.Ignored)
         {
             console.WriteLine($"  {dataset.RelativePath(entry.Path)}: {entry.Reason}");
         }
     }
+
+    private static void WriteTargets(IAnsiConsole console, TargetSummary targets)
+    {
+        console.WriteLine($"targets: {targets.Kinds}");
+        if (targets.Boxes is BoxCounts boxes)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"boxes: {boxes.Total}; per image min {boxes.Min}, mean {boxes.Mean:0.##}, max {boxes.Max}; images without boxes (negatives): {boxes.Negatives}"));
+        }
+
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("target class");
+        if (targets.Boxes is not null)
+        {
+            table.AddColumn(new TableColumn("boxes").RightAligned());
+        }
+
+        if (targets.LabelImages is not null)
+        {
+            table.AddColumn(new TableColumn("images with the label").RightAligned());
+        }
+
+        if (table.Columns.Count > 1)
+        {
+            for (int c = 0; c < targets.ClassNames.Count; c++)
+            {
+                var row = new List<string> { Markup.Escape(targets.ClassNames[c]) };
+                if (targets.Boxes is BoxCounts b)
+                {
+                    row.Add(b.PerClass[c].ToString(CultureInfo.InvariantCulture));
+                }
+
+                if (targets.LabelImages is { } labels)
+                {
+                    row.Add(labels[c].ToString(CultureInfo.InvariantCulture));
+                }
+
+                table.AddRow([.. row]);
+            }
+
+            console.Write(table);
+        }
+
+        if (targets.LabelImages is not null)
+        {
+            console.WriteLine($"images without a label: {targets.Unlabelled}");
+        }
+
+        console.WriteLine($"masks: {targets.SemanticMasks} label maps, {targets.InstanceMasks} instance masks; keypoint instances: {targets.KeypointInstances}");
+    }
+
+    private static void WriteProblems(CommandEnvironment environment, DatasetLocation dataset, string message, IReadOnlyList<string> problems, int count, bool json)
+    {
+        if (json)
+        {
+            Json.Write(environment.Out, new
+            {
+                Command = "scan",
+                Root = dataset.Root,
+                Error = message,
+                BadAnnotationCount = count,
+                BadAnnotations = problems,
+            });
+            return;
+        }
+
+        environment.Out.WriteLine($"scan of {dataset.DisplayName}: the dataset is refused: {count} bad annotations");
+        foreach (string problem in problems)
+        {
+            environment.Out.WriteLine("  " + problem);
+        }
+
+        if (count > problems.Count)
+        {
+            environment.Out.WriteLine($"  … and {count - problems.Count} more");
+        }
+    }
+
+    private static object? ToDocument(TargetSummary? targets) => targets is null ? null : new
+    {
+        Kinds = targets.Kinds.ToString(),
+        targets.ClassNames,
+        Boxes = targets.Boxes is BoxCounts b ? new
+        {
+            b.Total,
+            PerImage = new { b.Min, b.Mean, b.Max },
+            b.Negatives,
+            PerClass = targets.ClassNames.Select((name, c) => new { Name = name, Boxes = b.PerClass[c] }).ToArray(),
+        } : null,
+        Masks = new { LabelMaps = targets.SemanticMasks, Instances = targets.InstanceMasks },
+        targets.KeypointInstances,
+        Labels = targets.LabelImages is { } labels ? new
+        {
+            PerClass = targets.ClassNames.Select((name, c) => new { Name = name, Images = labels[c] }).ToArray(),
+            targets.Unlabelled,
+        } : null,
+    };
 
     private static object ToDocument(ScanResult result) => new
     {
@@ -106,6 +226,8 @@ public static class ScanCommand
         Formats = result.Files.GroupBy(f => f.Format.ToString().ToLowerInvariant()).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
         result.Duplicates,
         Undecodable = result.Undecodable.Select(f => new { f.Path, Reason = f.Error }).ToArray(),
+        Targets = ToDocument(result.Targets),
+        BadAnnotations = result.BadAnnotations,
         Ignored = result.Ignored.Select(i => new { i.Path, i.Reason }).ToArray(),
     };
 

@@ -17,7 +17,11 @@ namespace Dataflow.Samples.Scan;
 /// <param name="Height">Height in pixels (0 when it cannot be decoded).</param>
 /// <param name="Sha256">The hash of its bytes (null when it cannot be read or holds none).</param>
 /// <param name="Error">Why it cannot be read or decoded, or null when it can.</param>
-public sealed record ScannedFile(string Path, int Label, long Bytes, ImageFormat Format, int Width, int Height, string? Sha256, string? Error);
+public sealed record ScannedFile(string Path, int Label, long Bytes, ImageFormat Format, int Width, int Height, string? Sha256, string? Error)
+{
+    /// <summary>Why the file's boxes cannot belong to it (a box wholly outside the decoded image), or null.</summary>
+    public string? AnnotationProblem { get; init; }
+}
 
 /// <summary>A dataset's health: every file of every class, and what discovery left out.</summary>
 /// <param name="Root">The dataset root.</param>
@@ -26,6 +30,12 @@ public sealed record ScannedFile(string Path, int Label, long Bytes, ImageFormat
 /// <param name="Ignored">Entries that are not samples, with the reason.</param>
 public sealed record ScanResult(string Root, IReadOnlyList<string> ClassNames, IReadOnlyList<ScannedFile> Files, IReadOnlyList<IgnoredEntry> Ignored)
 {
+    /// <summary>What the samples carry beside their images (boxes, masks, keypoints, label sets), or null for labels only.</summary>
+    public TargetSummary? Targets { get; init; }
+
+    /// <summary>Every annotation that does not fit its image, naming the file, the annotation and why.</summary>
+    public IReadOnlyList<string> BadAnnotations => [.. Files.Where(f => f.AnnotationProblem is not null).Select(f => $"{f.Path}: {f.AnnotationProblem}")];
+
     /// <summary>Files that decode.</summary>
     public IEnumerable<ScannedFile> Decodable => Files.Where(f => f.Error is null);
 
@@ -72,6 +82,7 @@ public static class DatasetScanner
 
     /// <summary>Scans what <paramref name="source"/> discovers at <paramref name="root"/> (shards, Parquet, TFRecord, object storage …), read by that source.</summary>
     /// <exception cref="InvalidDataException">The source finds no usable sample there.</exception>
+    /// <exception cref="InvalidDataException">The dataset's annotation files hold problems (each named: <see cref="AnnotationProblems.TryGet"/>).</exception>
     public static async Task<ScanResult> ScanAsync(string root, ISampleSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -97,7 +108,7 @@ public static class DatasetScanner
 
         inspect.Complete();
         await collect.Completion.ConfigureAwait(false);
-        return new ScanResult(StorageLocation.IsRemote(root) ? root : Path.GetFullPath(root), set.ClassNames, files, set.Ignored);
+        return new ScanResult(StorageLocation.IsRemote(root) ? root : Path.GetFullPath(root), set.ClassNames, files, set.Ignored) { Targets = TargetSummary.Of(set) };
     }
 
     private static async Task<ScannedFile> InspectAsync(SampleInfo sample, ISampleSource source, BufferPool pool, ImageDecoder decoder, CancellationToken cancellationToken)
@@ -146,6 +157,8 @@ public static class DatasetScanner
             (width, height) = (full.Width, full.Height);
         }
 
-        return new ScannedFile(sample.Id, sample.Label, bytes.Length, header.Format, width, height, sha, null);
+        // The boxes' one check that needs the image: the scan has its size, so it is made here rather than when a run reads it.
+        string? problem = sample.Targets?.Boxes?.Problem(new Size(width, height));
+        return new ScannedFile(sample.Id, sample.Label, bytes.Length, header.Format, width, height, sha, null) { AnnotationProblem = problem };
     }
 }

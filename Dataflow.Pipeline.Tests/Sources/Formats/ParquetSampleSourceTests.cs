@@ -45,6 +45,41 @@ public sealed class ParquetSampleSourceTests
     }
 
     [TestMethod]
+    public async Task Discover_RowGroupsOfTwoFilesAndAnUnlabelledRow_IdsLabelsAndFingerprintAsTheSamplesListed()
+    {
+        using TempDataset folders = ShardTestData.Folders();
+        var (rows, classes) = FormatTestData.Rows(folders.Root);
+        string root = folders.Root + "-compact";
+        string first = Path.Combine(root, "data", "train-00000-of-00002.parquet"), second = Path.Combine(root, "data", "train-00001-of-00002.parquet");
+        var unlabelled = rows.Select((r, i) => i == 2 ? (r.Path, Label: -1) : r).ToList();
+        await FormatTestData.WriteParquetAsync(first, unlabelled[..7], classes, 3);
+        await FormatTestData.WriteParquetAsync(second, unlabelled[7..], classes, 4);
+        try
+        {
+            using var source = new ParquetSampleSource();
+            SampleSet set = await source.DiscoverAsync([root], CancellationToken.None);
+
+            var expected = unlabelled.Select((r, i) => (Id: i < 7 ? first + "#" + i : second + "#" + (i - 7), r.Label)).Where(r => r.Label >= 0).ToList();
+            Assert.HasCount(expected.Count, set.Samples);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                Assert.AreEqual(i, set.Samples[i].Index);
+                Assert.AreEqual(expected[i].Id, set.Samples[i].Id);
+                Assert.AreEqual(expected[i].Label, set.Samples[i].Label, expected[i].Id);
+            }
+
+            Assert.AreEqual(first + "#2", set.Ignored.Single().Path);
+            var listed = new SampleSet(set.ClassNames, [.. set.Samples], set.Ignored);
+            Assert.AreEqual(Dataflow.Pipeline.Distributed.PipelineStateIdentity.Fingerprint(listed), Dataflow.Pipeline.Distributed.PipelineStateIdentity.Fingerprint(set),
+                "the samples held compactly are the same dataset as the samples listed");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public async Task Run_FileWrittenByDuckDb_SameBatchesAsFolders()
     {
         using TempDataset folders = ShardTestData.Folders();
